@@ -1,0 +1,44 @@
+# Everything a fresh machine with only Python 3.11 needs: `make demo`, `make test`.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup system demo run test lint format bench dev clean
+
+setup: $(VENV)/.installed system
+
+$(VENV)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+# poppler-utils: pdftotext/pdftoppm read factsheet PDFs back in tests and docs.
+system:
+	@command -v pdftotext >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils >/dev/null; }
+
+demo: setup  ## demo data -> warehouse -> checks -> factsheets
+	$(BIN)/kto demo
+
+run: setup  ## the whole pipeline on KTO_LANDING_DIR
+	$(BIN)/kto run
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 --dist loadfile
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/kto bench
+
+dev: setup  ## the Dagster UI on http://localhost:3000
+	$(BIN)/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf data dbt/target dbt/logs

@@ -1,0 +1,1 @@
+"""kto-pipeline: survey exports -> DuckDB warehouse -> KPI marts -> factsheets."""

@@ -1,0 +1,55 @@
+"""The pipeline's settings: environment variables with the defaults of the public contract.
+
+Read once per call of ``Settings.from_env()`` so tests and the CLI can set the
+environment first. Paths are resolved against the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCHMARK_METHODS = ("gemeenten", "respondenten")
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    output_dir: Path
+    min_respondents: int
+    benchmark_method: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        method = env.get("KTO_BENCHMARK_METHOD", "gemeenten")
+        if method not in BENCHMARK_METHODS:
+            raise ValueError(
+                f"KTO_BENCHMARK_METHOD={method!r}: expected one of {', '.join(BENCHMARK_METHODS)}"
+            )
+        raw_min = env.get("KTO_MIN_RESPONDENTS", "10")
+        try:
+            min_respondents = int(raw_min)
+        except ValueError:
+            raise ValueError(f"KTO_MIN_RESPONDENTS={raw_min!r}: expected a whole number") from None
+        if min_respondents < 1:
+            raise ValueError(f"KTO_MIN_RESPONDENTS={min_respondents}: must be at least 1")
+        return cls(
+            landing_dir=Path(env.get("KTO_LANDING_DIR", "data/landing")).resolve(),
+            warehouse=Path(env.get("KTO_WAREHOUSE", "data/warehouse.duckdb")).resolve(),
+            output_dir=Path(env.get("KTO_OUTPUT_DIR", "data/output")).resolve(),
+            min_respondents=min_respondents,
+            benchmark_method=method,
+        )
+
+    def as_env(self) -> dict[str, str]:
+        """The same settings as environment variables, for subprocesses such as dbt."""
+        return {
+            "KTO_LANDING_DIR": str(self.landing_dir),
+            "KTO_WAREHOUSE": str(self.warehouse),
+            "KTO_OUTPUT_DIR": str(self.output_dir),
+            "KTO_MIN_RESPONDENTS": str(self.min_respondents),
+            "KTO_BENCHMARK_METHOD": self.benchmark_method,
+        }
