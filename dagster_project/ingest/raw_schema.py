@@ -1,0 +1,81 @@
+"""DDL of the raw schema: one table per source plus the ingest bookkeeping tables."""
+
+from __future__ import annotations
+
+import duckdb
+
+from ..readers import SOURCES, Source
+
+LINEAGE_COLUMNS = (
+    ("source_file", "VARCHAR"),
+    ("source_row", "INTEGER"),
+    ("source_modified_at", "TIMESTAMP"),
+)
+
+BOOKKEEPING_DDL = (
+    """CREATE TABLE IF NOT EXISTS raw.ingested_files (
+        file_path VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        content_hash VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL,
+        modified_at TIMESTAMP NOT NULL,
+        rows_read INTEGER NOT NULL,
+        rows_accepted INTEGER NOT NULL,
+        rows_quarantined INTEGER NOT NULL,
+        answer_issues INTEGER NOT NULL,
+        extra_columns VARCHAR,
+        ingested_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS raw.rejected_files (
+        file_path VARCHAR NOT NULL,
+        source VARCHAR,
+        content_hash VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL,
+        modified_at TIMESTAMP NOT NULL,
+        reason VARCHAR NOT NULL,
+        rejected_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS raw.quarantine (
+        file_path VARCHAR NOT NULL,
+        row_number INTEGER NOT NULL,
+        column_name VARCHAR,
+        value VARCHAR,
+        rule VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS raw.answer_issues (
+        file_path VARCHAR NOT NULL,
+        row_number INTEGER NOT NULL,
+        column_name VARCHAR NOT NULL,
+        value VARCHAR,
+        rule VARCHAR NOT NULL
+    )""",
+)
+
+
+def source_columns(source: Source) -> list[tuple[str, str]]:
+    return [(f.raw_name, f.sql_type) for f in source.fields] + list(LINEAGE_COLUMNS)
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create what is missing; add columns a newer reader knows to an older table."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for ddl in BOOKKEEPING_DDL:
+        con.execute(ddl)
+    for source in SOURCES:
+        columns = source_columns(source)
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS raw.{source.raw_table} ("
+            + ", ".join(f'"{name}" {sql_type}' for name, sql_type in columns)
+            + ")"
+        )
+        existing = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'raw' AND table_name = ?",
+                [source.raw_table],
+            ).fetchall()
+        }
+        for name, sql_type in columns:
+            if name not in existing:
+                con.execute(f'ALTER TABLE raw.{source.raw_table} ADD COLUMN "{name}" {sql_type}')

@@ -1,0 +1,148 @@
+"""Value rules of FORMATS.md: grades, label sets, dates and identity fields.
+
+Every parser takes a cell as the file gave it (str, int, float, datetime or
+None) and returns the parsed value, or raises :class:`InvalidValue` whose
+message is the rule that was broken. ``None`` means "not answered".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+NO_ANSWER = frozenset({"weet niet", "n.v.t."})
+
+_GRADE = re.compile(r"(\d{1,2})(?:,0+)?")
+_GEMEENTECODE = re.compile(r"GM\d{4}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_ONE2TEN_DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4}) (\d{2}):(\d{2})(?::(\d{2}))?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?")
+
+
+class InvalidValue(ValueError):
+    """A value that breaks a rule; ``str(exc)`` is the rule."""
+
+
+def text(value: Any) -> str | None:
+    """A cell as trimmed text; empty cells are None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    out = str(value).strip()
+    return out or None
+
+
+def free_text(value: Any) -> str | None:
+    """Free text keeps its inner line breaks; only surrounding blanks go."""
+    return text(value)
+
+
+def grade(value: Any) -> int | None:
+    """A grade 1..10: ``8``, ``8,0`` or an XLSX number; Weet niet / N.v.t. is no answer."""
+    if value is None or isinstance(value, bool):
+        if value is None:
+            return None
+        raise InvalidValue("grade must be a whole number 1..10")
+    if isinstance(value, int | float):
+        if float(value).is_integer() and 1 <= value <= 10:
+            return int(value)
+        raise InvalidValue("grade must be a whole number 1..10")
+    raw = str(value).strip()
+    if not raw or raw.lower() in NO_ANSWER:
+        return None
+    match = _GRADE.fullmatch(raw)
+    if match and 1 <= int(match.group(1)) <= 10:
+        return int(match.group(1))
+    raise InvalidValue("grade must be a whole number 1..10")
+
+
+def label(value: Any, allowed: dict[str, str], what: str) -> str | None:
+    """A label from ``allowed`` (lower-case spelling -> canonical), any case; empty is None."""
+    raw = text(value)
+    if raw is None:
+        return None
+    canonical = allowed.get(raw.lower())
+    if canonical is None:
+        raise InvalidValue(f"unknown {what}; expected one of: {', '.join(allowed.values())}")
+    return canonical
+
+
+def required_label(value: Any, allowed: dict[str, str], what: str) -> str:
+    """A label that identifies the row: empty is as unusable as unknown."""
+    if text(value) is None:
+        raise InvalidValue(f"missing {what}")
+    return label(value, allowed, what)  # type: ignore[return-value]
+
+
+def labels(*canonical: str) -> dict[str, str]:
+    return {c.lower(): c for c in canonical}
+
+
+def gemeentecode(value: Any) -> str:
+    raw = text(value)
+    if raw is None:
+        raise InvalidValue("missing Gemeentecode")
+    if not _GEMEENTECODE.fullmatch(raw):
+        raise InvalidValue("Gemeentecode must be GM followed by 4 digits")
+    return raw
+
+
+def respondentnummer(value: Any) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidValue("missing Respondentnummer")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and value > 0:
+            return int(value)
+    elif isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    raise InvalidValue("Respondentnummer must be a positive whole number")
+
+
+def uuid(value: Any) -> str:
+    raw = text(value)
+    if raw is None:
+        raise InvalidValue("missing respondentId")
+    if not _UUID.fullmatch(raw.lower()):
+        raise InvalidValue("respondentId must be a UUID")
+    return raw.lower()
+
+
+def _datetime(parts: tuple[str | None, ...], order: tuple[int, int, int]) -> datetime:
+    day, month, year = (int(parts[i]) for i in order)
+    hour, minute = int(parts[3]), int(parts[4])
+    second = int(parts[5]) if parts[5] else 0
+    return datetime(year, month, day, hour, minute, second)
+
+
+def one2ten_datetime(value: Any, column: str) -> datetime:
+    """``dd-mm-jjjj uu:mm`` local time (an XLSX date cell is taken as it is)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    raw = text(value)
+    if raw is None:
+        raise InvalidValue(f"missing {column}")
+    match = _ONE2TEN_DATE.fullmatch(raw)
+    try:
+        if match:
+            return _datetime(match.groups(), (0, 1, 2))
+    except ValueError:
+        pass
+    raise InvalidValue(f"{column} must be a date dd-mm-jjjj uu:mm")
+
+
+def openforms_datetime(value: Any, column: str) -> datetime:
+    """``jjjj-mm-dd uu:mm:ss`` naive local time."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    raw = text(value)
+    if raw is None:
+        raise InvalidValue(f"missing {column}")
+    match = _ISO_DATE.fullmatch(raw)
+    try:
+        if match:
+            return _datetime(match.groups(), (2, 1, 0))
+    except ValueError:
+        pass
+    raise InvalidValue(f"{column} must be a date jjjj-mm-dd uu:mm:ss")

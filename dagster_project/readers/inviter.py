@@ -1,0 +1,44 @@
+"""Inviter logs: who was invited to the balie and telefoon surveys (FORMATS.md section 3)."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from . import answers as a
+from .fields import Field, apply_fields
+from .model import ReadResult
+from .tabular import read_csv
+
+RAW_TABLE = "inviter_invitations"
+
+FIELDS: tuple[Field, ...] = (
+    Field("Gemeentecode", "gemeentecode", a.gemeentecode, identity=True, required=True),
+    Field(
+        "Kanaal",
+        "kanaal",
+        partial(a.required_label, allowed=a.labels("Balie", "Telefoon"), what="Kanaal"),
+        identity=True,
+        required=True,
+    ),
+    Field(
+        "Verzonden op",
+        "verzonden_op",
+        partial(a.one2ten_datetime, column="Verzonden op"),
+        "TIMESTAMP",
+        True,
+        True,
+    ),
+    Field("E-mailadres", "e_mailadres", a.text, required=True),
+    Field(
+        "Status",
+        "status",
+        partial(a.required_label, allowed=a.labels("Verzonden", "Bounce"), what="Status"),
+        identity=True,
+        required=True,
+    ),
+)
+
+
+def read(path: Path, file_path: str) -> ReadResult:
+    return apply_fields(read_csv(path, file_path, delimiter=";"), file_path, RAW_TABLE, FIELDS)

@@ -1,0 +1,80 @@
+"""Open Formulieren exports of the digital survey form: CSV (','), XLSX, JSON (FORMATS.md 2)."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from . import answers as a
+from .fields import Field, apply_fields
+from .model import FileRejected, ReadResult
+from .tabular import read_csv, read_json, read_xlsx
+
+RAW_TABLE = "openforms_submissions"
+SURVEY_FORM = "KTO digitale dienstverlening"
+
+MOEITE = a.labels(
+    "heelVeelMoeite", "veelMoeite", "neutraal", "weinigMoeite", "geenMoeite", "weetNiet"
+)
+EENS = a.labels("helemaalOneens", "oneens", "neutraal", "eens", "helemaalEens", "weetNiet")
+JA_NEE = a.labels("ja", "nee")
+
+# Form field keys in factsheet order (FORMATS.md); raw names are their snake_case.
+STATEMENTS = (
+    ("aanvraagEenvoudig", "aanvraag_eenvoudig"),
+    ("loketGebruiksvriendelijk", "loket_gebruiksvriendelijk"),
+    ("loketVindbaar", "loket_vindbaar"),
+    ("infoDuidelijk", "info_duidelijk"),
+    ("infoVindbaar", "info_vindbaar"),
+    ("formulierMakkelijk", "formulier_makkelijk"),
+    ("taalDuidelijk", "taal_duidelijk"),
+)
+
+
+def _form_name(value: Any) -> str:
+    name = a.text(value)
+    if name != SURVEY_FORM:
+        raise a.InvalidValue(f"not the survey form {SURVEY_FORM!r}")
+    return name
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("Formuliernaam", "formuliernaam", _form_name, identity=True, required=True),
+    Field(
+        "Inzendingdatum",
+        "inzendingdatum",
+        partial(a.openforms_datetime, column="Inzendingdatum"),
+        "TIMESTAMP",
+        True,
+        True,
+    ),
+    Field("respondentId", "respondent_id", a.uuid, identity=True, required=True),
+    Field("gemeentecode", "gemeentecode", a.gemeentecode, identity=True, required=True),
+    Field("product", "product", a.text),
+    Field("totaaloordeel", "totaaloordeel", a.grade, "INTEGER"),
+    Field("toelichting", "toelichting", a.free_text),
+    Field("moeite", "moeite", partial(a.label, allowed=MOEITE, what="moeite")),
+    *(Field(key, raw, partial(a.label, allowed=EENS, what=key)) for key, raw in STATEMENTS),
+    Field("verbetertip", "verbetertip", partial(a.label, allowed=JA_NEE, what="verbetertip")),
+    Field("verbetertipToelichting", "verbetertip_toelichting", a.free_text),
+    Field("email", "email", a.text),
+)
+
+
+def read(path: Path, file_path: str) -> ReadResult:
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        table = read_json(path, file_path)
+    elif suffix == ".xlsx":
+        table = read_xlsx(path, file_path)
+    else:
+        table = read_csv(path, file_path, delimiter=",")
+    # Other forms land in the same folder; a file none of whose rows is the survey is refused.
+    if "Formuliernaam" in table.header and table.rows:
+        position = table.header.index("Formuliernaam")
+        names = {a.text(cells[position]) for _, cells in table.rows}
+        if SURVEY_FORM not in names:
+            shown = ", ".join(sorted(repr(n) for n in names if n))[:200]
+            raise FileRejected(file_path, f"not the survey form {SURVEY_FORM!r} (form {shown})")
+    return apply_fields(table, file_path, RAW_TABLE, FIELDS)

@@ -1,0 +1,61 @@
+"""Which reader reads which landing file: the sub-folder decides (FORMATS.md layout)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import inviter, one2ten, openforms
+from .fields import Field
+from .model import FileRejected, ReadResult
+
+
+@dataclass(frozen=True)
+class Source:
+    folder: str
+    raw_table: str
+    extensions: tuple[str, ...]
+    fields: tuple[Field, ...]
+    read: Callable[[Path, str], ReadResult]
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("one2ten", one2ten.RAW_TABLE, (".csv", ".xlsx"), one2ten.FIELDS, one2ten.read),
+    Source(
+        "openforms",
+        openforms.RAW_TABLE,
+        (".csv", ".xlsx", ".json"),
+        openforms.FIELDS,
+        openforms.read,
+    ),
+    Source("inviter", inviter.RAW_TABLE, (".csv",), inviter.FIELDS, inviter.read),
+)
+
+
+def source_for(file_path: str) -> Source:
+    """The source of a landing-relative path such as ``one2ten/export.csv``."""
+    folder = file_path.split("/", 1)[0] if "/" in file_path else ""
+    for source in SOURCES:
+        if source.folder == folder:
+            if Path(file_path).suffix.lower() not in source.extensions:
+                raise FileRejected(
+                    file_path,
+                    f"unsupported file type for {folder}/"
+                    f" (expected {', '.join(source.extensions)})",
+                )
+            return source
+    raise FileRejected(
+        file_path, f"not in a known folder ({', '.join(s.folder + '/' for s in SOURCES)})"
+    )
+
+
+def read_file(landing_dir: Path, file_path: str) -> ReadResult:
+    """Read one landing file; raises FileRejected when it cannot be read at all."""
+    source = source_for(file_path)
+    try:
+        return source.read(landing_dir / file_path, file_path)
+    except FileRejected:
+        raise
+    except (OSError, UnicodeError) as exc:
+        raise FileRejected(file_path, f"cannot be read ({exc})") from None

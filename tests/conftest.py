@@ -1,0 +1,49 @@
+"""Shared fixtures: the sample landing folder (a copy, with the re-export's mtime set)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLES = FIXTURES / "samples"
+
+
+def copy_samples(dest: Path) -> Path:
+    """A landing folder with the samples, as the samples' README asks.
+
+    Git does not keep modification times, so the re-export is made one hour
+    newer than the export it corrects, as it was when it was exported.
+    """
+    for folder in ("one2ten", "openforms", "inviter"):
+        shutil.copytree(SAMPLES / folder, dest / folder)
+    for path in dest.rglob("*"):
+        path.chmod(0o644 if path.is_file() else 0o755)
+    base = (dest / "one2ten" / "export_balie_2020.csv").stat().st_mtime
+    os.utime(dest / "one2ten" / "heruitlevering_balie.csv", (base + 3600, base + 3600))
+    return dest
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict:
+    return json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def sample_landing(tmp_path: Path) -> Path:
+    return copy_samples(tmp_path / "landing")
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse with the samples ingested into raw.* (shared: do not write to it)."""
+    from dagster_project.ingest import load_landing
+
+    root = tmp_path_factory.mktemp("samples")
+    warehouse = root / "warehouse.duckdb"
+    load_landing(copy_samples(root / "landing"), warehouse)
+    return warehouse
