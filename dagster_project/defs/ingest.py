@@ -1,0 +1,78 @@
+"""Ingest assets: every landing file into raw.*, one table per source (group ``ingest``)."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from ..ingest import ingest_source
+from ..readers import SOURCES
+from ..settings import Settings
+
+WAREHOUSE_POOL = "kto_warehouse"  # DuckDB has one writer: every warehouse writer is in this pool
+
+RAW_SPECS = [
+    dg.AssetSpec(
+        key=["raw", source.raw_table],
+        group_name="ingest",
+        description=(
+            f"Accepted rows of the {source.folder}/ exports as read (values parsed by the rules "
+            "of FORMATS.md, every version of each response), with source_file, source_row and "
+            "source_modified_at. Rows that could not be used are in raw.quarantine, blanked "
+            "answers in raw.answer_issues, refused files in raw.rejected_files."
+        ),
+        metadata={"landing_folder": f"{source.folder}/", "table": f"raw.{source.raw_table}"},
+        kinds={"duckdb", "python"},
+    )
+    for source in SOURCES
+]
+
+
+@dg.multi_asset(specs=RAW_SPECS, pool=WAREHOUSE_POOL, can_subset=False, name="ingest_landing")
+def ingest_landing(context: dg.AssetExecutionContext):
+    """Read new and changed landing files into raw.*, each file in one transaction.
+
+    One step for all sources, so files in no known folder are recorded as
+    rejected too and the single DuckDB writer is never contended within a run.
+    """
+    settings = Settings.from_env()
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        report = ingest_source(con, settings.landing_dir)
+
+    for outcome in report.of("rejected"):
+        context.log.warning(f"rejected {outcome.file_path}: {outcome.reason}")
+    for source in SOURCES:
+        files = [f for f in report.files if f.source == source.folder]
+        yield dg.MaterializeResult(
+            asset_key=["raw", source.raw_table],
+            metadata={
+                **report.totals(source.folder),
+                "landing_dir": str(settings.landing_dir),
+                "files": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- `{f.file_path}`: {f.status}"
+                        + (
+                            f", {f.rows_read} read, {f.rows_accepted} accepted, "
+                            f"{f.rows_quarantined} quarantined, {f.answer_issues} answer issues"
+                            if f.status == "ingested"
+                            else ""
+                        )
+                        + (f" ({f.reason})" if f.reason else "")
+                        + (
+                            f"; ignored columns: {', '.join(f.extra_columns)}"
+                            if f.extra_columns
+                            else ""
+                        )
+                        for f in files
+                    )
+                    or "no files"
+                ),
+            },
+        )
+    unknown = [f for f in report.of("rejected") if f.source not in {s.folder for s in SOURCES}]
+    if unknown:
+        context.log.warning(
+            "files outside the known folders were rejected: "
+            + ", ".join(f.file_path for f in unknown)
+        )
