@@ -1,17 +1,117 @@
-"""The `kto` command: the stable way in for people and scripts."""
+"""The `kto` command: the stable way in for people and scripts.
+
+`kto run` executes the Dagster jobs in this process, so with DAGSTER_HOME set
+every run shows in the UI's run history; without it an ephemeral instance is
+used. Settings come from the KTO_* environment variables (README).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+
+from .settings import Settings
+
+
+def _instance():
+    import dagster as dg
+
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def _failures(result) -> list[str]:
+    """Failed steps and failed checks of an in-process run, as lines for people."""
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            lines.append(f"step {event.step_key} failed: {error.message.strip() if error else ''}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                key = evaluation.asset_key.to_user_string()
+                lines.append(f"check {key}:{evaluation.check_name} failed")
+    return lines
+
+
+def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
+    """Ingest, then refresh every period: dbt, checks, factsheets, publish. True on success."""
+    from .defs.automation import period_range_tags
+    from .defs.dbt_project import prepare_dbt_project
+    from .defs.partitions import PERIODE
+
+    prepare_dbt_project()
+    from .definitions import defs  # after the dbt manifest exists
+
+    instance = _instance()
+    started = time.perf_counter()
+    ingest = defs.resolve_job_def("ingest_job").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    if not ingest.success:
+        print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
+        return False
+    print(f"ingest: done in {time.perf_counter() - started:.1f} s", file=out)
+
+    periods = instance.get_dynamic_partitions(PERIODE.name)
+    if not periods:
+        print("no completed responses in the landing folder: nothing to build", file=out)
+        return True
+    refresh = defs.resolve_job_def("refresh_job").execute_in_process(
+        instance=instance, tags=period_range_tags(periods), raise_on_error=False
+    )
+    failures = _failures(refresh)
+    if not refresh.success or failures:
+        print("refresh failed; no factsheets were written for this run:", file=out)
+        print(*failures, sep="\n  ", file=out)
+        return False
+    print(
+        f"refresh: {len(periods)} periods ({periods[0]} .. {periods[-1]}) done; "
+        f"total {time.perf_counter() - started:.1f} s; output in {settings.output_dir}",
+        file=out,
+    )
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kto", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="kto", description="kto-pipeline: KTO survey exports to KPI marts and factsheets."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="the whole pipeline on everything in the landing folder")
+    sub.add_parser("check", help="the quality rules on the warehouse as it is")
+    sub.add_parser("demo", help="write the demo landing data, then run the pipeline on it")
+    bench = sub.add_parser("bench", help="time the pipeline on generated national-scale data")
+    bench.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fraction of the national scale (1.0 = about 342 municipalities)",
+    )
     args = parser.parse_args(argv)
-    raise SystemExit(f"kto {args.command}: not built yet")
+
+    settings = Settings.from_env()
+    if args.command == "run":
+        return 0 if run_pipeline(settings) else 1
+    if args.command == "demo":
+        from .demo import write_demo_landing
+
+        write_demo_landing(settings.landing_dir)
+        print(f"demo data written to {settings.landing_dir}")
+        return 0 if run_pipeline(settings) else 1
+    if args.command == "check":
+        from .quality.cli import run_checks
+
+        return run_checks(settings)
+    if args.command == "bench":
+        from .bench import run_bench
+
+        return run_bench(settings, scale=args.scale)
+    return 2
 
 
 if __name__ == "__main__":

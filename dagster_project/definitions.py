@@ -2,4 +2,12 @@
 
 import dagster as dg
 
-defs = dg.Definitions(assets=[])
+from .defs.automation import JOBS, SCHEDULES, SENSORS
+from .defs.ingest import ingest_landing
+
+defs = dg.Definitions(
+    assets=[ingest_landing],
+    jobs=JOBS,
+    schedules=SCHEDULES,
+    sensors=SENSORS,
+)

@@ -1,6 +1,5 @@
 """Ingest assets: every landing file into raw.*, one table per source (group ``ingest``)."""
 
-from __future__ import annotations
 
 import dagster as dg
 import duckdb
@@ -8,6 +7,7 @@ import duckdb
 from ..ingest import ingest_source
 from ..readers import SOURCES
 from ..settings import Settings
+from .partitions import periods_in_warehouse, register_periods
 
 WAREHOUSE_POOL = "kto_warehouse"  # DuckDB has one writer: every warehouse writer is in this pool
 
@@ -39,6 +39,10 @@ def ingest_landing(context: dg.AssetExecutionContext):
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse)) as con:
         report = ingest_source(con, settings.landing_dir)
+        periods = periods_in_warehouse(con)
+    new_periods = register_periods(context.instance, periods)
+    if new_periods:
+        context.log.info(f"new factsheet periods: {', '.join(new_periods)}")
 
     for outcome in report.of("rejected"):
         context.log.warning(f"rejected {outcome.file_path}: {outcome.reason}")
@@ -49,6 +53,7 @@ def ingest_landing(context: dg.AssetExecutionContext):
             metadata={
                 **report.totals(source.folder),
                 "landing_dir": str(settings.landing_dir),
+                "periods": ", ".join(periods),
                 "files": dg.MetadataValue.md(
                     "\n".join(
                         f"- `{f.file_path}`: {f.status}"
