@@ -1,0 +1,51 @@
+"""Publishing the marts for BI tools: Parquet files and a read-only DuckDB snapshot.
+
+BI tools never read the warehouse the pipeline writes (DuckDB has one writer,
+and a reader would block the next run). Each output is written beside its
+final name and then renamed over it, so a reader sees the old or the new
+version, never half of one; a reader that holds the old file keeps it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+MART_TABLES = ("kto_cel", "kto_aspect", "kto_stelling", "kto_product", "kto_tip")
+
+
+@dataclass(frozen=True)
+class Published:
+    snapshot: Path
+    parquet: dict[str, Path]
+    rows: dict[str, int]
+
+
+def publish_marts(
+    warehouse: Path, output_dir: Path, tables: tuple[str, ...] = MART_TABLES
+) -> Published:
+    marts_dir = output_dir / "marts"
+    marts_dir.mkdir(parents=True, exist_ok=True)
+    snapshot = output_dir / "marts.duckdb"
+    snapshot_tmp = output_dir / f".marts.duckdb.{os.getpid()}.tmp"
+    snapshot_tmp.unlink(missing_ok=True)
+
+    rows: dict[str, int] = {}
+    parquet: dict[str, Path] = {}
+    with duckdb.connect(str(snapshot_tmp)) as con:
+        con.execute(f"ATTACH '{warehouse}' AS warehouse (READ_ONLY)")
+        con.execute("CREATE SCHEMA marts")
+        for table in tables:
+            con.execute(f"CREATE TABLE marts.{table} AS SELECT * FROM warehouse.marts.{table}")
+            (rows[table],) = con.execute(f"SELECT count(*) FROM marts.{table}").fetchone()
+            target = marts_dir / f"{table}.parquet"
+            tmp = marts_dir / f".{table}.parquet.tmp"
+            con.execute(f"COPY marts.{table} TO '{tmp}' (FORMAT parquet)")
+            os.replace(tmp, target)
+            parquet[table] = target
+        con.execute("DETACH warehouse")
+    os.replace(snapshot_tmp, snapshot)
+    return Published(snapshot, parquet, rows)
