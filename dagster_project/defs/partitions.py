@@ -15,14 +15,14 @@ PERIODE = dg.DynamicPartitionsDefinition(name="periode")
 # completion time in local time; every Open Formulieren submission is complete).
 _PERIODS_SQL = """
 WITH completed AS (
-    SELECT einddatum AS at FROM raw.one2ten_responses
+    SELECT einddatum AS completed_at FROM raw.one2ten_responses
     WHERE status = 'Voltooid' AND einddatum IS NOT NULL
     UNION ALL
     SELECT inzendingdatum FROM raw.openforms_submissions
 )
-SELECT DISTINCT year(at)::VARCHAR FROM completed
+SELECT DISTINCT year(completed_at)::VARCHAR FROM completed
 UNION
-SELECT DISTINCT year(at)::VARCHAR || '-Q' || quarter(at)::VARCHAR FROM completed
+SELECT DISTINCT year(completed_at)::VARCHAR || '-Q' || quarter(completed_at)::VARCHAR FROM completed
 """
 
 

@@ -1,0 +1,44 @@
+"""The ingest assets in Dagster: metadata per source and the periods they register."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.defs.ingest import ingest_landing
+from dagster_project.defs.partitions import PERIODE
+
+
+def test_ingest_asset_reports_per_source_and_registers_periods(
+    tmp_path, sample_landing, expected, monkeypatch
+):
+    monkeypatch.setenv("KTO_LANDING_DIR", str(sample_landing))
+    monkeypatch.setenv("KTO_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    instance = dg.DagsterInstance.ephemeral()
+
+    result = dg.materialize([ingest_landing], instance=instance)
+
+    assert result.success
+    metadata = {
+        m.asset_key.path[-1]: m.metadata
+        for m in result.asset_materializations_for_node("ingest_landing")
+    }
+    one2ten = {k: v.value for k, v in metadata["one2ten_responses"].items()}
+    files = {p: f for p, f in expected["files"].items() if p.startswith("one2ten/")}
+    assert one2ten["rows_read"] == sum(f["rows"] for f in files.values())
+    assert one2ten["rows_quarantined"] == sum(f["quarantined"] for f in files.values())
+    assert one2ten["files_rejected"] == 1
+    assert "export_zonder_gemeentecode.csv" in one2ten["files"]
+
+    periods = instance.get_dynamic_partitions(PERIODE.name)
+    want = {key.split("|")[2] for key in expected["cells"]}
+    assert set(periods) == want
+    assert periods == sorted(periods, key=lambda p: (p[:4], p[4:]))
+
+    # A second run reads nothing again and adds no period.
+    again = dg.materialize([ingest_landing], instance=instance)
+    second = {
+        m.asset_key.path[-1]: m.metadata
+        for m in again.asset_materializations_for_node("ingest_landing")
+    }
+    assert second["one2ten_responses"]["files_ingested"].value == 0
+    assert instance.get_dynamic_partitions(PERIODE.name) == periods
