@@ -1,0 +1,113 @@
+"""Reading the KPI marts for one period (docs/architecture.md, "Marts").
+
+Plain SQL on a DuckDB connection the caller opened (read-only in the
+pipeline). ``SELECT *`` keeps this tolerant of extra columns; the columns the
+factsheet needs are read by name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+MART_TABLES = ("kto_cel", "kto_aspect", "kto_stelling", "kto_product", "kto_tip")
+
+_PERIODE = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
+
+Row = dict[str, Any]
+CellKey = tuple[str, str]  # (gemeentecode, kanaal)
+
+
+@dataclass(frozen=True)
+class Periode:
+    code: str  # "2020" or "2020-Q1"
+    jaar: int
+    kwartaal: int | None
+
+    @classmethod
+    def parse(cls, code: str) -> Periode:
+        match = _PERIODE.match(code)
+        if not match:
+            raise ValueError(f"periode {code!r}: expected a year (2020) or a quarter (2020-Q1)")
+        kwartaal = int(match.group(2)) if match.group(2) else None
+        return cls(code, int(match.group(1)), kwartaal)
+
+    def earlier(self, years: int) -> Periode:
+        """The same period ``years`` years back (a quarter maps to the same quarter)."""
+        jaar = self.jaar - years
+        code = str(jaar) if self.kwartaal is None else f"{jaar}-Q{self.kwartaal}"
+        return Periode(code, jaar, self.kwartaal)
+
+
+@dataclass
+class PeriodData:
+    """Every mart row the factsheets of one period need, grouped by cell."""
+
+    cells: list[Row]
+    aspects: dict[CellKey, list[Row]]
+    stellingen: dict[CellKey, list[Row]]
+    products: dict[CellKey, list[Row]]
+    tips: dict[CellKey, list[Row]]
+    earlier_cells: dict[tuple[str, str, str], Row]  # (gemeentecode, kanaal, periode)
+
+
+def _rows(conn, sql: str, params: list[Any]) -> list[Row]:
+    cursor = conn.execute(sql, params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+
+def _by_cell(rows: list[Row], order: str, label: str) -> dict[CellKey, list[Row]]:
+    """Group by cell, in factsheet order (``volgorde``/``rang``; unnumbered rows last, by name)."""
+    grouped: dict[CellKey, list[Row]] = {}
+    for row in sorted(rows, key=lambda r: (r[order] is None, r[order] or 0, str(r[label]))):
+        grouped.setdefault((row["gemeentecode"], row["kanaal"]), []).append(row)
+    return grouped
+
+
+def list_periodes(conn) -> list[str]:
+    """Every period that has at least one cell in ``marts.kto_cel``."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT periode FROM marts.kto_cel ORDER BY 1")]
+
+
+def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
+    params = [periode.code]
+    cells = _rows(
+        conn,
+        "SELECT * FROM marts.kto_cel WHERE periode = ? ORDER BY gemeentecode, kanaal",
+        params,
+    )
+    earlier = [periode.earlier(k).code for k in range(1, trend_years + 1)]
+    earlier_rows = (
+        _rows(
+            conn,
+            "SELECT * FROM marts.kto_cel WHERE periode IN "
+            f"({', '.join('?' for _ in earlier)})",
+            earlier,
+        )
+        if earlier
+        else []
+    )
+    return PeriodData(
+        cells=cells,
+        aspects=_by_cell(
+            _rows(conn, "SELECT * FROM marts.kto_aspect WHERE periode = ?", params),
+            "volgorde",
+            "aspect",
+        ),
+        stellingen=_by_cell(
+            _rows(conn, "SELECT * FROM marts.kto_stelling WHERE periode = ?", params),
+            "volgorde",
+            "stelling",
+        ),
+        products=_by_cell(
+            _rows(conn, "SELECT * FROM marts.kto_product WHERE periode = ?", params),
+            "volgorde",
+            "product",
+        ),
+        tips=_by_cell(
+            _rows(conn, "SELECT * FROM marts.kto_tip WHERE periode = ?", params), "rang", "tekst"
+        ),
+        earlier_cells={(r["gemeentecode"], r["kanaal"], r["periode"]): r for r in earlier_rows},
+    )

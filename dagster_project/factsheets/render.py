@@ -1,0 +1,61 @@
+"""Rendering a factsheet view: PDF through Typst, HTML through Jinja2.
+
+Both templates read the same view (``FactsheetView.to_dict()``). Typst's
+compiler is created once per process and reused: it caches fonts and the
+parsed template, which makes a PDF several times cheaper than a fresh compile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from pathlib import Path
+
+import jinja2
+import typst
+
+from dagster_project.factsheets.view import FactsheetView
+
+TEMPLATES = Path(__file__).parent / "templates"
+TYPST_TEMPLATE = TEMPLATES / "factsheet.typ"
+HTML_TEMPLATE = "factsheet.html.j2"
+
+# A page object in Typst's PDF output (not the /Pages tree node).
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+@functools.lru_cache(maxsize=1)
+def _compiler() -> typst.Compiler:
+    return typst.Compiler(input=str(TYPST_TEMPLATE), root=str(TEMPLATES))
+
+
+@functools.lru_cache(maxsize=1)
+def _jinja() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,  # tips are free text written by the public
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_pdf(view: FactsheetView) -> bytes:
+    """The PDF of one factsheet. Same view, same bytes: the PDF's date is the view's date."""
+    day = dt.date.fromisoformat(view.gegenereerd_iso)
+    stamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    pdf = _compiler().compile(
+        format="pdf", sys_inputs={"view": view.to_json()}, timestamp=stamp
+    )
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def render_html(view: FactsheetView) -> str:
+    """A self-contained HTML page (inline CSS and SVG charts) of one factsheet."""
+    return _jinja().get_template(HTML_TEMPLATE).render(v=view.to_dict())
+
+
+def count_pages(pdf: bytes) -> int:
+    return len(_PAGE_OBJECT.findall(pdf))

@@ -1,0 +1,178 @@
+"""The fixed Dutch wording of the factsheets: titles, legend and the "Toelichting" page.
+
+Kept apart from the view model so the wording can be reviewed in one place.
+The explanations follow METRICS.md; they are written for the municipality's
+readers, not for statisticians.
+"""
+
+from __future__ import annotations
+
+KANAAL_TITEL = {
+    "balie": "Dienstverlening aan de balie",
+    "telefoon": "Telefonische dienstverlening",
+    "digitaal": "Digitale dienstverlening",
+}
+
+PRODUCT_TITEL = {
+    "balie": "Totaaloordeel per product",
+    "telefoon": "Totaaloordeel per onderwerp",
+    "digitaal": "Totaaloordeel per product",
+}
+
+TABEL_TITEL = {
+    "balie": "Oordeel over de dienstverlening",
+    "telefoon": "Oordeel over de dienstverlening",
+    "digitaal": "Stellingen over het digitale loket",
+}
+
+TABEL_EENHEID = {
+    "balie": "rapportcijfer",
+    "telefoon": "rapportcijfer",
+    "digitaal": "% eens",
+}
+
+BM_METHODE = {
+    "gemeenten": (
+        "het gemiddelde van de deelnemende gemeenten, waarin elke gemeente met een "
+        "getoond cijfer één keer meetelt (de eigen gemeente ook)"
+    ),
+    "respondenten": (
+        "het cijfer over alle respondenten van alle deelnemende gemeenten samen, "
+        "zodat grote gemeenten zwaarder wegen"
+    ),
+}
+
+
+def legenda(drempel: int) -> list[str]:
+    return [
+        "▲ / ▼  significant hoger / lager dan de benchmark (BM): "
+        "het 95%-betrouwbaarheidsinterval (BI) sluit de BM uit",
+        f"–  niet getoond: n < {drempel} betekent te weinig antwoorden; "
+        "afgeschermd betekent dat het cijfer anders uit de andere cijfers terug te rekenen is",
+    ]
+
+
+def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, object]]:
+    """Sections of the explanation page: a heading and its paragraphs."""
+    bm_tekst = BM_METHODE.get(bm_methode, bm_methode)
+    secties: list[tuple[str, list[str]]] = [
+        (
+            "Over deze factsheet",
+            [
+                "Deze factsheet vat de uitkomsten samen van het continue klantonderzoek "
+                "(KTO) van één kanaal van de gemeente: de balie, de telefoon of het digitale "
+                "loket. Klanten vullen na hun contact met de gemeente een korte vragenlijst "
+                "in. Alleen volledig ingevulde vragenlijsten tellen mee. Een jaar- of "
+                "kwartaalcijfer gaat over de vragenlijsten die in dat jaar of kwartaal zijn "
+                "afgerond (Nederlandse tijd).",
+            ],
+        ),
+        (
+            "Respons en uitnodigingen",
+            [
+                "Respons is het aantal ingevulde vragenlijsten. Uitnodigingen is het aantal "
+                "uitnodigingen dat via de Inviter met succes is verstuurd (balie en "
+                "telefoon); uitnodigingen via een kaartje, een zuil of een "
+                "afsprakensysteem zijn daarin niet zichtbaar. Het responspercentage is de "
+                "respons gedeeld door dat aantal uitnodigingen. Voor het digitale kanaal "
+                "krijgt iedere aanvrager automatisch een uitnodiging; dat aantal is niet "
+                "bekend en wordt dus niet getoond.",
+            ],
+        ),
+        (
+            "Reviews en verbetertips",
+            [
+                "Reviews telt de klanten die hun rapportcijfer in eigen woorden hebben "
+                "toegelicht. Verbetertips telt de klanten die op de vraag of zij een tip "
+                "voor de gemeente hebben ‘ja’ antwoordden. De factsheet toont hooguit vier "
+                "tips, steeds volgens dezelfde vaste keuze. Burgerservicenummers, "
+                "e-mailadressen, telefoonnummers, rekeningnummers en adressen (postcode met "
+                "huisnummer) in een tip zijn vervangen door een aanduiding zoals [BSN].",
+            ],
+        ),
+        (
+            "Totaaloordeel",
+            [
+                "Het totaaloordeel is het gemiddelde van de rapportcijfers (1 tot en met 10) "
+                "die klanten gaven voor de manier waarop zij in het algemeen zijn geholpen. "
+                "Het is een eigen vraag en dus geen gemiddelde van de aspecten: klanten "
+                "wegen ook dingen mee waar niet apart naar gevraagd is. Per product of "
+                "onderwerp staat hetzelfde gemiddelde voor de klanten met dat product; "
+                "N onder een staaf is het aantal ingevulde vragenlijsten voor dat product. "
+                "Het trendblok toont het totaaloordeel van dezelfde periode in eerdere jaren.",
+            ],
+        ),
+        (
+            "CES (Customer Effort Score)",
+            [
+                "De CES meet hoeveel moeite het de klant kostte om geholpen te worden. Het "
+                "is het percentage klanten dat weinig of geen moeite had, min het "
+                "percentage dat veel of heel veel moeite had; ‘neutraal’ telt mee in het "
+                "totaal, ‘weet niet’ niet. De score loopt van -100 tot 100: hoe hoger, hoe "
+                "makkelijker het de klant werd gemaakt.",
+            ],
+        ),
+    ]
+    if kanaal == "digitaal":
+        secties.append(
+            (
+                "Stellingen (% eens)",
+                [
+                    "Bij elke stelling staat het percentage klanten dat het er eens of "
+                    "helemaal eens mee is, van alle klanten die een mening gaven "
+                    "(‘weet niet’ telt niet mee).",
+                ],
+            )
+        )
+    else:
+        alineas = [
+            "De aspecten zijn gemiddelde rapportcijfers per onderdeel van de "
+            "dienstverlening. Hostmanship gaat over het gevoel welkom te zijn en serieus "
+            "genomen te worden. Klanten beoordelen zes kanten van de medewerker: de "
+            "bereidheid om te helpen, de deskundigheid, het inlevingsvermogen, de "
+            "verantwoordelijkheid voor een oplossing, het aandragen van oplossingen en het "
+            "vertegenwoordigen van de hele gemeente. Per klant die ten minste drie daarvan "
+            "beoordeelde, telt het gemiddelde van die cijfers; de score is het gemiddelde "
+            "daarvan over de klanten.",
+        ]
+        if kanaal == "telefoon":
+            alineas.append(
+                "‘In één keer geholpen’ is het percentage bellers dat ‘ja’ antwoordde, "
+                "van alle bellers die ‘ja’ of ‘nee’ antwoordden."
+            )
+        secties.append(("Aspecten en hostmanship", alineas))
+    secties += [
+        (
+            "Benchmark (BM)",
+            [
+                f"De BM is per kanaal, periode en cijfer {bm_tekst}. De BM wordt op dezelfde "
+                "manier afgerond als het cijfer zelf.",
+            ],
+        ),
+        (
+            "Minimaal aantal respondenten",
+            [
+                f"Een cijfer dat op minder dan {drempel} antwoorden rust, is te onzeker en "
+                f"wordt niet getoond: er staat een streepje met ‘n < {drempel}’. Een kanaal "
+                f"met minder dan {drempel} ingevulde vragenlijsten in een periode krijgt "
+                "geen factsheet. Zou een kwartaalcijfer dat niet getoond mag worden uit het "
+                "jaarcijfer en de andere kwartalen terug te rekenen zijn, dan wordt ook het "
+                "kleinste andere kwartaal niet getoond (‘afgeschermd’).",
+            ],
+        ),
+        (
+            "Betrouwbaarheidsinterval en significantie",
+            [
+                "Een steekproef geeft nooit precies het cijfer van alle klanten. Het "
+                "95%-betrouwbaarheidsinterval (BI) geeft de marge: bij herhaald onderzoek "
+                "valt het echte cijfer in 95 van de 100 gevallen binnen die grenzen. Voor "
+                "rapportcijfers is het interval berekend met de t-verdeling op de "
+                "antwoorden, voor de CES met de normale benadering van het verschil van "
+                "twee percentages en voor percentages met de methode van Wilson. Valt de BM "
+                "buiten het interval, dan verschilt de gemeente waarschijnlijk echt van de "
+                "benchmark; dat is gemarkeerd met ▲ (hoger) of ▼ (lager). Zonder markering "
+                "kan een verschil met de BM op toeval berusten.",
+            ],
+        ),
+    ]
+    return [{"kop": kop, "alineas": alineas} for kop, alineas in secties]

@@ -1,0 +1,378 @@
+"""The factsheet view model: every figure of one factsheet, already in print.
+
+One ``FactsheetView`` feeds both templates: ``to_json()`` goes into Typst's
+``sys.inputs`` and ``to_dict()`` into Jinja2, so the PDF and the HTML cannot
+disagree. The view holds formatted strings only; a figure that may not be
+shown (not ``publiceerbaar`` in the marts) carries a dash and a note, never
+its value, so no template can leak it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dagster_project.factsheets import dutch, texts
+from dagster_project.factsheets.marts import Periode, PeriodData, Row, read_period
+from dagster_project.settings import Settings
+
+MAX_TIPS = 4
+MAX_TIP_CHARS = 320  # keeps four tips inside their box on page 1
+TREND_YEARS = 2
+
+# How each kind of figure prints and how tall its bar is (value / axis maximum).
+_FORMAT = {"cijfer": dutch.grade, "ces": dutch.whole, "pct": dutch.percent}
+_AXIS_MAX = {"cijfer": 10.0, "pct": 100.0}
+
+
+@dataclass(frozen=True)
+class Figuur:
+    """One figure with its benchmark: a big number, a table row or a bar."""
+
+    label: str
+    soort: str  # "cijfer" (grade), "ces" or "pct"
+    waarde: str  # "8,4", "64", "62%" or the dash
+    getoond: bool
+    opmerking: str  # "" when shown, else "n < 10" or "afgeschermd"
+    bm: str
+    bi: str  # "[8,3; 8,5]" or "" when unknown / not shown
+    significant: str  # "hoger", "lager" or ""
+    teken: str  # "▲", "▼" or ""
+    fractie: float | None  # bar height relative to the axis maximum; None: no bar
+
+
+@dataclass(frozen=True)
+class Staaf:
+    """A bar of the per-product chart: grade on top, N underneath."""
+
+    label: str
+    waarde: str
+    getoond: bool
+    opmerking: str
+    fractie: float | None
+    n_tekst: str  # "N=2288"
+
+
+@dataclass(frozen=True)
+class TrendPunt:
+    label: str  # "2019" or "K1 2019"
+    waarde: str
+    getoond: bool
+    opmerking: str
+    fractie: float | None
+    huidig: bool
+
+
+@dataclass(frozen=True)
+class Kerncijfer:
+    label: str
+    waarde: str
+    eenheid: str
+    extra: str = ""
+
+
+@dataclass(frozen=True)
+class FactsheetView:
+    gemeentecode: str
+    gemeente: str
+    kanaal: str
+    periode: str
+    jaar: int
+    kwartaal: int | None
+    titel: str
+    ondertitel: str
+    gegenereerd_op: str
+    gegenereerd_iso: str
+    drempel: int
+    bm_methode: str
+    kerncijfers: list[Kerncijfer]
+    totaaloordeel: Figuur
+    ces: Figuur
+    trend_titel: str
+    trend: list[TrendPunt]
+    producten_titel: str
+    producten: list[Staaf]
+    tabel_titel: str
+    tabel_eenheid: str
+    tabel: list[Figuur]
+    tips: list[str]
+    legenda: list[str]
+    toelichting: list[dict[str, Any]]
+    cijfers_getoond: int = field(default=0)
+    cijfers_niet_getoond: int = field(default=0)
+
+    @property
+    def stem(self) -> str:
+        """File name without extension: ``GM0637_balie``."""
+        return f"{self.gemeentecode}_{self.kanaal}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _shown(row: Row, value_column: str, flag_column: str) -> bool:
+    # A mart without the flag (older build) still never shows a NULL value.
+    flag = row.get(flag_column)
+    return row.get(value_column) is not None and flag is not False
+
+
+def _note(shown: bool, n: Any, drempel: int) -> str:
+    if shown:
+        return ""
+    return f"n < {drempel}" if n is None or n < drempel else "afgeschermd"
+
+
+def _direction(value: float | None, bm: float | None, low: float | None, high: float | None):
+    if bm is None:
+        return ""
+    if low is not None and low > bm:
+        return "hoger"
+    if high is not None and high < bm:
+        return "lager"
+    if value is None or value == bm:
+        return ""
+    return "hoger" if value > bm else "lager"
+
+
+def _figure(
+    label: str,
+    soort: str,
+    *,
+    value: Any,
+    exact: Any,
+    n: Any,
+    bm: Any,
+    ci_low: Any,
+    ci_high: Any,
+    shown: bool,
+    significant: Any,
+    drempel: int,
+) -> Figuur:
+    fmt = _FORMAT[soort]
+    bi = ""
+    teken = richting = ""
+    fractie = None
+    if shown:
+        if ci_low is not None and ci_high is not None:
+            bi = f"[{fmt(ci_low)}; {fmt(ci_high)}]"
+        if significant:
+            richting = _direction(_num(exact), _num(bm), _num(ci_low), _num(ci_high))
+            teken = {"hoger": "▲", "lager": "▼"}.get(richting, "")
+        if soort in _AXIS_MAX:
+            fractie = max(0.0, min(1.0, float(value) / _AXIS_MAX[soort]))
+    return Figuur(
+        label=label,
+        soort=soort,
+        waarde=fmt(value) if shown else dutch.DASH,
+        getoond=shown,
+        opmerking=_note(shown, n, drempel),
+        bm=fmt(bm),
+        bi=bi,
+        significant=richting,
+        teken=teken,
+        fractie=fractie,
+    )
+
+
+def _cell_figure(cel: Row, name: str, label: str, soort: str, drempel: int) -> Figuur:
+    return _figure(
+        label,
+        soort,
+        value=cel.get(name),
+        exact=cel.get(f"{name}_exact"),
+        n=cel.get(f"{name}_n"),
+        bm=cel.get(f"{name}_bm"),
+        ci_low=cel.get(f"{name}_ci_low"),
+        ci_high=cel.get(f"{name}_ci_high"),
+        shown=_shown(cel, name, f"{name}_publiceerbaar"),
+        significant=cel.get(f"{name}_significant"),
+        drempel=drempel,
+    )
+
+
+def _row_figure(row: Row, label: str, value: str, soort: str, drempel: int) -> Figuur:
+    return _figure(
+        label,
+        soort,
+        value=row.get(value),
+        exact=row.get(f"{value}_exact"),
+        n=row.get("n"),
+        bm=row.get("bm"),
+        ci_low=row.get("ci_low"),
+        ci_high=row.get("ci_high"),
+        shown=_shown(row, value, "publiceerbaar"),
+        significant=row.get("significant"),
+        drempel=drempel,
+    )
+
+
+def _kerncijfers(cel: Row) -> list[Kerncijfer]:
+    tiles = [Kerncijfer("Respons", dutch.whole(cel["respons"]), "personen")]
+    uitnodigingen = cel.get("uitnodigingen")
+    # Invitations are known only from the Inviter log (balie, telefoon); zero means
+    # "none sent through the Inviter", which says nothing about the response rate.
+    if uitnodigingen:
+        rate = cel.get("responspercentage")
+        extra = f"responspercentage {dutch.percent(rate)}" if rate is not None else ""
+        tiles.append(Kerncijfer("Uitnodigingen", dutch.whole(uitnodigingen), "verzonden", extra))
+    tiles.append(Kerncijfer("Reviews", dutch.whole(cel.get("reviews") or 0), "personen"))
+    tiles.append(
+        Kerncijfer("Verbetertips", dutch.whole(cel.get("verbetertips") or 0), "personen")
+    )
+    return tiles
+
+
+def _tip(text: str) -> str:
+    text = " ".join(str(text).split())
+    if len(text) <= MAX_TIP_CHARS:
+        return text
+    cut = text[:MAX_TIP_CHARS].rsplit(" ", 1)[0].rstrip(",;:.-")
+    return f"{cut} …"
+
+
+def _trend(
+    cel: Row, periode: Periode, data: PeriodData, totaal: Figuur, drempel: int
+) -> list[TrendPunt]:
+    punten = []
+    for years in range(TREND_YEARS, 0, -1):
+        earlier = periode.earlier(years)
+        row = data.earlier_cells.get((cel["gemeentecode"], cel["kanaal"], earlier.code))
+        if row is None:
+            continue
+        fig = _cell_figure(row, "totaaloordeel", "", "cijfer", drempel)
+        label = dutch.short_period_label(earlier.jaar, earlier.kwartaal)
+        punten.append(TrendPunt(label, fig.waarde, fig.getoond, fig.opmerking, fig.fractie, False))
+    if not punten:
+        return []
+    label = dutch.short_period_label(periode.jaar, periode.kwartaal)
+    punten.append(
+        TrendPunt(label, totaal.waarde, totaal.getoond, totaal.opmerking, totaal.fractie, True)
+    )
+    return punten
+
+
+def build_view(
+    cel: Row, periode: Periode, data: PeriodData, settings: Settings, generated_on: dt.date
+) -> FactsheetView:
+    """The view of one cell; ``data`` holds the period's mart rows."""
+    drempel = settings.min_respondents
+    key = (cel["gemeentecode"], cel["kanaal"])
+    kanaal = cel["kanaal"]
+    totaal = _cell_figure(cel, "totaaloordeel", "Totaaloordeel", "cijfer", drempel)
+    ces = _cell_figure(cel, "ces", "CES score", "ces", drempel)
+    tabel = [
+        _row_figure(r, r["aspect"], "score", "cijfer", drempel) for r in data.aspects.get(key, [])
+    ]
+    for r in data.stellingen.get(key, []):
+        label = r["stelling"] if kanaal == "digitaal" else f"{r['stelling']} (% ja)"
+        tabel.append(_row_figure(r, label, "pct", "pct", drempel))
+    producten = []
+    for r in data.products.get(key, []):
+        shown = _shown(r, "totaaloordeel", "publiceerbaar")
+        fig = _figure(
+            r["product"],
+            "cijfer",
+            value=r.get("totaaloordeel"),
+            exact=None,
+            n=r.get("totaaloordeel_n"),
+            bm=None,
+            ci_low=None,
+            ci_high=None,
+            shown=shown,
+            significant=None,
+            drempel=drempel,
+        )
+        producten.append(
+            Staaf(
+                fig.label,
+                fig.waarde,
+                fig.getoond,
+                fig.opmerking,
+                fig.fractie,
+                f"N={dutch.whole(r.get('respons') or 0)}",
+            )
+        )
+    trend = _trend(cel, periode, data, totaal, drempel)
+    bm_methode = cel.get("bm_method") or settings.benchmark_method
+    figures = [totaal.getoond, ces.getoond]
+    figures += [f.getoond for f in tabel]
+    figures += [s.getoond for s in producten]
+    figures += [t.getoond for t in trend if not t.huidig]
+    trend_titel = "Totaaloordeel door de jaren"
+    if periode.kwartaal is not None:
+        trend_titel += f" ({periode.kwartaal}e kwartaal)"
+    return FactsheetView(
+        gemeentecode=cel["gemeentecode"],
+        gemeente=cel["gemeente"],
+        kanaal=kanaal,
+        periode=periode.code,
+        jaar=periode.jaar,
+        kwartaal=periode.kwartaal,
+        titel=texts.KANAAL_TITEL.get(kanaal, kanaal),
+        ondertitel="Resultaten continu klantonderzoek "
+        + dutch.quarter_label(periode.jaar, periode.kwartaal),
+        gegenereerd_op=dutch.long_date(generated_on),
+        gegenereerd_iso=generated_on.isoformat(),
+        drempel=drempel,
+        bm_methode=bm_methode,
+        kerncijfers=_kerncijfers(cel),
+        totaaloordeel=totaal,
+        ces=ces,
+        trend_titel=trend_titel,
+        trend=trend,
+        producten_titel=texts.PRODUCT_TITEL.get(kanaal, "Totaaloordeel per product"),
+        producten=producten,
+        tabel_titel=texts.TABEL_TITEL.get(kanaal, "Oordeel"),
+        tabel_eenheid=texts.TABEL_EENHEID.get(kanaal, ""),
+        tabel=tabel,
+        tips=[_tip(r["tekst"]) for r in data.tips.get(key, [])[:MAX_TIPS] if r.get("tekst")],
+        legenda=texts.legenda(drempel),
+        toelichting=texts.toelichting(kanaal, drempel, bm_methode),
+        cijfers_getoond=sum(figures),
+        cijfers_niet_getoond=len(figures) - sum(figures),
+    )
+
+
+def today_amsterdam() -> dt.date:
+    return dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+
+
+def _split(cells: list[Row], drempel: int) -> tuple[list[Row], list[Row]]:
+    def eligible(cel: Row) -> bool:
+        flag = cel.get("respons_publiceerbaar")
+        return (cel["respons"] or 0) >= drempel and flag is not False
+
+    return [c for c in cells if eligible(c)], [c for c in cells if not eligible(c)]
+
+
+def build_view_models(
+    conn, periode: str, settings: Settings, generated_on: dt.date | None = None
+) -> list[FactsheetView]:
+    """The views of every cell of ``periode`` with respons >= settings.min_respondents.
+
+    ``conn`` is a DuckDB connection to the warehouse (read-only is enough);
+    ``generated_on`` defaults to today in Europe/Amsterdam.
+    """
+    views, _ = build_period(conn, periode, settings, generated_on)
+    return views
+
+
+def build_period(
+    conn, periode: str, settings: Settings, generated_on: dt.date | None = None
+) -> tuple[list[FactsheetView], list[Row]]:
+    """(views of the cells that get a factsheet, kto_cel rows of the cells that do not)."""
+    p = Periode.parse(periode)
+    data = read_period(conn, p, TREND_YEARS)
+    day = generated_on or today_amsterdam()
+    eligible, skipped = _split(data.cells, settings.min_respondents)
+    return [build_view(c, p, data, settings, day) for c in eligible], skipped

@@ -1,0 +1,531 @@
+"""Factsheet view model, and the marts fixtures the factsheet tests share.
+
+Until the demo pipeline's marts are available here, the tests build small marts
+warehouses in the contract's columns (docs/architecture.md, "Marts") from the
+JSON fixtures: the real 2020 Zoetermeer factsheet (zoetermeer_2020.json) and
+the sample landing folder's expected figures (samples/expected.json, every
+channel, quarters and suppressed figures). Swapping in real marts means
+swapping `marts_from_*` for the pipeline's warehouse; the assertions read
+their expectations from the same dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.factsheets import dutch
+from dagster_project.factsheets.view import build_period, build_view_models
+from dagster_project.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REFERENCE = json.loads((FIXTURES / "zoetermeer_2020.json").read_text(encoding="utf-8"))
+SAMPLES = json.loads((FIXTURES / "samples" / "expected.json").read_text(encoding="utf-8"))
+GENERATED_ON = dt.date(2026, 11, 28)
+
+# Synthetic confidence-interval half-widths: the JSON fixtures carry no intervals,
+# and the factsheet only has to print and compare what the marts hold.
+HALF_WIDTH = {"cijfer": 0.12, "ces": 4.0, "pct": 3.0}
+
+# The seed's own tips, plus one that must be cut short and one beyond the four shown.
+SEED_TIPS = [
+    "betere tijdsplanning, zorg ervoor dat de klanten op tijd geholpen worden. Plan "
+    "voldoende tijd voor de afspraken die gemaakt zijn.",
+    "Dat de afspraak is altijd op het tijdstip dat ingepland was",
+    "Iets vriendelijker personeel.",
+    "backoffice goed organiseren en afspraak voorbereiden. Ik had een e-mail kunnen "
+    "krijgen, dat het gevraagde dossier (nog) niet beschikbaar was. Bel me op [TELEFOON]. "
+    + "Verder was alles prima geregeld en zeer netjes en vriendelijk afgehandeld. " * 6,
+    "Deze vijfde tip hoort niet op de factsheet.",
+]
+
+CEL_COLUMNS = {
+    "gemeentecode": "VARCHAR",
+    "gemeente": "VARCHAR",
+    "kanaal": "VARCHAR",
+    "periode": "VARCHAR",
+    "jaar": "INTEGER",
+    "kwartaal": "INTEGER",
+    "respons": "INTEGER",
+    "reviews": "INTEGER",
+    "verbetertips": "INTEGER",
+    "uitnodigingen": "INTEGER",
+    "responspercentage": "INTEGER",
+    "respons_publiceerbaar": "BOOLEAN",
+    "totaaloordeel": "DECIMAL(3,1)",
+    "totaaloordeel_exact": "DOUBLE",
+    "totaaloordeel_n": "INTEGER",
+    "totaaloordeel_bm": "DECIMAL(3,1)",
+    "totaaloordeel_ci_low": "DOUBLE",
+    "totaaloordeel_ci_high": "DOUBLE",
+    "totaaloordeel_publiceerbaar": "BOOLEAN",
+    "totaaloordeel_significant": "BOOLEAN",
+    "ces": "INTEGER",
+    "ces_exact": "DOUBLE",
+    "ces_n": "INTEGER",
+    "ces_bm": "INTEGER",
+    "ces_ci_low": "DOUBLE",
+    "ces_ci_high": "DOUBLE",
+    "ces_publiceerbaar": "BOOLEAN",
+    "ces_significant": "BOOLEAN",
+    "bm_method": "VARCHAR",
+}
+KEYS = {k: CEL_COLUMNS[k] for k in ("gemeentecode", "gemeente", "kanaal", "periode", "jaar")}
+KEYS["kwartaal"] = "INTEGER"
+ROW_FIGURE = {
+    "n": "INTEGER",
+    "bm": "DOUBLE",
+    "ci_low": "DOUBLE",
+    "ci_high": "DOUBLE",
+    "publiceerbaar": "BOOLEAN",
+    "significant": "BOOLEAN",
+    "bm_method": "VARCHAR",
+}
+COLUMNS = {
+    "kto_cel": CEL_COLUMNS,
+    "kto_aspect": {
+        **KEYS,
+        "aspect": "VARCHAR",
+        "volgorde": "INTEGER",
+        "score": "DECIMAL(3,1)",
+        "score_exact": "DOUBLE",
+        **ROW_FIGURE,
+    },
+    "kto_stelling": {
+        **KEYS,
+        "stelling": "VARCHAR",
+        "volgorde": "INTEGER",
+        "pct": "INTEGER",
+        "pct_exact": "DOUBLE",
+        **ROW_FIGURE,
+    },
+    "kto_product": {
+        **KEYS,
+        "product": "VARCHAR",
+        "volgorde": "INTEGER",
+        "respons": "INTEGER",
+        "totaaloordeel": "DECIMAL(3,1)",
+        "totaaloordeel_exact": "DOUBLE",
+        "totaaloordeel_n": "INTEGER",
+        "publiceerbaar": "BOOLEAN",
+    },
+    "kto_tip": {**KEYS, "rang": "INTEGER", "tekst": "VARCHAR"},
+}
+
+
+def _keys(code: str, naam: str, kanaal: str, periode: str) -> dict:
+    jaar, _, q = periode.partition("-Q")
+    return {
+        "gemeentecode": code,
+        "gemeente": naam,
+        "kanaal": kanaal,
+        "periode": periode,
+        "jaar": int(jaar),
+        "kwartaal": int(q) if q else None,
+    }
+
+
+def _interval(value, bm, soort: str) -> dict:
+    """A synthetic CI around the value, and whether it excludes the BM."""
+    if value is None:
+        return {"ci_low": None, "ci_high": None, "significant": None}
+    low, high = value - HALF_WIDTH[soort], value + HALF_WIDTH[soort]
+    return {
+        "ci_low": low,
+        "ci_high": high,
+        "significant": None if bm is None else not (low <= bm <= high),
+    }
+
+
+def _cell_figure(name: str, soort: str, value, exact, n, bm, shown: bool) -> dict:
+    ci = _interval(value, bm, soort)
+    return {
+        name: value,
+        f"{name}_exact": exact,
+        f"{name}_n": n,
+        f"{name}_bm": bm,
+        f"{name}_ci_low": ci["ci_low"],
+        f"{name}_ci_high": ci["ci_high"],
+        f"{name}_publiceerbaar": shown,
+        f"{name}_significant": ci["significant"],
+    }
+
+
+def _row_figure(value_col: str, soort: str, value, exact, n, bm) -> dict:
+    ci = _interval(value, bm, soort)
+    return {
+        value_col: value,
+        f"{value_col}_exact": exact,
+        "n": n,
+        "bm": bm,
+        **ci,
+        "publiceerbaar": value is not None,
+        "bm_method": "gemeenten",
+    }
+
+
+def marts_from_reference(ref: dict = REFERENCE) -> dict[str, list[dict]]:
+    """Marts rows for the seed's Zoetermeer 2020 balie and digitaal factsheets."""
+    code, naam = ref["gemeente"]["code"], ref["gemeente"]["naam"]
+    periode = str(ref["jaar"])
+    tables: dict[str, list[dict]] = {t: [] for t in COLUMNS}
+    for kanaal in ("balie", "digitaal"):
+        c = ref[kanaal]
+        keys = _keys(code, naam, kanaal, periode)
+        tables["kto_cel"].append(
+            {
+                **keys,
+                "respons": c["respons"],
+                "reviews": c["reviews"],
+                "verbetertips": c["verbetertips"],
+                "uitnodigingen": None,
+                "responspercentage": None,
+                "respons_publiceerbaar": True,
+                **_cell_figure(
+                    "totaaloordeel",
+                    "cijfer",
+                    c["totaaloordeel"],
+                    c["totaaloordeel"],
+                    c["respons"],
+                    c["totaaloordeel_bm"],
+                    True,
+                ),
+                **_cell_figure("ces", "ces", c["ces"], c["ces"], c["respons"], c["ces_bm"], True),
+                "bm_method": "gemeenten",
+            }
+        )
+        for i, p in enumerate(c["producten"], 1):
+            grade = p.get("totaaloordeel")
+            tables["kto_product"].append(
+                {
+                    **keys,
+                    "product": p["product"],
+                    "volgorde": i,
+                    "respons": p["n"],
+                    "totaaloordeel": grade,
+                    "totaaloordeel_exact": grade,
+                    "totaaloordeel_n": p["n"],
+                    "publiceerbaar": grade is not None,
+                }
+            )
+        for i, a in enumerate(c.get("aspecten", []), 1):
+            tables["kto_aspect"].append(
+                {
+                    **keys,
+                    "aspect": a["aspect"],
+                    "volgorde": i,
+                    **_row_figure("score", "cijfer", a["score"], a["score"], 100, a["bm"]),
+                }
+            )
+        for i, s in enumerate(c.get("stellingen_pct_eens", []), 1):
+            tables["kto_stelling"].append(
+                {
+                    **keys,
+                    "stelling": s["stelling"],
+                    "volgorde": i,
+                    **_row_figure("pct", "pct", s["pct"], s["pct"], 100, s["bm"]),
+                }
+            )
+        for rang, tekst in enumerate(SEED_TIPS, 1):
+            tables["kto_tip"].append({**keys, "rang": rang, "tekst": tekst})
+        for jaar, grade in c.get("trend_totaaloordeel", {}).items():
+            if jaar == periode:
+                continue
+            tables["kto_cel"].append(
+                {
+                    **_keys(code, naam, kanaal, jaar),
+                    "respons": 100,
+                    "reviews": 0,
+                    "verbetertips": 0,
+                    "respons_publiceerbaar": True,
+                    **_cell_figure("totaaloordeel", "cijfer", grade, grade, 100, None, True),
+                    "bm_method": "gemeenten",
+                }
+            )
+    return tables
+
+
+def marts_from_samples(expected: dict = SAMPLES) -> dict[str, list[dict]]:
+    """Marts rows for every cell of the sample landing folder's expected figures."""
+    threshold = expected["min_n"]
+    cells = expected["cells"]
+    names = {"GM0627": "Bleiswijk", "GM0637": "Zoetermeer", "GM0644": "Delfland"}
+    tables: dict[str, list[dict]] = {t: [] for t in COLUMNS}
+    for key, c in cells.items():
+        code, kanaal, periode = key.split("|")
+        keys = _keys(code, names.get(code, code), kanaal, periode)
+        bm = expected["benchmark"].get(f"{kanaal}|{periode}", {})
+        uitn = c.get("uitnodigingen")
+        row = {
+            **keys,
+            "respons": c["respons"],
+            "reviews": c["reviews"],
+            "verbetertips": c["verbetertips"],
+            "uitnodigingen": uitn,
+            "responspercentage": None if not uitn else round(100 * c["respons"] / uitn),
+            "respons_publiceerbaar": c["respons"] >= threshold,
+            "bm_method": "gemeenten",
+        }
+        for name, soort in (("totaaloordeel", "cijfer"), ("ces", "ces")):
+            f = c[name]
+            shown = f["value"] is not None
+            row |= _cell_figure(name, soort, f["value"], f["exact"], f["n"], bm.get(name), shown)
+        tables["kto_cel"].append(row)
+        for i, (aspect, f) in enumerate(c.get("aspecten", {}).items(), 1):
+            tables["kto_aspect"].append(
+                {
+                    **keys,
+                    "aspect": aspect,
+                    "volgorde": i,
+                    **_row_figure("score", "cijfer", f["value"], f["exact"], f["n"], bm.get(aspect)),
+                }
+            )
+        stellingen = dict(c.get("stellingen", {}))
+        if "in_een_keer_geholpen" in c:
+            stellingen["In één keer geholpen"] = c["in_een_keer_geholpen"]
+        for i, (stelling, f) in enumerate(stellingen.items(), 1):
+            tables["kto_stelling"].append(
+                {
+                    **keys,
+                    "stelling": stelling,
+                    "volgorde": i,
+                    **_row_figure("pct", "pct", f["value"], f["exact"], f["n"], bm.get(stelling)),
+                }
+            )
+        for i, (product, f) in enumerate(c.get("producten", {}).items(), 1):
+            tables["kto_product"].append(
+                {
+                    **keys,
+                    "product": product,
+                    "volgorde": i,
+                    "respons": f["respons"],
+                    "totaaloordeel": f["value"],
+                    "totaaloordeel_exact": f["exact"],
+                    "totaaloordeel_n": f["n"],
+                    "publiceerbaar": f["value"] is not None,
+                }
+            )
+        if c["respons"] >= threshold:
+            for rang, tekst in enumerate(SEED_TIPS[:2], 1):
+                tables["kto_tip"].append({**keys, "rang": rang, "tekst": tekst})
+    return tables
+
+
+def write_marts(path: Path, tables: dict[str, list[dict]]) -> Path:
+    """A DuckDB file with schema `marts` holding `tables` in the contract's columns."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        for table, columns in COLUMNS.items():
+            cols = ", ".join(f"{c} {t}" for c, t in columns.items())
+            con.execute(f"CREATE OR REPLACE TABLE marts.{table} ({cols})")
+            names = list(columns)
+            rows = [[r.get(c) for c in names] for r in tables.get(table, [])]
+            if rows:
+                marks = ", ".join("?" for _ in names)
+                con.executemany(f"INSERT INTO marts.{table} VALUES ({marks})", rows)
+    finally:
+        con.close()
+    return path
+
+
+def settings_for(tmp_path: Path, warehouse: Path, min_respondents: int = 10) -> Settings:
+    return Settings.from_env(
+        {
+            "KTO_WAREHOUSE": str(warehouse),
+            "KTO_OUTPUT_DIR": str(tmp_path / "output"),
+            "KTO_LANDING_DIR": str(tmp_path / "landing"),
+            "KTO_MIN_RESPONDENTS": str(min_respondents),
+        }
+    )
+
+
+@pytest.fixture
+def reference_warehouse(tmp_path: Path) -> Path:
+    return write_marts(tmp_path / "reference.duckdb", marts_from_reference())
+
+
+@pytest.fixture
+def samples_warehouse(tmp_path: Path) -> Path:
+    return write_marts(tmp_path / "samples.duckdb", marts_from_samples())
+
+
+def views_of(warehouse: Path, periode: str, settings: Settings):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return build_period(con, periode, settings, GENERATED_ON)
+    finally:
+        con.close()
+
+
+# --- expectations, computed here from the JSON independently of the formatting code ---
+
+
+def nl_grade(x: float) -> str:
+    return f"{x:.1f}".replace(".", ",")
+
+
+def test_dutch_rounding_is_half_away_from_zero_on_the_exact_decimal():
+    assert dutch.grade(8.35) == "8,4"
+    assert dutch.grade(8.25) == "8,3"
+    assert dutch.whole(-12.5) == "-13"
+    assert dutch.whole(12.5) == "13"
+    assert dutch.whole(-0.4) == "0"
+    assert dutch.percent(61.5) == "62%"
+    assert dutch.grade(None) == dutch.DASH
+
+
+def test_long_date_does_not_depend_on_the_locale():
+    assert dutch.long_date(dt.date(2026, 11, 28)) == "28 november 2026"
+    assert dutch.long_date(dt.date(2021, 3, 1)) == "1 maart 2021"
+
+
+def test_reference_views_hold_every_figure_in_dutch(reference_warehouse, tmp_path):
+    settings = settings_for(tmp_path, reference_warehouse)
+    views, skipped = views_of(reference_warehouse, "2020", settings)
+    assert skipped == []
+    by_kanaal = {v.kanaal: v for v in views}
+    assert sorted(by_kanaal) == ["balie", "digitaal"]
+    for kanaal, v in by_kanaal.items():
+        ref = REFERENCE[kanaal]
+        assert v.gemeente == REFERENCE["gemeente"]["naam"]
+        assert v.gegenereerd_op == "28 november 2026"
+        tiles = {k.label: k.waarde for k in v.kerncijfers}
+        assert tiles["Respons"] == str(ref["respons"])
+        assert tiles["Reviews"] == str(ref["reviews"])
+        assert tiles["Verbetertips"] == str(ref["verbetertips"])
+        assert "Uitnodigingen" not in tiles  # unknown in the reference
+        assert v.totaaloordeel.waarde == nl_grade(ref["totaaloordeel"])
+        assert v.totaaloordeel.bm == nl_grade(ref["totaaloordeel_bm"])
+        assert v.ces.waarde == str(ref["ces"])
+        assert v.ces.bm == str(ref["ces_bm"])
+        assert [s.n_tekst for s in v.producten] == [f"N={p['n']}" for p in ref["producten"]]
+        assert [s.label for s in v.producten] == [p["product"] for p in ref["producten"]]
+        grades = [p.get("totaaloordeel") for p in ref["producten"]]
+        assert [s.waarde for s in v.producten] == [
+            dutch.DASH if g is None else nl_grade(g) for g in grades
+        ]
+        assert all((s.fractie is None) == (g is None) for s, g in zip(v.producten, grades))
+        assert len(v.tips) == 4 and len(v.tips[3]) < len(SEED_TIPS[3])
+        assert v.tips[3].endswith("…")
+    balie = by_kanaal["balie"]
+    assert [(r.label, r.waarde, r.bm) for r in balie.tabel] == [
+        (a["aspect"], nl_grade(a["score"]), nl_grade(a["bm"]))
+        for a in REFERENCE["balie"]["aspecten"]
+    ]
+    assert balie.trend == []  # no earlier balie years in the reference
+    digitaal = by_kanaal["digitaal"]
+    assert [(r.label, r.waarde, r.bm) for r in digitaal.tabel] == [
+        (s["stelling"], f"{s['pct']}%", f"{s['bm']}%")
+        for s in REFERENCE["digitaal"]["stellingen_pct_eens"]
+    ]
+    trend = REFERENCE["digitaal"]["trend_totaaloordeel"]
+    assert [(t.label, t.waarde) for t in digitaal.trend] == [
+        (jaar, nl_grade(trend[jaar])) for jaar in sorted(trend)
+    ]
+    assert [t.huidig for t in digitaal.trend] == [False, False, True]
+
+
+def test_significance_marks_follow_the_interval_and_the_benchmark(reference_warehouse, tmp_path):
+    settings = settings_for(tmp_path, reference_warehouse)
+    views, _ = views_of(reference_warehouse, "2020", settings)
+    for v in views:
+        ref = REFERENCE[v.kanaal]
+        for fig, value, bm, soort in (
+            (v.totaaloordeel, ref["totaaloordeel"], ref["totaaloordeel_bm"], "cijfer"),
+            (v.ces, ref["ces"], ref["ces_bm"], "ces"),
+        ):
+            low, high = value - HALF_WIDTH[soort], value + HALF_WIDTH[soort]
+            expected = "▲" if bm < low else "▼" if bm > high else ""
+            assert fig.teken == expected, (v.kanaal, fig.label)
+    digitaal = next(v for v in views if v.kanaal == "digitaal")
+    assert digitaal.totaaloordeel.teken == "▼"  # 7,2 against a BM of 8,3
+    assert digitaal.totaaloordeel.bi == "[7,1; 7,3]"  # 7,2 ± 0,12
+
+
+def test_suppressed_figures_print_a_dash_and_never_their_value(samples_warehouse, tmp_path):
+    settings = settings_for(tmp_path, samples_warehouse, SAMPLES["min_n"])
+    views, skipped = views_of(samples_warehouse, "2020-Q1", settings)
+    cells = SAMPLES["cells"]
+    expected = sorted(
+        k.split("|")[:2]
+        for k, c in cells.items()
+        if k.endswith("|2020-Q1") and c["respons"] >= SAMPLES["min_n"]
+    )
+    assert sorted([v.gemeentecode, v.kanaal] for v in views) == expected
+    assert sorted([c["gemeentecode"], c["kanaal"]] for c in skipped) == sorted(
+        k.split("|")[:2]
+        for k, c in cells.items()
+        if k.endswith("|2020-Q1") and c["respons"] < SAMPLES["min_n"]
+    )
+    checked = 0
+    for v in views:
+        c = cells[f"{v.gemeentecode}|{v.kanaal}|2020-Q1"]
+        for fig, name in ((v.totaaloordeel, "totaaloordeel"), (v.ces, "ces")):
+            if c[name]["value"] is None:
+                assert fig.waarde == dutch.DASH and fig.opmerking == "n < 10"
+                assert fig.bi == "" and fig.teken == "" and fig.fractie is None
+                checked += 1
+        for s in v.producten:
+            if c["producten"][s.label]["value"] is None:
+                assert s.waarde == dutch.DASH and s.fractie is None
+                assert s.n_tekst == f"N={c['producten'][s.label]['respons']}"
+                checked += 1
+    assert checked > 0
+
+
+def test_complementary_suppression_is_shown_as_protected(tmp_path):
+    # A published figure (n >= threshold) that the marts mark not publiceerbaar, to keep
+    # a suppressed quarter from being back-calculated: a dash, and not "n < 10".
+    tables = marts_from_reference()
+    cel = next(r for r in tables["kto_cel"] if r["kanaal"] == "digitaal" and r["periode"] == "2020")
+    cel["ces_publiceerbaar"] = False
+    warehouse = write_marts(tmp_path / "w.duckdb", tables)
+    views, _ = views_of(warehouse, "2020", settings_for(tmp_path, warehouse))
+    v = next(v for v in views if v.kanaal == "digitaal")
+    assert (v.ces.waarde, v.ces.opmerking, v.ces.bi, v.ces.teken) == (dutch.DASH, "afgeschermd", "", "")
+    assert v.ces.bm == str(REFERENCE["digitaal"]["ces_bm"])
+    shown = {k: x for k, x in v.to_dict()["ces"].items() if k != "bm"}
+    assert str(REFERENCE["digitaal"]["ces"]) not in json.dumps(shown)
+
+
+def test_quarter_trend_uses_the_same_quarter_of_earlier_years(samples_warehouse, tmp_path):
+    settings = settings_for(tmp_path, samples_warehouse, SAMPLES["min_n"])
+    views, _ = views_of(samples_warehouse, "2020-Q4", settings)
+    v = next(v for v in views if (v.gemeentecode, v.kanaal) == ("GM0637", "digitaal"))
+    earlier = SAMPLES["cells"]["GM0637|digitaal|2019-Q4"]["totaaloordeel"]["value"]
+    assert [t.label for t in v.trend] == ["K4 2019", "K4 2020"]
+    assert v.trend[0].waarde == (dutch.DASH if earlier is None else nl_grade(earlier))
+    assert v.ondertitel == "Resultaten continu klantonderzoek 4e kwartaal 2020"
+
+
+def test_build_view_models_reads_a_read_only_connection(reference_warehouse, tmp_path):
+    settings = settings_for(tmp_path, reference_warehouse)
+    con = duckdb.connect(str(reference_warehouse), read_only=True)
+    try:
+        views = build_view_models(con, "2020", settings, GENERATED_ON)
+    finally:
+        con.close()
+    assert {v.stem for v in views} == {"GM0637_balie", "GM0637_digitaal"}
+    payload = json.loads(views[0].to_json())
+    assert payload["gemeente"] == "Zoetermeer"
+    assert payload["totaaloordeel"]["waarde"] == views[0].totaaloordeel.waarde
+
+
+def test_threshold_comes_from_the_settings(samples_warehouse, tmp_path):
+    settings = settings_for(tmp_path, samples_warehouse, 25)
+    views, skipped = views_of(samples_warehouse, "2020", settings)
+    assert all(int(v.kerncijfers[0].waarde) >= 25 for v in views)
+    respons = {
+        (k.split("|")[0], k.split("|")[1]): c["respons"]
+        for k, c in SAMPLES["cells"].items()
+        if k.endswith("|2020")
+    }
+    assert {(v.gemeentecode, v.kanaal) for v in views} == {
+        key for key, r in respons.items() if r >= 25
+    }
+    assert all(v.drempel == 25 for v in views)
