@@ -39,7 +39,8 @@ SEED_TIPS = [
     "Iets vriendelijker personeel.",
     "backoffice goed organiseren en afspraak voorbereiden. Ik had een e-mail kunnen "
     "krijgen, dat het gevraagde dossier (nog) niet beschikbaar was. Bel me op [TELEFOON]. "
-    + "Verder was alles prima geregeld en zeer netjes en vriendelijk afgehandeld. " * 6,
+    + "Verder was alles prima geregeld en zeer netjes en vriendelijk afgehandeld. "
+    * 6,
     "Deze vijfde tip hoort niet op de factsheet.",
 ]
 
@@ -281,7 +282,9 @@ def marts_from_samples(expected: dict = SAMPLES) -> dict[str, list[dict]]:
                     **keys,
                     "aspect": aspect,
                     "volgorde": i,
-                    **_row_figure("score", "cijfer", f["value"], f["exact"], f["n"], bm.get(aspect)),
+                    **_row_figure(
+                        "score", "cijfer", f["value"], f["exact"], f["n"], bm.get(aspect)
+                    ),
                 }
             )
         stellingen = dict(c.get("stellingen", {}))
@@ -409,7 +412,9 @@ def test_reference_views_hold_every_figure_in_dutch(reference_warehouse, tmp_pat
         assert [s.waarde for s in v.producten] == [
             dutch.DASH if g is None else nl_grade(g) for g in grades
         ]
-        assert all((s.fractie is None) == (g is None) for s, g in zip(v.producten, grades))
+        assert all(
+            (s.fractie is None) == (g is None) for s, g in zip(v.producten, grades, strict=True)
+        )
         assert len(v.tips) == 4 and len(v.tips[3]) < len(SEED_TIPS[3])
         assert v.tips[3].endswith("…")
     balie = by_kanaal["balie"]
@@ -487,7 +492,12 @@ def test_complementary_suppression_is_shown_as_protected(tmp_path):
     warehouse = write_marts(tmp_path / "w.duckdb", tables)
     views, _ = views_of(warehouse, "2020", settings_for(tmp_path, warehouse))
     v = next(v for v in views if v.kanaal == "digitaal")
-    assert (v.ces.waarde, v.ces.opmerking, v.ces.bi, v.ces.teken) == (dutch.DASH, "afgeschermd", "", "")
+    assert (v.ces.waarde, v.ces.opmerking, v.ces.bi, v.ces.teken) == (
+        dutch.DASH,
+        "afgeschermd",
+        "",
+        "",
+    )
     assert v.ces.bm == str(REFERENCE["digitaal"]["ces_bm"])
     shown = {k: x for k, x in v.to_dict()["ces"].items() if k != "bm"}
     assert str(REFERENCE["digitaal"]["ces"]) not in json.dumps(shown)
@@ -518,7 +528,7 @@ def test_build_view_models_reads_a_read_only_connection(reference_warehouse, tmp
 
 def test_threshold_comes_from_the_settings(samples_warehouse, tmp_path):
     settings = settings_for(tmp_path, samples_warehouse, 25)
-    views, skipped = views_of(samples_warehouse, "2020", settings)
+    views, _ = views_of(samples_warehouse, "2020", settings)
     assert all(int(v.kerncijfers[0].waarde) >= 25 for v in views)
     respons = {
         (k.split("|")[0], k.split("|")[1]): c["respons"]

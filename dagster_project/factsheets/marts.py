@@ -82,8 +82,7 @@ def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
     earlier_rows = (
         _rows(
             conn,
-            "SELECT * FROM marts.kto_cel WHERE periode IN "
-            f"({', '.join('?' for _ in earlier)})",
+            f"SELECT * FROM marts.kto_cel WHERE periode IN ({', '.join('?' for _ in earlier)})",
             earlier,
         )
         if earlier

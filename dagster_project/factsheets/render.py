@@ -45,9 +45,7 @@ def render_pdf(view: FactsheetView) -> bytes:
     """The PDF of one factsheet. Same view, same bytes: the PDF's date is the view's date."""
     day = dt.date.fromisoformat(view.gegenereerd_iso)
     stamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-    pdf = _compiler().compile(
-        format="pdf", sys_inputs={"view": view.to_json()}, timestamp=stamp
-    )
+    pdf = _compiler().compile(format="pdf", sys_inputs={"view": view.to_json()}, timestamp=stamp)
     assert isinstance(pdf, bytes)
     return pdf
 

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dagster_project.factsheets import dutch, texts
-from dagster_project.factsheets.marts import Periode, PeriodData, Row, read_period
+from dagster_project.factsheets.marts import PeriodData, Periode, Row, read_period
 from dagster_project.settings import Settings
 
 MAX_TIPS = 4
@@ -226,9 +226,7 @@ def _kerncijfers(cel: Row) -> list[Kerncijfer]:
         extra = f"responspercentage {dutch.percent(rate)}" if rate is not None else ""
         tiles.append(Kerncijfer("Uitnodigingen", dutch.whole(uitnodigingen), "verzonden", extra))
     tiles.append(Kerncijfer("Reviews", dutch.whole(cel.get("reviews") or 0), "personen"))
-    tiles.append(
-        Kerncijfer("Verbetertips", dutch.whole(cel.get("verbetertips") or 0), "personen")
-    )
+    tiles.append(Kerncijfer("Verbetertips", dutch.whole(cel.get("verbetertips") or 0), "personen"))
     return tiles
 
 
