@@ -39,8 +39,18 @@ def free_text(value: Any) -> str | None:
     return text(value)
 
 
+# The spellings nearly every cell has: a dictionary hit instead of a regex (ingest's hot path).
+_COMMON_GRADES = {str(i): i for i in range(1, 11)} | {f"{i},0": i for i in range(1, 11)}
+
+
 def grade(value: Any) -> int | None:
     """A grade 1..10: ``8``, ``8,0`` or an XLSX number; Weet niet / N.v.t. is no answer."""
+    if type(value) is str:
+        common = _COMMON_GRADES.get(value)
+        if common is not None:
+            return common
+        if not value:
+            return None
     if value is None or isinstance(value, bool):
         if value is None:
             return None
