@@ -1,0 +1,222 @@
+"""The frames the quality suites judge, and the one place that names warehouse tables and columns.
+
+A frame is a DataFrame read through a read-only DuckDB connection: a mart as it
+is, or a small derived frame where a rule spans rows (per-product sums, the
+quarters of a year). The suites (expectations/*.json) name frames, never
+tables, so when a dbt model renames a column only this module changes.
+
+Staging-size tables are read with only the columns the rules need (about a
+second per million rows); the marts are small and read whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+# --- names in the warehouse -------------------------------------------------------------------
+
+MART_SCHEMA = "marts"
+STAGING_SCHEMA = "staging"
+# dbt builds int_* models into this schema (dbt_project.yml, +schema of models/intermediate).
+INTERMEDIATE_SCHEMA = "intermediate"
+
+CELL_KEYS = ("gemeentecode", "kanaal", "periode")
+
+# Staging columns as the dbt models name them: the suites see the names on the left.
+STG_ONE2TEN = {
+    "table": f"{STAGING_SCHEMA}.stg_one2ten__responses",
+    "respondentnummer": "respondentnummer",
+    "gemeentecode": "gemeentecode",
+    "kanaal": "kanaal",
+    "status": "status",
+    "einddatum": "einddatum",
+}
+STG_OPENFORMS = {
+    "table": f"{STAGING_SCHEMA}.stg_openforms__submissions",
+    "respondent_id": "respondent_id",
+    "gemeentecode": "gemeentecode",
+    "inzendingdatum": "inzendingdatum",
+}
+INT_RESPONSES = {
+    "table": f"{INTERMEDIATE_SCHEMA}.int_responses",
+    "response_key": "response_id",
+    "gemeentecode": "gemeentecode",
+    "kanaal": "kanaal",
+    "completed_at": "voltooid_op",
+}
+INT_RESPONSE_PERIODS = {
+    "table": f"{INTERMEDIATE_SCHEMA}.int_response_periods",
+    "response_key": "response_id",
+    "periode": "periode",
+    "completed_at": "voltooid_op",
+}
+
+# Per mart: the figures with an n and a publiceerbaar flag, for the quarter back-calculation
+# frames. (figure label or column naming it, n column, publiceerbaar column)
+MART_FIGURES = {
+    "kto_cel": [
+        ("'totaaloordeel'", "totaaloordeel_n", "totaaloordeel_publiceerbaar"),
+        ("'ces'", "ces_n", "ces_publiceerbaar"),
+    ],
+    "kto_aspect": [("aspect", "n", "publiceerbaar")],
+    "kto_stelling": [("stelling", "n", "publiceerbaar")],
+    "kto_product": [("product", "totaaloordeel_n", "publiceerbaar")],
+}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A DataFrame a suite judges: how to read it and which asset it guards."""
+
+    name: str
+    sql: str
+    asset: tuple[str, ...]  # the Dagster asset key path of the model it guards
+    keys: tuple[str, ...]  # columns that identify a row in a failure sample
+
+
+def _mart(name: str, extra_keys: tuple[str, ...] = ()) -> Frame:
+    return Frame(
+        name=name,
+        sql=f"select * from {MART_SCHEMA}.{name} order by all",
+        asset=(MART_SCHEMA, name),
+        keys=(*CELL_KEYS, *extra_keys),
+    )
+
+
+def _quarters(mart: str) -> Frame:
+    """Per year value of each figure: how many of its quarters with n > 0 are not publiceerbaar.
+
+    Exactly one would let a suppressed quarter be computed from the year and the others.
+    """
+    selects = []
+    for figure, n_col, pub_col in MART_FIGURES[mart]:
+        selects.append(f"""
+        select gemeentecode, kanaal, jaar, {figure} as figuur, kwartaal, periode,
+               {n_col} as n, coalesce({pub_col}, false) as publiceerbaar
+        from {MART_SCHEMA}.{mart}""")
+    figures = " union all ".join(selects)
+    sql = f"""
+    with f as ({figures}),
+    y as (select * from f where kwartaal is null),
+    q as (
+        select gemeentecode, kanaal, jaar, figuur,
+               count(*) filter (where n > 0) as kwartalen_met_n,
+               count(*) filter (where n > 0 and not publiceerbaar) as kwartalen_niet_publiceerbaar,
+               string_agg(periode || ' n=' || coalesce(n, 0)
+                          || case when publiceerbaar then '' else ' niet publiceerbaar' end,
+                          '; ' order by kwartaal) as kwartalen
+        from f where kwartaal is not null group by all
+    )
+    select y.gemeentecode, y.kanaal, y.jaar, y.figuur, y.n as jaar_n,
+           y.publiceerbaar as jaar_publiceerbaar,
+           coalesce(q.kwartalen_met_n, 0) as kwartalen_met_n,
+           coalesce(q.kwartalen_niet_publiceerbaar, 0) as kwartalen_niet_publiceerbaar,
+           q.kwartalen
+    from y left join q using (gemeentecode, kanaal, jaar, figuur)
+    order by all
+    """
+    return Frame(
+        name=f"{mart}_kwartalen",
+        sql=sql,
+        asset=(MART_SCHEMA, mart),
+        keys=("gemeentecode", "kanaal", "jaar", "figuur"),
+    )
+
+
+# Per cell: the cell's respons beside the sum of its products' respons (cells on either side).
+_PRODUCT_TOTALS_SQL = f"""
+with p as (
+    select gemeentecode, kanaal, periode, sum(respons) as product_respons, count(*) as producten
+    from {MART_SCHEMA}.kto_product group by all
+)
+select gemeentecode, kanaal, periode,
+       coalesce(c.respons, 0) as respons,
+       coalesce(p.product_respons, 0) as product_respons,
+       coalesce(p.producten, 0) as producten
+from {MART_SCHEMA}.kto_cel c full outer join p using (gemeentecode, kanaal, periode)
+order by all
+"""
+
+
+def _staging_frames() -> list[Frame]:
+    o, f, r, p = STG_ONE2TEN, STG_OPENFORMS, INT_RESPONSES, INT_RESPONSE_PERIODS
+    # Period bounds from the periode text: a year, or a quarter of three months.
+    period_bounds = """
+        make_timestamp(cast(left(periode, 4) as integer),
+                       case when periode like '%-Q_' then 3 * cast(right(periode, 1) as integer) - 2
+                            else 1 end, 1, 0, 0, 0)"""
+    return [
+        Frame(
+            name="stg_one2ten__responses",
+            sql=f"""select {o["kanaal"]} as kanaal, {o["respondentnummer"]} as respondentnummer,
+                           {o["gemeentecode"]} as gemeentecode, {o["status"]} as status,
+                           {o["einddatum"]} as einddatum
+                    from {o["table"]}""",
+            asset=tuple(o["table"].split(".")),
+            keys=("kanaal", "respondentnummer"),
+        ),
+        Frame(
+            name="stg_openforms__submissions",
+            sql=f"""select {f["respondent_id"]} as respondent_id,
+                           {f["gemeentecode"]} as gemeentecode,
+                           {f["inzendingdatum"]} as inzendingdatum
+                    from {f["table"]}""",
+            asset=tuple(f["table"].split(".")),
+            keys=("respondent_id",),
+        ),
+        Frame(
+            name="int_responses",
+            sql=f"""select {r["response_key"]} as response_key, {r["gemeentecode"]} as gemeentecode,
+                           {r["kanaal"]} as kanaal, {r["completed_at"]} as completed_at
+                    from {r["table"]}""",
+            asset=tuple(r["table"].split(".")),
+            keys=("response_key",),
+        ),
+        Frame(
+            name="int_response_periods",
+            sql=f"""
+            with t as (
+                select {p["response_key"]} as response_key, {p["periode"]} as periode,
+                       {p["completed_at"]} as completed_at
+                from {p["table"]}
+            ), b as (
+                select *, regexp_full_match(periode, '[0-9]{{4}}(-Q[1-4])?') as valid
+                from t
+            )
+            select response_key, periode, completed_at,
+                   case when valid then {period_bounds} end as periode_start,
+                   case when valid then {period_bounds}
+                        + case when periode like '%-Q_' then interval 3 month
+                               else interval 1 year end end as periode_einde
+            from b""",
+            asset=tuple(p["table"].split(".")),
+            keys=("response_key", "periode"),
+        ),
+    ]
+
+
+FRAMES: dict[str, Frame] = {
+    frame.name: frame
+    for frame in [
+        _mart("kto_cel"),
+        _mart("kto_aspect", ("aspect",)),
+        _mart("kto_stelling", ("stelling",)),
+        _mart("kto_product", ("product",)),
+        *(_quarters(mart) for mart in MART_FIGURES),
+        Frame(
+            name="kto_product_totalen",
+            sql=_PRODUCT_TOTALS_SQL,
+            asset=(MART_SCHEMA, "kto_product"),
+            keys=CELL_KEYS,
+        ),
+        *_staging_frames(),
+    ]
+}
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    """The frame as a DataFrame with a plain 0..n-1 index (failure samples refer to it)."""
+    return con.sql(FRAMES[name].sql).df().reset_index(drop=True)
