@@ -1,0 +1,70 @@
+"""dbt-duckdb plugin: the Python functions the dbt models call, registered as DuckDB UDFs.
+
+Referenced from dbt/profiles.yml (``plugins: [{module: dagster_project.dbt_plugin}]``);
+dbt-duckdb calls ``Plugin.configure_connection`` on every connection it opens.
+Python UDFs live on the connection, not in the database file: models that call
+them are materialized as tables, so readers of the warehouse never need them.
+
+- ``kto_redact(text)``: ``dagster_project.redaction.redact``.
+- ``kto_t_quantile(p, df)``: the p-quantile of Student's t with df degrees of freedom.
+- ``kto_mean_of_ratios_scaled(tellers, noemers, decimals)``: the mean of the exact
+  fractions teller/noemer, rounded half away from zero to ``decimals`` decimals and
+  returned multiplied by 10**decimals (an integer); ``kto_mean_of_ratios(...)`` gives the
+  same mean unrounded as a double. Exact rational arithmetic, so a mean that is exactly
+  halfway (8.35) always rounds away from zero, however many fractions go into it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection, list_type
+from duckdb.sqltypes import BIGINT, DOUBLE, HUGEINT, INTEGER, VARCHAR
+from scipy.stats import t as student_t
+
+from dagster_project.redaction import redact
+
+
+def t_quantile(p: float, df: int) -> float | None:
+    """Student's t quantile; None for fewer than one degree of freedom."""
+    if df is None or p is None or df < 1:
+        return None
+    return float(student_t.ppf(p, df))
+
+
+def _mean(tellers: list[int] | None, noemers: list[int] | None) -> Fraction | None:
+    pairs = [(t, n) for t, n in zip(tellers or [], noemers or [], strict=True) if t is not None and n]
+    if not pairs:
+        return None
+    return sum((Fraction(t, n) for t, n in pairs), Fraction(0)) / len(pairs)
+
+
+def round_half_away(value: Fraction, decimals: int) -> int:
+    """``value`` rounded half away from zero to ``decimals`` decimals, times 10**decimals."""
+    scaled = abs(value) * 10**decimals
+    rounded = int(scaled + Fraction(1, 2))  # int() truncates; scaled >= 0
+    return rounded if value >= 0 else -rounded
+
+
+def mean_of_ratios_scaled(
+    tellers: list[int] | None, noemers: list[int] | None, decimals: int
+) -> int | None:
+    mean = _mean(tellers, noemers)
+    return None if mean is None else round_half_away(mean, decimals)
+
+
+def mean_of_ratios(tellers: list[int] | None, noemers: list[int] | None) -> float | None:
+    mean = _mean(tellers, noemers)
+    return None if mean is None else float(mean)
+
+
+class Plugin(BasePlugin):
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        ints = list_type(HUGEINT)
+        conn.create_function("kto_redact", redact, [VARCHAR], VARCHAR)
+        conn.create_function("kto_t_quantile", t_quantile, [DOUBLE, BIGINT], DOUBLE)
+        conn.create_function(
+            "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [ints, ints, INTEGER], HUGEINT
+        )
+        conn.create_function("kto_mean_of_ratios", mean_of_ratios, [ints, ints], DOUBLE)

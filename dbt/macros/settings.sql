@@ -1,0 +1,21 @@
+{#- The pipeline's settings as dbt sees them: --vars first, then the environment, then the
+    defaults of the public contract (README). -#}
+
+{% macro min_respondents() -%}
+    {%- set value = var('min_respondents', none) -%}
+    {%- if value is none -%}{%- set value = env_var('KTO_MIN_RESPONDENTS', '10') -%}{%- endif -%}
+    {%- set n = value | int(-1) -%}
+    {%- if n < 1 or (value | string | trim) != (n | string) -%}
+        {{ exceptions.raise_compiler_error("KTO_MIN_RESPONDENTS=" ~ value ~ ": expected a whole number of at least 1") }}
+    {%- endif -%}
+    {{ return(n) }}
+{%- endmacro %}
+
+{% macro benchmark_method() -%}
+    {%- set value = var('benchmark_method', none) -%}
+    {%- if value is none -%}{%- set value = env_var('KTO_BENCHMARK_METHOD', 'gemeenten') -%}{%- endif -%}
+    {%- if value not in ['gemeenten', 'respondenten'] -%}
+        {{ exceptions.raise_compiler_error("KTO_BENCHMARK_METHOD=" ~ value ~ ": expected gemeenten or respondenten") }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}

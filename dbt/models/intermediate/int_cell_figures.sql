@@ -1,0 +1,234 @@
+-- One row per cell x figure of METRICS.md, before suppression: its n, the exact value as
+-- an integer fraction teller / noemer (rounded later from those integers), and its 95%
+-- confidence interval.
+--
+--   totaaloordeel, aspect, product: teller = sum of grades, noemer = n.
+--   aspect Hostmanship: per-response means in 60ths, teller = sum, noemer = 60 * n.
+--   ces: teller = 100 * (low - high), noemer = n (valid moeite answers).
+--   stelling: teller = 100 * (eens + helemaal eens | ja), noemer = n (valid answers).
+--
+-- Intervals (docs/metrics.md): t-interval on the responses for grade means (hostmanship on
+-- the per-response means); normal approximation on the difference of two proportions from
+-- one multinomial sample for CES; Wilson score interval for percentages.
+-- Aspects and statements have a row in every cell of their channel, also with n = 0;
+-- products only where the cell has responses for them.
+{%- set z = 1.959963984540054 %}
+
+with periods as (
+    select p.periode, r.*
+    from {{ ref('int_response_periods') }} as p
+    inner join {{ ref('int_responses') }} as r using (response_id, kanaal, gemeentecode)
+),
+
+answers as (
+    select p.gemeentecode, p.kanaal, p.periode, a.vraag_type, a.vraag, a.cijfer, a.code
+    from {{ ref('int_response_periods') }} as p
+    inner join {{ ref('int_response_answers') }} as a using (response_id, kanaal, gemeentecode)
+),
+
+figure_list as (
+    select * from (values
+        ('balie', 'totaaloordeel', 'Totaaloordeel', 1),
+        ('telefoon', 'totaaloordeel', 'Totaaloordeel', 1),
+        ('digitaal', 'totaaloordeel', 'Totaaloordeel', 1),
+        ('balie', 'ces', 'CES', 1),
+        ('telefoon', 'ces', 'CES', 1),
+        ('digitaal', 'ces', 'CES', 1),
+        {%- for label, column in statement_columns() %}
+        ('digitaal', 'stelling', '{{ label }}', {{ loop.index }}),
+        {%- endfor %}
+        ('telefoon', 'stelling', '{{ in_een_keer_geholpen_label() }}', 1)
+    ) as t(kanaal, figuur_type, figuur, volgorde)
+    union all
+    select kanaal, 'aspect' as figuur_type, label as figuur, volgorde
+    from {{ order_values(aspect_order()) }} as t(kanaal, label, volgorde)
+),
+
+grades as (
+    select
+        gemeentecode, kanaal, periode,
+        case when vraag_type = 'totaaloordeel' then 'totaaloordeel' else 'aspect' end as figuur_type,
+        vraag as figuur,
+        count(*) as n,
+        sum(cijfer) as teller,
+        count(*) as noemer,
+        stddev_samp(cijfer) as sd,
+        null::bigint as k_laag,
+        null::bigint as k_hoog
+    from answers
+    where vraag_type in ('totaaloordeel', 'aspect')
+    group by all
+),
+
+hostmanship as (
+    select
+        gemeentecode, kanaal, periode,
+        'aspect' as figuur_type,
+        'Hostmanship' as figuur,
+        count(*) as n,
+        sum(hostmanship_60) as teller,
+        60 * count(*) as noemer,
+        stddev_samp(hostmanship_60 / 60.0) as sd,
+        null::bigint as k_laag,
+        null::bigint as k_hoog
+    from periods
+    where hostmanship_60 is not null
+    group by all
+),
+
+ces as (
+    select
+        gemeentecode, kanaal, periode,
+        'ces' as figuur_type,
+        'CES' as figuur,
+        count(*) as n,
+        100 * (count(*) filter (where code in ('weinig_moeite', 'geen_moeite'))
+            - count(*) filter (where code in ('veel_moeite', 'heel_veel_moeite'))) as teller,
+        count(*) as noemer,
+        null::double as sd,
+        count(*) filter (where code in ('weinig_moeite', 'geen_moeite')) as k_laag,
+        count(*) filter (where code in ('veel_moeite', 'heel_veel_moeite')) as k_hoog
+    from answers
+    where vraag_type = 'moeite' and code <> 'weet_niet'
+    group by all
+),
+
+percentages as (
+    select
+        gemeentecode, kanaal, periode,
+        'stelling' as figuur_type,
+        vraag as figuur,
+        count(*) as n,
+        100 * count(*) filter (where code in ('eens', 'helemaal_eens', 'ja')) as teller,
+        count(*) as noemer,
+        null::double as sd,
+        count(*) filter (where code in ('eens', 'helemaal_eens', 'ja')) as k_laag,
+        null::bigint as k_hoog
+    from answers
+    where (vraag_type = 'stelling' and code <> 'weet_niet')
+        or (vraag_type = 'in_een_keer_geholpen' and code in ('ja', 'nee'))
+    group by all
+),
+
+stats as (
+    select * from grades
+    union all select * from hostmanship
+    union all select * from ces
+    union all select * from percentages
+),
+
+cell_figures as (
+    select
+        c.gemeentecode, c.gemeente, c.kanaal, c.periode, c.jaar, c.kwartaal,
+        f.figuur_type, f.figuur, f.volgorde,
+        cast(null as integer) as respons,
+        coalesce(s.n, 0) as n, s.teller, s.noemer, s.sd, s.k_laag, s.k_hoog
+    from {{ ref('int_cells') }} as c
+    inner join figure_list as f on c.kanaal = f.kanaal
+    left join stats as s
+        on c.gemeentecode = s.gemeentecode
+        and c.kanaal = s.kanaal
+        and c.periode = s.periode
+        and f.figuur_type = s.figuur_type
+        and f.figuur = s.figuur
+),
+
+products as (
+    select
+        gemeentecode, kanaal, periode,
+        product,
+        count(*) as respons,
+        count(totaaloordeel) as n,
+        sum(totaaloordeel) as teller,
+        count(totaaloordeel) as noemer,
+        stddev_samp(totaaloordeel) as sd
+    from periods
+    where product is not null
+    group by all
+),
+
+product_order as (
+    select * from {{ order_values(product_order()) }} as t(kanaal, product, volgorde)
+),
+
+product_figures as (
+    select
+        c.gemeentecode, c.gemeente, c.kanaal, c.periode, c.jaar, c.kwartaal,
+        'product' as figuur_type,
+        p.product as figuur,
+        -- code-list order, products outside the list after it, by name
+        cast(coalesce(
+            o.volgorde,
+            100 + dense_rank() over (
+                partition by c.gemeentecode, c.kanaal, c.periode, o.volgorde is null
+                order by p.product
+            )
+        ) as integer) as volgorde,
+        cast(p.respons as integer) as respons,
+        p.n, p.teller, p.noemer, p.sd,
+        null::bigint as k_laag,
+        null::bigint as k_hoog
+    from {{ ref('int_cells') }} as c
+    inner join products as p using (gemeentecode, kanaal, periode)
+    left join product_order as o on p.kanaal = o.kanaal and p.product = o.product
+),
+
+all_figures as (
+    select * from cell_figures
+    union all
+    select * from product_figures
+)
+
+select
+    gemeentecode,
+    gemeente,
+    kanaal,
+    periode,
+    jaar,
+    kwartaal,
+    figuur_type,
+    figuur,
+    cast(volgorde as integer) as volgorde,
+    respons,
+    cast(n as integer) as n,
+    cast(teller as hugeint) as teller,
+    cast(noemer as hugeint) as noemer,
+    cast(case when figuur_type in ('ces', 'stelling') then 0 else 1 end as integer) as decimalen,
+    case when n > 0 then cast(teller as double) / cast(noemer as double) end as exact,
+    case
+        when n = 0 then null
+        when figuur_type in ('totaaloordeel', 'aspect', 'product') then
+            case when n >= 2 then
+                cast(teller as double) / cast(noemer as double)
+                - kto_t_quantile(0.975, n - 1) * sd / sqrt(n)
+            end
+        when figuur_type = 'ces' then
+            greatest(-100.0, 100.0 * (
+                (k_laag - k_hoog) / n
+                - {{ z }} * sqrt(greatest(0.0, (k_laag + k_hoog) / n - power((k_laag - k_hoog) / n, 2)) / n)
+            ))
+        when figuur_type = 'stelling' then
+            100.0 * (
+                (k_laag / n + power({{ z }}, 2) / (2 * n))
+                - {{ z }} * sqrt((k_laag / n) * (1 - k_laag / n) / n + power({{ z }}, 2) / (4 * n * n))
+            ) / (1 + power({{ z }}, 2) / n)
+    end as ci_low,
+    case
+        when n = 0 then null
+        when figuur_type in ('totaaloordeel', 'aspect', 'product') then
+            case when n >= 2 then
+                cast(teller as double) / cast(noemer as double)
+                + kto_t_quantile(0.975, n - 1) * sd / sqrt(n)
+            end
+        when figuur_type = 'ces' then
+            least(100.0, 100.0 * (
+                (k_laag - k_hoog) / n
+                + {{ z }} * sqrt(greatest(0.0, (k_laag + k_hoog) / n - power((k_laag - k_hoog) / n, 2)) / n)
+            ))
+        when figuur_type = 'stelling' then
+            100.0 * (
+                (k_laag / n + power({{ z }}, 2) / (2 * n))
+                + {{ z }} * sqrt((k_laag / n) * (1 - k_laag / n) / n + power({{ z }}, 2) / (4 * n * n))
+            ) / (1 + power({{ z }}, 2) / n)
+    end as ci_high
+from all_figures

@@ -1,0 +1,28 @@
+-- Each counted response in its year and in its quarter, by the moment it was completed
+-- (naive local time, Europe/Amsterdam, as the exports give it). Only completed
+-- questionnaires count: One2Ten Status Voltooid, and every Open Formulieren submission.
+with counted as (
+    select response_id, kanaal, gemeentecode, gemeente, voltooid_op
+    from {{ ref('int_responses') }}
+    where is_voltooid and voltooid_op is not null
+)
+
+select
+    response_id,
+    kanaal,
+    gemeentecode,
+    gemeente,
+    cast(year(voltooid_op) as integer) as jaar,
+    cast(null as integer) as kwartaal,
+    cast(year(voltooid_op) as varchar) as periode
+from counted
+union all
+select
+    response_id,
+    kanaal,
+    gemeentecode,
+    gemeente,
+    cast(year(voltooid_op) as integer) as jaar,
+    cast(quarter(voltooid_op) as integer) as kwartaal,
+    cast(year(voltooid_op) as varchar) || '-Q' || cast(quarter(voltooid_op) as varchar) as periode
+from counted

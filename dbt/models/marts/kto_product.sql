@@ -1,0 +1,18 @@
+-- One row per cell x product (telefoon: subject of the call) with responses: the number of
+-- responses and the mean totaaloordeel of the product.
+select
+    gemeentecode,
+    gemeente,
+    kanaal,
+    periode,
+    jaar,
+    kwartaal,
+    figuur as product,
+    volgorde,
+    respons,
+    {{ grade_from_scaled('waarde_scaled') }} as totaaloordeel,
+    exact as totaaloordeel_exact,
+    n as totaaloordeel_n,
+    publiceerbaar
+from {{ ref('int_figures') }}
+where figuur_type = 'product'

@@ -1,0 +1,22 @@
+-- One row per cell x percentage item: the seven digitaal statements (percentage eens or
+-- helemaal eens) and telefoon's In één keer geholpen (percentage Ja of Ja + Nee).
+select
+    gemeentecode,
+    gemeente,
+    kanaal,
+    periode,
+    jaar,
+    kwartaal,
+    figuur as stelling,
+    volgorde,
+    {{ whole_from_scaled('waarde_scaled') }} as pct,
+    exact as pct_exact,
+    n,
+    {{ whole_from_scaled('bm_scaled') }} as bm,
+    ci_low,
+    ci_high,
+    publiceerbaar,
+    significant,
+    bm_method
+from {{ ref('int_figures') }}
+where figuur_type = 'stelling'

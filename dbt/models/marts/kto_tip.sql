@@ -1,0 +1,32 @@
+-- The improvement tips a factsheet shows: for cells with respons >= KTO_MIN_RESPONDENTS,
+-- at most four per cell among the responses that answered Verbetertip Ja with a non-empty
+-- text (already redacted in staging). Chosen deterministically: the most recently completed
+-- first, ties broken by response id.
+with tips as (
+    select
+        p.gemeentecode,
+        p.kanaal,
+        p.periode,
+        r.verbetertip_toelichting as tekst,
+        row_number() over (
+            partition by p.gemeentecode, p.kanaal, p.periode
+            order by r.voltooid_op desc, r.response_id
+        ) as rang
+    from {{ ref('int_response_periods') }} as p
+    inner join {{ ref('int_responses') }} as r using (response_id, kanaal, gemeentecode)
+    where r.heeft_tiptekst
+)
+
+select
+    cells.gemeentecode,
+    cells.gemeente,
+    cells.kanaal,
+    cells.periode,
+    cells.jaar,
+    cells.kwartaal,
+    cast(tips.rang as integer) as rang,
+    trim(tips.tekst) as tekst
+from tips
+inner join {{ ref('int_cells') }} as cells using (gemeentecode, kanaal, periode)
+where tips.rang <= 4
+    and cells.respons >= {{ min_respondents() }}

@@ -1,0 +1,43 @@
+-- One row per One2Ten response (balie, telefoon): the latest version of each
+-- (kanaal, respondentnummer), typed and renamed, labels mapped to the shared codes, free
+-- text redacted, the e-mail address dropped. Incomplete questionnaires stay here.
+with versions as (
+    select
+        *,
+        row_number() over (
+            partition by kanaal, respondentnummer
+            order by source_modified_at desc, source_file desc, source_row desc
+        ) as versie_rang
+    from {{ source('raw', 'one2ten_responses') }}
+)
+
+select
+    lower(kanaal) || ':' || cast(respondentnummer as varchar) as response_id,
+    cast(respondentnummer as bigint) as respondentnummer,
+    lower(kanaal) as kanaal,
+    gemeentecode,
+    gemeente,
+    cast(startdatum as timestamp) as gestart_op,
+    cast(einddatum as timestamp) as beeindigd_op,
+    status,
+    status = 'Voltooid' as is_voltooid,
+    survey,
+    uitnodiging,
+    product,
+    cast(totaaloordeel as integer) as totaaloordeel,
+    kto_redact(toelichting_totaaloordeel) as toelichting,
+    {{ moeite_code('moeite') }} as moeite,
+    {%- for label, column in aspect_columns() %}
+    cast({{ column }} as integer) as {{ column }},
+    {%- endfor %}
+    {%- for column in hostmanship_columns() %}
+    cast({{ column }} as integer) as {{ column }},
+    {%- endfor %}
+    {{ ja_nee_code('in_een_keer_geholpen') }} as in_een_keer_geholpen,
+    {{ ja_nee_code('verbetertip') }} as verbetertip,
+    kto_redact(verbetertip_toelichting) as verbetertip_toelichting,
+    source_file,
+    cast(source_row as bigint) as source_row,
+    cast(source_modified_at as timestamp) as source_modified_at
+from versions
+where versie_rang = 1

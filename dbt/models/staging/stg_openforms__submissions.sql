@@ -1,0 +1,34 @@
+-- One row per submission of the digital survey form: the latest version of each
+-- respondent_id, renamed, labels mapped to the shared codes, free text redacted, the
+-- e-mail address dropped. Every submission is a completed questionnaire.
+with versions as (
+    select
+        *,
+        row_number() over (
+            partition by respondent_id
+            order by source_modified_at desc, source_file desc, source_row desc
+        ) as versie_rang
+    from {{ source('raw', 'openforms_submissions') }}
+)
+
+select
+    'digitaal:' || respondent_id as response_id,
+    respondent_id,
+    'digitaal' as kanaal,
+    gemeentecode,
+    formuliernaam,
+    cast(inzendingdatum as timestamp) as ingezonden_op,
+    product,
+    cast(totaaloordeel as integer) as totaaloordeel,
+    kto_redact(toelichting) as toelichting,
+    {{ moeite_code('moeite') }} as moeite,
+    {%- for label, column in statement_columns() %}
+    {{ eens_code(column) }} as {{ column }},
+    {%- endfor %}
+    {{ ja_nee_code('verbetertip') }} as verbetertip,
+    kto_redact(verbetertip_toelichting) as verbetertip_toelichting,
+    source_file,
+    cast(source_row as bigint) as source_row,
+    cast(source_modified_at as timestamp) as source_modified_at
+from versions
+where versie_rang = 1
