@@ -1,0 +1,1 @@
+"""The demo landing-data generator (`kto demo`) and ground truth for tests."""
