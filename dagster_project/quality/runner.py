@@ -250,7 +250,7 @@ def validate_frames(
     frames: Mapping[str, pd.DataFrame],
     parameters: Mapping[str, Any],
     *,
-    run_name: str = "kto check",
+    run_name: str = "kto-check",
 ) -> tuple[int, list[RuleFailure]]:
     """Validate the given frames against the suite's expectations for them."""
     from great_expectations.core.run_identifier import RunIdentifier
@@ -283,7 +283,7 @@ def run_suite(
     asset: Iterable[str],
     parameters: Mapping[str, Any],
     *,
-    run_name: str = "kto check",
+    run_name: str = "kto-check",
 ) -> SuiteResult:
     """One suite on the frames that guard one asset, read through ``con``."""
     asset = tuple(asset)
@@ -336,7 +336,7 @@ def run_all(
     min_respondents: int,
     *,
     suites: Mapping[str, Suite] | None = None,
-    run_name: str = "kto check",
+    run_name: str = "kto-check",
 ) -> list[SuiteResult]:
     """Every suite on every asset it guards, through one read-only connection."""
     suites = load_suites() if suites is None else suites
