@@ -17,6 +17,7 @@ them are materialized as tables, so readers of the warehouse never need them.
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import cache
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection, list_type
@@ -26,6 +27,7 @@ from scipy.stats import t as student_t
 from dagster_project.redaction import redact
 
 
+@cache
 def t_quantile(p: float, df: int) -> float | None:
     """Student's t quantile; None for fewer than one degree of freedom."""
     if df is None or p is None or df < 1:
@@ -34,7 +36,9 @@ def t_quantile(p: float, df: int) -> float | None:
 
 
 def _mean(tellers: list[int] | None, noemers: list[int] | None) -> Fraction | None:
-    pairs = [(t, n) for t, n in zip(tellers or [], noemers or [], strict=True) if t is not None and n]
+    pairs = [
+        (t, n) for t, n in zip(tellers or [], noemers or [], strict=True) if t is not None and n
+    ]
     if not pairs:
         return None
     return sum((Fraction(t, n) for t, n in pairs), Fraction(0)) / len(pairs)
@@ -59,12 +63,19 @@ def mean_of_ratios(tellers: list[int] | None, noemers: list[int] | None) -> floa
     return None if mean is None else float(mean)
 
 
+def register_udfs(conn: DuckDBPyConnection) -> None:
+    """Register the functions on a connection (dbt's, or one that runs the tests' SQL)."""
+    ints = list_type(HUGEINT)
+    conn.create_function("kto_redact", redact, [VARCHAR], VARCHAR)
+    conn.create_function("kto_t_quantile", t_quantile, [DOUBLE, BIGINT], DOUBLE)
+    conn.create_function(
+        "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [ints, ints, INTEGER], HUGEINT
+    )
+    conn.create_function("kto_mean_of_ratios", mean_of_ratios, [ints, ints], DOUBLE)
+
+
 class Plugin(BasePlugin):
+    """dbt-duckdb calls configure_connection on each connection it opens."""
+
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        ints = list_type(HUGEINT)
-        conn.create_function("kto_redact", redact, [VARCHAR], VARCHAR)
-        conn.create_function("kto_t_quantile", t_quantile, [DOUBLE, BIGINT], DOUBLE)
-        conn.create_function(
-            "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [ints, ints, INTEGER], HUGEINT
-        )
-        conn.create_function("kto_mean_of_ratios", mean_of_ratios, [ints, ints], DOUBLE)
+        register_udfs(conn)

@@ -1,0 +1,192 @@
+"""Running the dbt project (dbt/) without Dagster: the manifest, build and test.
+
+Dagster needs dbt's manifest.json before it can load the dbt assets, and
+``DbtProject.prepare_if_dev()`` builds it only under ``dagster dev``; the ``kto``
+command and the tests call :func:`prepare_manifest` first. :func:`run_dbt` runs any dbt
+command in a subprocess with the settings in its environment (DuckDB allows one
+process per file, so dbt must not share this process's connections);
+:func:`failing_tests` turns a ``dbt test``/``dbt build`` result into the failing rules
+with a sample of their offending rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .settings import Settings
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+# What the manifest is built from: a newer file here makes it stale.
+_PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")
+
+
+def dbt_executable() -> str:
+    """The dbt next to this interpreter (a venv need not be activated), else dbt on PATH."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_env(settings: Settings | None = None) -> dict[str, str]:
+    """The environment for a dbt subprocess: the current one plus the settings (absolute paths,
+    since dbt runs in the project directory)."""
+    settings = settings or Settings.from_env()
+    return {
+        **os.environ,
+        **settings.as_env(),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for name in _PROJECT_SOURCES:
+        path = DBT_PROJECT_DIR / name
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        newest = max([newest, *(p.stat().st_mtime for p in files)])
+    return newest
+
+
+def manifest_is_stale() -> bool:
+    return not MANIFEST_PATH.exists() or MANIFEST_PATH.stat().st_mtime < _newest_source_mtime()
+
+
+def prepare_manifest(settings: Settings | None = None, *, force: bool = False) -> Path:
+    """dbt/target/manifest.json, parsed anew (``dbt parse``) when missing or older than the
+    project's files. Parsed in a temporary target and moved into place in one step, so
+    concurrent callers (test workers, a running ``dagster dev``) never read half a file."""
+    if not force and not manifest_is_stale():
+        return MANIFEST_PATH
+    MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=MANIFEST_PATH.parent, prefix="parse-") as tmp:
+        run = run_dbt(["parse", "--quiet"], settings, target_path=Path(tmp))
+        if run.returncode != 0:
+            raise RuntimeError(f"dbt parse failed:\n{run.output}")
+        os.replace(Path(tmp) / "manifest.json", MANIFEST_PATH)
+    return MANIFEST_PATH
+
+
+@dataclass
+class DbtRun:
+    """The outcome of one dbt command."""
+
+    args: list[str]
+    returncode: int
+    output: str
+    run_results: dict[str, Any] | None
+    compiled_sql: dict[str, str] = field(default_factory=dict)  # unique_id -> SQL
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def elapsed_seconds(self) -> float | None:
+        return None if self.run_results is None else self.run_results.get("elapsed_time")
+
+    def results(self, status: str | None = None) -> list[dict[str, Any]]:
+        found = (self.run_results or {}).get("results", [])
+        return [r for r in found if status is None or r.get("status") == status]
+
+
+def run_dbt(
+    args: list[str], settings: Settings | None = None, *, target_path: Path | None = None
+) -> DbtRun:
+    """Run ``dbt <args>`` on the project with the settings' warehouse and thresholds.
+
+    Example: ``run_dbt(["build"])``, ``run_dbt(["test", "--select", "marts"])``. Artifacts go
+    to a fresh temporary target (or ``target_path``); the run results and the compiled SQL
+    of the tests are read back before it is removed.
+    """
+    with tempfile.TemporaryDirectory(prefix="kto-dbt-") as tmp:
+        target = target_path or Path(tmp) / "target"
+        proc = subprocess.run(
+            [
+                dbt_executable(),
+                *args,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(target),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            env={**dbt_env(settings), "DBT_LOG_PATH": str(Path(tmp) / "logs")},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        results_path = target / "run_results.json"
+        run_results = json.loads(results_path.read_text()) if results_path.exists() else None
+        compiled = {}
+        for result in (run_results or {}).get("results", []):
+            if result.get("unique_id", "").startswith("test.") and result.get("compiled_code"):
+                compiled[result["unique_id"]] = result["compiled_code"]
+        return DbtRun(
+            args=list(args),
+            returncode=proc.returncode,
+            output=proc.stdout + proc.stderr,
+            run_results=run_results,
+            compiled_sql=compiled,
+        )
+
+
+@dataclass
+class TestFailure:
+    """A dbt test that failed (or errored), with up to ``limit`` of its offending rows."""
+
+    test: str  # dbt unique_id, e.g. test.kto.unique_combination_kto_cel_...
+    status: str  # fail | error
+    failures: int | None
+    message: str | None
+    rows: list[dict[str, Any]]
+
+
+def failing_tests(
+    run: DbtRun, settings: Settings | None = None, limit: int = 20
+) -> list[TestFailure]:
+    """The failed and errored tests of a ``dbt test``/``dbt build`` run; for failures, the first
+    ``limit`` offending rows, queried read-only from the warehouse with the test's own SQL."""
+    settings = settings or Settings.from_env()
+    found = [
+        r
+        for r in run.results()
+        if r.get("unique_id", "").startswith("test.") and r.get("status") in ("fail", "error")
+    ]
+    if not found:
+        return []
+    failures = []
+    from .dbt_plugin import register_udfs  # the tests' SQL may call kto_redact
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        register_udfs(con)
+        for result in found:
+            rows: list[dict[str, Any]] = []
+            sql = run.compiled_sql.get(result["unique_id"])
+            if result["status"] == "fail" and sql:
+                cursor = con.execute(f"select * from ({sql}) limit {int(limit)}")
+                names = [d[0] for d in cursor.description]
+                rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            failures.append(
+                TestFailure(
+                    test=result["unique_id"],
+                    status=result["status"],
+                    failures=result.get("failures"),
+                    message=result.get("message"),
+                    rows=rows,
+                )
+            )
+    return failures
