@@ -6,8 +6,6 @@ dagster_project/quality. A failing rule fails the check with severity ERROR,
 so downstream assets (factsheets, publish) do not run on bad marts.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 import duckdb
 
