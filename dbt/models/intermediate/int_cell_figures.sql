@@ -136,14 +136,15 @@ cell_figures as (
 products as (
     select
         gemeentecode, kanaal, periode,
-        product,
+        -- every response has one product row: one without a product counts under Onbekend
+        coalesce(nullif(trim(product), ''), 'Onbekend') as product,
+        product is null or trim(product) = '' as zonder_product,
         count(*) as respons,
         count(totaaloordeel) as n,
         sum(totaaloordeel) as teller,
         count(totaaloordeel) as noemer,
         stddev_samp(totaaloordeel) as sd
     from periods
-    where product is not null
     group by all
 ),
 
@@ -156,14 +157,16 @@ product_figures as (
         c.gemeentecode, c.gemeente, c.kanaal, c.periode, c.jaar, c.kwartaal,
         'product' as figuur_type,
         p.product as figuur,
-        -- code-list order, products outside the list after it, by name
-        cast(coalesce(
-            o.volgorde,
-            100 + dense_rank() over (
-                partition by c.gemeentecode, c.kanaal, c.periode, o.volgorde is null
+        -- code-list order, products outside the list after it by name (from 101), responses
+        -- without a product last (999)
+        cast(case
+            when p.zonder_product then 999
+            when o.volgorde is not null then o.volgorde
+            else 100 + dense_rank() over (
+                partition by c.gemeentecode, c.kanaal, c.periode, o.volgorde is null or p.zonder_product
                 order by p.product
             )
-        ) as integer) as volgorde,
+        end as integer) as volgorde,
         cast(p.respons as integer) as respons,
         p.n, p.teller, p.noemer, p.sd,
         null::bigint as k_laag,

@@ -14,7 +14,8 @@ select
     gemeente,
     cast(year(voltooid_op) as integer) as jaar,
     cast(null as integer) as kwartaal,
-    cast(year(voltooid_op) as varchar) as periode
+    cast(year(voltooid_op) as varchar) as periode,
+    voltooid_op
 from counted
 union all
 select
@@ -24,5 +25,6 @@ select
     gemeente,
     cast(year(voltooid_op) as integer) as jaar,
     cast(quarter(voltooid_op) as integer) as kwartaal,
-    cast(year(voltooid_op) as varchar) || '-Q' || cast(quarter(voltooid_op) as varchar) as periode
+    cast(year(voltooid_op) as varchar) || '-Q' || cast(quarter(voltooid_op) as varchar) as periode,
+    voltooid_op
 from counted
