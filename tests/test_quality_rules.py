@@ -128,10 +128,11 @@ def unknown_channel(con, min_n):
 
 
 def completed_after_its_quarter(con, min_n):
-    t = names.INT_RESPONSE_PERIODS
-    (rowid,) = _one(con, f"select rowid from {t['table']} where {t['periode']} like '%-Q%' limit 1")
-    c = t["completed_at"]
-    con.execute(f"update {t['table']} set {c} = {c} + interval 100 day where rowid = {rowid}")
+    """A quarter row's completion moment moved 100 days on: out of its quarter."""
+    p = names.INT_RESPONSE_PERIODS
+    c = p["completed_at"]
+    (rowid,) = _one(con, f"select rowid from {p['table']} where {p['periode']} like '%-Q%' limit 1")
+    con.execute(f"update {p['table']} set {c} = {c} + interval 100 day where rowid = {rowid}")
 
 
 def uitnodigingen_below_respons(con, min_n):
@@ -231,16 +232,16 @@ def test_every_expectation_is_described():
 
 def test_missing_model_fails_its_rules_with_the_reason(corrupt):
     path, min_n, con = corrupt
-    con.execute(f"drop table {names.INT_RESPONSES['table']}")
+    con.execute(f"drop table {names.INT_RESPONSE_PERIODS['table']}")
     con.close()
 
     results = {r.asset: r for r in run_all(path, min_n)}
 
-    broken = results[tuple(names.INT_RESPONSES["table"].split("."))]
+    broken = results[tuple(names.INT_RESPONSE_PERIODS["table"].split("."))]
     assert not broken.success
     assert all("could not be read" in (f.error or "") for f in broken.failures)
     assert {f.rule for f in broken.failures} == {
-        e["meta"]["rule"] for e in load_suites()["staging"].for_frame("int_responses")
+        e["meta"]["rule"] for e in load_suites()["staging"].for_frame("int_response_periods")
     }
     assert all(r.success for a, r in results.items() if a != broken.asset)
 

@@ -344,48 +344,71 @@ def marts_from_responses(responses: list[dict], min_n: int = MIN_N) -> dict[str,
 
 
 def staging_from_responses(responses: list[dict]) -> dict[str, pd.DataFrame]:
+    """The staging and intermediate columns the quality frames read (dbt model names)."""
     one2ten = [r for r in responses if r["kanaal"] != "digitaal"]
     digitaal = [r for r in responses if r["kanaal"] == "digitaal"]
+    # an incomplete questionnaire: kept in staging and int_responses, in no period
+    incomplete = {
+        "response_id": "balie:999999",
+        "respondentnummer": 999999,
+        "kanaal": "balie",
+        "gemeentecode": "GM0637",
+        "gemeente": "Zoetermeer",
+        "voltooid_op": None,
+    }
     stg_one2ten = pd.DataFrame(
         {
-            "respondentnummer": [r["respondentnummer"] for r in one2ten],
-            "gemeentecode": [r["gemeentecode"] for r in one2ten],
-            "gemeente": [r["gemeente"] for r in one2ten],
-            "kanaal": [r["kanaal"] for r in one2ten],
-            "status": "Voltooid",
-            "einddatum": [r["voltooid_op"] for r in one2ten],
+            "response_id": [r["response_id"] for r in [*one2ten, incomplete]],
+            "respondentnummer": [r["respondentnummer"] for r in [*one2ten, incomplete]],
+            "kanaal": [r["kanaal"] for r in [*one2ten, incomplete]],
+            "gemeentecode": [r["gemeentecode"] for r in [*one2ten, incomplete]],
+            "gemeente": [r["gemeente"] for r in [*one2ten, incomplete]],
+            "beeindigd_op": [r["voltooid_op"] for r in [*one2ten, incomplete]],
+            "is_voltooid": [r["voltooid_op"] is not None for r in [*one2ten, incomplete]],
         }
     )
-    # an incomplete questionnaire: kept in staging, counted nowhere
-    stg_one2ten.loc[len(stg_one2ten)] = [
-        999999,
-        "GM0637",
-        "Zoetermeer",
-        "balie",
-        "Onvolledig",
-        None,
-    ]
     stg_openforms = pd.DataFrame(
         {
+            "response_id": [f"digitaal:{r['respondent_id']}" for r in digitaal],
             "respondent_id": [r["respondent_id"] for r in digitaal],
+            "kanaal": "digitaal",
             "gemeentecode": [r["gemeentecode"] for r in digitaal],
-            "inzendingdatum": [r["voltooid_op"] for r in digitaal],
+            "ingezonden_op": [r["voltooid_op"] for r in digitaal],
         }
     )
+    everyone = [*responses, incomplete]
     int_responses = pd.DataFrame(
         {
-            "response_id": [r["response_id"] for r in responses],
-            "gemeentecode": [r["gemeentecode"] for r in responses],
-            "kanaal": [r["kanaal"] for r in responses],
-            "voltooid_op": [r["voltooid_op"] for r in responses],
+            "response_id": [r["response_id"] for r in everyone],
+            "kanaal": [r["kanaal"] for r in everyone],
+            "gemeentecode": [r["gemeentecode"] for r in everyone],
+            "is_voltooid": [r["voltooid_op"] is not None for r in everyone],
+            "voltooid_op": [r["voltooid_op"] for r in everyone],
         }
     )
     periods = [
-        (r["response_id"], periode, r["voltooid_op"])
+        (
+            r["response_id"],
+            r["kanaal"],
+            r["gemeentecode"],
+            YEAR,
+            kwartaal,
+            periode,
+            r["voltooid_op"],
+        )
         for r in responses
-        for periode, _ in _periods(r)
+        for periode, kwartaal in _periods(r)
     ]
-    int_periods = pd.DataFrame(periods, columns=["response_id", "periode", "voltooid_op"])
+    columns = [
+        "response_id",
+        "kanaal",
+        "gemeentecode",
+        "jaar",
+        "kwartaal",
+        "periode",
+        "voltooid_op",
+    ]
+    int_periods = pd.DataFrame(periods, columns=columns)
     return {
         "staging.stg_one2ten__responses": stg_one2ten,
         "staging.stg_openforms__submissions": stg_openforms,

@@ -220,6 +220,7 @@ def _failures(
                 kwargs.get("column_B"),
                 *(kwargs.get("column_list") or []),
                 *_condition_columns(kwargs.get("row_condition")),
+                *(config.meta.get("show") or []),  # source columns of a derived one
             ]
             if c
         ]

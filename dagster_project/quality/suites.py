@@ -3,7 +3,8 @@
 Each file is a Great Expectations 1.x suite as JSON. An expectation's ``meta``
 holds ``rule`` (a stable name), ``description`` (one sentence on what and why)
 and ``frame`` (the frame of ``warehouse.FRAMES`` it judges, or a list of
-them). GX validates one batch per suite, so at run time a suite is split into
+them); optionally ``show``, more columns for the failure sample (the source
+columns of a derived one). GX validates one batch per suite, so at run time a suite is split into
 one GX suite per frame, named ``{suite}.{frame}``.
 """
 

@@ -25,33 +25,64 @@ INTERMEDIATE_SCHEMA = "intermediate"
 
 CELL_KEYS = ("gemeentecode", "kanaal", "periode")
 
-# Staging columns as the dbt models name them: the suites see the names on the left.
+# Staging and intermediate columns as the dbt models name them: the suites see the keys.
 STG_ONE2TEN = {
     "table": f"{STAGING_SCHEMA}.stg_one2ten__responses",
     "respondentnummer": "respondentnummer",
     "gemeentecode": "gemeentecode",
     "kanaal": "kanaal",
-    "status": "status",
-    "einddatum": "einddatum",
 }
 STG_OPENFORMS = {
     "table": f"{STAGING_SCHEMA}.stg_openforms__submissions",
     "respondent_id": "respondent_id",
     "gemeentecode": "gemeentecode",
-    "inzendingdatum": "inzendingdatum",
 }
 INT_RESPONSES = {
     "table": f"{INTERMEDIATE_SCHEMA}.int_responses",
     "response_key": "response_id",
     "gemeentecode": "gemeentecode",
     "kanaal": "kanaal",
-    "completed_at": "voltooid_op",
+    "completed_at": "voltooid_op",  # local time; NULL for an incomplete questionnaire
 }
 INT_RESPONSE_PERIODS = {
     "table": f"{INTERMEDIATE_SCHEMA}.int_response_periods",
     "response_key": "response_id",
     "periode": "periode",
     "completed_at": "voltooid_op",
+}
+
+# Confidence intervals per mart: (exact value, lower bound, upper bound, and the names of the
+# two distances the suites judge). The bounds are computed in floating point, so a bound can
+# sit an ulp beside an exact value it equals; the suites allow 1e-9 for that.
+MART_INTERVALS = {
+    "kto_cel": [
+        (
+            "totaaloordeel_exact",
+            "totaaloordeel_ci_low",
+            "totaaloordeel_ci_high",
+            "totaaloordeel_exact_minus_ci_low",
+            "totaaloordeel_ci_high_minus_exact",
+        ),
+        (
+            "ces_exact",
+            "ces_ci_low",
+            "ces_ci_high",
+            "ces_exact_minus_ci_low",
+            "ces_ci_high_minus_exact",
+        ),
+    ],
+    "kto_aspect": [
+        (
+            "score_exact",
+            "ci_low",
+            "ci_high",
+            "score_exact_minus_ci_low",
+            "ci_high_minus_score_exact",
+        )
+    ],
+    "kto_stelling": [
+        ("pct_exact", "ci_low", "ci_high", "pct_exact_minus_ci_low", "ci_high_minus_pct_exact")
+    ],
 }
 
 # Per mart: the figures with an n and a publiceerbaar flag, for the quarter back-calculation
@@ -78,9 +109,13 @@ class Frame:
 
 
 def _mart(name: str, extra_keys: tuple[str, ...] = ()) -> Frame:
+    distances = "".join(
+        f", {exact} - {low} as {below}, {high} - {exact} as {above}"
+        for exact, low, high, below, above in MART_INTERVALS.get(name, [])
+    )
     return Frame(
         name=name,
-        sql=f"select * from {MART_SCHEMA}.{name} order by all",
+        sql=f"select *{distances} from {MART_SCHEMA}.{name} order by all",
         asset=(MART_SCHEMA, name),
         keys=(*CELL_KEYS, *extra_keys),
     )
@@ -144,16 +179,15 @@ order by all
 def _staging_frames() -> list[Frame]:
     o, f, r, p = STG_ONE2TEN, STG_OPENFORMS, INT_RESPONSES, INT_RESPONSE_PERIODS
     # Period bounds from the periode text: a year, or a quarter of three months.
-    period_bounds = """
-        make_timestamp(cast(left(periode, 4) as integer),
-                       case when periode like '%-Q_' then 3 * cast(right(periode, 1) as integer) - 2
-                            else 1 end, 1, 0, 0, 0)"""
+    start = """make_timestamp(cast(left(periode, 4) as integer),
+                   case when periode like '%-Q_' then 3 * cast(right(periode, 1) as integer) - 2
+                        else 1 end, 1, 0, 0, 0)"""
+    length = "case when periode like '%-Q_' then interval 3 month else interval 1 year end"
     return [
         Frame(
             name="stg_one2ten__responses",
             sql=f"""select {o["kanaal"]} as kanaal, {o["respondentnummer"]} as respondentnummer,
-                           {o["gemeentecode"]} as gemeentecode, {o["status"]} as status,
-                           {o["einddatum"]} as einddatum
+                           {o["gemeentecode"]} as gemeentecode
                     from {o["table"]}""",
             asset=tuple(o["table"].split(".")),
             keys=("kanaal", "respondentnummer"),
@@ -161,8 +195,7 @@ def _staging_frames() -> list[Frame]:
         Frame(
             name="stg_openforms__submissions",
             sql=f"""select {f["respondent_id"]} as respondent_id,
-                           {f["gemeentecode"]} as gemeentecode,
-                           {f["inzendingdatum"]} as inzendingdatum
+                           {f["gemeentecode"]} as gemeentecode
                     from {f["table"]}""",
             asset=tuple(f["table"].split(".")),
             keys=("respondent_id",),
@@ -170,7 +203,7 @@ def _staging_frames() -> list[Frame]:
         Frame(
             name="int_responses",
             sql=f"""select {r["response_key"]} as response_key, {r["gemeentecode"]} as gemeentecode,
-                           {r["kanaal"]} as kanaal, {r["completed_at"]} as completed_at
+                           {r["kanaal"]} as kanaal
                     from {r["table"]}""",
             asset=tuple(r["table"].split(".")),
             keys=("response_key",),
@@ -183,14 +216,11 @@ def _staging_frames() -> list[Frame]:
                        {p["completed_at"]} as completed_at
                 from {p["table"]}
             ), b as (
-                select *, regexp_full_match(periode, '[0-9]{{4}}(-Q[1-4])?') as valid
-                from t
+                select *, regexp_full_match(periode, '[0-9]{{4}}(-Q[1-4])?') as valid from t
             )
             select response_key, periode, completed_at,
-                   case when valid then {period_bounds} end as periode_start,
-                   case when valid then {period_bounds}
-                        + case when periode like '%-Q_' then interval 3 month
-                               else interval 1 year end end as periode_einde
+                   case when valid then {start} end as periode_start,
+                   case when valid then {start} + {length} end as periode_einde
             from b""",
             asset=tuple(p["table"].split(".")),
             keys=("response_key", "periode"),
