@@ -23,6 +23,7 @@ from dagster_project.demo import (
     write_landing,
 )
 from dagster_project.demo.model import HOSTMANSHIP_ITEMS, NVT, OF_STATEMENTS, WEET_NIET
+from tests.test_demo_readers import read_all
 
 BALIE = (
     "Openingstijden", "Wachtruimte", "Wachttijd", "Privacy aan de balie", "Vriendelijkheid",
@@ -272,6 +273,19 @@ def test_demo_is_deterministic(demo, tmp_path):
         a, b = manifest.landing_dir / f.path, again.landing_dir / f.path
         assert a.read_bytes() == b.read_bytes(), f.path
         assert a.stat().st_mtime == b.stat().st_mtime == calendar.timegm(f.mtime.timetuple())
+
+
+def test_readers_accept_every_demo_row(demo):
+    """The project's readers take every row of the demo, no quarantine, no issue."""
+    manifest = demo[0]
+    results, rejected = read_all(manifest)
+    assert rejected == {}
+    for f in manifest.files:
+        result = results[f.path]
+        assert result.rows_read == len(result.rows) == f.rows, f.path
+        assert result.quarantined == [] and result.answer_issues == [], f.path
+        assert set(result.extra_columns) <= {"Apparaat"}, f.path
+    assert sum(len(r.rows) for r in results.values()) == manifest.rows
 
 
 # --- random folders, with and without quirks -----------------------------------------
