@@ -1,0 +1,105 @@
+"""The dbt models as Dagster assets: keys, groups, lineage from raw to marts, checks, pool,
+and one materialization of them on the samples."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from dagster_project.dbt_commands import prepare_manifest
+
+RAW = {
+    dg.AssetKey(["raw", t])
+    for t in ("one2ten_responses", "openforms_submissions", "inviter_invitations")
+}
+STAGING = {
+    dg.AssetKey(["staging", m])
+    for m in ("stg_one2ten__responses", "stg_openforms__submissions", "stg_inviter__invitations")
+}
+MARTS = {
+    dg.AssetKey(["marts", m])
+    for m in ("kto_cel", "kto_aspect", "kto_stelling", "kto_product", "kto_tip")
+}
+
+
+@pytest.fixture(scope="module")
+def dbt_defs():
+    prepare_manifest()
+    from dagster_project.defs import dbt as dbt_defs  # needs the manifest
+
+    return dbt_defs
+
+
+@pytest.fixture(scope="module")
+def graph(dbt_defs):
+    from dagster_project.defs.ingest import ingest_landing
+
+    defs = dg.Definitions(
+        assets=[ingest_landing, dbt_defs.kto_dbt_models],
+        resources={"dbt": dbt_defs.dbt_resource()},
+    )
+    return defs.resolve_asset_graph()
+
+
+def upstream(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen, todo = set(), [key]
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def test_keys_and_groups(dbt_defs, graph):
+    models = set(dbt_defs.kto_dbt_models.keys)
+    assert models >= STAGING | MARTS
+    assert {k.path[0] for k in models} == {"staging", "intermediate", "marts"}
+    for key in models:
+        want = "marts" if key.path[0] == "marts" else "staging"
+        assert graph.get(key).group_name == want, key
+    for key in RAW:
+        assert graph.get(key).group_name == "ingest"
+
+
+def test_lineage_runs_from_raw_through_staging_to_the_marts(graph):
+    for mart in MARTS:
+        above = upstream(graph, mart)
+        assert {
+            dg.AssetKey(["raw", "one2ten_responses"]),
+            dg.AssetKey(["raw", "openforms_submissions"]),
+        } <= above, mart
+        assert above & STAGING, mart
+        assert any(k.path[0] == "intermediate" for k in above), mart
+    assert upstream(graph, dg.AssetKey(["marts", "kto_cel"])) >= RAW | STAGING
+    for stg in STAGING:
+        assert graph.get(stg).parent_keys <= RAW and graph.get(stg).parent_keys
+
+
+def test_dbt_tests_are_blocking_checks_on_their_models(dbt_defs):
+    specs = list(dbt_defs.kto_dbt_models.check_specs)
+    assert len(specs) > 100
+    assert all(spec.blocking for spec in specs)
+    checked = {spec.asset_key for spec in specs}
+    assert checked >= MARTS | STAGING
+
+
+def test_runs_in_the_warehouse_pool(dbt_defs):
+    assert dbt_defs.kto_dbt_models.op.pool == "kto_warehouse"
+
+
+@pytest.mark.slow
+def test_materialize_on_the_samples(dbt_defs, sample_warehouse: Path, tmp_path, monkeypatch):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_warehouse, warehouse)
+    monkeypatch.setenv("KTO_WAREHOUSE", str(warehouse))
+    result = dg.materialize([dbt_defs.kto_dbt_models], resources={"dbt": dbt_defs.dbt_resource()})
+    assert result.success
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert materialized == set(dbt_defs.kto_dbt_models.keys)
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) == len(list(dbt_defs.kto_dbt_models.check_specs))
+    assert all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]

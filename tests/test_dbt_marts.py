@@ -1,0 +1,451 @@
+"""The marts built by dbt from the sample landing folder, held to samples/expected.json.
+
+One ``dbt build`` (models and dbt tests) per module on a copy of the session's sample
+warehouse; every figure of every cell is compared to expected.json: n, the exact value
+where it is published, and the published value (or NULL), the benchmarks, and the
+8.35 -> 8.4 tie. Then privacy: no personal data from expected["pii"] anywhere outside raw.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections import defaultdict
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.dbt_commands import run_dbt
+from dagster_project.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+MIN_N = 10
+STELLING_IKG = "In één keer geholpen"
+
+
+def _settings(warehouse: Path, **env: str) -> Settings:
+    return Settings.from_env({"KTO_WAREHOUSE": str(warehouse), **env})
+
+
+@pytest.fixture(scope="module")
+def marts(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    warehouse = tmp_path_factory.mktemp("dbt_marts") / "warehouse.duckdb"
+    shutil.copy(sample_warehouse, warehouse)
+    run = run_dbt(["build"], _settings(warehouse))
+    assert run.ok, run.output
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def con(marts: Path):
+    with duckdb.connect(str(marts), read_only=True) as connection:
+        yield connection
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def by_cell(records: list[dict], *extra: str) -> dict:
+    return {
+        (r["gemeentecode"], r["kanaal"], r["periode"], *(r[e] for e in extra)): r for r in records
+    }
+
+
+def cell_key(key: str) -> tuple[str, str, str]:
+    gemeentecode, kanaal, periode = key.split("|")
+    return gemeentecode, kanaal, periode
+
+
+def published(value) -> Decimal | int | None:
+    """expected.json's published value in the mart's type: grades DECIMAL(3,1), else INTEGER."""
+    if value is None:
+        return None
+    return Decimal(str(value)) if isinstance(value, float) else value
+
+
+def assert_figure(where: str, exp: dict, value, exact, n) -> None:
+    assert n == exp["n"], f"{where}: n {n} != {exp['n']}"
+    if exp["n"] >= MIN_N:
+        assert exact == pytest.approx(exp["exact"], rel=1e-12, abs=1e-12), f"{where}: exact"
+    else:
+        assert exact is None, f"{where}: exact must be NULL below the threshold"
+    expected_value = published(exp["value"])
+    assert value == expected_value, f"{where}: value {value!r} != {expected_value!r}"
+    if value is not None:
+        assert type(value) is type(expected_value), f"{where}: type"
+
+
+def test_the_cells_are_the_expected_ones(con, expected):
+    got = {
+        (r[0], r[1], r[2])
+        for r in con.execute("select gemeentecode, kanaal, periode from marts.kto_cel").fetchall()
+    }
+    assert got == {cell_key(k) for k in expected["cells"]}
+
+
+def test_counts_per_cell(con, expected):
+    cells = by_cell(rows(con, "select * from marts.kto_cel"))
+    for key, exp in expected["cells"].items():
+        cell = cells[cell_key(key)]
+        for figure in ("respons", "reviews", "verbetertips", "uitnodigingen"):
+            assert cell[figure] == exp[figure], f"{key} {figure}: {cell[figure]} != {exp[figure]}"
+
+
+def test_totaaloordeel_and_ces_per_cell(con, expected):
+    cells = by_cell(rows(con, "select * from marts.kto_cel"))
+    for key, exp in expected["cells"].items():
+        cell = cells[cell_key(key)]
+        for figure in ("totaaloordeel", "ces"):
+            assert_figure(
+                f"{key} {figure}",
+                exp[figure],
+                cell[figure],
+                cell[f"{figure}_exact"],
+                cell[f"{figure}_n"],
+            )
+
+
+def test_aspects_per_cell_including_hostmanship(con, expected):
+    aspects = by_cell(rows(con, "select * from marts.kto_aspect"), "aspect")
+    seen = 0
+    for key, exp in expected["cells"].items():
+        got = {a for (g, k, p, a) in aspects if (g, k, p) == cell_key(key)}
+        assert got == set(exp["aspecten"]), key
+        for aspect, fig in exp["aspecten"].items():
+            row = aspects[(*cell_key(key), aspect)]
+            assert_figure(f"{key} {aspect}", fig, row["score"], row["score_exact"], row["n"])
+            seen += aspect == "Hostmanship"
+    assert seen > 0
+
+
+def test_percentages_per_cell(con, expected):
+    stellingen = by_cell(rows(con, "select * from marts.kto_stelling"), "stelling")
+    for key, exp in expected["cells"].items():
+        want = dict(exp.get("stellingen", {}))
+        if "in_een_keer_geholpen" in exp:
+            want[STELLING_IKG] = exp["in_een_keer_geholpen"]
+        got = {s for (g, k, p, s) in stellingen if (g, k, p) == cell_key(key)}
+        assert got == set(want), key
+        for stelling, fig in want.items():
+            row = stellingen[(*cell_key(key), stelling)]
+            assert_figure(f"{key} {stelling}", fig, row["pct"], row["pct_exact"], row["n"])
+
+
+def test_products_per_cell(con, expected):
+    products = by_cell(rows(con, "select * from marts.kto_product"), "product")
+    for key, exp in expected["cells"].items():
+        got = {p for (g, k, per, p) in products if (g, k, per) == cell_key(key)}
+        assert got == set(exp["producten"]), key
+        for product, fig in exp["producten"].items():
+            row = products[(*cell_key(key), product)]
+            assert row["respons"] == fig["respons"], f"{key} {product} respons"
+            assert_figure(
+                f"{key} {product}",
+                fig,
+                row["totaaloordeel"],
+                row["totaaloordeel_exact"],
+                row["totaaloordeel_n"],
+            )
+
+
+def test_benchmarks(con, expected):
+    cel = rows(
+        con, "select kanaal, periode, totaaloordeel_bm, ces_bm, bm_method from marts.kto_cel"
+    )
+    aspect = rows(con, "select kanaal, periode, aspect, bm, bm_method from marts.kto_aspect")
+    stelling = rows(con, "select kanaal, periode, stelling, bm, bm_method from marts.kto_stelling")
+    found: dict[tuple[str, str], set] = defaultdict(set)
+    for r in cel:
+        found[(f"{r['kanaal']}|{r['periode']}", "totaaloordeel")].add(r["totaaloordeel_bm"])
+        found[(f"{r['kanaal']}|{r['periode']}", "ces")].add(r["ces_bm"])
+    for r in aspect:
+        found[(f"{r['kanaal']}|{r['periode']}", r["aspect"])].add(r["bm"])
+    for r in stelling:
+        found[(f"{r['kanaal']}|{r['periode']}", r["stelling"])].add(r["bm"])
+    assert {r["bm_method"] for r in cel + aspect + stelling} == {"gemeenten"}
+    checked = 0
+    for kanaal_periode, bms in expected["benchmark"].items():
+        for figure, value in bms.items():
+            assert found[(kanaal_periode, figure)] == {published(value)}, (kanaal_periode, figure)
+            checked += 1
+    assert checked > 100
+
+
+def test_the_half_rounds_away_from_zero(con):
+    """GM0627 telefoon 2020: the exact mean is 8.35 (167/20); a double rounds it to 8.3."""
+    ((value, exact, n),) = con.execute(
+        "select totaaloordeel, totaaloordeel_exact, totaaloordeel_n from marts.kto_cel "
+        "where gemeentecode = 'GM0627' and kanaal = 'telefoon' and periode = '2020'"
+    ).fetchall()
+    assert (value, n) == (Decimal("8.4"), 20)
+    assert Fraction(exact).limit_denominator(1000) == Fraction(167, 20)
+    assert con.execute("select round(8.35::double, 1)").fetchone()[0] == 8.3  # the trap
+    # the only published value of telefoon 2020-Q4 is this cell's, so its BM is the same tie
+    (bm,) = con.execute(
+        "select distinct totaaloordeel_bm from marts.kto_cel "
+        "where kanaal = 'telefoon' and periode = '2020-Q4'"
+    ).fetchone()
+    assert bm == Decimal("8.4")
+
+
+def check_complementary_suppression(con: duckdb.DuckDBPyConnection, min_n: int) -> int:
+    """publiceerbaar, recomputed from n per figure: when a year is published and exactly one
+    quarter with n > 0 is suppressed, the published quarter with the smallest n (earliest on a
+    tie) is not publiceerbaar either; nothing else changes. Returns how many were marked."""
+    figures = rows(
+        con,
+        """
+        select gemeentecode, kanaal, jaar, kwartaal, 'totaaloordeel' as f, totaaloordeel_n as n,
+               totaaloordeel_publiceerbaar as pub from marts.kto_cel
+        union all
+        select gemeentecode, kanaal, jaar, kwartaal, 'ces', ces_n, ces_publiceerbaar
+        from marts.kto_cel
+        union all
+        select gemeentecode, kanaal, jaar, kwartaal, aspect, n, publiceerbaar from marts.kto_aspect
+        union all
+        select gemeentecode, kanaal, jaar, kwartaal, stelling, n, publiceerbaar
+        from marts.kto_stelling
+        union all
+        select gemeentecode, kanaal, jaar, kwartaal, 'product ' || product, totaaloordeel_n,
+               publiceerbaar from marts.kto_product
+        """,
+    )
+    groups: dict[tuple, dict] = defaultdict(dict)
+    for r in figures:
+        groups[(r["gemeentecode"], r["kanaal"], r["jaar"], r["f"])][r["kwartaal"]] = r
+    marked = 0
+    for group in groups.values():
+        expected_pub = {q: r["n"] >= min_n for q, r in group.items()}
+        year = group.get(None)
+        quarters = [r for q, r in group.items() if q is not None]
+        suppressed = [r for r in quarters if 0 < r["n"] < min_n]
+        shown = sorted(
+            (r for r in quarters if r["n"] >= min_n), key=lambda r: (r["n"], r["kwartaal"])
+        )
+        if year and year["n"] >= min_n and len(suppressed) == 1 and shown:
+            expected_pub[shown[0]["kwartaal"]] = False
+            marked += 1
+        for q, r in group.items():
+            assert r["pub"] == expected_pub[q], r
+    return marked
+
+
+def test_complementary_suppression(con):
+    check_complementary_suppression(con, MIN_N)
+
+
+def test_confidence_intervals(con):
+    """Spot checks against independent formulas: t-interval, CES difference of proportions,
+    Wilson."""
+    from scipy import stats
+
+    grades = [
+        r[0]
+        for r in con.execute(
+            "select r.totaaloordeel from intermediate.int_response_periods p "
+            "join intermediate.int_responses r using (response_id) "
+            "where p.gemeentecode = 'GM0637' and p.kanaal = 'balie' and p.periode = '2019' "
+            "and r.totaaloordeel is not null"
+        ).fetchall()
+    ]
+    n, mean, sd = len(grades), sum(grades) / len(grades), stats.tstd(grades)
+    half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+    ((low, high),) = con.execute(
+        "select totaaloordeel_ci_low, totaaloordeel_ci_high from marts.kto_cel "
+        "where gemeentecode = 'GM0637' and kanaal = 'balie' and periode = '2019'"
+    ).fetchall()
+    assert (low, high) == (pytest.approx(mean - half), pytest.approx(mean + half))
+
+    codes = [
+        r[0]
+        for r in con.execute(
+            "select r.moeite from intermediate.int_response_periods p "
+            "join intermediate.int_responses r using (response_id) "
+            "where p.gemeentecode = 'GM0637' and p.kanaal = 'balie' and p.periode = '2019' "
+            "and r.moeite is not null and r.moeite <> 'weet_niet'"
+        ).fetchall()
+    ]
+    z = stats.norm.ppf(0.975)
+    p_low = sum(c in ("weinig_moeite", "geen_moeite") for c in codes) / len(codes)
+    p_high = sum(c in ("veel_moeite", "heel_veel_moeite") for c in codes) / len(codes)
+    se = math.sqrt((p_low * (1 - p_low) + p_high * (1 - p_high) + 2 * p_low * p_high) / len(codes))
+    ((low, high),) = con.execute(
+        "select ces_ci_low, ces_ci_high from marts.kto_cel "
+        "where gemeentecode = 'GM0637' and kanaal = 'balie' and periode = '2019'"
+    ).fetchall()
+    diff = p_low - p_high
+    assert low == pytest.approx(max(-100, 100 * (diff - z * se)))
+    assert high == pytest.approx(min(100, 100 * (diff + z * se)))
+
+    for stelling_row in rows(con, "select * from marts.kto_stelling where ci_low is not null"):
+        k = round(stelling_row["pct_exact"] * stelling_row["n"] / 100)
+        n = stelling_row["n"]
+        centre = (k / n + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z / (1 + z**2 / n) * math.sqrt(k / n * (1 - k / n) / n + z**2 / (4 * n**2))
+        assert stelling_row["ci_low"] == pytest.approx(100 * (centre - half))
+        assert stelling_row["ci_high"] == pytest.approx(100 * (centre + half))
+
+
+def test_significance_means_the_interval_excludes_the_benchmark(con):
+    for r in rows(con, "select * from marts.kto_aspect"):
+        if r["score"] is None or r["ci_low"] is None or r["bm"] is None:
+            assert r["significant"] is None
+        else:
+            # bm is rounded; the mart compares the exact BM. Away from the rounding edge, agree.
+            if (
+                abs(float(r["bm"]) - r["ci_low"]) > 0.05
+                and abs(float(r["bm"]) - r["ci_high"]) > 0.05
+            ):
+                outside = not (r["ci_low"] <= float(r["bm"]) <= r["ci_high"])
+                assert r["significant"] == outside, r
+
+
+def test_responspercentage(con):
+    for r in rows(con, "select respons, uitnodigingen, responspercentage from marts.kto_cel"):
+        if not r["uitnodigingen"]:
+            assert r["responspercentage"] is None
+        else:
+            exact = Fraction(100 * r["respons"], r["uitnodigingen"])
+            assert r["responspercentage"] == math.floor(exact + Fraction(1, 2))
+
+
+def test_tips(con):
+    """At most four per cell, only for cells with respons >= threshold, most recent first."""
+    tips = rows(con, "select * from marts.kto_tip order by gemeentecode, kanaal, periode, rang")
+    assert tips
+    cells = by_cell(rows(con, "select * from marts.kto_cel"))
+    per_cell: dict[tuple, list[int]] = defaultdict(list)
+    for tip in tips:
+        per_cell[(tip["gemeentecode"], tip["kanaal"], tip["periode"])].append(tip["rang"])
+        assert tip["tekst"].strip() == tip["tekst"] and any(c.isalnum() for c in tip["tekst"])
+    for key, ranks in per_cell.items():
+        assert cells[key]["respons"] >= MIN_N
+        assert ranks == list(range(1, len(ranks) + 1)) and len(ranks) <= 4
+    # a cell with fewer than 4 tips holds all of its Ja-with-text responses
+    candidates = rows(
+        con,
+        "select p.gemeentecode, p.kanaal, p.periode, count(*) as tips "
+        "from intermediate.int_response_periods p join intermediate.int_responses r "
+        "using (response_id) where r.heeft_tiptekst group by all",
+    )
+    for c in candidates:
+        key = (c["gemeentecode"], c["kanaal"], c["periode"])
+        if cells[key]["respons"] >= MIN_N:
+            assert len(per_cell[key]) == min(4, c["tips"]), key
+        else:
+            assert key not in per_cell
+
+
+# --- privacy ------------------------------------------------------------------------------
+
+
+def text_columns(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]
+) -> list[tuple[str, str, str]]:
+    return con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        f"where table_schema in {schemas!r} and data_type = 'VARCHAR' order by all"
+    ).fetchall()
+
+
+def test_no_personal_data_outside_raw(con, expected):
+    pii = expected["pii"]
+    # the samples do carry it in raw, so the scan below means something
+    raw_text = " ".join(
+        str(v)
+        for schema, table, column in text_columns(con, ("raw",))
+        for (v,) in con.execute(
+            f'select "{column}" from {schema}.{table} where "{column}" is not null'
+        ).fetchall()
+    )
+    assert sum(p in raw_text for p in pii) > len(pii) * 0.9
+    columns = text_columns(con, ("staging", "intermediate", "marts"))
+    assert len(columns) > 20
+    for schema, table, column in columns:
+        values = [
+            v
+            for (v,) in con.execute(f'select distinct "{column}" from {schema}.{table}').fetchall()
+            if v
+        ]
+        for value in values:
+            leaked = [p for p in pii if p in value]
+            assert not leaked, f"{schema}.{table}.{column}: {leaked}"
+
+
+def test_no_email_column_outside_raw(con):
+    columns = con.execute(
+        "select table_schema || '.' || table_name || '.' || column_name "
+        "from information_schema.columns "
+        "where table_schema in ('staging', 'intermediate', 'marts') and column_name ilike '%mail%'"
+    ).fetchall()
+    assert columns == []
+
+
+def test_redaction_left_its_tags(con):
+    tags = con.execute(
+        "select string_agg(verbetertip_toelichting, ' ') from staging.stg_one2ten__responses"
+    ).fetchone()[0]
+    for tag in ("[BSN]", "[E-MAIL]", "[TELEFOON]", "[IBAN]"):
+        assert tag in tags
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def respondenten(marts: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same warehouse rebuilt from intermediate on with the other benchmark method and a
+    threshold of 5."""
+    warehouse = tmp_path_factory.mktemp("dbt_respondenten") / "warehouse.duckdb"
+    shutil.copy(marts, warehouse)
+    settings = _settings(warehouse, KTO_BENCHMARK_METHOD="respondenten", KTO_MIN_RESPONDENTS="5")
+    run = run_dbt(["run", "--select", "int_benchmarks+"], settings)
+    assert run.ok, run.output
+    return warehouse
+
+
+def test_respondenten_benchmark_is_pooled_over_all_responses(respondenten):
+    with duckdb.connect(str(respondenten), read_only=True) as c:
+        grades: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for kanaal, periode, grade in c.execute(
+            "select p.kanaal, p.periode, r.totaaloordeel from intermediate.int_response_periods p "
+            "join intermediate.int_responses r using (response_id) "
+            "where r.totaaloordeel is not null"
+        ).fetchall():
+            grades[(kanaal, periode)].append(grade)
+        bms = c.execute(
+            "select distinct kanaal, periode, totaaloordeel_bm, bm_method from marts.kto_cel"
+        ).fetchall()
+    assert {b[3] for b in bms} == {"respondenten"}
+    assert len(bms) == len(grades)
+    for kanaal, periode, bm, _ in bms:
+        values = grades[(kanaal, periode)]
+        mean = Fraction(sum(values), len(values))
+        want = Decimal(math.floor(mean * 10 + Fraction(1, 2))) / 10 if len(values) >= 5 else None
+        assert bm == want, (kanaal, periode)
+
+
+def test_the_threshold_is_a_setting(respondenten):
+    with duckdb.connect(str(respondenten), read_only=True) as c:
+        shown = c.execute(
+            "select count(*) from marts.kto_cel where totaaloordeel_n between 5 and 9 "
+            "and totaaloordeel is not null"
+        ).fetchone()[0]
+        hidden = c.execute(
+            "select count(*) from marts.kto_cel "
+            "where totaaloordeel_n < 5 and totaaloordeel is not null"
+        ).fetchone()[0]
+    assert shown > 0 and hidden == 0
+
+
+def test_complementary_suppression_at_another_threshold(respondenten):
+    """At threshold 5 the samples have years with exactly one suppressed quarter."""
+    with duckdb.connect(str(respondenten), read_only=True) as c:
+        assert check_complementary_suppression(c, 5) > 0

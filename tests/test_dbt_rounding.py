@@ -1,0 +1,131 @@
+"""Rounding half away from zero from exact integers: the dbt macros and the BM's Python UDF.
+
+The macros are compiled by dbt itself (``dbt compile --inline``) and run in DuckDB; the
+expected values come from Python's decimal module (ROUND_HALF_UP rounds halves away from
+zero) on the exact quotient, a different road to the same definition.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.dbt_commands import DBT_PROJECT_DIR, dbt_env, dbt_executable
+from dagster_project.dbt_plugin import mean_of_ratios, mean_of_ratios_scaled, round_half_away
+from dagster_project.settings import Settings
+
+TIES = [  # (numerator, denominator, decimals, expected)
+    (167, 20, 1, Decimal("8.4")),  # 8.35
+    (165, 20, 1, Decimal("8.3")),  # 8.25
+    (-167, 20, 1, Decimal("-8.4")),  # -8.35
+    (-25, 2, 0, Decimal("-13")),  # -12.5
+    (25, 2, 0, Decimal("13")),  # 12.5
+    (-5, 2, 0, Decimal("-3")),  # -2.5
+    (1, 2, 0, Decimal("1")),  # 0.5
+    (-1, 2, 0, Decimal("-1")),  # -0.5
+    (501, 60, 1, Decimal("8.4")),  # 8.35 in 60ths (hostmanship)
+    (8349999, 1000000, 1, Decimal("8.3")),  # just below the half
+    (0, 7, 1, Decimal("0.0")),
+    (100, 3, 0, Decimal("33")),
+    (-200, 3, 0, Decimal("-67")),
+]
+
+
+def half_away(numerator: int, denominator: int, decimals: int) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 80
+        exact = Decimal(numerator) / Decimal(denominator)
+        return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def compile_inline(sql: str, warehouse: Path) -> str:
+    proc = subprocess.run(
+        [dbt_executable(), "compile", "--quiet", "--inline", sql,
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        env=dbt_env(Settings.from_env({"KTO_WAREHOUSE": str(warehouse)})),
+        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return proc.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def cases() -> list[tuple[int, int, int, Decimal]]:
+    rng = random.Random(20201231)
+    drawn = []
+    for _ in range(400):
+        denominator = rng.choice([2, 4, 8, 20, 40, 60, 120, rng.randint(1, 5000)])
+        numerator = rng.randint(-99 * denominator, 99 * denominator)
+        decimals = rng.choice([0, 1])
+        drawn.append(
+            (numerator, denominator, decimals, half_away(numerator, denominator, decimals))
+        )
+    return [*TIES, *drawn]
+
+
+@pytest.fixture(scope="module")
+def macro_sql(tmp_path_factory: pytest.TempPathFactory) -> str:
+    warehouse = tmp_path_factory.mktemp("rounding") / "warehouse.duckdb"
+    return compile_inline(
+        "select t, n, d,"
+        " case d when 0 then {{ round_half_away('t', 'n', 0) }}"
+        " else {{ round_half_away('t', 'n', 1) }} end as fixed,"
+        " {{ round_half_away_scaled('t', 'n', 'd') }} as scaled,"
+        " {{ grade_from_scaled(round_half_away_scaled('t', 'n', 1)) }} as grade"
+        " from cases",
+        warehouse,
+    )
+
+
+def test_expected_values_are_half_away_from_zero():
+    for numerator, denominator, decimals, want in TIES:
+        assert half_away(numerator, denominator, decimals) == want
+
+
+def test_the_macros_round_half_away_from_zero(macro_sql, cases):
+    with duckdb.connect() as con:
+        con.execute("create table cases (t hugeint, n hugeint, d integer)")
+        con.executemany("insert into cases values (?, ?, ?)", [c[:3] for c in cases])
+        got = con.execute(macro_sql).fetchall()
+    assert len(got) == len(cases)
+    for (t, n, d, fixed, scaled, grade), (_, _, _, want) in zip(got, cases, strict=True):
+        assert Decimal(fixed) == want, (t, n, d)
+        assert Decimal(scaled).scaleb(-d) == want, (t, n, d)
+        if d == 1 and abs(want) < 100:  # grades are DECIMAL(3,1)
+            assert isinstance(grade, Decimal) and grade == want, (t, n, d)
+
+
+def test_a_double_would_get_it_wrong():
+    """Why the macros exist: DuckDB's round() on the double 8.35 gives 8.3."""
+    with duckdb.connect() as con:
+        assert con.execute("select round(167 / 20, 1)").fetchone()[0] == 8.3
+
+
+def test_benchmark_mean_of_exact_fractions():
+    # two municipalities at 8.3 and 8.4 (as fractions with unlike denominators): mean 8.35
+    tellers, noemers = [249, 168], [30, 20]
+    assert mean_of_ratios_scaled(tellers, noemers, 1) == 84
+    assert mean_of_ratios(tellers, noemers) == pytest.approx(8.35)
+    # -12.5 as the mean of -12 and -13 (CES): away from zero
+    assert mean_of_ratios_scaled([-1200, -1300], [100, 100], 0) == -13
+    # thirds that sum to a half exactly: 1/3 + 2/3 + 1/2 over 3 = 0.5 -> 1
+    assert mean_of_ratios_scaled([1, 2, 1], [3, 3, 2], 0) == 1
+    assert mean_of_ratios_scaled([], [], 1) is None
+    assert mean_of_ratios_scaled(None, None, 1) is None
+
+
+def test_benchmark_rounding_matches_the_macro_definition():
+    rng = random.Random(7)
+    for _ in range(300):
+        pairs = [(rng.randint(-5000, 5000), rng.randint(1, 400)) for _ in range(rng.randint(1, 9))]
+        tellers, noemers = [p[0] for p in pairs], [p[1] for p in pairs]
+        mean = sum((Fraction(t, n) for t, n in pairs), Fraction(0)) / len(pairs)
+        for decimals in (0, 1):
+            want = half_away(mean.numerator, mean.denominator, decimals).scaleb(decimals)
+            assert mean_of_ratios_scaled(tellers, noemers, decimals) == int(want)
+            assert round_half_away(mean, decimals) == int(want)
