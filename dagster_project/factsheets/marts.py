@@ -8,8 +8,13 @@ factsheet needs are read by name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import duckdb
 
 MART_TABLES = ("kto_cel", "kto_aspect", "kto_stelling", "kto_product", "kto_tip")
 
@@ -64,6 +69,16 @@ def _by_cell(rows: list[Row], order: str, label: str) -> dict[CellKey, list[Row]
     for row in sorted(rows, key=lambda r: (r[order] is None, r[order] or 0, str(r[label]))):
         grouped.setdefault((row["gemeentecode"], row["kanaal"]), []).append(row)
     return grouped
+
+
+@contextmanager
+def read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse: factsheets never write it."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def list_periodes(conn) -> list[str]:
