@@ -23,6 +23,10 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
+# Dagster's console logger prints every event at DEBUG; people want warnings and the summary.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def _failures(result) -> list[str]:
     """Failed steps and failed checks of an in-process run, as lines for people."""
     lines = []
@@ -40,17 +44,17 @@ def _failures(result) -> list[str]:
 
 def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
     """Ingest, then refresh every period: dbt, checks, factsheets, publish. True on success."""
+    from .dbt_commands import prepare_manifest
     from .defs.automation import period_range_tags
-    from .defs.dbt_project import prepare_dbt_project
     from .defs.partitions import PERIODE
 
-    prepare_dbt_project()
+    prepare_manifest(settings)
     from .definitions import defs  # after the dbt manifest exists
 
     instance = _instance()
     started = time.perf_counter()
     ingest = defs.resolve_job_def("ingest_job").execute_in_process(
-        instance=instance, raise_on_error=False
+        instance=instance, run_config=QUIET, raise_on_error=False
     )
     if not ingest.success:
         print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
@@ -62,7 +66,7 @@ def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
         print("no completed responses in the landing folder: nothing to build", file=out)
         return True
     refresh = defs.resolve_job_def("refresh_job").execute_in_process(
-        instance=instance, tags=period_range_tags(periods), raise_on_error=False
+        instance=instance, run_config=QUIET, tags=period_range_tags(periods), raise_on_error=False
     )
     failures = _failures(refresh)
     if not refresh.success or failures:

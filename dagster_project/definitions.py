@@ -1,13 +1,23 @@
-"""The one Definitions object that `dagster dev` and `kto` load."""
+"""The one Definitions object that `dagster dev` and `kto` load.
+
+The dbt assets need dbt's manifest at import time: `dagster dev` builds it
+(``prepare_if_dev``), the `kto` command and the tests call
+``dbt_commands.prepare_manifest()`` before importing this module.
+"""
 
 import dagster as dg
 
 from .defs.automation import JOBS, SCHEDULES, SENSORS
+from .defs.dbt import dbt_resource, kto_dbt_models
 from .defs.ingest import ingest_landing
+from .defs.publish import marts_snapshot
+from .defs.quality import QUALITY_CHECKS
 
 defs = dg.Definitions(
-    assets=[ingest_landing],
+    assets=[ingest_landing, kto_dbt_models, marts_snapshot],
+    asset_checks=QUALITY_CHECKS,
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=SENSORS,
+    resources={"dbt": dbt_resource()},
 )
