@@ -88,14 +88,22 @@ def random_dataset(
     size: int = 60,
 ) -> Dataset:
     """Plausible ground truth: every municipality runs the balie survey, most the
-    others; most use the Inviter. ``size`` is the typical number of responses of
-    a municipality, channel and year; sizes vary around it, and with three or
-    more municipalities the last one is small (cells under 10 responses), so
-    suppression and its benchmark rules get exercised.
+    others; most use the Inviter.
+
+    ``municipalities`` is a number (drawn from real CBS codes, then numbered
+    stand-ins beyond those) or (code, name) pairs. ``size`` is the typical
+    number of responses of a municipality, channel and year; sizes vary around
+    it, and with three or more municipalities the last one is small (cells
+    under 10 responses), so suppression and its benchmark rules get exercised.
     """
     rng = random.Random(f"random:{seed}")
     if isinstance(municipalities, int):
-        chosen = sorted(rng.sample(GEMEENTEN, municipalities))
+        chosen = sorted(rng.sample(GEMEENTEN, min(municipalities, len(GEMEENTEN))))
+        # More than the real ones listed here: numbered stand-ins (national scale).
+        spare = (n for n in range(2000, 10000) if f"GM{n:04d}" not in dict(GEMEENTEN))
+        while len(chosen) < municipalities:
+            n = next(spare)
+            chosen.append((f"GM{n:04d}", f"Gemeente {n}"))
     else:
         chosen = list(municipalities)
     plans: list[CellPlan] = []
