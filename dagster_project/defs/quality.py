@@ -6,6 +6,8 @@ dagster_project/quality. A failing rule fails the check with severity ERROR,
 so downstream assets (factsheets, publish) do not run on bad marts.
 """
 
+import time
+
 import dagster as dg
 import duckdb
 
@@ -41,7 +43,9 @@ def _sample_table(result: SuiteResult) -> str:
     return "\n".join(lines) or "all rules hold"
 
 
-def check_result(result: SuiteResult, data_docs: str | None = None) -> dg.AssetCheckResult:
+def check_result(
+    result: SuiteResult, data_docs: str | None = None, docs_seconds: float | None = None
+) -> dg.AssetCheckResult:
     """The runner's result as an AssetCheckResult naming the failing rules and rows."""
     metadata = {
         "rule": dg.MetadataValue.text(", ".join(f.rule for f in result.failures) or "none"),
@@ -55,6 +59,8 @@ def check_result(result: SuiteResult, data_docs: str | None = None) -> dg.AssetC
     }
     if data_docs:
         metadata["data_docs"] = dg.MetadataValue.path(data_docs)
+    if docs_seconds is not None:
+        metadata["data_docs_seconds"] = dg.MetadataValue.float(round(docs_seconds, 3))
     failing = len(result.failures)
     return dg.AssetCheckResult(
         passed=result.success,
@@ -90,14 +96,16 @@ def build_quality_check(suite: Suite, asset: tuple[str, ...]) -> dg.AssetChecksD
                 suite_parameters(settings.min_respondents),
                 run_name=f"dagster-{context.run.run_id[:8]}",
             )
+        start = time.perf_counter()
         try:
             page = str(build_data_docs(data_docs_dir(settings.output_dir), [result]))
         except Exception as exc:  # Data Docs are for people; never fail the check over them
             context.log.warning(f"Data Docs not written: {exc}")
             page = None
+        docs_seconds = time.perf_counter() - start
         for f in result.failures:
             context.log.error(f"{suite.name}/{f.rule}: {f.failing_rows} rows: {f.description}")
-        return check_result(result, page)
+        return check_result(result, page, docs_seconds)
 
     return _check
 

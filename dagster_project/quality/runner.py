@@ -68,7 +68,7 @@ class SuiteResult:
     frames: tuple[str, ...]
     evaluated: int  # expectations evaluated
     failures: tuple[RuleFailure, ...]
-    rows: Mapping[str, int]  # rows per frame
+    rows: Mapping[str, int]  # warehouse rows behind each frame
     read_seconds: float
     validate_seconds: float
     gx_suites: tuple[str, ...] = field(default=(), repr=False)  # GX suite names, for Data Docs
@@ -226,6 +226,11 @@ def _failures(
         ]
         columns = [c for c in dict.fromkeys([*keys, *involved]) if c in df.columns]
         index = [i for i in details.get("partial_unexpected_index_list") or [] if i in df.index]
+        failing_rows = int(details.get("unexpected_count") or 0)
+        weight = FRAMES[frame].weight
+        if weight and "unexpected_index_list" in details:
+            # a frame of groups: count the warehouse rows behind the failing groups
+            failing_rows = int(df.loc[details["unexpected_index_list"], weight].sum())
         sample = tuple(
             {c: _plain(v) for c, v in row.items()}
             for row in df.loc[index[:SAMPLE_ROWS], columns].to_dict("records")
@@ -238,7 +243,7 @@ def _failures(
                 expectation_type=config.type,
                 column=describe_columns(kwargs),
                 description=config.meta.get("description", ""),
-                failing_rows=int(details.get("unexpected_count") or 0),
+                failing_rows=failing_rows,
                 sample=sample,
                 error=error,
             )
@@ -266,8 +271,10 @@ def validate_frames(
                 batch_parameters={"dataframe": df},
                 expectation_parameters=dict(parameters),
                 result_format={
-                    "result_format": "SUMMARY",
+                    # frames of groups are small: every failing group, to count its rows
+                    "result_format": "COMPLETE" if FRAMES[frame].weight else "SUMMARY",
                     "partial_unexpected_count": SAMPLE_ROWS,
+                    "return_unexpected_index_query": False,
                 },
                 run_id=run_id,
             )
@@ -276,6 +283,12 @@ def validate_frames(
             evaluated += n
             failures.extend(found)
     return evaluated, failures
+
+
+def _rows_behind(frame: str, df: pd.DataFrame) -> int:
+    """The warehouse rows a frame stands for: its rows, or the rows of its groups."""
+    weight = FRAMES[frame].weight
+    return int(df[weight].sum()) if weight and weight in df.columns else len(df)
 
 
 def run_suite(
@@ -320,7 +333,7 @@ def run_suite(
         frames=tuple(names),
         evaluated=evaluated + sum(len(suite.for_frame(n)) for n in names if n not in frames),
         failures=tuple(failures + found),
-        rows={name: len(df) for name, df in frames.items()},
+        rows={name: _rows_behind(name, df) for name, df in frames.items()},
         read_seconds=read_seconds,
         validate_seconds=validate_seconds,
         gx_suites=tuple(f"{suite.name}.{name}" for name in frames),

@@ -5,8 +5,10 @@ is, or a small derived frame where a rule spans rows (per-product sums, the
 quarters of a year). The suites (expectations/*.json) name frames, never
 tables, so when a dbt model renames a column only this module changes.
 
-Staging-size tables are read with only the columns the rules need (about a
-second per million rows); the marts are small and read whole.
+The marts are small and read whole (with the distances of each confidence
+interval added). Staging-size tables are grouped in SQL first, so a million
+responses reach pandas as a few thousand groups: rows per value combination,
+keys that repeat, completion moments per period and day.
 """
 
 from __future__ import annotations
@@ -106,6 +108,9 @@ class Frame:
     sql: str
     asset: tuple[str, ...]  # the Dagster asset key path of the model it guards
     keys: tuple[str, ...]  # columns that identify a row in a failure sample
+    # In a frame of groups: the column counting the rows of each group, so that a failing
+    # rule reports the warehouse rows behind its failing groups.
+    weight: str | None = None
 
 
 def _mart(name: str, extra_keys: tuple[str, ...] = ()) -> Frame:
@@ -176,54 +181,96 @@ order by all
 """
 
 
+def _values(name: str, table: str, columns: dict[str, str], example: str) -> Frame:
+    """Rows grouped by the values the rules judge, with their number and an example key."""
+    selected = ", ".join(f"{source} as {alias}" for alias, source in columns.items())
+    return Frame(
+        name=name,
+        sql=f"""select {selected}, count(*) as rijen, min({example}) as voorbeeld
+                from {table} group by all order by all""",
+        asset=tuple(table.split(".")),
+        keys=(*columns, "voorbeeld"),
+        weight="rijen",
+    )
+
+
+def _repeated_keys(name: str, table: str, key: dict[str, str]) -> Frame:
+    """Keys that are missing or on more than one row (a clean model gives an empty frame)."""
+    selected = ", ".join(f"{source} as {alias}" for alias, source in key.items())
+    missing = " or ".join(f"{source} is null" for source in key.values())
+    return Frame(
+        name=name,
+        sql=f"""select {selected}, count(*) as versies from {table}
+                group by all having count(*) > 1 or {missing} order by all""",
+        asset=tuple(table.split(".")),
+        keys=tuple(key),
+        weight="versies",
+    )
+
+
 def _staging_frames() -> list[Frame]:
+    """Staging-size tables reach pandas grouped in SQL: the suites judge the groups."""
     o, f, r, p = STG_ONE2TEN, STG_OPENFORMS, INT_RESPONSES, INT_RESPONSE_PERIODS
     # Period bounds from the periode text: a year, or a quarter of three months.
     start = """make_timestamp(cast(left(periode, 4) as integer),
                    case when periode like '%-Q_' then 3 * cast(right(periode, 1) as integer) - 2
                         else 1 end, 1, 0, 0, 0)"""
     length = "case when periode like '%-Q_' then interval 3 month else interval 1 year end"
+    one2ten_key = {"kanaal": o["kanaal"], "respondentnummer": o["respondentnummer"]}
+    periods_sql = f"""
+        with t as (
+            select {p["periode"]} as periode, {p["completed_at"]} as completed_at,
+                   {p["response_key"]} as response_key
+            from {p["table"]}
+        ), g as (
+            -- per periode and completion day: days never straddle a period's bounds
+            select periode, cast(completed_at as date) as dag, count(*) as rijen,
+                   min(completed_at) as eerste, max(completed_at) as laatste,
+                   min(response_key) as voorbeeld,
+                   regexp_full_match(periode, '[0-9]{{4}}(-Q[1-4])?') as geldig
+            from t group by all
+        )
+        select periode, dag, rijen, eerste, laatste, voorbeeld,
+               case when geldig then {start} end as periode_start,
+               case when geldig then {start} + {length} end as periode_einde
+        from g order by all"""
     return [
-        Frame(
-            name="stg_one2ten__responses",
-            sql=f"""select {o["kanaal"]} as kanaal, {o["respondentnummer"]} as respondentnummer,
-                           {o["gemeentecode"]} as gemeentecode
-                    from {o["table"]}""",
-            asset=tuple(o["table"].split(".")),
-            keys=("kanaal", "respondentnummer"),
+        _values(
+            "stg_one2ten__responses",
+            o["table"],
+            {"gemeentecode": o["gemeentecode"], "kanaal": o["kanaal"]},
+            f"{o['kanaal']} || ':' || {o['respondentnummer']}",
         ),
-        Frame(
-            name="stg_openforms__submissions",
-            sql=f"""select {f["respondent_id"]} as respondent_id,
-                           {f["gemeentecode"]} as gemeentecode
-                    from {f["table"]}""",
-            asset=tuple(f["table"].split(".")),
-            keys=("respondent_id",),
+        _repeated_keys("stg_one2ten__responses_sleutels", o["table"], one2ten_key),
+        _values(
+            "stg_openforms__submissions",
+            f["table"],
+            {"gemeentecode": f["gemeentecode"]},
+            f["respondent_id"],
         ),
-        Frame(
-            name="int_responses",
-            sql=f"""select {r["response_key"]} as response_key, {r["gemeentecode"]} as gemeentecode,
-                           {r["kanaal"]} as kanaal
-                    from {r["table"]}""",
-            asset=tuple(r["table"].split(".")),
-            keys=("response_key",),
+        _repeated_keys(
+            "stg_openforms__submissions_sleutels",
+            f["table"],
+            {"respondent_id": f["respondent_id"]},
         ),
+        _values(
+            "int_responses",
+            r["table"],
+            {"gemeentecode": r["gemeentecode"], "kanaal": r["kanaal"]},
+            r["response_key"],
+        ),
+        _repeated_keys("int_responses_sleutels", r["table"], {"response_key": r["response_key"]}),
         Frame(
             name="int_response_periods",
-            sql=f"""
-            with t as (
-                select {p["response_key"]} as response_key, {p["periode"]} as periode,
-                       {p["completed_at"]} as completed_at
-                from {p["table"]}
-            ), b as (
-                select *, regexp_full_match(periode, '[0-9]{{4}}(-Q[1-4])?') as valid from t
-            )
-            select response_key, periode, completed_at,
-                   case when valid then {start} end as periode_start,
-                   case when valid then {start} + {length} end as periode_einde
-            from b""",
+            sql=periods_sql,
             asset=tuple(p["table"].split(".")),
-            keys=("response_key", "periode"),
+            keys=("periode", "dag", "voorbeeld"),
+            weight="rijen",
+        ),
+        _repeated_keys(
+            "int_response_periods_sleutels",
+            p["table"],
+            {"response_key": p["response_key"], "periode": p["periode"]},
         ),
     ]
 
