@@ -9,8 +9,10 @@ asked for, whatever the random order.
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -374,9 +376,9 @@ def build_invitations(
     Everyone who answered through an Inviter invitation got it shortly before
     starting; ``rate`` is the share of invitees who answered, so the others
     are added as invitations without a response. Some addresses bounce.
-    Every quarter gets at least one sent invitation, so the number of
-    invitations of a quarter is never unknown for a municipality that uses
-    the Inviter.
+    Every quarter gets more sent invitations than completed responses (at
+    least one), so the number of invitations of a quarter is never unknown
+    for a municipality that uses the Inviter, and never below the respons.
     """
     out: list[Invitation] = []
     answered = [r for r in responses if r.uitnodiging == "Inviter" and r.email]
@@ -388,10 +390,23 @@ def build_invitations(
         out.append(
             Invitation(gemeentecode, kanaal, _moment(rng, jaar, False), people.email(), "Verzonden")
         )
-    quarters = {(i.verzonden_op.month - 1) // 3 for i in out if i.verzonden_op.year == jaar}
-    for q in sorted(set(range(4)) - quarters):
-        moment = datetime(jaar, 3 * q + 1, 1) + timedelta(days=rng.randrange(80), hours=10)
-        out.append(Invitation(gemeentecode, kanaal, moment, people.email(), "Verzonden"))
+    # Top up each quarter to comfortably more invitations than responses: the
+    # marts' checks demand uitnodigingen >= respons wherever invitations are known.
+    def quarter(moment: datetime) -> int:
+        return (moment.month - 1) // 3
+
+    completed = Counter(
+        quarter(r.einddatum)
+        for r in responses
+        if r.status == "Voltooid" and r.einddatum and r.einddatum.year == jaar
+    )
+    sent = Counter(quarter(i.verzonden_op) for i in out if i.verzonden_op.year == jaar)
+    for q in range(4):
+        for _ in range(max(1, math.ceil(completed[q] * 1.15)) - sent[q]):
+            moment = datetime(jaar, 3 * q + 1, 1) + timedelta(
+                days=rng.randrange(89), hours=rng.randint(8, 17), minutes=rng.randrange(60)
+            )
+            out.append(Invitation(gemeentecode, kanaal, moment, people.email(), "Verzonden"))
     for _ in range(round(len(out) * 0.02)):
         out.append(
             Invitation(gemeentecode, kanaal, _moment(rng, jaar, False), people.email(), "Bounce")
