@@ -246,8 +246,9 @@ def _zip_fixed(data: bytes, moment: datetime) -> bytes:
 def xlsx_bytes(
     columns: Sequence[str], rows: Sequence[dict[str, Cell]], moment: datetime, sheet: str
 ) -> bytes:
-    wb = openpyxl.Workbook(write_only=True)  # streams rows: much faster for exports
-    ws = wb.create_sheet(sheet)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
     ws.append(list(columns))
     for row in rows:
         ws.append([row.get(c) for c in columns])
