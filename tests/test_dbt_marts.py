@@ -449,3 +449,29 @@ def test_complementary_suppression_at_another_threshold(respondenten):
     """At threshold 5 the samples have years with exactly one suppressed quarter."""
     with duckdb.connect(str(respondenten), read_only=True) as c:
         assert check_complementary_suppression(c, 5) > 0
+
+
+# --- dbt tests as quality rules -------------------------------------------------------------
+
+
+def test_failing_dbt_tests_name_the_rule_and_the_rows(marts: Path, tmp_path: Path):
+    """What `kto check` reports: a corrupted mart fails its dbt tests, with offending rows."""
+    from dagster_project.dbt_commands import failing_tests
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(marts, warehouse)
+    with duckdb.connect(str(warehouse)) as c:
+        c.execute(
+            "update marts.kto_cel set ces = 101 "
+            "where gemeentecode = 'GM0637' and kanaal = 'balie' and periode = '2019'"
+        )
+    settings = _settings(warehouse)
+    run = run_dbt(["test", "--select", "kto_cel"], settings)
+    assert not run.ok
+    failures = failing_tests(run, settings)
+    (failed,) = [f for f in failures if f.test.startswith("test.kto.accepted_range_kto_cel_ces_")]
+    assert failed.status == "fail" and failed.failures == 1
+    assert [(r["gemeentecode"], r["periode"], r["ces"]) for r in failed.rows] == [
+        ("GM0637", "2019", 101)
+    ]
+    assert all(f.test.startswith("test.kto.") for f in failures)
