@@ -1,0 +1,67 @@
+"""`kto check` (quality.cli.run_checks): output and exit code, synthetic and dbt-built."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.quality.cli import run_checks
+from dagster_project.settings import Settings
+from tests.test_quality_warehouse import build_warehouse
+
+
+def _settings(warehouse: Path, output: Path) -> Settings:
+    return Settings.from_env({"KTO_WAREHOUSE": str(warehouse), "KTO_OUTPUT_DIR": str(output)})
+
+
+def _grade_of_11(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update marts.kto_cel set totaaloordeel = 11 where rowid = "
+            "(select min(rowid) from marts.kto_cel where totaaloordeel is not null)"
+        )
+
+
+def test_exit_codes_and_output(tmp_path):
+    settings = _settings(build_warehouse(tmp_path / "w.duckdb"), tmp_path / "out")
+    lines: list[str] = []
+
+    assert run_checks(settings, dbt_tests=False, out=lines.append) == 0
+    assert "All rules hold." in lines[-1]
+
+    _grade_of_11(settings.warehouse)
+    lines.clear()
+    assert run_checks(settings, dbt_tests=False, out=lines.append) == 1
+    assert "FAIL ranges/cel_totaaloordeel_1_10 on kto_cel (totaaloordeel): 1 rows" in lines[-1]
+
+
+def test_no_warehouse(tmp_path):
+    lines: list[str] = []
+    code = run_checks(_settings(tmp_path / "none.duckdb", tmp_path), out=lines.append)
+    assert code == 2 and "kto run" in lines[0]
+
+
+@pytest.mark.slow
+def test_kto_check_on_the_dbt_built_sample_warehouse(sample_warehouse, tmp_path):
+    """The samples through dbt: every dbt test and GX rule holds; a grade of 11 fails both."""
+    from dagster_project.dbt_commands import run_dbt
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_warehouse, warehouse)
+    settings = _settings(warehouse, tmp_path / "out")
+    build = run_dbt(["build"], settings)
+    assert build.ok, build.output[-2000:]  # dbt build ran every dbt test: they hold
+
+    lines: list[str] = []
+    assert run_checks(settings, dbt_tests=False, out=lines.append) == 0, "\n".join(lines)
+    assert "All rules hold." in lines[-1]
+
+    _grade_of_11(warehouse)
+    lines.clear()
+    assert run_checks(settings, out=lines.append) == 1
+    text = "\n".join(lines)
+    assert "FAIL ranges/cel_totaaloordeel_1_10" in text
+    assert lines[0].startswith("dbt tests: ") and "FAIL dbt test." in text
