@@ -326,11 +326,20 @@ def write_marts(path: Path, tables: dict[str, list[dict]]) -> Path:
         for table, columns in COLUMNS.items():
             cols = ", ".join(f"{c} {t}" for c, t in columns.items())
             con.execute(f"CREATE OR REPLACE TABLE marts.{table} ({cols})")
-            names = list(columns)
-            rows = [[r.get(c) for c in names] for r in tables.get(table, [])]
-            if rows:
-                marks = ", ".join("?" for _ in names)
-                con.executemany(f"INSERT INTO marts.{table} VALUES ({marks})", rows)
+            rows = tables.get(table, [])
+            if not rows:
+                continue
+            # One typed bulk load instead of a slow row-by-row executemany.
+            staging = path.with_name(f"{path.stem}.{table}.json")
+            staging.write_text(
+                json.dumps([{c: r.get(c) for c in columns} for r in rows]), encoding="utf-8"
+            )
+            spec = ", ".join(f"'{c}': '{t}'" for c, t in columns.items())
+            con.execute(
+                f"INSERT INTO marts.{table} SELECT * FROM read_json(?, columns = {{{spec}}})",
+                [str(staging)],
+            )
+            staging.unlink()
     finally:
         con.close()
     return path

@@ -5,12 +5,16 @@ Cells below the threshold get no factsheet but a line in ``report.json`` in
 the same folder (format in docs/factsheets.md). Every file is written to a
 temporary name and renamed, so a killed run leaves either the old or the new
 file, never half of one; files of cells that no longer get a factsheet are
-removed, so a rerun on the same marts leaves exactly the same folder.
+removed. A factsheet whose content (view without its date, and the templates)
+is unchanged since the report of the previous run is not rendered again, so a
+rerun on the same marts leaves exactly the same folder and a new month only
+costs the factsheets it changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import multiprocessing
@@ -22,7 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.factsheets.marts import Row
-from dagster_project.factsheets.render import count_pages, render_html, render_pdf
+from dagster_project.factsheets.render import (
+    count_pages,
+    render_html,
+    render_pdf,
+    template_fingerprint,
+)
 from dagster_project.factsheets.view import FactsheetView, build_period, today_amsterdam
 from dagster_project.settings import Settings
 
@@ -34,14 +43,18 @@ PARALLEL_MIN_FACTSHEETS = 40
 
 @dataclass(frozen=True)
 class FactsheetFile:
+    """One line of ``report.json``'s ``factsheets``."""
+
     gemeentecode: str
     gemeente: str
     kanaal: str
-    pdf: str  # path relative to the period folder
+    pdf: str  # file name in the period folder
     html: str
     pages: int
     cijfers_getoond: int
     cijfers_niet_getoond: int
+    gegenereerd_op: str  # ISO date the files were rendered
+    inhoud: str  # content fingerprint: unchanged fingerprint, no new rendering
 
 
 @dataclass
@@ -50,18 +63,29 @@ class PeriodResult:
     directory: Path
     report: Path
     factsheets: list[FactsheetFile]
-    skipped: list[dict[str, Any]]
-    removed: list[str]
-    seconds: float
-    workers: int  # processes that rendered (1: in this process)
+    skipped: list[dict[str, Any]]  # the report's ``overgeslagen``
+    removed: list[str]  # files of cells that no longer get a factsheet
+    rendered: int  # factsheets rendered in this run (the others were unchanged)
 
     @property
     def pages(self) -> int:
         return sum(f.pages for f in self.factsheets)
 
+
+@dataclass
+class RenderResult:
+    periods: list[PeriodResult]
+    seconds: float  # wall time of rendering and writing (not of reading the marts)
+    workers: int  # processes that rendered (1: this process)
+    rendered_pages: int
+
+    @property
+    def rendered(self) -> int:
+        return sum(p.rendered for p in self.periods)
+
     @property
     def pages_per_second(self) -> float:
-        return self.pages / self.seconds if self.seconds > 0 else 0.0
+        return self.rendered_pages / self.seconds if self.seconds > 0 else 0.0
 
 
 def period_directory(output_dir: Path, periode: str) -> Path:
@@ -82,7 +106,17 @@ def write_atomically(path: Path, data: bytes) -> None:
             tmp.unlink()
 
 
-def render_to_files(view: FactsheetView, directory: Path) -> FactsheetFile:
+def fingerprint(view: FactsheetView) -> str:
+    """Hash of what a factsheet shows, apart from its generation date, and of the templates."""
+    content = view.to_dict()
+    content.pop("gegenereerd_op")
+    content.pop("gegenereerd_iso")
+    digest = hashlib.sha256(template_fingerprint().encode())
+    digest.update(json.dumps(content, ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()[:24]
+
+
+def render_to_files(view: FactsheetView, directory: Path, inhoud: str = "") -> FactsheetFile:
     """Render one view to its PDF and HTML in ``directory``."""
     pdf = render_pdf(view)
     html = render_html(view)
@@ -99,25 +133,29 @@ def render_to_files(view: FactsheetView, directory: Path) -> FactsheetFile:
         pages=count_pages(pdf),
         cijfers_getoond=view.cijfers_getoond,
         cijfers_niet_getoond=view.cijfers_niet_getoond,
+        gegenereerd_op=view.gegenereerd_iso,
+        inhoud=inhoud or fingerprint(view),
     )
 
 
-def _render_chunk(views: list[FactsheetView], directory: str) -> list[FactsheetFile]:
+Job = tuple[str, FactsheetView, str]  # (period folder, view, fingerprint)
+
+
+def _render_chunk(jobs: list[Job]) -> list[FactsheetFile]:
     # Runs in a worker process: one Typst compiler per process, reused for the chunk.
-    return [render_to_files(v, Path(directory)) for v in views]
+    return [render_to_files(view, Path(directory), inhoud) for directory, view, inhoud in jobs]
 
 
-def _render_all(views: list[FactsheetView], directory: Path, workers: int) -> list[FactsheetFile]:
-    if workers <= 1 or len(views) < PARALLEL_MIN_FACTSHEETS:
-        return [render_to_files(v, directory) for v in views]
+def _render_all(jobs: list[Job], workers: int) -> tuple[list[FactsheetFile], int]:
+    if workers <= 1 or len(jobs) < PARALLEL_MIN_FACTSHEETS:
+        return _render_chunk(jobs), 1
     # A few chunks per worker balances uneven factsheets without much pickling.
-    size = math.ceil(len(views) / (workers * 4))
-    chunks = [views[i : i + size] for i in range(0, len(views), size)]
+    size = math.ceil(len(jobs) / (workers * 4))
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     # spawn, not fork: the caller (Dagster) may run threads, which fork does not copy safely.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        results = pool.map(_render_chunk, chunks, [str(directory)] * len(chunks))
-        return [f for chunk in results for f in chunk]
+        return [f for chunk in pool.map(_render_chunk, chunks) for f in chunk], workers
 
 
 def _skipped_line(cel: Row, threshold: int) -> dict[str, Any]:
@@ -133,6 +171,18 @@ def _skipped_line(cel: Row, threshold: int) -> dict[str, Any]:
     }
 
 
+def _previous(directory: Path) -> dict[str, FactsheetFile]:
+    """The factsheets of the last report whose files are still there, by file name."""
+    try:
+        report = json.loads((directory / REPORT_NAME).read_text(encoding="utf-8"))
+        files = [FactsheetFile(**entry) for entry in report["factsheets"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {
+        f.pdf: f for f in files if (directory / f.pdf).is_file() and (directory / f.html).is_file()
+    }
+
+
 def _remove_stale(directory: Path, keep: set[str]) -> list[str]:
     removed = []
     for path in sorted(directory.iterdir()):
@@ -142,47 +192,88 @@ def _remove_stale(directory: Path, keep: set[str]) -> list[str]:
     return removed
 
 
-def render_period(
+def write_periods(
+    built: list[tuple[str, list[FactsheetView], list[Row]]],
+    settings: Settings,
+    *,
+    output_dir: Path | None = None,
+    workers: int | None = None,
+    force: bool = False,
+) -> RenderResult:
+    """Render and write the factsheets of several periods, in one process pool.
+
+    ``built`` holds, per period, what ``build_period`` returns: the views of the cells
+    that get a factsheet and the kto_cel rows of those that do not. ``force`` renders
+    unchanged factsheets too.
+    """
+    root = output_dir or settings.output_dir
+    workers = workers or os.cpu_count() or 1
+    kept: dict[str, list[FactsheetFile]] = {}
+    jobs: list[Job] = []
+    for periode, views, _ in built:
+        directory = period_directory(root, periode)
+        directory.mkdir(parents=True, exist_ok=True)
+        previous = {} if force else _previous(directory)
+        kept[periode] = []
+        for view in views:
+            inhoud = fingerprint(view)
+            old = previous.get(f"{view.stem}.pdf")
+            if old is not None and old.inhoud == inhoud:
+                kept[periode].append(old)
+            else:
+                jobs.append((str(directory), view, inhoud))
+    start = time.perf_counter()
+    files, used = _render_all(jobs, workers)
+    rendered_by_folder: dict[str, list[FactsheetFile]] = {}
+    for (directory, _, _), f in zip(jobs, files, strict=True):
+        rendered_by_folder.setdefault(directory, []).append(f)
+    periods = []
+    for periode, _, skipped_cells in built:
+        directory = period_directory(root, periode)
+        rendered = rendered_by_folder.get(str(directory), [])
+        factsheets = sorted(kept[periode] + rendered, key=lambda f: (f.gemeentecode, f.kanaal))
+        removed = _remove_stale(directory, {n for f in factsheets for n in (f.pdf, f.html)})
+        skipped = [_skipped_line(c, settings.min_respondents) for c in skipped_cells]
+        report = directory / REPORT_NAME
+        payload = {
+            "periode": periode,
+            "min_respondents": settings.min_respondents,
+            "factsheets": [asdict(f) for f in factsheets],
+            "overgeslagen": skipped,
+        }
+        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+        write_atomically(report, text.encode("utf-8"))
+        periods.append(
+            PeriodResult(periode, directory, report, factsheets, skipped, removed, len(rendered))
+        )
+    return RenderResult(
+        periods=periods,
+        seconds=time.perf_counter() - start,
+        workers=used,
+        rendered_pages=sum(f.pages for f in files),
+    )
+
+
+def render_periods(
     conn,
-    periode: str,
+    periodes: list[str],
     settings: Settings,
     *,
     output_dir: Path | None = None,
     generated_on: dt.date | None = None,
     workers: int | None = None,
-) -> PeriodResult:
-    """Render every factsheet of ``periode`` and write its report; see the module doc.
+    force: bool = False,
+) -> RenderResult:
+    """Build the views of ``periodes`` from the marts, then render and write them.
 
-    ``conn`` is a DuckDB connection to the warehouse (read-only is enough); it is only
-    read before rendering starts. ``workers`` defaults to the number of CPUs.
+    ``conn`` is a DuckDB connection to the warehouse (read-only is enough); it is read
+    before rendering starts. ``workers`` defaults to the number of CPUs.
     """
-    start = time.perf_counter()
     day = generated_on or today_amsterdam()
-    views, skipped_cells = build_period(conn, periode, settings, day)
-    directory = period_directory(output_dir or settings.output_dir, periode)
-    directory.mkdir(parents=True, exist_ok=True)
-    workers = workers or os.cpu_count() or 1
-    files = _render_all(views, directory, workers)
-    removed = _remove_stale(directory, {f.pdf for f in files} | {f.html for f in files})
-    skipped = [_skipped_line(c, settings.min_respondents) for c in skipped_cells]
-    report = directory / REPORT_NAME
-    payload = {
-        "periode": periode,
-        "gegenereerd_op": day.isoformat(),
-        "min_respondents": settings.min_respondents,
-        "factsheets": [asdict(f) for f in files],
-        "overgeslagen": skipped,
-    }
-    write_atomically(
-        report, (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    )
-    return PeriodResult(
-        periode=periode,
-        directory=directory,
-        report=report,
-        factsheets=files,
-        skipped=skipped,
-        removed=removed,
-        seconds=time.perf_counter() - start,
-        workers=workers if workers > 1 and len(views) >= PARALLEL_MIN_FACTSHEETS else 1,
-    )
+    built = [(p, *build_period(conn, p, settings, day)) for p in periodes]
+    return write_periods(built, settings, output_dir=output_dir, workers=workers, force=force)
+
+
+def render_period(conn, periode: str, settings: Settings, **options: Any) -> PeriodResult:
+    """``render_periods`` for one period; same options."""
+    return render_periods(conn, [periode], settings, **options).periods[0]

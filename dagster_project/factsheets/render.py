@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import re
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from dagster_project.factsheets.view import FactsheetView
 TEMPLATES = Path(__file__).parent / "templates"
 TYPST_TEMPLATE = TEMPLATES / "factsheet.typ"
 HTML_TEMPLATE = "factsheet.html.j2"
+
+# Part of every factsheet's content fingerprint: raise it when a change in this module
+# changes the output without changing a template.
+RENDER_VERSION = 1
 
 # A page object in Typst's PDF output (not the /Pages tree node).
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
@@ -57,3 +62,12 @@ def render_html(view: FactsheetView) -> str:
 
 def count_pages(pdf: bytes) -> int:
     return len(_PAGE_OBJECT.findall(pdf))
+
+
+@functools.lru_cache(maxsize=1)
+def template_fingerprint() -> str:
+    """Changes when a template, this module's output or the Typst version changes."""
+    digest = hashlib.sha256(f"{RENDER_VERSION}|{typst.__version__}".encode())
+    for path in (TYPST_TEMPLATE, TEMPLATES / HTML_TEMPLATE):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

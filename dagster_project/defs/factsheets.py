@@ -1,0 +1,78 @@
+"""Factsheet asset (group ``factsheets``): PDF and HTML per gemeente × kanaal × periode.
+
+Partitioned by periode; a range of periods runs as one run (one process pool,
+one read of the marts). The marts are read through a read-only DuckDB
+connection that is closed before rendering starts, so no writer waits on it.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ..factsheets import MART_TABLES, read_only
+from ..factsheets.output import RenderResult, write_periods
+from ..factsheets.view import build_period, today_amsterdam
+from ..settings import Settings
+from .partitions import PERIODE, sort_periods
+
+LISTED_FILES = 40  # metadata lists this many paths; report.json lists them all
+
+
+def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
+    factsheets = [f for p in result.periods for f in p.factsheets]
+    skipped = [(p.periode, s) for p in result.periods for s in p.skipped]
+    paths = [str(p.directory / f.pdf) for p in result.periods for f in p.factsheets]
+    listed = "\n".join(f"- `{path}`" for path in paths[:LISTED_FILES])
+    if len(paths) > LISTED_FILES:
+        listed += f"\n- … and {len(paths) - LISTED_FILES} more (see the reports)"
+    skipped_md = "\n".join(
+        f"- {periode} {s['gemeentecode']} {s['gemeente']} {s['kanaal']}: {s['reden']}"
+        for periode, s in skipped
+    )
+    return {
+        "periodes": ", ".join(p.periode for p in result.periods),
+        "factsheets": len(factsheets),
+        "rendered": result.rendered,
+        "unchanged": len(factsheets) - result.rendered,
+        "pages": sum(f.pages for f in factsheets),
+        "figures_shown": sum(f.cijfers_getoond for f in factsheets),
+        "figures_not_shown": sum(f.cijfers_niet_getoond for f in factsheets),
+        "cells_skipped": len(skipped),
+        "files_removed": sum(len(p.removed) for p in result.periods),
+        "render_seconds": round(result.seconds, 3),
+        "pages_per_second": round(result.pages_per_second, 1),
+        "workers": result.workers,
+        "min_respondents": settings.min_respondents,
+        "output_dir": dg.MetadataValue.path(str(settings.output_dir / "factsheets")),
+        "reports": dg.MetadataValue.md("\n".join(f"- `{p.report}`" for p in result.periods)),
+        "pdf_paths": dg.MetadataValue.md(listed or "none"),
+        "skipped_cells": dg.MetadataValue.md(skipped_md or "none"),
+    }
+
+
+@dg.asset(
+    key=["factsheets", "pdf_html"],
+    group_name="factsheets",
+    deps=[dg.AssetKey(["marts", table]) for table in MART_TABLES],
+    partitions_def=PERIODE,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    kinds={"python", "pdf", "html"},
+    description=(
+        "KTO_OUTPUT_DIR/factsheets/{periode}/{gemeentecode}_{kanaal}.pdf and .html for every "
+        "cell with respons >= KTO_MIN_RESPONDENTS, and report.json listing the factsheets and "
+        "the cells that got none. Unchanged factsheets are not rendered again."
+    ),
+)
+def factsheets_pdf_html(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    periodes = sort_periods(context.partition_keys)
+    day = today_amsterdam()
+    with read_only(settings.warehouse) as con:
+        built = [(p, *build_period(con, p, settings, day)) for p in periodes]
+    result = write_periods(built, settings)
+    for period in result.periods:
+        context.log.info(
+            f"{period.periode}: {len(period.factsheets)} factsheets "
+            f"({period.rendered} rendered), {len(period.skipped)} cells below the threshold"
+        )
+    return dg.MaterializeResult(metadata=_metadata(result, settings))

@@ -1,0 +1,340 @@
+"""Rendered factsheets: every figure of the reference in the PDF text and in the HTML.
+
+The PDF is read back with `pdftotext -layout` (poppler-utils). Expectations come
+from the JSON fixtures, formatted here independently of the project's code.
+Which warehouse is rendered is decided by the fixtures of test_factsheets.py;
+pointing them at the demo pipeline's marts keeps these assertions as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.factsheets import output, read_only, render_period, render_periods
+from tests.test_factsheets import (
+    GENERATED_ON,
+    REFERENCE,
+    SAMPLES,
+    marts_from_reference,
+    marts_from_samples,
+    nl_grade,
+    settings_for,
+    write_marts,
+)
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed"
+)
+DASH = "–"
+
+
+def pdf_pages(path: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return text.split("\f")
+
+
+class _Text(HTMLParser):
+    """Visible text of an HTML page (SVG text included), and its table rows."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self.rows: list[list[str]] = []
+        self._skip = 0
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "title", "script"):
+            self._skip += 1
+        elif tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "title", "script"):
+            self._skip -= 1
+        elif tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag in ("tspan", "text", "p", "div", "li", "h1", "h2", "h3", "span", "td", "th"):
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+            if self._cell is not None:
+                self._cell.append(data)
+
+
+def html_text(html: str) -> tuple[str, list[list[str]]]:
+    parser = _Text()
+    parser.feed(html)
+    return " ".join("".join(parser.parts).split()), parser.rows
+
+
+def tokens(text: str) -> Counter:
+    return Counter(text.split())
+
+
+def reference_tokens(kanaal: str) -> tuple[Counter, list[str]]:
+    """Figures of zoetermeer_2020.json: tokens to find (with multiplicity) and phrases."""
+    ref = REFERENCE[kanaal]
+    expected = Counter(
+        [
+            str(ref["respons"]),
+            str(ref["reviews"]),
+            str(ref["verbetertips"]),
+            nl_grade(ref["totaaloordeel"]),
+            str(ref["ces"]),
+        ]
+    )
+    phrases = [
+        f"BM: {nl_grade(ref['totaaloordeel_bm'])}",
+        f"BM: {ref['ces_bm']}",
+        *(f"N={p['n']}" for p in ref["producten"]),
+    ]
+    expected.update(nl_grade(p["totaaloordeel"]) for p in ref["producten"] if "totaaloordeel" in p)
+    for a in ref.get("aspecten", []):
+        expected.update([nl_grade(a["score"]), nl_grade(a["bm"])])
+    for s in ref.get("stellingen_pct_eens", []):
+        expected.update([f"{s['pct']}%", f"{s['bm']}%"])
+    for jaar, grade in ref.get("trend_totaaloordeel", {}).items():
+        expected.update([jaar, nl_grade(grade)])
+    return expected, phrases
+
+
+def missing(found: Counter, expected: Counter) -> Counter:
+    return expected - found
+
+
+@pytest.fixture
+def reference_output(tmp_path):
+    warehouse = write_marts(tmp_path / "reference.duckdb", marts_from_reference())
+    settings = settings_for(tmp_path, warehouse)
+    with read_only(warehouse) as con:
+        result = render_period(con, "2020", settings, generated_on=GENERATED_ON)
+    return result
+
+
+@pytest.mark.parametrize("kanaal", ["balie", "digitaal"])
+def test_pdf_holds_every_reference_figure_in_dutch(reference_output, kanaal):
+    code = REFERENCE["gemeente"]["code"]
+    path = reference_output.directory / f"{code}_{kanaal}.pdf"
+    pages = pdf_pages(path)
+    assert len([p for p in pages if p.strip()]) == 2
+    page1 = pages[0]
+    expected, phrases = reference_tokens(kanaal)
+    assert not missing(tokens(page1), expected)
+    for phrase in phrases:
+        assert phrase in page1, phrase
+    title = {"balie": "Dienstverlening aan de balie", "digitaal": "Digitale dienstverlening"}
+    assert title[kanaal] in page1
+    assert "Resultaten continu klantonderzoek 2020" in page1
+    assert REFERENCE["gemeente"]["naam"] in page1
+    assert "Gegenereerd op 28 november 2026" in page1
+    assert "Toelichting" in pages[1]
+    assert f"minder dan {10} antwoorden" in " ".join(pages[1].split())
+
+
+@pytest.mark.parametrize("kanaal", ["balie", "digitaal"])
+def test_html_holds_the_same_figures_in_the_same_rows(reference_output, kanaal):
+    code = REFERENCE["gemeente"]["code"]
+    html = (reference_output.directory / f"{code}_{kanaal}.html").read_text(encoding="utf-8")
+    text, rows = html_text(html)
+    expected, phrases = reference_tokens(kanaal)
+    assert not missing(tokens(text), expected)
+    for phrase in phrases:
+        assert phrase in text, phrase
+    ref = REFERENCE[kanaal]
+    if kanaal == "balie":
+        want = [[a["aspect"], nl_grade(a["score"]), nl_grade(a["bm"])] for a in ref["aspecten"]]
+    else:
+        want = [[s["stelling"], f"{s['pct']}%", f"{s['bm']}%"] for s in ref["stellingen_pct_eens"]]
+    body = [[r[0], r[1].rstrip(" ▲▼"), r[2]] for r in rows[1:]]
+    assert body == want
+    assert "<script" not in html and "http://" not in html.replace('xmlns="http://', "")
+
+
+def test_tips_are_escaped_and_capped_at_four(reference_output):
+    html = (reference_output.directory / "GM0637_balie.html").read_text(encoding="utf-8")
+    assert "Deze vijfde tip" not in html
+    assert html.count("<li>") == 4
+    assert "[TELEFOON]" in html  # the redaction tag passes through as text
+
+
+def _suppressed_figures(key: str) -> int:
+    """Dashes with "n < 10" on page 1 of the factsheet of `key` (from expected.json)."""
+    cells = SAMPLES["cells"]
+    cell = cells[key]
+    code, kanaal, periode = key.split("|")
+    jaar, _, quarter = periode.partition("-")
+    earlier = [
+        cells[k]
+        for back in (1, 2)
+        if (k := f"{code}|{kanaal}|{int(jaar) - back}{'-' + quarter if quarter else ''}") in cells
+    ]
+    if earlier:  # the trend chart: earlier periods and this one again
+        trend = [*earlier, cell]
+        count = sum(1 for c in trend if c["totaaloordeel"]["value"] is None)
+    else:
+        count = 0
+    count += sum(1 for name in ("totaaloordeel", "ces") if cell[name]["value"] is None)
+    count += sum(1 for f in cell.get("aspecten", {}).values() if f["value"] is None)
+    count += sum(1 for f in cell.get("stellingen", {}).values() if f["value"] is None)
+    count += sum(1 for f in cell.get("producten", {}).values() if f["value"] is None)
+    if "in_een_keer_geholpen" in cell:
+        count += cell["in_een_keer_geholpen"]["value"] is None
+    return count
+
+
+@pytest.fixture
+def samples_output(tmp_path):
+    warehouse = write_marts(tmp_path / "samples.duckdb", marts_from_samples())
+    settings = settings_for(tmp_path, warehouse, SAMPLES["min_n"])
+    with read_only(warehouse) as con:
+        result = render_periods(con, ["2020", "2020-Q1"], settings, generated_on=GENERATED_ON)
+    return result, settings, warehouse
+
+
+def test_suppressed_figures_show_a_dash_and_never_zero(samples_output):
+    result, _, _ = samples_output
+    checked = 0
+    for period in result.periods:
+        for f in period.factsheets:
+            suppressed = _suppressed_figures(f"{f.gemeentecode}|{f.kanaal}|{period.periode}")
+            page1 = pdf_pages(period.directory / f.pdf)[0]
+            # one "n < 10" per suppressed figure, plus the legend's
+            assert page1.count("n < 10") == suppressed + 1, f.pdf
+            assert tokens(page1)[DASH] >= suppressed
+            assert "0,0" not in tokens(page1)
+            html = (period.directory / f.html).read_text(encoding="utf-8")
+            figures = html.split('<section class="toelichting">')[0]  # as page 1 of the PDF
+            text, _ = html_text(figures)
+            assert text.count("n < 10") == suppressed + 1
+            assert tokens(text)[DASH] >= suppressed
+            checked += suppressed
+    assert checked > 10
+
+
+def test_cells_below_the_threshold_get_no_factsheet_but_a_report_line(samples_output):
+    result, settings, _ = samples_output
+    for period in result.periods:
+        cells = {k: c for k, c in SAMPLES["cells"].items() if k.split("|")[2] == period.periode}
+        low = sorted(k for k, c in cells.items() if c["respons"] < settings.min_respondents)
+        high = sorted(k for k, c in cells.items() if c["respons"] >= settings.min_respondents)
+        report = json.loads(period.report.read_text(encoding="utf-8"))
+        assert report["periode"] == period.periode
+        assert report["min_respondents"] == settings.min_respondents
+        listed = sorted(
+            f"{s['gemeentecode']}|{s['kanaal']}|{period.periode}" for s in report["overgeslagen"]
+        )
+        assert listed == low
+        assert all(
+            s["reden"].startswith(f"respons {s['respons']} < ") for s in report["overgeslagen"]
+        )
+        made = sorted(
+            f"{f['gemeentecode']}|{f['kanaal']}|{period.periode}" for f in report["factsheets"]
+        )
+        assert made == high
+        on_disk = sorted(p.name for p in period.directory.iterdir() if p.suffix == ".pdf")
+        assert on_disk == sorted(f"{k.split('|')[0]}_{k.split('|')[1]}.pdf" for k in high)
+        assert all(f["pages"] == 2 for f in report["factsheets"])
+
+
+def test_no_personal_data_in_any_output(samples_output):
+    result, _, _ = samples_output
+    pii = SAMPLES["pii"]
+    assert pii
+    for period in result.periods:
+        for path in sorted(period.directory.iterdir()):
+            text = (
+                "\n".join(pdf_pages(path))
+                if path.suffix == ".pdf"
+                else path.read_text(encoding="utf-8")
+            )
+            found = [p for p in pii if p in text]
+            assert not found, (path.name, found[:3])
+
+
+def test_rerun_on_the_same_marts_leaves_the_same_folder(samples_output):
+    result, settings, warehouse = samples_output
+    folder = result.periods[0].directory
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with read_only(warehouse) as con:
+        again = render_period(con, "2020", settings)  # another day: nothing changed
+    assert again.rendered == 0
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    with read_only(warehouse) as con:
+        forced = render_period(con, "2020", settings, generated_on=GENERATED_ON, force=True)
+    assert forced.rendered == len(forced.factsheets) > 0
+    # the same view renders to the same bytes: the PDF's date is the view's date
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_changed_marts_rerender_only_what_changed_and_remove_what_left(tmp_path):
+    tables = marts_from_samples()
+    warehouse = write_marts(tmp_path / "w.duckdb", tables)
+    settings = settings_for(tmp_path, warehouse, SAMPLES["min_n"])
+    with read_only(warehouse) as con:
+        first = render_period(con, "2020", settings, generated_on=GENERATED_ON)
+    assert first.rendered == len(first.factsheets) >= 3
+    (target, other) = first.factsheets[0], first.factsheets[1]
+    for row in tables["kto_cel"]:
+        key = (row["gemeentecode"], row["kanaal"], row["periode"])
+        if key == (target.gemeentecode, target.kanaal, "2020"):
+            row["respons"] = SAMPLES["min_n"] - 1
+            row["respons_publiceerbaar"] = False
+        if key == (other.gemeentecode, other.kanaal, "2020"):
+            row["reviews"] += 1
+    write_marts(tmp_path / "w.duckdb", tables)
+    with read_only(warehouse) as con:
+        second = render_period(con, "2020", settings, generated_on=GENERATED_ON)
+    assert second.rendered == 1
+    assert sorted(second.removed) == [target.html, target.pdf]
+    assert not (second.directory / target.pdf).exists()
+    assert (target.gemeentecode, target.kanaal) in {
+        (s["gemeentecode"], s["kanaal"]) for s in second.skipped
+    }
+    assert (
+        f"{SAMPLES['cells'][f'{other.gemeentecode}|{other.kanaal}|2020']['reviews'] + 1} personen"
+        in (pdf_pages(second.directory / other.pdf)[0])
+    )
+
+
+def test_process_pool_renders_the_same_files(tmp_path, monkeypatch, samples_output):
+    result, settings, warehouse = samples_output
+    serial = {p.name: p.read_bytes() for p in result.periods[0].directory.iterdir()}
+    monkeypatch.setattr(output, "PARALLEL_MIN_FACTSHEETS", 2)
+    out = tmp_path / "parallel"
+    with read_only(warehouse) as con:
+        parallel = render_periods(
+            con, ["2020"], settings, output_dir=out, generated_on=GENERATED_ON, workers=2
+        )
+    assert parallel.workers == 2
+    folder = parallel.periods[0].directory
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == serial
+    assert parallel.pages_per_second > 0
+
+
+def test_atomic_write_leaves_no_temporary_files(reference_output):
+    leftovers = [p for p in reference_output.directory.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_marts_are_read_through_a_read_only_connection(tmp_path):
+    warehouse = write_marts(tmp_path / "w.duckdb", marts_from_reference())
+    with read_only(warehouse) as con, pytest.raises(duckdb.Error):
+        con.execute("CREATE TABLE marts.x (a INTEGER)")
+    assert re.match(r"^\d", "1")
