@@ -390,6 +390,7 @@ def build_invitations(
         out.append(
             Invitation(gemeentecode, kanaal, _moment(rng, jaar, False), people.email(), "Verzonden")
         )
+
     # Top up each quarter to comfortably more invitations than responses: the
     # marts' checks demand uitnodigingen >= respons wherever invitations are known.
     def quarter(moment: datetime) -> int:
