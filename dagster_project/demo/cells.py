@@ -97,8 +97,8 @@ class People:
 
     def email(self) -> str:
         self.count += 1
-        first = self.rng.choice(text._FIRST)
-        last = self.rng.choice(text._LAST)
+        first = self.rng.choice(text.FIRST_NAMES)
+        last = self.rng.choice(text.LAST_NAMES)
         domain = self.rng.choice(("example.org", "example.com", "example.net"))
         return f"{first}.{last}{self.count}@{domain}"
 

@@ -112,8 +112,29 @@ _TIP_LISTS = (
     "Twee dingen:\n1. eerder openen\n2. meer balies open bij drukte",
     "Graag:\n- duidelijkere uitleg\n- een bevestiging per mail",
 )
-_FIRST = ("jan", "anna", "mohamed", "sanne", "pieter", "fatima", "daan", "lisa", "kees", "emma")
-_LAST = ("jansen", "devries", "bakker", "visser", "smit", "meijer", "bos", "mulder", "dijkstra")
+FIRST_NAMES = (
+    "jan",
+    "anna",
+    "mohamed",
+    "sanne",
+    "pieter",
+    "fatima",
+    "daan",
+    "lisa",
+    "kees",
+    "emma",
+)
+LAST_NAMES = (
+    "jansen",
+    "devries",
+    "bakker",
+    "visser",
+    "smit",
+    "meijer",
+    "bos",
+    "mulder",
+    "dijkstra",
+)
 _BANKS = ("ABNA", "INGB", "RABO", "TRIO", "SNSB", "ASNB")
 _PC_LETTERS = "ABCEGHJKLMNPRSTVWXZ"
 
@@ -173,7 +194,7 @@ def phone(rng: random.Random) -> str:
 
 
 def email(rng: random.Random, domain: str = "example.net") -> str:
-    return f"{rng.choice(_FIRST)}.{rng.choice(_LAST)}{rng.randint(1, 999)}@{domain}"
+    return f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}{rng.randint(1, 999)}@{domain}"
 
 
 def postcode_huisnummer(rng: random.Random) -> str:
