@@ -5,8 +5,6 @@ one read of the marts). The marts are read through a read-only DuckDB
 connection that is closed before rendering starts, so no writer waits on it.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from ..factsheets import MART_TABLES, read_only
