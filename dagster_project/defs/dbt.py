@@ -6,9 +6,11 @@ keys of the ingest assets, so the graph runs from each landing folder to each ma
 are blocking asset checks on the model they test. One ``dbt build`` per run, in the
 warehouse pool: DuckDB allows a single writer.
 
-The manifest must exist before this module is imported: ``prepare_if_dev()`` builds it
-under ``dagster dev``; everything else calls ``dagster_project.dbt_commands.prepare_manifest``
-first (the ``kto`` command, the tests).
+The manifest must exist before this module is imported. Under ``dagster dev`` it is
+(re)built here when missing or older than the dbt project, with the dbt next to this
+interpreter (``DbtProject.prepare_if_dev`` would look for ``dbt`` on PATH, which a venv that
+is not activated does not have); everything else calls
+``dagster_project.dbt_commands.prepare_manifest`` first (the ``kto`` command, the tests).
 """
 
 import os
@@ -24,13 +26,15 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.dbt_project import using_dagster_dev
 
-from ..dbt_commands import DBT_PROJECT_DIR, dbt_executable
+from ..dbt_commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
 from ..settings import Settings
 from .ingest import WAREHOUSE_POOL
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-DBT_PROJECT.prepare_if_dev()
+if using_dagster_dev():
+    prepare_manifest()
 
 
 class KtoDbtTranslator(DagsterDbtTranslator):
