@@ -30,20 +30,22 @@ def publish_marts(
     marts_dir = output_dir / "marts"
     marts_dir.mkdir(parents=True, exist_ok=True)
     snapshot = output_dir / "marts.duckdb"
-    snapshot_tmp = output_dir / f".marts.duckdb.{os.getpid()}.tmp"
+    snapshot_tmp = output_dir / f".snapshot-{os.getpid()}.duckdb.tmp"
     snapshot_tmp.unlink(missing_ok=True)
 
     rows: dict[str, int] = {}
     parquet: dict[str, Path] = {}
     with duckdb.connect(str(snapshot_tmp)) as con:
         con.execute(f"ATTACH '{warehouse}' AS warehouse (READ_ONLY)")
-        con.execute("CREATE SCHEMA marts")
         for table in tables:
-            con.execute(f"CREATE TABLE marts.{table} AS SELECT * FROM warehouse.marts.{table}")
-            (rows[table],) = con.execute(f"SELECT count(*) FROM marts.{table}").fetchone()
+            # In the snapshot's main schema: opened as marts.duckdb its catalog is `marts`, so
+            # `marts.kto_cel` and plain `kto_cel` both resolve (a schema `marts` would make
+            # `marts.kto_cel` ambiguous).
+            con.execute(f"CREATE TABLE main.{table} AS SELECT * FROM warehouse.marts.{table}")
+            (rows[table],) = con.execute(f"SELECT count(*) FROM main.{table}").fetchone()
             target = marts_dir / f"{table}.parquet"
             tmp = marts_dir / f".{table}.parquet.tmp"
-            con.execute(f"COPY marts.{table} TO '{tmp}' (FORMAT parquet)")
+            con.execute(f"COPY main.{table} TO '{tmp}' (FORMAT parquet)")
             os.replace(tmp, target)
             parquet[table] = target
         con.execute("DETACH warehouse")
