@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_project.factsheets import dutch
+from dagster_project.factsheets import dutch, list_periodes, read_only
 from dagster_project.factsheets.view import build_period, build_view_models
 from dagster_project.settings import Settings
 
@@ -391,6 +392,11 @@ def test_dutch_rounding_is_half_away_from_zero_on_the_exact_decimal():
     assert dutch.grade(None) == dutch.DASH
 
 
+def test_interval_has_one_decimal_more_and_a_semicolon():
+    assert dutch.interval(8.308951945839317, 8.391048054160683, 2) == "[8,31; 8,39]"
+    assert dutch.interval(-3.25, 12.04, 1) == "[-3,3; 12,0]"
+
+
 def test_long_date_does_not_depend_on_the_locale():
     assert dutch.long_date(dt.date(2026, 11, 28)) == "28 november 2026"
     assert dutch.long_date(dt.date(2021, 3, 1)) == "1 maart 2021"
@@ -458,7 +464,9 @@ def test_significance_marks_follow_the_interval_and_the_benchmark(reference_ware
             assert fig.teken == expected, (v.kanaal, fig.label)
     digitaal = next(v for v in views if v.kanaal == "digitaal")
     assert digitaal.totaaloordeel.teken == "▼"  # 7,2 against a BM of 8,3
-    assert digitaal.totaaloordeel.bi == "[7,1; 7,3]"  # 7,2 ± 0,12
+    value, half = Decimal(str(REFERENCE["digitaal"]["totaaloordeel"])), Decimal("0.12")
+    bounds = [f"{x:.2f}".replace(".", ",") for x in (value - half, value + half)]
+    assert digitaal.totaaloordeel.bi == f"[{bounds[0]}; {bounds[1]}]"  # two decimals
 
 
 def test_suppressed_figures_print_a_dash_and_never_their_value(samples_warehouse, tmp_path):
@@ -548,3 +556,14 @@ def test_threshold_comes_from_the_settings(samples_warehouse, tmp_path):
         key for key, r in respons.items() if r >= 25
     }
     assert all(v.drempel == 25 for v in views)
+
+
+def test_periods_are_listed_chronologically(samples_warehouse):
+    with read_only(samples_warehouse) as con:
+        periods = list_periodes(con)
+    want = {k.split("|")[2] for k in SAMPLES["cells"]}
+    assert set(periods) == want
+    years = [p for p in periods if "-" not in p]
+    for year in years:  # a year comes before its own quarters
+        assert periods.index(year) < periods.index(f"{year}-Q1")
+    assert periods == sorted(periods, key=lambda p: (int(p[:4]), p[4:]))

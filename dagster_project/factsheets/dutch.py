@@ -66,6 +66,12 @@ def percent(value: float | int | Decimal | None) -> str:
     return f"{whole(value)}%"
 
 
+def interval(low: float | Decimal, high: float | Decimal, decimals: int) -> str:
+    """A confidence interval ``[8,31; 8,39]``; the semicolon because the comma is decimal."""
+    bounds = (_signed(f"{round_half_away(x, decimals):f}".replace(".", ",")) for x in (low, high))
+    return "[{}; {}]".format(*bounds)
+
+
 def long_date(day: dt.date) -> str:
     """``28 november 2026``."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

@@ -83,7 +83,9 @@ def read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def list_periodes(conn) -> list[str]:
     """Every period that has at least one cell in ``marts.kto_cel``."""
-    return [r[0] for r in conn.execute("SELECT DISTINCT periode FROM marts.kto_cel ORDER BY 1")]
+    rows = conn.execute("SELECT DISTINCT periode FROM marts.kto_cel").fetchall()
+    # chronological, a year before its quarters: 2019, 2019-Q1, ..., 2019-Q4, 2020
+    return sorted((r[0] for r in rows), key=lambda p: (p[:4], p[4:]))
 
 
 def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:

@@ -171,7 +171,9 @@ def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, ob
                 "twee percentages en voor percentages met de methode van Wilson. Valt de BM "
                 "buiten het interval, dan verschilt de gemeente waarschijnlijk echt van de "
                 "benchmark; dat is gemarkeerd met ▲ (hoger) of ▼ (lager). Zonder markering "
-                "kan een verschil met de BM op toeval berusten.",
+                "kan een verschil met de BM op toeval berusten. De grenzen staan met één "
+                "decimaal meer dan het cijfer zelf, en de vergelijking gebruikt de niet "
+                "afgeronde BM: zo is te zien waarom een klein verschil toch telt.",
             ],
         ),
     ]

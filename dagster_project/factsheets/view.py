@@ -26,6 +26,9 @@ TREND_YEARS = 2
 # How each kind of figure prints and how tall its bar is (value / axis maximum).
 _FORMAT = {"cijfer": dutch.grade, "ces": dutch.whole, "pct": dutch.percent}
 _AXIS_MAX = {"cijfer": 10.0, "pct": 100.0}
+# Interval bounds get one decimal more than the figure, so that a BM just outside the
+# interval does not look as if it were inside after rounding.
+_CI_DECIMALS = {"cijfer": 2, "ces": 1, "pct": 1}
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Figuur:
     getoond: bool
     opmerking: str  # "" when shown, else "n < 10" or "afgeschermd"
     bm: str
-    bi: str  # "[8,3; 8,5]" or "" when unknown / not shown
+    bi: str  # "[8,31; 8,49]" or "" when unknown / not shown
     significant: str  # "hoger", "lager" or ""
     teken: str  # "▲", "▼" or ""
     fractie: float | None  # bar height relative to the axis maximum; None: no bar
@@ -164,7 +167,7 @@ def _figure(
     fractie = None
     if shown:
         if ci_low is not None and ci_high is not None:
-            bi = f"[{fmt(ci_low)}; {fmt(ci_high)}]"
+            bi = dutch.interval(ci_low, ci_high, _CI_DECIMALS[soort])
         if significant:
             richting = _direction(_num(exact), _num(bm), _num(ci_low), _num(ci_high))
             teken = {"hoger": "▲", "lager": "▼"}.get(richting, "")
