@@ -14,6 +14,7 @@ from ..settings import Settings
 from .partitions import PERIODE, sort_periods
 
 LISTED_FILES = 40  # metadata lists this many paths; report.json lists them all
+EXPECTED_PAGES = 2  # the figures, then the explanation
 
 
 def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
@@ -73,4 +74,8 @@ def factsheets_pdf_html(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             f"{period.periode}: {len(period.factsheets)} factsheets "
             f"({period.rendered} rendered), {len(period.skipped)} cells below the threshold"
         )
+        # Page 1 is laid out to hold every figure; a third page means something overflowed.
+        for f in period.factsheets:
+            if f.pages != EXPECTED_PAGES:
+                context.log.warning(f"{period.periode}/{f.pdf}: {f.pages} pages")
     return dg.MaterializeResult(metadata=_metadata(result, settings))
