@@ -56,6 +56,7 @@ def check_result(
         "rules_evaluated": dg.MetadataValue.int(result.evaluated),
         "rows": dg.MetadataValue.json(dict(result.rows)),
         "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
+        "gx_startup_seconds": dg.MetadataValue.float(round(result.startup_seconds, 3)),
     }
     if data_docs:
         metadata["data_docs"] = dg.MetadataValue.path(data_docs)
