@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -42,6 +44,29 @@ def test_no_warehouse(tmp_path):
     lines: list[str] = []
     code = run_checks(_settings(tmp_path / "none.duckdb", tmp_path), out=lines.append)
     assert code == 2 and "kto run" in lines[0]
+
+
+def test_warehouse_held_by_a_writer(tmp_path):
+    settings = _settings(build_warehouse(tmp_path / "w.duckdb"), tmp_path / "out")
+    lines: list[str] = []
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITER, str(settings.warehouse)], stdout=subprocess.PIPE
+    )
+    try:
+        assert writer.stdout.readline().strip() == b"holding"
+        code = run_checks(settings, dbt_tests=False, out=lines.append)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert code == 2 and "cannot read" in lines[-1]
+
+
+HOLD_WRITER = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+time.sleep(60)
+"""
 
 
 @pytest.mark.slow

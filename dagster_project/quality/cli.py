@@ -2,7 +2,7 @@
 
 Exit code 0 when every rule holds, 1 when a dbt test or a GX rule fails (the
 failing rules are printed with their offending rows), 2 when there is no
-warehouse to check.
+warehouse to check or another process holds it.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from typing import Any
+
+import duckdb
 
 from ..settings import Settings
 from .report import check_warehouse
@@ -53,7 +55,11 @@ def run_checks(
     if dbt_tests:
         dbt_ok, lines = dbt_test_lines(settings)
         out("\n".join(lines))
-    report = check_warehouse(settings)
+    try:
+        report = check_warehouse(settings)
+    except duckdb.IOException as exc:  # another process holds the file (a running pipeline)
+        out(f"kto check: cannot read {settings.warehouse}: {str(exc).splitlines()[0]}")
+        return 2
     out(report.text())
     return 0 if dbt_ok and report.success else 1
 
