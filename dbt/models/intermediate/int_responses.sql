@@ -22,8 +22,8 @@ one2ten as (
         kanaal,
         gemeentecode,
         is_voltooid,
-        -- a completed questionnaire without an end time is placed by its start time
-        case when is_voltooid then coalesce(beeindigd_op, gestart_op) end as voltooid_op,
+        -- a Voltooid row without an Einddatum has no completion moment: it counts nowhere
+        case when is_voltooid then beeindigd_op end as voltooid_op,
         product,
         totaaloordeel,
         toelichting,
