@@ -8,6 +8,7 @@ factsheet needs are read by name.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,9 +73,22 @@ def _by_cell(rows: list[Row], order: str, label: str) -> dict[CellKey, list[Row]
 
 
 @contextmanager
-def read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the warehouse: factsheets never write it."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+def read_only(warehouse: Path, wait_seconds: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse: factsheets never write it.
+
+    DuckDB refuses a reader while another process writes the file. The factsheets
+    read for a fraction of a second, so they wait for the writer (up to
+    ``wait_seconds``) instead of failing or holding the writers' pool while rendering.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(warehouse), read_only=True)
+            break
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
     try:
         yield con
     finally:
