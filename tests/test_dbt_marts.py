@@ -307,12 +307,37 @@ def test_significance_means_the_interval_excludes_the_benchmark(con):
                 assert r["significant"] == outside, r
 
 
-def test_responspercentage(con):
-    for r in rows(con, "select respons, uitnodigingen, responspercentage from marts.kto_cel"):
+# Completed responses invited through Inviter per cell, straight from raw (latest version of
+# each response by file time, name and row; period by completion time).
+INVITER_RESPONSES = """
+with latest as (
+    select gemeentecode, lower(kanaal) as kanaal, einddatum, uitnodiging
+    from raw.one2ten_responses
+    where status = 'Voltooid'
+    qualify row_number() over (partition by kanaal, respondentnummer
+        order by source_modified_at desc, source_file desc, source_row desc) = 1
+)
+select gemeentecode, kanaal, year(einddatum)::varchar as periode, count(*) as n
+from latest where uitnodiging = 'Inviter' group by all
+union all
+select gemeentecode, kanaal, year(einddatum)::varchar || '-Q' || quarter(einddatum)::varchar,
+    count(*)
+from latest where uitnodiging = 'Inviter' group by all
+"""
+
+
+def test_responspercentage_sets_inviter_responses_against_inviter_invitations(con):
+    via_inviter = {
+        (r["gemeentecode"], r["kanaal"], r["periode"]): r["n"] for r in rows(con, INVITER_RESPONSES)
+    }
+    assert via_inviter, "the samples have responses invited through Inviter"
+    for r in rows(con, "select * from marts.kto_cel"):
+        want = via_inviter.get((r["gemeentecode"], r["kanaal"], r["periode"]), 0)
+        assert r["respons_inviter"] == want, r
         if not r["uitnodigingen"]:
             assert r["responspercentage"] is None
         else:
-            exact = Fraction(100 * r["respons"], r["uitnodigingen"])
+            exact = Fraction(100 * want, r["uitnodigingen"])
             assert r["responspercentage"] == math.floor(exact + Fraction(1, 2))
 
 

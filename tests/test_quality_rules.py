@@ -136,8 +136,14 @@ def completed_after_its_quarter(con, min_n):
 
 
 def uitnodigingen_below_respons(con, min_n):
-    (rowid,) = _one(con, "select rowid from marts.kto_cel where uitnodigingen is not null limit 1")
-    con.execute(f"update marts.kto_cel set uitnodigingen = respons - 1 where rowid = {rowid}")
+    (rowid,) = _one(
+        con,
+        "select rowid from marts.kto_cel where uitnodigingen is not null and respons_inviter > 0"
+        " limit 1",
+    )
+    con.execute(
+        f"update marts.kto_cel set uitnodigingen = respons_inviter - 1 where rowid = {rowid}"
+    )
 
 
 # corruption -> (the rule that must fail, rules that may fail with it as a consequence)

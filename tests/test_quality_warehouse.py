@@ -225,17 +225,19 @@ def marts_from_responses(responses: list[dict], min_n: int = MIN_N) -> dict[str,
         grades = [r["totaaloordeel"] for r in members if r["totaaloordeel"] is not None]
         effort = [r["moeite"] for r in members if r["moeite"] in EFFORT]
         uitnodigingen = None if kanaal == "digitaal" else 3 * respons + 2
+        respons_inviter = 0 if kanaal == "digitaal" else (respons + 1) // 2
         c = {
             **keys,
             "respons": respons,
             "reviews": sum(r["review"] for r in members),
             "verbetertips": sum(r["tip"] for r in members),
             "uitnodigingen": uitnodigingen,
+            "respons_inviter": respons_inviter,
             "totaaloordeel_n": len(grades),
             "ces_n": len(effort),
             "responspercentage": None
             if uitnodigingen is None
-            else _round(100 * respons / uitnodigingen, 0),
+            else _round(100 * respons_inviter / uitnodigingen, 0),
             "respons_publiceerbaar": respons >= min_n,
             "bm_method": "gemeenten",
         }
@@ -424,6 +426,7 @@ INTEGER_COLUMNS = {
         "reviews",
         "verbetertips",
         "uitnodigingen",
+        "respons_inviter",
         "totaaloordeel_n",
         "ces_n",
         "ces",

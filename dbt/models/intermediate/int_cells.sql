@@ -6,6 +6,11 @@
 -- that municipality and channel within the period; otherwise NULL (unknown, not zero): a
 -- municipality that does not use Inviter for a channel, a period the log does not cover,
 -- and digitaal, which has no invitation log.
+--
+-- respons_inviter: responses whose invitation came through Inviter (Uitnodiging = Inviter).
+-- The log counts only those invitations (cards, Qmatic, JCC, Timeblockr and the kiosk are
+-- not in it), so the response rate is respons_inviter / uitnodigingen, not respons /
+-- uitnodigingen, which can exceed 100%.
 with cells as (
     select
         gemeentecode,
@@ -16,7 +21,8 @@ with cells as (
         kwartaal,
         count(*) as respons,
         count(*) filter (where r.heeft_review) as reviews,
-        count(*) filter (where r.heeft_verbetertip) as verbetertips
+        count(*) filter (where r.heeft_verbetertip) as verbetertips,
+        count(*) filter (where r.via_inviter) as respons_inviter
     from {{ ref('int_response_periods') }} as p
     inner join {{ ref('int_responses') }} as r using (response_id, kanaal, gemeentecode)
     group by gemeentecode, kanaal, periode, jaar, kwartaal
@@ -54,6 +60,7 @@ select
     cast(cells.respons as integer) as respons,
     cast(cells.reviews as integer) as reviews,
     cast(cells.verbetertips as integer) as verbetertips,
+    cast(cells.respons_inviter as integer) as respons_inviter,
     cast(invitations.uitnodigingen as integer) as uitnodigingen
 from cells
 left join invitations

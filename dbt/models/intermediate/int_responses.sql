@@ -25,6 +25,7 @@ one2ten as (
         -- a Voltooid row without an Einddatum has no completion moment: it counts nowhere
         case when is_voltooid then beeindigd_op end as voltooid_op,
         product,
+        uitnodiging,
         totaaloordeel,
         toelichting,
         moeite,
@@ -49,6 +50,7 @@ openforms as (
         true as is_voltooid,
         ingezonden_op as voltooid_op,
         product,
+        cast(null as varchar) as uitnodiging,
         totaaloordeel,
         toelichting,
         moeite,
@@ -79,6 +81,8 @@ select
     r.totaaloordeel,
     r.moeite,
     r.in_een_keer_geholpen,
+    -- invited through Inviter: the only route the invitation log counts
+    coalesce(r.uitnodiging = 'Inviter', false) as via_inviter,
     {{ is_meaningful_text('r.toelichting') }} as heeft_review,
     r.verbetertip = 'ja' as heeft_verbetertip,
     r.verbetertip_toelichting,

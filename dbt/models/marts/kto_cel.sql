@@ -23,6 +23,7 @@ select
     cells.reviews,
     cells.verbetertips,
     cells.uitnodigingen,
+    cells.respons_inviter,
     {{ grade_from_scaled('totaal.waarde_scaled') }} as totaaloordeel,
     totaal.exact as totaaloordeel_exact,
     totaal.n as totaaloordeel_n,
@@ -41,7 +42,7 @@ select
     ces.significant as ces_significant,
     totaal.bm_method,
     case when cells.uitnodigingen > 0 then
-        {{ whole_from_scaled(round_half_away_scaled('100 * cells.respons', 'cells.uitnodigingen', 0)) }}
+        {{ whole_from_scaled(round_half_away_scaled('100 * cells.respons_inviter', 'cells.uitnodigingen', 0)) }}
     end as responspercentage,
     cells.respons >= {{ min_respondents() }} as respons_publiceerbaar
 from cells
