@@ -38,7 +38,11 @@ def _failures(result) -> list[str]:
             evaluation = event.event_specific_data
             if not evaluation.passed:
                 key = evaluation.asset_key.to_user_string()
-                lines.append(f"check {key}:{evaluation.check_name} failed")
+                detail = f": {evaluation.description}" if evaluation.description else ""
+                lines.append(f"check {key}:{evaluation.check_name} failed{detail}")
+                sample = evaluation.metadata.get("sample_rows")
+                if sample is not None:
+                    lines.append(str(sample.value))
     return lines
 
 
