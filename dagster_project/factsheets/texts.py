@@ -73,8 +73,9 @@ def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, ob
                 "Respons is het aantal ingevulde vragenlijsten. Uitnodigingen is het aantal "
                 "uitnodigingen dat via de Inviter met succes is verstuurd (balie en "
                 "telefoon); uitnodigingen via een kaartje, een zuil of een "
-                "afsprakensysteem zijn daarin niet zichtbaar. Het responspercentage is de "
-                "respons gedeeld door dat aantal uitnodigingen. Voor het digitale kanaal "
+                "afsprakensysteem zijn daarin niet zichtbaar. Het responspercentage is "
+                "daarom het aantal ingevulde vragenlijsten van klanten die via de Inviter "
+                "zijn uitgenodigd, gedeeld door dat aantal uitnodigingen. Voor het digitale kanaal "
                 "krijgt iedere aanvrager automatisch een uitnodiging; dat aantal is niet "
                 "bekend en wordt dus niet getoond.",
             ],
