@@ -52,7 +52,7 @@ grades as (
         count(*) as n,
         sum(cijfer) as teller,
         count(*) as noemer,
-        stddev_samp(cijfer) as sd,
+        {{ sd_from_sums('cijfer') }} as sd,
         null::bigint as k_laag,
         null::bigint as k_hoog
     from answers
@@ -68,7 +68,7 @@ hostmanship as (
         count(*) as n,
         sum(hostmanship_60) as teller,
         60 * count(*) as noemer,
-        stddev_samp(hostmanship_60 / 60.0) as sd,
+        {{ sd_from_sums('hostmanship_60') }} / 60.0 as sd,
         null::bigint as k_laag,
         null::bigint as k_hoog
     from periods
@@ -143,7 +143,7 @@ products as (
         count(totaaloordeel) as n,
         sum(totaaloordeel) as teller,
         count(totaaloordeel) as noemer,
-        stddev_samp(totaaloordeel) as sd
+        {{ sd_from_sums('totaaloordeel') }} as sd
     from periods
     group by all
 ),

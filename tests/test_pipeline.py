@@ -1,0 +1,169 @@
+"""`kto run` end to end on the samples: factsheets, published marts, no personal data,
+rerun to the same result, and a failing blocking check that stops the factsheets."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
+
+from dagster_project import cli
+from dagster_project.publish import MART_TABLES
+from dagster_project.settings import Settings
+from tests.conftest import copy_samples
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Settings:
+    """The samples through `kto run` once; the module's tests only read the result."""
+    root = tmp_path_factory.mktemp("pipeline")
+    env = {
+        "KTO_LANDING_DIR": str(copy_samples(root / "landing")),
+        "KTO_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "KTO_OUTPUT_DIR": str(root / "output"),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        mp.delenv("DAGSTER_HOME", raising=False)
+        assert cli.main(["run"]) == 0
+        return Settings.from_env()
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_factsheet_for_every_cell_that_reaches_the_threshold(built, expected):
+    factsheets = built.output_dir / "factsheets"
+    for key, cell in expected["cells"].items():
+        code, kanaal, periode = key.split("|")
+        pdf = factsheets / periode / f"{code}_{kanaal}.pdf"
+        html = pdf.with_suffix(".html")
+        if cell["respons"] >= expected["min_n"]:
+            assert pdf.is_file() and html.is_file(), key
+            assert pdf.read_bytes().startswith(b"%PDF")
+        else:
+            assert not pdf.exists() and not html.exists(), key
+            report = json.loads((factsheets / periode / "report.json").read_text())
+            skipped = {(s["gemeentecode"], s["kanaal"]) for s in report["overgeslagen"]}
+            assert (code, kanaal) in skipped, key
+
+
+def test_published_snapshot_and_parquet_equal_the_marts(built):
+    with duckdb.connect(str(built.warehouse), read_only=True) as warehouse:
+        for table in MART_TABLES:
+            want = sorted(map(repr, warehouse.execute(f"SELECT * FROM marts.{table}").fetchall()))
+            with duckdb.connect(str(built.output_dir / "marts.duckdb"), read_only=True) as snap:
+                # Opened as marts.duckdb, both names resolve for a BI tool.
+                got = sorted(map(repr, snap.execute(f"SELECT * FROM marts.{table}").fetchall()))
+                assert got == want, table
+                assert snap.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == len(want)
+            parquet = built.output_dir / "marts" / f"{table}.parquet"
+            got = sorted(map(repr, duckdb.sql(f"SELECT * FROM '{parquet}'").fetchall()))
+            assert got == want, table
+
+
+def test_no_personal_data_leaves_the_raw_layer(built, expected):
+    texts = []
+    for path in (built.output_dir / "factsheets").rglob("*"):
+        if path.suffix in (".html", ".json"):
+            texts.append(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".pdf":
+            out = subprocess.run(
+                ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+            )
+            texts.append(out.stdout)
+    for parquet in (built.output_dir / "marts").glob("*.parquet"):
+        texts.append(repr(duckdb.sql(f"SELECT * FROM '{parquet}'").fetchall()))
+    with duckdb.connect(str(built.warehouse), read_only=True) as con:
+        for schema, table in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables"
+            " WHERE table_schema <> 'raw'"
+        ).fetchall():
+            texts.append(repr(con.execute(f'SELECT * FROM {schema}."{table}"').fetchall()))
+    corpus = "\n".join(texts)
+    assert len(corpus) > 100_000
+    leaked = [pii for pii in expected["pii"] if pii in corpus]
+    assert leaked == []
+
+
+def test_a_rerun_gives_the_same_result(built, tmp_path):
+    before_output = tree_digest(built.output_dir / "factsheets")
+    with duckdb.connect(str(built.warehouse), read_only=True) as con:
+        before_marts = {
+            t: sorted(map(repr, con.execute(f"SELECT * FROM marts.{t}").fetchall()))
+            for t in MART_TABLES
+        }
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in built.as_env().items():
+            mp.setenv(name, value)
+        assert cli.main(["run"]) == 0
+    with duckdb.connect(str(built.warehouse), read_only=True) as con:
+        after_marts = {
+            t: sorted(map(repr, con.execute(f"SELECT * FROM marts.{t}").fetchall()))
+            for t in MART_TABLES
+        }
+    assert after_marts == before_marts
+    assert tree_digest(built.output_dir / "factsheets") == before_output
+
+
+def test_a_failing_blocking_check_writes_no_factsheet_in_that_run(built, tmp_path, monkeypatch):
+    """The real checks and factsheet asset in one run, on a warehouse whose mart publishes a
+    value with n = 9: the check fails and the factsheets of that run are not written."""
+    from dagster_project.defs.factsheets import factsheets_pdf_html
+    from dagster_project.defs.partitions import PERIODE
+    from dagster_project.defs.quality import QUALITY_CHECKS
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "UPDATE marts.kto_cel SET totaaloordeel_n = 9 WHERE (gemeentecode, kanaal, periode)"
+            " = ('GM0637', 'balie', '2020')"
+        )
+    monkeypatch.setenv("KTO_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("KTO_OUTPUT_DIR", str(tmp_path / "output"))
+
+    guarded = sorted({key for check in QUALITY_CHECKS for key in check.check_keys}, key=str)
+    guarded_assets = sorted({k.asset_key for k in guarded}, key=str)
+
+    @dg.multi_asset(specs=[dg.AssetSpec(k) for k in guarded_assets], can_subset=True)
+    def models(context):
+        """Stands in for dbt: the warehouse is already built."""
+        for key in context.selected_asset_keys:
+            yield dg.MaterializeResult(asset_key=key)
+
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(PERIODE.name, ["2020", "2020-Q4"])
+    result = dg.materialize(
+        [models, factsheets_pdf_html, *QUALITY_CHECKS],
+        instance=instance,
+        tags={ASSET_PARTITION_RANGE_START_TAG: "2020", ASSET_PARTITION_RANGE_END_TAG: "2020-Q4"},
+        raise_on_error=False,
+    )
+
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [(e.asset_key.path[-1], e.check_name) for e in failed] == [
+        ("kto_cel", "gx_min_respondents")
+    ]
+    assert "GM0637" in failed[0].metadata["sample_rows"].value
+    assert not result.success
+    assert result.asset_materializations_for_node("factsheets__pdf_html") == []
+    assert not (tmp_path / "output" / "factsheets").exists()
