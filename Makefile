@@ -38,7 +38,7 @@ bench: setup
 	$(BIN)/kto bench
 
 dev: setup  ## the Dagster UI on http://localhost:3000
-	$(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
 
 clean:
-	rm -rf data dbt/target dbt/logs
+	rm -rf data dbt/target dbt/logs .dagster_home
