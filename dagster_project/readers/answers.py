@@ -119,40 +119,34 @@ def uuid(value: Any) -> str:
     return raw.lower()
 
 
-def _datetime(parts: tuple[str | None, ...], order: tuple[int, int, int]) -> datetime:
-    day, month, year = (int(parts[i]) for i in order)
-    hour, minute = int(parts[3]), int(parts[4])
-    second = int(parts[5]) if parts[5] else 0
-    return datetime(year, month, day, hour, minute, second)
+def _datetime(
+    value: Any, column: str, pattern: re.Pattern, order: tuple[int, int, int], shown: str
+) -> datetime:
+    """A local date-time matching ``pattern``; an XLSX date cell is taken as it is.
+
+    ``order`` gives the positions of day, month and year among the pattern's groups.
+    """
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    raw = text(value)
+    if raw is None:
+        raise InvalidValue(f"missing {column}")
+    match = pattern.fullmatch(raw)
+    if match:
+        parts = match.groups()
+        day, month, year = (int(parts[i]) for i in order)
+        try:  # a well-formed but impossible date (31-02) is as unusable as a malformed one
+            return datetime(year, month, day, int(parts[3]), int(parts[4]), int(parts[5] or 0))
+        except ValueError:
+            pass
+    raise InvalidValue(f"{column} must be a date {shown}")
 
 
 def one2ten_datetime(value: Any, column: str) -> datetime:
-    """``dd-mm-jjjj uu:mm`` local time (an XLSX date cell is taken as it is)."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    raw = text(value)
-    if raw is None:
-        raise InvalidValue(f"missing {column}")
-    match = _ONE2TEN_DATE.fullmatch(raw)
-    try:
-        if match:
-            return _datetime(match.groups(), (0, 1, 2))
-    except ValueError:
-        pass
-    raise InvalidValue(f"{column} must be a date dd-mm-jjjj uu:mm")
+    """``dd-mm-jjjj uu:mm`` local time (One2Ten, Inviter)."""
+    return _datetime(value, column, _ONE2TEN_DATE, (0, 1, 2), "dd-mm-jjjj uu:mm")
 
 
 def openforms_datetime(value: Any, column: str) -> datetime:
-    """``jjjj-mm-dd uu:mm:ss`` naive local time."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    raw = text(value)
-    if raw is None:
-        raise InvalidValue(f"missing {column}")
-    match = _ISO_DATE.fullmatch(raw)
-    try:
-        if match:
-            return _datetime(match.groups(), (2, 1, 0))
-    except ValueError:
-        pass
-    raise InvalidValue(f"{column} must be a date jjjj-mm-dd uu:mm:ss")
+    """``jjjj-mm-dd uu:mm:ss`` naive local time (Open Formulieren)."""
+    return _datetime(value, column, _ISO_DATE, (2, 1, 0), "jjjj-mm-dd uu:mm:ss")
