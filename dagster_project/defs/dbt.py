@@ -13,7 +13,9 @@ is not activated does not have); everything else calls
 ``dagster_project.dbt_commands.prepare_manifest`` first (the ``kto`` command, the tests).
 """
 
+import hashlib
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +35,7 @@ from ..settings import Settings
 from .ingest import WAREHOUSE_POOL
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+RUN_TARGETS = DBT_PROJECT_DIR / "target" / "runs"
 if using_dagster_dev():
     prepare_manifest()
 
@@ -79,8 +82,14 @@ def _settings_in_environment() -> Iterator[None]:
 )
 def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """``dbt build`` of the selected models and their tests (blocking checks)."""
+    # One target folder per warehouse, emptied before each run: it keeps the last run's
+    # artifacts for inspection without one more folder per run (a nightly schedule would
+    # pile them up). Runs on one warehouse never overlap: its writers share one pool slot.
+    warehouse = Settings.from_env().warehouse
+    target = RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
+    shutil.rmtree(target, ignore_errors=True)
     with _settings_in_environment():
-        invocation = dbt.cli(["build"], context=context)
+        invocation = dbt.cli(["build"], context=context, target_path=target)
     yield from invocation.stream()
 
 
