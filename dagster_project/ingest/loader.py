@@ -10,7 +10,10 @@ staging picks the latest (modification time, then file name).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +24,8 @@ import pandas as pd
 from ..readers import SOURCES, FileRejected, ReadResult, Source, read_file, source_for
 from .raw_schema import ensure_raw_schema, source_columns
 
-PROBLEM_COLUMNS = ["file_path", "row_number", "column_name", "value", "rule"]
+# Below this many bytes to read, starting worker processes costs more than it saves.
+PARALLEL_READ_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -139,66 +143,91 @@ def _insert_problems(con: duckdb.DuckDBPyConnection, table: str, problems: list)
         )
 
 
-def _ingest_file(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, file: LandingFile, digest: str
-) -> FileOutcome:
-    now = datetime.now(UTC).replace(tzinfo=None)
+def _read(landing_dir: Path, file_path: str) -> ReadResult | FileRejected:
+    """Read one file; a refusal is returned rather than raised, so a pool keeps going."""
     try:
-        source = source_for(file.file_path)
-        result = read_file(landing_dir, file.file_path)
+        return read_file(landing_dir, file_path)
     except FileRejected as exc:
-        con.execute("BEGIN TRANSACTION")
-        _forget(con, file.file_path)
-        con.execute(
-            "INSERT INTO raw.rejected_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                file.file_path,
-                file.source,
-                digest,
-                file.size_bytes,
-                file.modified_at,
-                exc.reason,
-                now,
-            ],
-        )
-        con.execute("COMMIT")
-        return FileOutcome(file.file_path, file.source, "rejected", reason=exc.reason)
+        return exc
 
+
+def _read_all(landing_dir: Path, files: list[LandingFile]) -> Iterator[ReadResult | FileRejected]:
+    """The files' read results in order; big batches are read by a process pool.
+
+    Reading is CPU-bound Python and each file is independent, so the cores share it;
+    writing stays in this process, one file at a time (DuckDB has one writer).
+    """
+    workers = min(len(files), os.cpu_count() or 1)
+    if workers < 2 or sum(f.size_bytes for f in files) < PARALLEL_READ_BYTES:
+        return (_read(landing_dir, f.file_path) for f in files)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def results() -> Iterator[ReadResult | FileRejected]:
+        with pool:
+            yield from pool.map(_read, [landing_dir] * len(files), [f.file_path for f in files])
+
+    return results()
+
+
+def _write_file(
+    con: duckdb.DuckDBPyConnection,
+    file: LandingFile,
+    digest: str,
+    read: ReadResult | FileRejected,
+) -> FileOutcome:
+    """Replace what an earlier version of the file left with this version, in one transaction."""
+    now = datetime.now(UTC).replace(tzinfo=None)
     con.execute("BEGIN TRANSACTION")
     try:
         _forget(con, file.file_path)
-        _insert_rows(con, source, result, file)
-        _insert_problems(con, "quarantine", result.quarantined)
-        _insert_problems(con, "answer_issues", result.answer_issues)
-        con.execute(
-            "INSERT INTO raw.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                file.file_path,
-                source.folder,
-                digest,
-                file.size_bytes,
-                file.modified_at,
-                result.rows_read,
-                len(result.rows),
-                result.rows_quarantined,
-                len(result.answer_issues),
-                ", ".join(result.extra_columns) or None,
-                now,
-            ],
-        )
+        if isinstance(read, FileRejected):
+            con.execute(
+                "INSERT INTO raw.rejected_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    file.file_path,
+                    file.source,
+                    digest,
+                    file.size_bytes,
+                    file.modified_at,
+                    read.reason,
+                    now,
+                ],
+            )
+        else:
+            _insert_rows(con, source_for(file.file_path), read, file)
+            _insert_problems(con, "quarantine", read.quarantined)
+            _insert_problems(con, "answer_issues", read.answer_issues)
+            con.execute(
+                "INSERT INTO raw.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    file.file_path,
+                    file.source,
+                    digest,
+                    file.size_bytes,
+                    file.modified_at,
+                    read.rows_read,
+                    len(read.rows),
+                    read.rows_quarantined,
+                    len(read.answer_issues),
+                    ", ".join(read.extra_columns) or None,
+                    now,
+                ],
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    if isinstance(read, FileRejected):
+        return FileOutcome(file.file_path, file.source, "rejected", reason=read.reason)
     return FileOutcome(
         file.file_path,
-        source.folder,
+        file.source,
         "ingested",
-        result.rows_read,
-        len(result.rows),
-        result.rows_quarantined,
-        len(result.answer_issues),
-        extra_columns=result.extra_columns,
+        read.rows_read,
+        len(read.rows),
+        read.rows_quarantined,
+        len(read.answer_issues),
+        extra_columns=read.extra_columns,
     )
 
 
@@ -208,6 +237,7 @@ def ingest_files(
     ensure_raw_schema(con)
     known = _known_versions(con)
     report = IngestReport()
+    todo: list[tuple[LandingFile, str]] = []
     for file in files:
         previous = known.get(file.file_path)
         if previous and previous[:2] == (file.size_bytes, file.modified_at):
@@ -218,7 +248,10 @@ def ingest_files(
             # Touched but not changed: the same file twice changes nothing.
             report.files.append(FileOutcome(file.file_path, file.source, "unchanged"))
             continue
-        report.files.append(_ingest_file(con, landing_dir, file, digest))
+        todo.append((file, digest))
+    reads = _read_all(landing_dir, [file for file, _ in todo])
+    for (file, digest), read in zip(todo, reads, strict=True):
+        report.files.append(_write_file(con, file, digest, read))
     return report
 
 

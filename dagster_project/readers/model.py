@@ -10,9 +10,12 @@ class FileRejected(Exception):
     """The whole file cannot be read; the message names the file and the reason."""
 
     def __init__(self, file_path: str, reason: str):
-        super().__init__(f"{file_path}: {reason}")
+        super().__init__(file_path, reason)  # both in args: it pickles to a worker and back
         self.file_path = file_path
         self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.file_path}: {self.reason}"
 
 
 @dataclass(frozen=True)
