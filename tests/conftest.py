@@ -47,3 +47,18 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = root / "warehouse.duckdb"
     load_landing(copy_samples(root / "landing"), warehouse)
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def built_sample_warehouse(
+    sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The samples ingested and built by dbt (staging, intermediate, marts); read only."""
+    from dagster_project.dbt_commands import run_dbt
+    from dagster_project.settings import Settings
+
+    warehouse = tmp_path_factory.mktemp("built_samples") / "warehouse.duckdb"
+    shutil.copyfile(sample_warehouse, warehouse)
+    run = run_dbt(["build"], Settings.from_env({"KTO_WAREHOUSE": str(warehouse)}))
+    assert run.ok, run.output
+    return warehouse

@@ -17,12 +17,20 @@ import pytest
 from dagster_project.quality import warehouse as names
 from dagster_project.quality.runner import run_all, run_suite, suite_parameters
 from dagster_project.quality.suites import EXPECTATIONS_DIR, load_suites
+from dagster_project.settings import Settings
 from tests.test_quality_warehouse import warehouse_copy
 
 
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory):
-    return warehouse_copy(tmp_path_factory.mktemp("clean"))
+@pytest.fixture(scope="module", params=["synthetic", "samples built by dbt"])
+def clean(request, tmp_path_factory):
+    """A valid warehouse: the synthetic one (every case on purpose), and the samples as the
+    pipeline builds them."""
+    if request.param == "synthetic":
+        return warehouse_copy(tmp_path_factory.mktemp("clean"))
+    built = request.getfixturevalue("built_sample_warehouse")
+    target = tmp_path_factory.mktemp("clean_built") / "warehouse.duckdb"
+    shutil.copyfile(built, target)
+    return target, Settings.from_env({}).min_respondents  # built with the default threshold
 
 
 @pytest.fixture
