@@ -32,12 +32,9 @@ def _settings(warehouse: Path, **env: str) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def marts(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    warehouse = tmp_path_factory.mktemp("dbt_marts") / "warehouse.duckdb"
-    shutil.copy(sample_warehouse, warehouse)
-    run = run_dbt(["build"], _settings(warehouse))
-    assert run.ok, run.output
-    return warehouse
+def marts(built_sample_warehouse: Path) -> Path:
+    """The samples as dbt builds them (shared, read only: tests that write copy it)."""
+    return built_sample_warehouse
 
 
 @pytest.fixture(scope="module")
