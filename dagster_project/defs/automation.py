@@ -10,7 +10,6 @@ runs, see dagster_home/dagster.yaml), so runs queue instead of colliding on
 DuckDB's single writer.
 """
 
-
 import hashlib
 import json
 

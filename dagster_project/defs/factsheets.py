@@ -10,8 +10,9 @@ import dagster as dg
 from ..factsheets import MART_TABLES, read_only
 from ..factsheets.output import RenderResult, write_periods
 from ..factsheets.view import build_period, today_amsterdam
+from ..periods import sort_periods
 from ..settings import Settings
-from .partitions import PERIODE, sort_periods
+from .partitions import PERIODE
 
 LISTED_FILES = 40  # metadata lists this many paths; report.json lists them all
 EXPECTED_PAGES = 2  # the figures, then the explanation

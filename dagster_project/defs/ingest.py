@@ -1,6 +1,5 @@
 """Ingest assets: every landing file into raw.*, one table per source (group ``ingest``)."""
 
-
 import dagster as dg
 import duckdb
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
+from ..periods import sort_periods
+
 PERIODE = dg.DynamicPartitionsDefinition(name="periode")
 
 # Years and quarters with completed responses, from the raw tables (the same rule as staging:
@@ -24,11 +26,6 @@ SELECT DISTINCT year(completed_at)::VARCHAR FROM completed
 UNION
 SELECT DISTINCT year(completed_at)::VARCHAR || '-Q' || quarter(completed_at)::VARCHAR FROM completed
 """
-
-
-def sort_periods(periods: set[str] | list[str]) -> list[str]:
-    """Chronological, a year before its quarters: 2019, 2019-Q1, ..., 2019-Q4, 2020."""
-    return sorted(periods, key=lambda p: (p[:4], p[4:]))
 
 
 def periods_in_warehouse(con: duckdb.DuckDBPyConnection) -> list[str]:

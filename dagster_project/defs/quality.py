@@ -15,9 +15,7 @@ from ..quality.data_docs import build_data_docs, data_docs_dir
 from ..quality.runner import SuiteResult, run_suite, suite_parameters
 from ..quality.suites import Suite, load_suites
 from ..settings import Settings
-
-# The pool of every warehouse writer (defs/ingest.py): a reader holds DuckDB's file lock too.
-WAREHOUSE_POOL = "kto_warehouse"
+from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 
 
 def _sample_table(result: SuiteResult) -> str:

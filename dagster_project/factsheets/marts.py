@@ -17,6 +17,8 @@ from typing import Any
 
 import duckdb
 
+from ..periods import sort_periods
+
 MART_TABLES = ("kto_cel", "kto_aspect", "kto_stelling", "kto_product", "kto_tip")
 
 _PERIODE = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
@@ -98,8 +100,7 @@ def read_only(warehouse: Path, wait_seconds: float = 60.0) -> Iterator[duckdb.Du
 def list_periodes(conn) -> list[str]:
     """Every period that has at least one cell in ``marts.kto_cel``."""
     rows = conn.execute("SELECT DISTINCT periode FROM marts.kto_cel").fetchall()
-    # chronological, a year before its quarters: 2019, 2019-Q1, ..., 2019-Q4, 2020
-    return sorted((r[0] for r in rows), key=lambda p: (p[:4], p[4:]))
+    return sort_periods(r[0] for r in rows)
 
 
 def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
