@@ -1,7 +1,7 @@
 """The marts built by dbt from the sample landing folder, held to samples/expected.json.
 
-One ``dbt build`` (models and dbt tests) per module on a copy of the session's sample
-warehouse; every figure of every cell is compared to expected.json: n, the exact value
+The samples as ``dbt build`` (models and dbt tests) makes them, built once per test
+process (conftest's built_sample_warehouse); every figure of every cell is compared to expected.json: n, the exact value
 where it is published, and the published value (or NULL), the benchmarks, and the
 8.35 -> 8.4 tie. Then privacy: no personal data from expected["pii"] anywhere outside raw.
 """
