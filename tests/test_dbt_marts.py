@@ -3,7 +3,8 @@
 The samples as ``dbt build`` (models and dbt tests) makes them, built once per test
 process (conftest's built_sample_warehouse); every figure of every cell is compared to
 expected.json: n, the exact value where it is published, and the published value (or
-NULL), the benchmarks, and the 8.35 -> 8.4 tie. Then privacy: no personal data from expected["pii"] anywhere outside raw.
+NULL), the benchmarks, and the 8.35 -> 8.4 tie. Then privacy: no personal data from
+expected["pii"] anywhere outside raw.
 """
 
 from __future__ import annotations
