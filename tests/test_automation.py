@@ -60,3 +60,18 @@ def test_jobs_split_ingest_from_everything_downstream():
     }
     assert dg.AssetKey(["factsheets", "pdf_html"]) in refresh_keys
     assert dg.AssetKey(["publish", "marts_snapshot"]) in refresh_keys
+
+
+def test_the_instance_settings_load(tmp_path):
+    """dagster_home/dagster.yaml is what `make dev` and scheduled runs start from."""
+    import shutil
+    from pathlib import Path
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "dagster_home" / "dagster.yaml", home)
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+    finally:
+        instance.dispose()
