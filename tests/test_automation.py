@@ -75,3 +75,18 @@ def test_the_instance_settings_load(tmp_path):
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
     finally:
         instance.dispose()
+
+
+def test_one_connected_graph_from_each_landing_folder_to_the_outputs():
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    outputs = {dg.AssetKey(["factsheets", "pdf_html"]), dg.AssetKey(["publish", "marts_snapshot"])}
+    for raw in ("one2ten_responses", "openforms_submissions", "inviter_invitations"):
+        reached, frontier = set(), {dg.AssetKey(["raw", raw])}
+        while frontier:
+            key = frontier.pop()
+            reached.add(key)
+            frontier |= set(graph.get(key).child_keys) - reached
+        assert outputs <= reached, raw
+        assert dg.AssetKey(["marts", "kto_cel"]) in reached, raw
