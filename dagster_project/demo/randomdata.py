@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from .assemble import assemble
 from .cells import CellPlan
-from .model import Dataset
+from .model import OF_STATEMENTS, Dataset
 from .plans import Targets, aspect_names, clamp_grade, clamp_pct, plan_cell
 
 # Real CBS codes and names, to draw municipalities from.
@@ -62,18 +62,7 @@ def _targets(rng: random.Random, kanaal: str) -> Targets:
     for a in aspect_names(kanaal):
         t.aspects[a] = clamp_grade(totaal + _frac(rng.uniform(-0.9, 0.6)))
     t.aspects["Hostmanship"] = clamp_grade(totaal + _frac(rng.uniform(-0.2, 0.7)))
-    t.statements = {
-        k: clamp_pct(_frac(rng.uniform(40, 90)))
-        for k in (
-            "aanvraagEenvoudig",
-            "loketGebruiksvriendelijk",
-            "loketVindbaar",
-            "infoDuidelijk",
-            "infoVindbaar",
-            "formulierMakkelijk",
-            "taalDuidelijk",
-        )
-    }
+    t.statements = {k: clamp_pct(_frac(rng.uniform(40, 90))) for k in OF_STATEMENTS}
     t.in_een_keer = clamp_pct(_frac(rng.uniform(50, 92)))
     t.review_share = rng.uniform(0.03, 0.3)
     t.tip_share = rng.uniform(0.1, 0.4)
