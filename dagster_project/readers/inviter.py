@@ -8,6 +8,7 @@ from pathlib import Path
 from . import answers as a
 from .fields import Field, apply_fields
 from .model import ReadResult
+from .one2ten import KANALEN  # the Inviter invites to the One2Ten surveys
 from .tabular import read_csv
 
 RAW_TABLE = "inviter_invitations"
@@ -17,7 +18,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "Kanaal",
         "kanaal",
-        partial(a.required_label, allowed=a.labels("Balie", "Telefoon"), what="Kanaal"),
+        partial(a.required_label, allowed=KANALEN, what="Kanaal"),
         identity=True,
         required=True,
     ),
