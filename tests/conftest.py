@@ -62,3 +62,14 @@ def built_sample_warehouse(
     run = run_dbt(["build"], Settings.from_env({"KTO_WAREHOUSE": str(warehouse)}))
     assert run.ok, run.output
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def definitions():
+    """The project's Definitions; importing them needs dbt's manifest, as under `kto`."""
+    from dagster_project.dbt_commands import prepare_manifest
+
+    prepare_manifest()
+    from dagster_project.definitions import defs
+
+    return defs

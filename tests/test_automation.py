@@ -44,12 +44,10 @@ def test_quarterly_refresh_covers_every_registered_period():
     assert request.tags[ASSET_PARTITION_RANGE_END_TAG] == "2020-Q4"
 
 
-def test_jobs_split_ingest_from_everything_downstream():
-    from dagster_project.definitions import defs
-
-    graph = defs.resolve_asset_graph()
-    ingest = defs.resolve_job_def("ingest_job")
-    refresh = defs.resolve_job_def("refresh_job")
+def test_jobs_split_ingest_from_everything_downstream(definitions):
+    graph = definitions.resolve_asset_graph()
+    ingest = definitions.resolve_job_def("ingest_job")
+    refresh = definitions.resolve_job_def("refresh_job")
     ingest_keys = set(ingest.asset_layer.executable_asset_keys)
     refresh_keys = set(refresh.asset_layer.executable_asset_keys)
 
@@ -77,10 +75,8 @@ def test_the_instance_settings_load(tmp_path):
         instance.dispose()
 
 
-def test_one_connected_graph_from_each_landing_folder_to_the_outputs():
-    from dagster_project.definitions import defs
-
-    graph = defs.resolve_asset_graph()
+def test_one_connected_graph_from_each_landing_folder_to_the_outputs(definitions):
+    graph = definitions.resolve_asset_graph()
     outputs = {dg.AssetKey(["factsheets", "pdf_html"]), dg.AssetKey(["publish", "marts_snapshot"])}
     for raw in ("one2ten_responses", "openforms_submissions", "inviter_invitations"):
         reached, frontier = set(), {dg.AssetKey(["raw", raw])}
