@@ -8,20 +8,14 @@ from pathlib import Path
 from . import answers as a
 from .fields import Field, apply_fields
 from .model import ReadResult
-from .one2ten import KANALEN  # the Inviter invites to the One2Ten surveys
+from .one2ten import GEMEENTECODE, KANAAL  # the Inviter invites to the One2Ten surveys
 from .tabular import read_csv
 
 RAW_TABLE = "inviter_invitations"
 
 FIELDS: tuple[Field, ...] = (
-    Field("Gemeentecode", "gemeentecode", a.gemeentecode, identity=True, required=True),
-    Field(
-        "Kanaal",
-        "kanaal",
-        partial(a.required_label, allowed=KANALEN, what="Kanaal"),
-        identity=True,
-        required=True,
-    ),
+    GEMEENTECODE,
+    KANAAL,
     Field(
         "Verzonden op",
         "verzonden_op",

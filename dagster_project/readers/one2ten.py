@@ -52,17 +52,21 @@ def _grade_field(column: str) -> Field:
     return Field(column, _snake(column), a.grade, "INTEGER")
 
 
+# The identity columns the Inviter log shares with the survey export.
+GEMEENTECODE = Field("Gemeentecode", "gemeentecode", a.gemeentecode, identity=True, required=True)
+KANAAL = Field(
+    "Kanaal",
+    "kanaal",
+    partial(a.required_label, allowed=KANALEN, what="Kanaal"),
+    identity=True,
+    required=True,
+)
+
 FIELDS: tuple[Field, ...] = (
     Field("Respondentnummer", "respondentnummer", a.respondentnummer, "BIGINT", True, True),
-    Field("Gemeentecode", "gemeentecode", a.gemeentecode, identity=True, required=True),
+    GEMEENTECODE,
     Field("Gemeente", "gemeente", a.text, required=True),
-    Field(
-        "Kanaal",
-        "kanaal",
-        partial(a.required_label, allowed=KANALEN, what="Kanaal"),
-        identity=True,
-        required=True,
-    ),
+    KANAAL,
     Field(
         "Startdatum",
         "startdatum",
