@@ -7,8 +7,9 @@ them are materialized as tables, so readers of the warehouse never need them.
 
 - ``kto_redact(text)``: ``dagster_project.redaction.redact``.
 - ``kto_t_quantile(p, df)``: the p-quantile of Student's t with df degrees of freedom.
-- ``kto_mean_of_ratios_scaled(tellers, noemers, decimals)``: the mean of the exact
-  fractions teller/noemer, rounded half away from zero to ``decimals`` decimals and
+- ``kto_mean_of_ratios_scaled(fractions, decimals)``: the mean of the exact fractions,
+  a list of ``{teller, noemer}`` structs (one list, so a teller never meets another
+  figure's noemer), rounded half away from zero to ``decimals`` decimals and
   returned multiplied by 10**decimals (an integer); ``kto_mean_of_ratios(...)`` gives the
   same mean unrounded as a double. Exact rational arithmetic, so a mean that is exactly
   halfway (8.35) always rounds away from zero, however many fractions go into it.
@@ -20,7 +21,7 @@ from fractions import Fraction
 from functools import cache
 
 from dbt.adapters.duckdb.plugins import BasePlugin
-from duckdb import DuckDBPyConnection, list_type
+from duckdb import DuckDBPyConnection, list_type, struct_type
 from duckdb.sqltypes import BIGINT, DOUBLE, HUGEINT, INTEGER, VARCHAR
 from scipy.stats import t as student_t
 
@@ -35,9 +36,11 @@ def t_quantile(p: float, df: int) -> float | None:
     return float(student_t.ppf(p, df))
 
 
-def _mean(tellers: list[int] | None, noemers: list[int] | None) -> Fraction | None:
+def _mean(fractions: list[dict[str, int]] | None) -> Fraction | None:
     pairs = [
-        (t, n) for t, n in zip(tellers or [], noemers or [], strict=True) if t is not None and n
+        (f["teller"], f["noemer"])
+        for f in fractions or []
+        if f["teller"] is not None and f["noemer"]
     ]
     if not pairs:
         return None
@@ -51,27 +54,25 @@ def round_half_away(value: Fraction, decimals: int) -> int:
     return rounded if value >= 0 else -rounded
 
 
-def mean_of_ratios_scaled(
-    tellers: list[int] | None, noemers: list[int] | None, decimals: int
-) -> int | None:
-    mean = _mean(tellers, noemers)
+def mean_of_ratios_scaled(fractions: list[dict[str, int]] | None, decimals: int) -> int | None:
+    mean = _mean(fractions)
     return None if mean is None else round_half_away(mean, decimals)
 
 
-def mean_of_ratios(tellers: list[int] | None, noemers: list[int] | None) -> float | None:
-    mean = _mean(tellers, noemers)
+def mean_of_ratios(fractions: list[dict[str, int]] | None) -> float | None:
+    mean = _mean(fractions)
     return None if mean is None else float(mean)
 
 
 def register_udfs(conn: DuckDBPyConnection) -> None:
     """Register the functions on a connection (dbt's, or one that runs the tests' SQL)."""
-    ints = list_type(HUGEINT)
+    fractions = list_type(struct_type({"teller": HUGEINT, "noemer": HUGEINT}))
     conn.create_function("kto_redact", redact, [VARCHAR], VARCHAR)
     conn.create_function("kto_t_quantile", t_quantile, [DOUBLE, BIGINT], DOUBLE)
     conn.create_function(
-        "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [ints, ints, INTEGER], HUGEINT
+        "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [fractions, INTEGER], HUGEINT
     )
-    conn.create_function("kto_mean_of_ratios", mean_of_ratios, [ints, ints], DOUBLE)
+    conn.create_function("kto_mean_of_ratios", mean_of_ratios, [fractions], DOUBLE)
 
 
 class Plugin(BasePlugin):

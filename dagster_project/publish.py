@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-MART_TABLES = ("kto_cel", "kto_aspect", "kto_stelling", "kto_product", "kto_tip")
+from .public_marts import PUBLIC_MARTS as MART_TABLES  # the public layer only
 
 
 @dataclass(frozen=True)

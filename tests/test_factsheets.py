@@ -66,6 +66,8 @@ CEL_COLUMNS = {
     "totaaloordeel_ci_high": "DOUBLE",
     "totaaloordeel_publiceerbaar": "BOOLEAN",
     "totaaloordeel_significant": "BOOLEAN",
+    "totaaloordeel_bm_exact": "DOUBLE",
+    "totaaloordeel_richting": "VARCHAR",
     "ces": "INTEGER",
     "ces_exact": "DOUBLE",
     "ces_n": "INTEGER",
@@ -74,7 +76,10 @@ CEL_COLUMNS = {
     "ces_ci_high": "DOUBLE",
     "ces_publiceerbaar": "BOOLEAN",
     "ces_significant": "BOOLEAN",
+    "ces_bm_exact": "DOUBLE",
+    "ces_richting": "VARCHAR",
     "bm_method": "VARCHAR",
+    "drempel": "INTEGER",
 }
 KEYS = {k: CEL_COLUMNS[k] for k in ("gemeentecode", "gemeente", "kanaal", "periode", "jaar")}
 KEYS["kwartaal"] = "INTEGER"
@@ -85,6 +90,8 @@ ROW_FIGURE = {
     "ci_high": "DOUBLE",
     "publiceerbaar": "BOOLEAN",
     "significant": "BOOLEAN",
+    "bm_exact": "DOUBLE",
+    "richting": "VARCHAR",
     "bm_method": "VARCHAR",
 }
 COLUMNS = {
@@ -132,14 +139,25 @@ def _keys(code: str, naam: str, kanaal: str, periode: str) -> dict:
 
 
 def _interval(value, bm, soort: str) -> dict:
-    """A synthetic CI around the value, and whether it excludes the BM."""
+    """A synthetic CI around the value, and what the marts would say of it.
+
+    The fixture stands in for dbt: it states significance and direction as marts
+    columns (here against the fixture's BM, taken as exact). The view must print the
+    direction it is given; test_direction_is_the_marts_not_a_rounded_comparison holds
+    it to a row where a comparison with the rounded BM would point the other way.
+    """
     if value is None:
-        return {"ci_low": None, "ci_high": None, "significant": None}
+        return {"ci_low": None, "ci_high": None, "significant": None, "richting": None}
     low, high = value - HALF_WIDTH[soort], value + HALF_WIDTH[soort]
+    significant = None if bm is None else not (low <= bm <= high)
     return {
         "ci_low": low,
         "ci_high": high,
-        "significant": None if bm is None else not (low <= bm <= high),
+        "significant": significant,
+        "richting": None
+        if significant is None
+        else ("gelijk" if not significant else "hoger" if bm < low else "lager"),
+        "bm_exact": bm,
     }
 
 
@@ -154,6 +172,8 @@ def _cell_figure(name: str, soort: str, value, exact, n, bm, shown: bool) -> dic
         f"{name}_ci_high": ci["ci_high"],
         f"{name}_publiceerbaar": shown,
         f"{name}_significant": ci["significant"],
+        f"{name}_richting": ci["richting"],
+        f"{name}_bm_exact": ci.get("bm_exact"),
     }
 
 
@@ -198,6 +218,7 @@ def marts_from_reference(ref: dict = REFERENCE) -> dict[str, list[dict]]:
                 ),
                 **_cell_figure("ces", "ces", c["ces"], c["ces"], c["respons"], c["ces_bm"], True),
                 "bm_method": "gemeenten",
+                "drempel": 10,
             }
         )
         for i, p in enumerate(c["producten"], 1):
@@ -246,6 +267,7 @@ def marts_from_reference(ref: dict = REFERENCE) -> dict[str, list[dict]]:
                     "respons_publiceerbaar": True,
                     **_cell_figure("totaaloordeel", "cijfer", grade, grade, 100, None, True),
                     "bm_method": "gemeenten",
+                    "drempel": 10,
                 }
             )
     return tables
@@ -271,6 +293,7 @@ def marts_from_samples(expected: dict = SAMPLES) -> dict[str, list[dict]]:
             "responspercentage": None if not uitn else round(100 * c["respons"] / uitn),
             "respons_publiceerbaar": c["respons"] >= threshold,
             "bm_method": "gemeenten",
+            "drempel": threshold,
         }
         for name, soort in (("totaaloordeel", "cijfer"), ("ces", "ces")):
             f = c[name]
@@ -450,23 +473,52 @@ def test_reference_views_hold_every_figure_in_dutch(reference_warehouse, tmp_pat
     assert [t.huidig for t in digitaal.trend] == [False, False, True]
 
 
-def test_significance_marks_follow_the_interval_and_the_benchmark(reference_warehouse, tmp_path):
+ARROW = {"hoger": "▲", "lager": "▼"}
+
+
+def test_significance_marks_are_the_marts_direction(reference_warehouse, tmp_path):
     settings = settings_for(tmp_path, reference_warehouse)
     views, _ = views_of(reference_warehouse, "2020", settings)
+    rows = {(r["kanaal"], r["periode"]): r for r in marts_from_reference()["kto_cel"]}
+    marks = set()
     for v in views:
-        ref = REFERENCE[v.kanaal]
-        for fig, value, bm, soort in (
-            (v.totaaloordeel, ref["totaaloordeel"], ref["totaaloordeel_bm"], "cijfer"),
-            (v.ces, ref["ces"], ref["ces_bm"], "ces"),
-        ):
-            low, high = value - HALF_WIDTH[soort], value + HALF_WIDTH[soort]
-            expected = "▲" if bm < low else "▼" if bm > high else ""
-            assert fig.teken == expected, (v.kanaal, fig.label)
+        row = rows[(v.kanaal, "2020")]
+        for fig, name in ((v.totaaloordeel, "totaaloordeel"), (v.ces, "ces")):
+            assert fig.teken == ARROW.get(row[f"{name}_richting"], ""), (v.kanaal, name)
+            marks.add(fig.teken)
+    assert marks >= {"▼", ""}  # not vacuous: both a mark and no mark occur
     digitaal = next(v for v in views if v.kanaal == "digitaal")
     assert digitaal.totaaloordeel.teken == "▼"  # 7,2 against a BM of 8,3
     value, half = Decimal(str(REFERENCE["digitaal"]["totaaloordeel"])), Decimal("0.12")
     bounds = [f"{x:.2f}".replace(".", ",") for x in (value - half, value + half)]
     assert digitaal.totaaloordeel.bi == f"[{bounds[0]}; {bounds[1]}]"  # two decimals
+
+
+@pytest.mark.parametrize(
+    ("richting", "teken"), [("hoger", "▲"), ("gelijk", ""), ("lager", "▼")]
+)
+def test_direction_is_the_marts_not_a_rounded_comparison(tmp_path, richting, teken):
+    """An exact BM of 8.051 under an interval [8.052; 8.068] whose rounded BM (8.1) lies
+    above it: the marts say significantly higher; a comparison with the rounded BM would
+    draw the opposite arrow. The factsheet draws whatever the marts' richting says."""
+    tables = marts_from_reference()
+    cel = next(r for r in tables["kto_cel"] if r["kanaal"] == "balie" and r["periode"] == "2020")
+    cel |= {
+        "totaaloordeel": 8.1,
+        "totaaloordeel_exact": 8.06,
+        "totaaloordeel_bm": 8.1,
+        "totaaloordeel_bm_exact": 8.051,
+        "totaaloordeel_ci_low": 8.052,
+        "totaaloordeel_ci_high": 8.068,
+        "totaaloordeel_significant": richting != "gelijk",
+        "totaaloordeel_richting": richting,
+    }
+    warehouse = write_marts(tmp_path / "w.duckdb", tables)
+    views, _ = views_of(warehouse, "2020", settings_for(tmp_path, warehouse))
+    balie = next(v for v in views if v.kanaal == "balie")
+    assert balie.totaaloordeel.teken == teken
+    assert balie.totaaloordeel.significant == ("" if richting == "gelijk" else richting)
+    assert balie.totaaloordeel.bi == "[8,05; 8,07]"
 
 
 def test_suppressed_figures_print_a_dash_and_never_their_value(samples_warehouse, tmp_path):
@@ -543,19 +595,26 @@ def test_build_view_models_reads_a_read_only_connection(reference_warehouse, tmp
     assert payload["totaaloordeel"]["waarde"] == views[0].totaaloordeel.waarde
 
 
-def test_threshold_comes_from_the_settings(samples_warehouse, tmp_path):
+def test_threshold_is_the_builds_not_the_settings(samples_warehouse, tmp_path):
+    """Marts built with threshold 10, rendered with the setting at 25: the factsheets follow
+    the build (which cells, which dashes, the threshold they print)."""
+    built = SAMPLES["min_n"]
     settings = settings_for(tmp_path, samples_warehouse, 25)
-    views, _ = views_of(samples_warehouse, "2020", settings)
-    assert all(int(v.kerncijfers[0].waarde) >= 25 for v in views)
+    views, skipped = views_of(samples_warehouse, "2020", settings)
     respons = {
         (k.split("|")[0], k.split("|")[1]): c["respons"]
         for k, c in SAMPLES["cells"].items()
         if k.endswith("|2020")
     }
     assert {(v.gemeentecode, v.kanaal) for v in views} == {
-        key for key, r in respons.items() if r >= 25
+        key for key, r in respons.items() if r >= built
     }
-    assert all(v.drempel == 25 for v in views)
+    assert any(r < 25 for key, r in respons.items() if r >= built)  # the setting would differ
+    assert all(v.drempel == built for v in views)
+    assert all(f"n < {built}" in " ".join(v.legenda) for v in views)
+    assert {(c["gemeentecode"], c["kanaal"]) for c in skipped} == {
+        key for key, r in respons.items() if r < built
+    }
 
 
 def test_periods_are_listed_chronologically(samples_warehouse):

@@ -18,8 +18,7 @@ from typing import Any
 import duckdb
 
 from ..periods import sort_periods
-
-MART_TABLES = ("kto_cel", "kto_aspect", "kto_stelling", "kto_product", "kto_tip")
+from ..public_marts import PUBLIC_MARTS as MART_TABLES  # factsheets read the public layer only
 
 _PERIODE = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
 

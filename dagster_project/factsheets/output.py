@@ -228,16 +228,19 @@ def write_periods(
     for (directory, _, _), f in zip(jobs, files, strict=True):
         rendered_by_folder.setdefault(directory, []).append(f)
     periods = []
-    for periode, _, skipped_cells in built:
+    for periode, period_views, skipped_cells in built:
         directory = period_directory(root, periode)
         rendered = rendered_by_folder.get(str(directory), [])
         factsheets = sorted(kept[periode] + rendered, key=lambda f: (f.gemeentecode, f.kanaal))
         removed = _remove_stale(directory, {n for f in factsheets for n in (f.pdf, f.html)})
-        skipped = [_skipped_line(c, settings.min_respondents) for c in skipped_cells]
+        # the threshold the marts were built with, not the setting at render time
+        drempel = next((int(c["drempel"]) for c in skipped_cells), None)
+        drempel = next((v.drempel for v in period_views), drempel)
+        skipped = [_skipped_line(c, int(c["drempel"])) for c in skipped_cells]
         report = directory / REPORT_NAME
         payload = {
             "periode": periode,
-            "min_respondents": settings.min_respondents,
+            "min_respondents": settings.min_respondents if drempel is None else drempel,
             "factsheets": [asdict(f) for f in factsheets],
             "overgeslagen": skipped,
         }

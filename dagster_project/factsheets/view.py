@@ -5,6 +5,12 @@ One ``FactsheetView`` feeds both templates: ``to_json()`` goes into Typst's
 disagree. The view holds formatted strings only; a figure that may not be
 shown (not ``publiceerbaar`` in the marts) carries a dash and a note, never
 its value, so no template can leak it.
+
+The view only formats. Every rule lives in the marts (dbt): which figures are
+shown, significance and its direction (``richting``), the threshold the build
+used (``drempel``), which cells get a factsheet (``respons_publiceerbaar``) and
+which tips they show. The setting KTO_MIN_RESPONDENTS is never read here, so
+factsheets rendered after the setting changed still follow the build.
 """
 
 from __future__ import annotations
@@ -19,7 +25,6 @@ from dagster_project.factsheets import dutch, texts
 from dagster_project.factsheets.marts import PeriodData, Periode, Row, read_period
 from dagster_project.settings import Settings
 
-MAX_TIPS = 4
 MAX_TIP_CHARS = 320  # keeps four tips inside their box on page 1
 TREND_YEARS = 2
 
@@ -135,30 +140,17 @@ def _note(shown: bool, n: Any, drempel: int) -> str:
     return f"n < {drempel}" if n is None or n < drempel else "afgeschermd"
 
 
-def _direction(value: float | None, bm: float | None, low: float | None, high: float | None):
-    if bm is None:
-        return ""
-    if low is not None and low > bm:
-        return "hoger"
-    if high is not None and high < bm:
-        return "lager"
-    if value is None or value == bm:
-        return ""
-    return "hoger" if value > bm else "lager"
-
-
 def _figure(
     label: str,
     soort: str,
     *,
     value: Any,
-    exact: Any,
     n: Any,
     bm: Any,
     ci_low: Any,
     ci_high: Any,
     shown: bool,
-    significant: Any,
+    richting: Any,
     drempel: int,
 ) -> Figuur:
     fmt = _FORMAT[soort]
@@ -168,9 +160,11 @@ def _figure(
     if shown:
         if ci_low is not None and ci_high is not None:
             bi = dutch.interval(ci_low, ci_high, _CI_DECIMALS[soort])
-        if significant:
-            richting = _direction(_num(exact), _num(bm), _num(ci_low), _num(ci_high))
-            teken = {"hoger": "▲", "lager": "▼"}.get(richting, "")
+        # the marts' direction (exact value against the exact BM), never recomputed here
+        if richting in ("hoger", "lager"):
+            teken = {"hoger": "▲", "lager": "▼"}[richting]
+        else:
+            richting = ""
         if soort in _AXIS_MAX:
             fractie = max(0.0, min(1.0, float(value) / _AXIS_MAX[soort]))
     return Figuur(
@@ -192,13 +186,12 @@ def _cell_figure(cel: Row, name: str, label: str, soort: str, drempel: int) -> F
         label,
         soort,
         value=cel.get(name),
-        exact=cel.get(f"{name}_exact"),
         n=cel.get(f"{name}_n"),
         bm=cel.get(f"{name}_bm"),
         ci_low=cel.get(f"{name}_ci_low"),
         ci_high=cel.get(f"{name}_ci_high"),
         shown=_shown(cel, name, f"{name}_publiceerbaar"),
-        significant=cel.get(f"{name}_significant"),
+        richting=cel.get(f"{name}_richting"),
         drempel=drempel,
     )
 
@@ -208,13 +201,12 @@ def _row_figure(row: Row, label: str, value: str, soort: str, drempel: int) -> F
         label,
         soort,
         value=row.get(value),
-        exact=row.get(f"{value}_exact"),
         n=row.get("n"),
         bm=row.get("bm"),
         ci_low=row.get("ci_low"),
         ci_high=row.get("ci_high"),
         shown=_shown(row, value, "publiceerbaar"),
-        significant=row.get("significant"),
+        richting=row.get("richting"),
         drempel=drempel,
     )
 
@@ -265,8 +257,12 @@ def _trend(
 def build_view(
     cel: Row, periode: Periode, data: PeriodData, settings: Settings, generated_on: dt.date
 ) -> FactsheetView:
-    """The view of one cell; ``data`` holds the period's mart rows."""
-    drempel = settings.min_respondents
+    """The view of one cell; ``data`` holds the period's mart rows.
+
+    ``settings`` is not consulted for any rule: the threshold is the one the marts were
+    built with (``kto_cel.drempel``).
+    """
+    drempel = int(cel["drempel"])
     key = (cel["gemeentecode"], cel["kanaal"])
     kanaal = cel["kanaal"]
     totaal = _cell_figure(cel, "totaaloordeel", "Totaaloordeel", "cijfer", drempel)
@@ -284,13 +280,12 @@ def build_view(
             r["product"],
             "cijfer",
             value=r.get("totaaloordeel"),
-            exact=None,
             n=r.get("totaaloordeel_n"),
             bm=None,
             ci_low=None,
             ci_high=None,
             shown=shown,
-            significant=None,
+            richting=None,
             drempel=drempel,
         )
         producten.append(
@@ -304,7 +299,7 @@ def build_view(
             )
         )
     trend = _trend(cel, periode, data, totaal, drempel)
-    bm_methode = cel.get("bm_method") or settings.benchmark_method
+    bm_methode = cel["bm_method"]
     figures = [totaal.getoond, ces.getoond]
     figures += [f.getoond for f in tabel]
     figures += [s.getoond for s in producten]
@@ -336,7 +331,8 @@ def build_view(
         tabel_titel=texts.TABEL_TITEL.get(kanaal, "Oordeel"),
         tabel_eenheid=texts.TABEL_EENHEID.get(kanaal, ""),
         tabel=tabel,
-        tips=[_tip(r["tekst"]) for r in data.tips.get(key, [])[:MAX_TIPS] if r.get("tekst")],
+        # kto_tip holds exactly the tips to show (at most four, chosen in dbt)
+        tips=[_tip(r["tekst"]) for r in data.tips.get(key, []) if r.get("tekst")],
         legenda=texts.legenda(drempel),
         toelichting=texts.toelichting(kanaal, drempel, bm_methode),
         cijfers_getoond=sum(figures),
@@ -348,18 +344,18 @@ def today_amsterdam() -> dt.date:
     return dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
-def _split(cells: list[Row], drempel: int) -> tuple[list[Row], list[Row]]:
-    def eligible(cel: Row) -> bool:
-        flag = cel.get("respons_publiceerbaar")
-        return (cel["respons"] or 0) >= drempel and flag is not False
-
-    return [c for c in cells if eligible(c)], [c for c in cells if not eligible(c)]
+def _split(cells: list[Row]) -> tuple[list[Row], list[Row]]:
+    """(cells that get a factsheet, cells that do not), as the marts decided."""
+    return (
+        [c for c in cells if c["respons_publiceerbaar"]],
+        [c for c in cells if not c["respons_publiceerbaar"]],
+    )
 
 
 def build_view_models(
     conn, periode: str, settings: Settings, generated_on: dt.date | None = None
 ) -> list[FactsheetView]:
-    """The views of every cell of ``periode`` with respons >= settings.min_respondents.
+    """The views of every cell of ``periode`` that gets a factsheet (``respons_publiceerbaar``).
 
     ``conn`` is a DuckDB connection to the warehouse (read-only is enough);
     ``generated_on`` defaults to today in Europe/Amsterdam.
@@ -375,5 +371,5 @@ def build_period(
     p = Periode.parse(periode)
     data = read_period(conn, p, TREND_YEARS)
     day = generated_on or today_amsterdam()
-    eligible, skipped = _split(data.cells, settings.min_respondents)
+    eligible, skipped = _split(data.cells)
     return [build_view(c, p, data, settings, day) for c in eligible], skipped

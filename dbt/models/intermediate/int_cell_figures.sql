@@ -136,9 +136,15 @@ cell_figures as (
 products as (
     select
         gemeentecode, kanaal, periode,
-        -- every response has one product row: one without a product counts under Onbekend
-        coalesce(nullif(trim(product), ''), 'Onbekend') as product,
-        product is null or trim(product) = '' as zonder_product,
+        -- every response has one product row: one without a product counts under Onbekend,
+        -- and so does one whose product is given as Onbekend (in any case): both say the
+        -- product is not known, and one cell cannot hold two products of that name
+        case
+            when nullif(trim(product), '') is null or lower(trim(product)) = 'onbekend'
+                then 'Onbekend'
+            else trim(product)
+        end as product,
+        nullif(trim(product), '') is null or lower(trim(product)) = 'onbekend' as zonder_product,
         count(*) as respons,
         count(totaaloordeel) as n,
         sum(totaaloordeel) as teller,

@@ -1,50 +1,45 @@
--- Every figure of every cell as the marts publish it: suppression (n below
--- KTO_MIN_RESPONDENTS: value, exact value and interval NULL, n kept), the value rounded half
--- away from zero from the exact integers, the benchmark, significance, and publiceerbaar.
+-- Every figure of every cell with everything the checks need (internal: never published;
+-- the public marts read int_public_figures). Suppression (n below KTO_MIN_RESPONDENTS: value,
+-- exact value and interval NULL, n kept), the value rounded half away from zero from the
+-- exact integers, the benchmark, significance and its direction, and publiceerbaar (not
+-- hidden by int_disclosure: not suppressed and not withheld by complementary suppression).
 --
--- publiceerbaar adds complementary suppression: when, for a figure, a year is published and
--- exactly one of its quarters with n > 0 is suppressed, the year and the other quarters would
--- give that quarter away (the year's sums are the quarters' sums). The published quarter
--- with the smallest n (the earliest on a tie) is then marked not publiceerbaar as well.
-{%- set threshold = min_respondents() %}
+-- significant: the 95% interval excludes the exact (unrounded) BM. richting: hoger or lager
+-- when significant (the exact value lies on that side of the exact BM), gelijk when not; the
+-- factsheet's arrow is this column, never a comparison of its own.
 
 with figures as (
     select
         f.*,
-        f.n < {{ threshold }} as onderdrukt
+        d.onderdrukt,
+        d.afgeschermd,
+        d.verborgen,
+        d.drempel
     from {{ ref('int_cell_figures') }} as f
+    inner join {{ ref('int_disclosure') }} as d
+        using (gemeentecode, kanaal, periode, figuur_type, figuur)
 ),
 
-quarters as (
+judged as (
     select
-        q.gemeentecode, q.kanaal, q.jaar, q.kwartaal, q.figuur_type, q.figuur,
-        q.onderdrukt,
-        q.n,
-        y.onderdrukt as jaar_onderdrukt,
-        count(*) filter (where q.onderdrukt and q.n > 0) over year_figure as onderdrukte_kwartalen,
-        row_number() over (
-            partition by q.gemeentecode, q.kanaal, q.jaar, q.figuur_type, q.figuur, q.onderdrukt
-            order by q.n, q.kwartaal
-        ) as rang_binnen_status
-    from figures as q
-    inner join figures as y
-        on q.gemeentecode = y.gemeentecode
-        and q.kanaal = y.kanaal
-        and q.jaar = y.jaar
-        and y.kwartaal is null
-        and q.figuur_type = y.figuur_type
-        and q.figuur = y.figuur
-    where q.kwartaal is not null
-    window year_figure as (partition by q.gemeentecode, q.kanaal, q.jaar, q.figuur_type, q.figuur)
-),
-
-complementary as (
-    select gemeentecode, kanaal, jaar, kwartaal, figuur_type, figuur
-    from quarters
-    where not jaar_onderdrukt
-        and onderdrukte_kwartalen = 1
-        and not onderdrukt
-        and rang_binnen_status = 1
+        f.*,
+        b.bm_scaled,
+        b.bm_exact,
+        b.bm_method,
+        b.bm_aantal_gemeenten,
+        b.bm_verborgen_aantal,
+        b.bm_n,
+        b.bm_verborgen_n,
+        case
+            when not f.onderdrukt and b.bm_exact is not null and f.ci_low is not null
+                then b.bm_exact < f.ci_low or b.bm_exact > f.ci_high
+        end as significant
+    from figures as f
+    left join {{ ref('int_benchmarks') }} as b
+        on f.kanaal = b.kanaal
+        and f.periode = b.periode
+        and f.figuur_type = b.figuur_type
+        and f.figuur = b.figuur
 )
 
 select
@@ -60,30 +55,27 @@ select
     f.respons,
     f.n,
     f.decimalen,
+    f.drempel,
     f.onderdrukt,
+    f.afgeschermd,
     case when not f.onderdrukt then {{ round_half_away_scaled('f.teller', 'f.noemer', 'f.decimalen') }} end
         as waarde_scaled,
     case when not f.onderdrukt then f.exact end as exact,
     case when not f.onderdrukt then f.ci_low end as ci_low,
     case when not f.onderdrukt then f.ci_high end as ci_high,
-    b.bm_scaled,
-    b.bm_exact,
-    coalesce(b.bm_method, '{{ benchmark_method() }}') as bm_method,
-    not f.onderdrukt and c.figuur is null as publiceerbaar,
+    f.bm_scaled,
+    f.bm_exact,
+    coalesce(f.bm_method, '{{ benchmark_method() }}') as bm_method,
+    coalesce(f.bm_aantal_gemeenten, 0) as bm_aantal_gemeenten,
+    coalesce(f.bm_verborgen_aantal, 0) as bm_verborgen_aantal,
+    coalesce(f.bm_n, 0) as bm_n,
+    coalesce(f.bm_verborgen_n, 0) as bm_verborgen_n,
+    not f.verborgen as publiceerbaar,
+    f.significant,
     case
-        when not f.onderdrukt and b.bm_exact is not null and f.ci_low is not null
-            then b.bm_exact < f.ci_low or b.bm_exact > f.ci_high
-    end as significant
-from figures as f
-left join {{ ref('int_benchmarks') }} as b
-    on f.kanaal = b.kanaal
-    and f.periode = b.periode
-    and f.figuur_type = b.figuur_type
-    and f.figuur = b.figuur
-left join complementary as c
-    on f.gemeentecode = c.gemeentecode
-    and f.kanaal = c.kanaal
-    and f.jaar = c.jaar
-    and f.kwartaal = c.kwartaal
-    and f.figuur_type = c.figuur_type
-    and f.figuur = c.figuur
+        when f.significant is null then null
+        when not f.significant then 'gelijk'
+        when f.exact > f.bm_exact then 'hoger'
+        else 'lager'
+    end as richting
+from judged as f

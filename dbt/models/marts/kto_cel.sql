@@ -1,15 +1,16 @@
 -- One row per cell (gemeente x kanaal x periode): counts, totaaloordeel and CES with their
--- benchmark, interval, significance and publiceerbaar, and the response rate.
+-- benchmark, interval, significance, direction and publiceerbaar, the response rate, and
+-- the threshold the build used. Public: figures from int_public_figures only.
 with cells as (
     select * from {{ ref('int_cells') }}
 ),
 
 totaal as (
-    select * from {{ ref('int_figures') }} where figuur_type = 'totaaloordeel'
+    select * from {{ ref('int_public_figures') }} where figuur_type = 'totaaloordeel'
 ),
 
 ces as (
-    select * from {{ ref('int_figures') }} where figuur_type = 'ces'
+    select * from {{ ref('int_public_figures') }} where figuur_type = 'ces'
 )
 
 select
@@ -32,6 +33,8 @@ select
     totaal.ci_high as totaaloordeel_ci_high,
     totaal.publiceerbaar as totaaloordeel_publiceerbaar,
     totaal.significant as totaaloordeel_significant,
+    totaal.bm_exact as totaaloordeel_bm_exact,
+    totaal.richting as totaaloordeel_richting,
     {{ whole_from_scaled('ces.waarde_scaled') }} as ces,
     ces.exact as ces_exact,
     ces.n as ces_n,
@@ -40,11 +43,15 @@ select
     ces.ci_high as ces_ci_high,
     ces.publiceerbaar as ces_publiceerbaar,
     ces.significant as ces_significant,
+    ces.bm_exact as ces_bm_exact,
+    ces.richting as ces_richting,
     totaal.bm_method,
     case when cells.uitnodigingen > 0 then
         {{ whole_from_scaled(round_half_away_scaled('100 * cells.respons_inviter', 'cells.uitnodigingen', 0)) }}
     end as responspercentage,
-    cells.respons >= {{ min_respondents() }} as respons_publiceerbaar
+    -- the cell gets a factsheet (kto_tip and the factsheets follow this column)
+    cells.respons >= totaal.drempel as respons_publiceerbaar,
+    totaal.drempel
 from cells
 inner join totaal using (gemeentecode, kanaal, periode)
 inner join ces using (gemeentecode, kanaal, periode)

@@ -14,5 +14,5 @@ select
     exact as totaaloordeel_exact,
     n as totaaloordeel_n,
     publiceerbaar
-from {{ ref('int_figures') }}
+from {{ ref('int_public_figures') }}
 where figuur_type = 'product'

@@ -17,6 +17,8 @@ select
     ci_high,
     publiceerbaar,
     significant,
+    bm_exact,
+    richting,
     bm_method
-from {{ ref('int_figures') }}
+from {{ ref('int_public_figures') }}
 where figuur_type = 'stelling'

@@ -1,7 +1,9 @@
--- The improvement tips a factsheet shows: for cells with respons >= KTO_MIN_RESPONDENTS,
--- at most four per cell among the responses that answered Verbetertip Ja with a non-empty
--- text (already redacted in staging). Chosen deterministically: the most recently completed
--- first, ties broken by response id.
+-- The improvement tips a factsheet shows: for the cells that get a factsheet
+-- (kto_cel.respons_publiceerbaar), at most four per cell among the responses that answered
+-- Verbetertip Ja with a non-empty text (already redacted in staging). Chosen
+-- deterministically: the most recently completed first, ties broken by response id.
+{%- set max_tips = 4 %}
+
 with tips as (
     select
         p.gemeentecode,
@@ -27,6 +29,6 @@ select
     cast(tips.rang as integer) as rang,
     trim(tips.tekst) as tekst
 from tips
-inner join {{ ref('int_cells') }} as cells using (gemeentecode, kanaal, periode)
-where tips.rang <= 4
-    and cells.respons >= {{ min_respondents() }}
+inner join {{ ref('kto_cel') }} as cells using (gemeentecode, kanaal, periode)
+where tips.rang <= {{ max_tips }}
+    and cells.respons_publiceerbaar

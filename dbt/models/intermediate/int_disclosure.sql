@@ -1,0 +1,107 @@
+-- Which figures the public marts may show (docs/metrics.md, "Disclosure control"): one row
+-- per cell x figure with onderdrukt (n below the threshold) and verborgen (not shown: the
+-- suppressed figures and those withheld by complementary suppression).
+--
+-- The published figures are tied by two additive relations, each a group with a total:
+--   jaar:    a year's sum (exact x n) is the sum of its quarters' sums, per figure;
+--   product: a cell's totaaloordeel sum is the sum of its products' sums.
+-- A group with exactly one hidden figure (n > 0) gives that figure away: total minus the
+-- others. Each round below finds those groups and also hides the group's shown member with
+-- the smallest n (the earliest quarter / first product on a tie; the total only when no
+-- member is left). Hiding one figure can leave another group with one hidden figure, so
+-- the rounds repeat; the test disclosure_no_single_hidden fails the build should the last
+-- round not have reached the point where no group has exactly one hidden figure.
+{%- set threshold = min_respondents() %}
+{%- set rounds = 6 %}
+
+with elements as (
+    select
+        row_number() over (order by gemeentecode, kanaal, periode, figuur_type, figuur) as id,
+        gemeentecode,
+        kanaal,
+        periode,
+        jaar,
+        kwartaal,
+        figuur_type,
+        figuur,
+        volgorde,
+        n,
+        n < {{ threshold }} as onderdrukt
+    from {{ ref('int_cell_figures') }}
+),
+
+memberships as (
+    -- quarters add up to the year, per figure
+    select
+        id, n,
+        'jaar|' || gemeentecode || '|' || kanaal || '|' || jaar || '|' || figuur_type || '|' || figuur
+            as groep,
+        kwartaal is null as is_totaal,
+        coalesce(kwartaal, 0) as positie
+    from elements
+    union all
+    -- products add up to the cell's totaaloordeel
+    select
+        id, n,
+        'product|' || gemeentecode || '|' || kanaal || '|' || periode as groep,
+        figuur_type = 'totaaloordeel' as is_totaal,
+        volgorde as positie
+    from elements
+    where figuur_type in ('product', 'totaaloordeel')
+),
+
+ronde_0 as (
+    select id, onderdrukt and n > 0 as verborgen from elements
+),
+{%- for r in range(1, rounds + 1) %}
+
+groepen_{{ r }} as (
+    select m.groep, count(*) filter (where h.verborgen) as verborgen_aantal
+    from memberships as m
+    inner join ronde_{{ r - 1 }} as h using (id)
+    group by m.groep
+),
+
+extra_{{ r }} as (
+    select distinct id
+    from (
+        select
+            m.id,
+            row_number() over (
+                partition by m.groep order by m.is_totaal, m.n, m.positie, m.id
+            ) as rang
+        from memberships as m
+        inner join ronde_{{ r - 1 }} as h using (id)
+        inner join groepen_{{ r }} as g using (groep)
+        where g.verborgen_aantal = 1 and not h.verborgen and m.n > 0
+    )
+    where rang = 1
+),
+
+ronde_{{ r }} as (
+    select h.id, h.verborgen or x.id is not null as verborgen
+    from ronde_{{ r - 1 }} as h
+    left join extra_{{ r }} as x using (id)
+),
+{%- endfor %}
+
+final as (
+    select * from ronde_{{ rounds }}
+)
+
+select
+    e.gemeentecode,
+    e.kanaal,
+    e.periode,
+    e.jaar,
+    e.kwartaal,
+    e.figuur_type,
+    e.figuur,
+    e.n,
+    e.onderdrukt,
+    -- hidden: suppressed (also n = 0: no value at all) or withheld
+    e.onderdrukt or f.verborgen as verborgen,
+    not e.onderdrukt and f.verborgen as afgeschermd,
+    {{ threshold }} as drempel
+from elements as e
+inner join final as f using (id)

@@ -1,0 +1,21 @@
+-- No additive group of published figures has exactly one hidden figure with n > 0: the
+-- total minus the others would give it away (int_disclosure; docs/metrics.md). Groups:
+-- a figure's year and its quarters; a cell's totaaloordeel and its products.
+with d as (
+    select * from {{ ref('int_disclosure') }} where n > 0
+),
+
+groups as (
+    select 'jaar' as relatie, gemeentecode, kanaal, cast(jaar as varchar) as sleutel,
+        figuur_type, figuur, verborgen
+    from d
+    union all
+    select 'product', gemeentecode, kanaal, periode, '', '', verborgen
+    from d
+    where figuur_type in ('product', 'totaaloordeel')
+)
+
+select relatie, gemeentecode, kanaal, sleutel, figuur_type, figuur, count(*) as leden
+from groups
+group by all
+having count(*) filter (where verborgen) = 1

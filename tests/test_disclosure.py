@@ -1,0 +1,155 @@
+"""Disclosure control: nothing a factsheet hides can be worked out from what is published.
+
+For the samples, the demo and generated folders: the published snapshot and its Parquet
+files are attacked with every linear combination a BI user can form (tests/attack.py:
+year minus the other quarters with exact x n, a cell minus its other products, exact BMs
+against the municipalities' values, interval midpoints). No suppressed or withheld figure
+comes out. The same attack on the internal layer (int_figures, which keeps the withheld
+values, as the marts once published them) does recover figures, exactly, so the attack
+is real and the test can fail.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.dbt_commands import run_dbt
+from dagster_project.demo import random_dataset, write_demo_landing, write_landing
+from dagster_project.ingest import load_landing
+from dagster_project.publish import publish_marts
+from dagster_project.public_marts import PUBLIC_MARTS
+from dagster_project.settings import Settings
+from tests.attack import recover
+from tests.layers import Figures, internal_figures, public_figures, records
+
+pytestmark = pytest.mark.slow
+DREMPEL = 10
+
+
+def build(warehouse: Path, **env: str) -> Settings:
+    settings = Settings.from_env({"KTO_WAREHOUSE": str(warehouse), **env})
+    run = run_dbt(["build"], settings)
+    assert run.ok, run.output
+    return settings
+
+
+def truth(warehouse: Path) -> dict:
+    """The exact value of every figure (n > 0), from int_cell_figures' integers."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = records(con, "select * from intermediate.int_cell_figures where n > 0")
+    return {
+        (r["gemeentecode"], r["kanaal"], r["periode"], r["figuur_type"], r["figuur"]): (
+            int(r["teller"]) / int(r["noemer"])
+        )
+        for r in rows
+    }
+
+
+def layers(warehouse: Path, out: Path) -> tuple[Figures, Figures, Figures]:
+    """(internal, the published snapshot, the published Parquet files)."""
+    published = publish_marts(warehouse, out)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        internal = internal_figures(con)
+    with duckdb.connect(str(published.snapshot), read_only=True) as con:
+        snapshot = public_figures(con, "main")
+    with duckdb.connect() as con:
+        con.execute("create schema pq")
+        for table in PUBLIC_MARTS:
+            path = published.parquet[table]
+            con.execute(f"create view pq.{table} as select * from read_parquet('{path}')")
+        parquet = public_figures(con, "pq")
+    return internal, snapshot, parquet
+
+
+def assert_nothing_recovered(warehouse: Path, out: Path, *, internal_leaks: bool = True) -> dict:
+    """The attack on the published forms finds nothing; on the internal layer (shaped like
+    the marts before the public layer: only suppressed values NULL, exact BMs) it finds
+    hidden figures, exactly, when ``internal_leaks``."""
+    internal, snapshot, parquet = layers(warehouse, out)
+    assert set(snapshot) == set(internal)
+    protected = {k for k, f in internal.items() if f["n"] > 0 and not f["publiceerbaar"]}
+    assert protected, "the data must have hidden figures for the attack to mean anything"
+    withheld = {k for k in protected if internal[k]["n"] >= DREMPEL}
+    for name, public in (("snapshot", snapshot), ("parquet", parquet)):
+        leaks = sorted(
+            (k, c)
+            for k in protected
+            for c in ("value", "exact", "ci_low", "ci_high", "richting")
+            if public[k][c] is not None
+        )
+        assert not leaks, f"{name}: hidden figures published: {leaks[:5]}"
+        found = recover(public, DREMPEL)
+        assert not found, f"{name}: recovered {sorted(found.items())[:5]}"
+    # The same attack on what the marts published before does recover, and exactly.
+    exact = truth(warehouse)
+    found = recover(internal, DREMPEL)
+    recovered_hidden = {k: v for k, v in found.items() if k in protected}
+    if internal_leaks:
+        assert recovered_hidden, "the attack recovers nothing even from the internal layer"
+    for key, value in recovered_hidden.items():
+        assert math.isclose(value, exact[key], abs_tol=1e-6), (key, value, exact[key])
+    # Shown figures are the internal ones, digit for digit.
+    for key, f in internal.items():
+        p = snapshot[key]
+        if f["publiceerbaar"] and key[3] == "product":  # kto_product: no interval, no BM
+            assert (p["value"], p["exact"]) == (f["value"], f["exact"]), key
+        elif f["publiceerbaar"]:
+            assert (p["value"], p["exact"], p["ci_low"], p["ci_high"], p["richting"]) == (
+                f["value"],
+                f["exact"],
+                f["ci_low"],
+                f["ci_high"],
+                f["richting"] if p["bm"] is not None else None,
+            ), key
+        if p["bm"] is not None:
+            assert p["bm"] == f["bm"], key
+        if p["bm_exact"] is not None:
+            assert p["bm_exact"] == f["bm_exact"], key
+    return {"protected": len(protected), "withheld": len(withheld), "internal": recovered_hidden}
+
+
+def test_samples_published_forms_give_nothing_away(built_sample_warehouse, tmp_path):
+    # The samples need no complementary suppression with the municipalities' BM: every
+    # relation has none or several suppressed figures. The pooled BM below does leak.
+    assert_nothing_recovered(built_sample_warehouse, tmp_path / "out", internal_leaks=False)
+
+
+def test_samples_with_pooled_benchmark(sample_warehouse, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_warehouse, warehouse)
+    build(warehouse, KTO_BENCHMARK_METHOD="respondenten")
+    result = assert_nothing_recovered(warehouse, tmp_path / "out")
+    # the pooled BM includes suppressed cells: exact, it gave a lone one away
+    assert any(k[3] != "product" for k in result["internal"])
+
+
+def test_demo_published_forms_give_nothing_away(tmp_path):
+    write_demo_landing(tmp_path / "landing")
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_landing(tmp_path / "landing", warehouse)
+    build(warehouse)
+    assert_nothing_recovered(warehouse, tmp_path / "out")
+
+
+@pytest.mark.parametrize("seed", [7, 31])
+def test_generated_published_forms_give_nothing_away(tmp_path, seed):
+    data = random_dataset(seed, municipalities=6, years=(2019, 2020), size=30)
+    manifest = write_landing(tmp_path / "landing", data, seed=seed)
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_landing(manifest.landing_dir, warehouse)
+    build(warehouse)
+    assert_nothing_recovered(warehouse, tmp_path / "out")
+
+
+def test_every_published_table_is_a_public_mart(built_sample_warehouse, tmp_path):
+    """The snapshot holds exactly the public marts; nothing internal is copied."""
+    published = publish_marts(built_sample_warehouse, tmp_path / "out")
+    with duckdb.connect(str(published.snapshot), read_only=True) as con:
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables")}
+    assert tables == set(PUBLIC_MARTS)
+    assert set(published.parquet) == set(PUBLIC_MARTS)
