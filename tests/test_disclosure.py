@@ -136,7 +136,7 @@ def test_demo_published_forms_give_nothing_away(tmp_path):
     assert_nothing_recovered(warehouse, tmp_path / "out")
 
 
-@pytest.mark.parametrize("seed", [7, 31])
+@pytest.mark.parametrize("seed", [31])
 def test_generated_published_forms_give_nothing_away(tmp_path, seed):
     data = random_dataset(seed, municipalities=6, years=(2019, 2020), size=30)
     manifest = write_landing(tmp_path / "landing", data, seed=seed)
