@@ -194,45 +194,48 @@ def test_the_half_rounds_away_from_zero(con):
 
 
 def check_complementary_suppression(con: duckdb.DuckDBPyConnection, min_n: int) -> int:
-    """publiceerbaar, recomputed from n per figure: when a year is published and exactly one
-    quarter with n > 0 is suppressed, the published quarter with the smallest n (earliest on a
-    tie) is not publiceerbaar either; nothing else changes. Returns how many were marked."""
+    """publiceerbaar in the public marts, checked from n alone: a figure below min_n is never
+    shown; no relation (a year and its quarters per figure; a cell's totaaloordeel and its
+    products) has exactly one hidden figure with n > 0, or the others would give it away;
+    and every figure withheld at or above min_n sits in a relation with another hidden
+    one (it is there to protect it). Returns how many were withheld."""
     figures = rows(
         con,
         """
-        select gemeentecode, kanaal, jaar, kwartaal, 'totaaloordeel' as f, totaaloordeel_n as n,
-               totaaloordeel_publiceerbaar as pub from marts.kto_cel
+        select gemeentecode, kanaal, periode, jaar, kwartaal, 'totaaloordeel' as f,
+               totaaloordeel_n as n, totaaloordeel_publiceerbaar as pub from marts.kto_cel
         union all
-        select gemeentecode, kanaal, jaar, kwartaal, 'ces', ces_n, ces_publiceerbaar
+        select gemeentecode, kanaal, periode, jaar, kwartaal, 'ces', ces_n, ces_publiceerbaar
         from marts.kto_cel
         union all
-        select gemeentecode, kanaal, jaar, kwartaal, aspect, n, publiceerbaar from marts.kto_aspect
+        select gemeentecode, kanaal, periode, jaar, kwartaal, aspect, n, publiceerbaar
+        from marts.kto_aspect
         union all
-        select gemeentecode, kanaal, jaar, kwartaal, stelling, n, publiceerbaar
+        select gemeentecode, kanaal, periode, jaar, kwartaal, stelling, n, publiceerbaar
         from marts.kto_stelling
         union all
-        select gemeentecode, kanaal, jaar, kwartaal, 'product ' || product, totaaloordeel_n,
-               publiceerbaar from marts.kto_product
+        select gemeentecode, kanaal, periode, jaar, kwartaal, 'product ' || product,
+               totaaloordeel_n, publiceerbaar from marts.kto_product
         """,
     )
-    groups: dict[tuple, dict] = defaultdict(dict)
+    relations: dict[tuple, list[dict]] = defaultdict(list)
     for r in figures:
-        groups[(r["gemeentecode"], r["kanaal"], r["jaar"], r["f"])][r["kwartaal"]] = r
-    marked = 0
-    for group in groups.values():
-        expected_pub = {q: r["n"] >= min_n for q, r in group.items()}
-        year = group.get(None)
-        quarters = [r for q, r in group.items() if q is not None]
-        suppressed = [r for r in quarters if 0 < r["n"] < min_n]
-        shown = sorted(
-            (r for r in quarters if r["n"] >= min_n), key=lambda r: (r["n"], r["kwartaal"])
-        )
-        if year and year["n"] >= min_n and len(suppressed) == 1 and shown:
-            expected_pub[shown[0]["kwartaal"]] = False
-            marked += 1
-        for q, r in group.items():
-            assert r["pub"] == expected_pub[q], r
-    return marked
+        if r["n"] == 0:
+            continue  # no value: nothing to protect or to give away
+        assert r["n"] >= min_n or not r["pub"], r
+        relations[("jaar", r["gemeentecode"], r["kanaal"], r["jaar"], r["f"])].append(r)
+        if r["f"] == "totaaloordeel" or r["f"].startswith("product "):
+            relations[("product", r["gemeentecode"], r["kanaal"], r["periode"])].append(r)
+    protected_by: dict[int, int] = defaultdict(int)
+    for key, members in relations.items():
+        hidden = [r for r in members if not r["pub"]]
+        assert len(hidden) != 1, (key, hidden)
+        for r in hidden:
+            protected_by[id(r)] = max(protected_by[id(r)], len(hidden))
+    withheld = [r for r in figures if r["n"] >= min_n and not r["pub"]]
+    for r in withheld:
+        assert protected_by[id(r)] >= 2, r
+    return len(withheld)
 
 
 def test_complementary_suppression(con):
@@ -291,18 +294,27 @@ def test_confidence_intervals(con):
         assert stelling_row["ci_high"] == pytest.approx(100 * (centre + half))
 
 
-def test_significance_means_the_interval_excludes_the_benchmark(con):
-    for r in rows(con, "select * from marts.kto_aspect"):
-        if r["score"] is None or r["ci_low"] is None or r["bm"] is None:
-            assert r["significant"] is None
-        else:
-            # bm is rounded; the mart compares the exact BM. Away from the rounding edge, agree.
-            if (
-                abs(float(r["bm"]) - r["ci_low"]) > 0.05
-                and abs(float(r["bm"]) - r["ci_high"]) > 0.05
-            ):
-                outside = not (r["ci_low"] <= float(r["bm"]) <= r["ci_high"])
-                assert r["significant"] == outside, r
+def test_significance_and_direction_compare_the_interval_with_the_exact_benchmark(con):
+    """Every figure, internal and public: significant exactly when the interval excludes the
+    exact BM, richting the side the exact value is on. No row is skipped, however close the
+    BM is to a bound."""
+    checked = 0
+    for r in rows(con, "select * from intermediate.int_figures where figuur_type <> 'product'"):
+        if r["exact"] is None or r["ci_low"] is None or r["bm_exact"] is None:
+            assert r["significant"] is None and r["richting"] is None, r
+            continue
+        outside = not (r["ci_low"] <= r["bm_exact"] <= r["ci_high"])
+        assert r["significant"] == outside, r
+        side = "hoger" if r["exact"] > r["bm_exact"] else "lager"
+        assert r["richting"] == (side if outside else "gelijk"), r
+        checked += 1
+    assert checked > 500
+    public = rows(con, "select * from marts.kto_aspect where bm_exact is not null")
+    for r in public:
+        if r["publiceerbaar"] and r["ci_low"] is not None:
+            outside = not (r["ci_low"] <= r["bm_exact"] <= r["ci_high"])
+            assert r["significant"] == outside, r
+    assert {r["richting"] for r in public} >= {"hoger", "lager", "gelijk"}
 
 
 # Completed responses invited through Inviter per cell, straight from raw (latest version of
@@ -429,7 +441,7 @@ def respondenten(marts: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = tmp_path_factory.mktemp("dbt_respondenten") / "warehouse.duckdb"
     shutil.copy(marts, warehouse)
     settings = _settings(warehouse, KTO_BENCHMARK_METHOD="respondenten", KTO_MIN_RESPONDENTS="5")
-    run = run_dbt(["run", "--select", "int_benchmarks+"], settings)
+    run = run_dbt(["run", "--select", "int_disclosure+"], settings)
     assert run.ok, run.output
     return warehouse
 
@@ -444,15 +456,25 @@ def test_respondenten_benchmark_is_pooled_over_all_responses(respondenten):
         ).fetchall():
             grades[(kanaal, periode)].append(grade)
         bms = c.execute(
-            "select distinct kanaal, periode, totaaloordeel_bm, bm_method from marts.kto_cel"
+            "select distinct kanaal, periode, bm_scaled, bm_method from intermediate.int_figures"
+            " where figuur_type = 'totaaloordeel'"
         ).fetchall()
+        public = dict(
+            ((k, p), bm)
+            for k, p, bm in c.execute(
+                "select distinct kanaal, periode, totaaloordeel_bm from marts.kto_cel"
+            ).fetchall()
+        )
     assert {b[3] for b in bms} == {"respondenten"}
     assert len(bms) == len(grades)
-    for kanaal, periode, bm, _ in bms:
+    for kanaal, periode, bm_scaled, _ in bms:
         values = grades[(kanaal, periode)]
         mean = Fraction(sum(values), len(values))
         want = Decimal(math.floor(mean * 10 + Fraction(1, 2))) / 10 if len(values) >= 5 else None
+        bm = None if bm_scaled is None else Decimal(int(bm_scaled)) / 10
         assert bm == want, (kanaal, periode)
+        # public: the same BM, or none where it would give hidden figures away
+        assert public[(kanaal, periode)] in (want, None), (kanaal, periode)
 
 
 def test_the_threshold_is_a_setting(respondenten):

@@ -494,9 +494,7 @@ def test_significance_marks_are_the_marts_direction(reference_warehouse, tmp_pat
     assert digitaal.totaaloordeel.bi == f"[{bounds[0]}; {bounds[1]}]"  # two decimals
 
 
-@pytest.mark.parametrize(
-    ("richting", "teken"), [("hoger", "▲"), ("gelijk", ""), ("lager", "▼")]
-)
+@pytest.mark.parametrize(("richting", "teken"), [("hoger", "▲"), ("gelijk", ""), ("lager", "▼")])
 def test_direction_is_the_marts_not_a_rounded_comparison(tmp_path, richting, teken):
     """An exact BM of 8.051 under an interval [8.052; 8.068] whose rounded BM (8.1) lies
     above it: the marts say significantly higher; a comparison with the rounded BM would

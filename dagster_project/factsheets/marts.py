@@ -18,7 +18,9 @@ from typing import Any
 import duckdb
 
 from ..periods import sort_periods
-from ..public_marts import PUBLIC_MARTS as MART_TABLES  # factsheets read the public layer only
+from ..public_marts import PUBLIC_MARTS
+
+MART_TABLES = PUBLIC_MARTS  # the factsheets read the public layer only
 
 _PERIODE = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
 

@@ -72,7 +72,7 @@
     {%- for kanaal, labels in order.items() %}
         {%- set outer = loop %}
         {%- for label in labels %}
-        ('{{ kanaal }}', '{{ label }}', {{ loop.index }}){{ ',' if not (outer.last and loop.last) }}
+        ({{ sql_string(kanaal) }}, {{ sql_string(label) }}, {{ loop.index }}){{ ',' if not (outer.last and loop.last) }}
         {%- endfor %}
     {%- endfor %}
     )

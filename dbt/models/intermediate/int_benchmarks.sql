@@ -60,6 +60,6 @@ select
     cast(coalesce(sum(n), 0) as integer) as bm_n,
     cast(coalesce(sum(n) filter (where verborgen), 0) as integer) as bm_verborgen_n,
 {%- endif %}
-    '{{ method }}' as bm_method
+    {{ sql_string(method) }} as bm_method
 from figures
 group by kanaal, periode, figuur_type, figuur

@@ -35,9 +35,9 @@ figure_list as (
         ('telefoon', 'ces', 'CES', 1),
         ('digitaal', 'ces', 'CES', 1),
         {%- for label, column in statement_columns() %}
-        ('digitaal', 'stelling', '{{ label }}', {{ loop.index }}),
+        ('digitaal', 'stelling', {{ sql_string(label) }}, {{ loop.index }}),
         {%- endfor %}
-        ('telefoon', 'stelling', '{{ in_een_keer_geholpen_label() }}', 1)
+        ('telefoon', 'stelling', {{ sql_string(in_een_keer_geholpen_label()) }}, 1)
     ) as t(kanaal, figuur_type, figuur, volgorde)
     union all
     select kanaal, 'aspect' as figuur_type, label as figuur, volgorde

@@ -65,7 +65,7 @@ select
     case when not f.onderdrukt then f.ci_high end as ci_high,
     f.bm_scaled,
     f.bm_exact,
-    coalesce(f.bm_method, '{{ benchmark_method() }}') as bm_method,
+    coalesce(f.bm_method, {{ sql_string(benchmark_method()) }}) as bm_method,
     coalesce(f.bm_aantal_gemeenten, 0) as bm_aantal_gemeenten,
     coalesce(f.bm_verborgen_aantal, 0) as bm_verborgen_aantal,
     coalesce(f.bm_n, 0) as bm_n,

@@ -4,15 +4,15 @@
 {%- set parts = [] %}
 {%- do parts.append(("'totaaloordeel'", "'Totaaloordeel'", 'totaaloordeel', 'null', 'r')) %}
 {%- do parts.append(("'moeite'", "'Moeite'", 'null', 'moeite', 'r')) %}
-{%- do parts.append(("'in_een_keer_geholpen'", "'" ~ in_een_keer_geholpen_label() ~ "'", 'null', 'in_een_keer_geholpen', 'r')) %}
+{%- do parts.append(("'in_een_keer_geholpen'", sql_string(in_een_keer_geholpen_label()), 'null', 'in_een_keer_geholpen', 'r')) %}
 {%- for label, column in aspect_columns() %}
-{%- do parts.append(("'aspect'", "'" ~ label ~ "'", column, 'null', 'o')) %}
+{%- do parts.append(("'aspect'", sql_string(label), column, 'null', 'o')) %}
 {%- endfor %}
 {%- for column in hostmanship_columns() %}
-{%- do parts.append(("'hostmanship_item'", "'" ~ column ~ "'", column, 'null', 'o')) %}
+{%- do parts.append(("'hostmanship_item'", sql_string(column), column, 'null', 'o')) %}
 {%- endfor %}
 {%- for label, column in statement_columns() %}
-{%- do parts.append(("'stelling'", "'" ~ label ~ "'", 'null', column, 'f')) %}
+{%- do parts.append(("'stelling'", sql_string(label), 'null', column, 'f')) %}
 {%- endfor %}
 
 with answers as (
