@@ -153,3 +153,40 @@ def test_every_published_table_is_a_public_mart(built_sample_warehouse, tmp_path
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables")}
     assert tables == set(PUBLIC_MARTS)
     assert set(published.parquet) == set(PUBLIC_MARTS)
+
+
+def test_factsheets_follow_the_build_not_a_changed_setting(built_sample_warehouse, tmp_path):
+    """Built with threshold 10, rendered with KTO_MIN_RESPONDENTS=5: the factsheets, their
+    dashes and the report follow the marts."""
+    import json
+
+    from dagster_project.factsheets.output import write_periods
+    from dagster_project.factsheets.view import build_period
+
+    settings = Settings.from_env(
+        {
+            "KTO_WAREHOUSE": str(built_sample_warehouse),
+            "KTO_OUTPUT_DIR": str(tmp_path / "out"),
+            "KTO_MIN_RESPONDENTS": "5",
+        }
+    )
+    periode = "2019-Q3"
+    with duckdb.connect(str(built_sample_warehouse), read_only=True) as con:
+        views, skipped = build_period(con, periode, settings)
+        cells = records(con, "select * from marts.kto_cel where periode = ?", [periode])
+    between = [c for c in cells if 5 <= c["respons"] < DREMPEL]
+    assert between, "the samples must have cells that only the changed setting would show"
+    assert {(v.gemeentecode, v.kanaal) for v in views} == {
+        (c["gemeentecode"], c["kanaal"]) for c in cells if c["respons"] >= DREMPEL
+    }
+    assert {(c["gemeentecode"], c["kanaal"]) for c in skipped} >= {
+        (c["gemeentecode"], c["kanaal"]) for c in between
+    }
+    assert {v.drempel for v in views} == {DREMPEL}
+    notes = {f.opmerking for v in views for f in [v.totaaloordeel, v.ces, *v.tabel]}
+    assert "n < 5" not in notes and "n < 10" in notes
+    result = write_periods([(periode, views, skipped)], settings)
+    report = json.loads(result.periods[0].report.read_text(encoding="utf-8"))
+    assert report["min_respondents"] == DREMPEL
+    html = (result.periods[0].directory / f"{views[0].stem}.html").read_text(encoding="utf-8")
+    assert "n &lt; 10" in html or "n < 10" in html

@@ -32,7 +32,7 @@ GENERATED_ON = dt.date(2026, 11, 28)
 # and the factsheet only has to print and compare what the marts hold.
 HALF_WIDTH = {"cijfer": 0.12, "ces": 4.0, "pct": 3.0}
 
-# The seed's own tips, plus one that must be cut short and one beyond the four shown.
+# The seed's own tips, plus one that must be cut short (and a fifth that kto_tip never holds).
 SEED_TIPS = [
     "betere tijdsplanning, zorg ervoor dat de klanten op tijd geholpen worden. Plan "
     "voldoende tijd voor de afspraken die gemaakt zijn.",
@@ -253,7 +253,8 @@ def marts_from_reference(ref: dict = REFERENCE) -> dict[str, list[dict]]:
                     **_row_figure("pct", "pct", s["pct"], s["pct"], 100, s["bm"]),
                 }
             )
-        for rang, tekst in enumerate(SEED_TIPS, 1):
+        # kto_tip holds at most four per cell (dbt chooses them); the view shows what it finds
+        for rang, tekst in enumerate(SEED_TIPS[:4], 1):
             tables["kto_tip"].append({**keys, "rang": rang, "tekst": tekst})
         for jaar, grade in c.get("trend_totaaloordeel", {}).items():
             if jaar == periode:

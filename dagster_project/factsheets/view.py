@@ -34,6 +34,7 @@ _AXIS_MAX = {"cijfer": 10.0, "pct": 100.0}
 # Interval bounds get one decimal more than the figure, so that a BM just outside the
 # interval does not look as if it were inside after rounding.
 _CI_DECIMALS = {"cijfer": 2, "ces": 1, "pct": 1}
+_ARROWS = {"hoger": "▲", "lager": "▼"}  # the marts' richting; gelijk draws nothing
 
 
 @dataclass(frozen=True)
@@ -124,10 +125,6 @@ class FactsheetView:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
-def _num(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
 def _shown(row: Row, value_column: str, flag_column: str) -> bool:
     # A mart without the flag (older build) still never shows a NULL value.
     flag = row.get(flag_column)
@@ -155,16 +152,14 @@ def _figure(
 ) -> Figuur:
     fmt = _FORMAT[soort]
     bi = ""
-    teken = richting = ""
+    teken = significant = ""
     fractie = None
     if shown:
         if ci_low is not None and ci_high is not None:
             bi = dutch.interval(ci_low, ci_high, _CI_DECIMALS[soort])
         # the marts' direction (exact value against the exact BM), never recomputed here
-        if richting in ("hoger", "lager"):
-            teken = {"hoger": "▲", "lager": "▼"}[richting]
-        else:
-            richting = ""
+        if richting in _ARROWS:
+            significant, teken = richting, _ARROWS[richting]
         if soort in _AXIS_MAX:
             fractie = max(0.0, min(1.0, float(value) / _AXIS_MAX[soort]))
     return Figuur(
@@ -175,7 +170,7 @@ def _figure(
         opmerking=_note(shown, n, drempel),
         bm=fmt(bm),
         bi=bi,
-        significant=richting,
+        significant=significant,
         teken=teken,
         fractie=fractie,
     )
