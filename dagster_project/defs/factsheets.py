@@ -1,8 +1,10 @@
 """Factsheet asset (group ``factsheets``): PDF and HTML per gemeente × kanaal × periode.
 
 Partitioned by periode; a range of periods runs as one run (one process pool,
-one read of the marts). The marts are read through a read-only DuckDB
-connection that is closed before rendering starts, so no writer waits on it.
+one read of the marts). The step runs in the warehouse pool: a reader holds
+DuckDB's file lock as a writer does, and a writer of another run (an ingest)
+that opened the file during the read would fail. A queued ingest waits for the
+step, rendering included; it never fails on the lock.
 """
 
 import dagster as dg
@@ -12,6 +14,7 @@ from ..factsheets.output import RenderResult, write_periods
 from ..factsheets.view import build_period, today_amsterdam
 from ..periods import sort_periods
 from ..settings import Settings
+from .ingest import WAREHOUSE_POOL
 from .partitions import PERIODE
 
 LISTED_FILES = 40  # metadata lists this many paths; report.json lists them all
@@ -57,6 +60,7 @@ def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
     partitions_def=PERIODE,
     backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"python", "pdf", "html"},
+    pool=WAREHOUSE_POOL,
     description=(
         "KTO_OUTPUT_DIR/factsheets/{periode}/{gemeentecode}_{kanaal}.pdf and .html for every "
         "cell with respons >= KTO_MIN_RESPONDENTS, and report.json listing the factsheets and "

@@ -4,6 +4,7 @@ import dagster as dg
 
 from ..publish import MART_TABLES, publish_marts
 from ..settings import Settings
+from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 
 
 @dg.asset(
@@ -11,6 +12,7 @@ from ..settings import Settings
     group_name="publish",
     deps=[dg.AssetKey(["marts", table]) for table in MART_TABLES],
     kinds={"duckdb", "parquet"},
+    pool=WAREHOUSE_POOL,
     description=(
         "KTO_OUTPUT_DIR/marts.duckdb (a read-only snapshot for BI tools) and "
         "KTO_OUTPUT_DIR/marts/{table}.parquet, each swapped in atomically."
