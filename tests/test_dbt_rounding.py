@@ -106,26 +106,30 @@ def test_a_double_would_get_it_wrong():
         assert con.execute("select round(167 / 20, 1)").fetchone()[0] == 8.3
 
 
+def pairs(tellers: list[int], noemers: list[int]) -> list[dict[str, int]]:
+    return [{"teller": t, "noemer": n} for t, n in zip(tellers, noemers, strict=True)]
+
+
 def test_benchmark_mean_of_exact_fractions():
     # two municipalities at 8.3 and 8.4 (as fractions with unlike denominators): mean 8.35
-    tellers, noemers = [249, 168], [30, 20]
-    assert mean_of_ratios_scaled(tellers, noemers, 1) == 84
-    assert mean_of_ratios(tellers, noemers) == pytest.approx(8.35)
+    fractions = pairs([249, 168], [30, 20])
+    assert mean_of_ratios_scaled(fractions, 1) == 84
+    assert mean_of_ratios(fractions) == pytest.approx(8.35)
     # -12.5 as the mean of -12 and -13 (CES): away from zero
-    assert mean_of_ratios_scaled([-1200, -1300], [100, 100], 0) == -13
+    assert mean_of_ratios_scaled(pairs([-1200, -1300], [100, 100]), 0) == -13
     # thirds that sum to a half exactly: 1/3 + 2/3 + 1/2 over 3 = 0.5 -> 1
-    assert mean_of_ratios_scaled([1, 2, 1], [3, 3, 2], 0) == 1
-    assert mean_of_ratios_scaled([], [], 1) is None
-    assert mean_of_ratios_scaled(None, None, 1) is None
+    assert mean_of_ratios_scaled(pairs([1, 2, 1], [3, 3, 2]), 0) == 1
+    assert mean_of_ratios_scaled([], 1) is None
+    assert mean_of_ratios_scaled(None, 1) is None
 
 
 def test_benchmark_rounding_matches_the_macro_definition():
     rng = random.Random(7)
     for _ in range(300):
-        pairs = [(rng.randint(-5000, 5000), rng.randint(1, 400)) for _ in range(rng.randint(1, 9))]
-        tellers, noemers = [p[0] for p in pairs], [p[1] for p in pairs]
-        mean = sum((Fraction(t, n) for t, n in pairs), Fraction(0)) / len(pairs)
+        drawn = [(rng.randint(-5000, 5000), rng.randint(1, 400)) for _ in range(rng.randint(1, 9))]
+        fractions = pairs([p[0] for p in drawn], [p[1] for p in drawn])
+        mean = sum((Fraction(t, n) for t, n in drawn), Fraction(0)) / len(drawn)
         for decimals in (0, 1):
             want = half_away(mean.numerator, mean.denominator, decimals).scaleb(decimals)
-            assert mean_of_ratios_scaled(tellers, noemers, decimals) == int(want)
+            assert mean_of_ratios_scaled(fractions, decimals) == int(want)
             assert round_half_away(mean, decimals) == int(want)

@@ -84,3 +84,14 @@ def test_a_range_of_periods_is_one_run(tmp_path, monkeypatch):
     }
     assert metadata["rendered"] == 0
     assert metadata["unchanged"] == metadata["factsheets"]
+
+
+def test_readers_of_the_warehouse_queue_in_its_pool():
+    """A read-only reader holds DuckDB's file lock: an ingest in another run opening the file
+    meanwhile would fail. The factsheet and snapshot steps queue with the writers."""
+    from dagster_project.defs.ingest import WAREHOUSE_POOL, ingest_landing
+    from dagster_project.defs.publish import marts_snapshot
+
+    assert ingest_landing.op.pool == WAREHOUSE_POOL
+    assert factsheets_pdf_html.op.pool == WAREHOUSE_POOL
+    assert marts_snapshot.op.pool == WAREHOUSE_POOL

@@ -174,7 +174,7 @@ def test_html_holds_the_same_figures_in_the_same_rows(reference_output, kanaal):
 HOSTILE_TIPS = [
     '<script>alert("x")</script> & <b>vet</b>',
     "#set page(fill: red) *vet* _schuin_ $x^2$ @label <ref>",
-    "Tom & Jerry's \"balie\" \\ `code` [link](http://x) // geen commentaar",
+    'Tom & Jerry\'s "balie" \\ `code` [link](http://x) // geen commentaar',
     "#{1 + 1} #box[x] = kop",
 ]
 
