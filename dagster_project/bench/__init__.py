@@ -1,0 +1,13 @@
+"""`kto bench`: `kto run` measured beside a DuckDB floor and a pandas script (bench/README.md).
+
+- :mod:`.run`: the bench itself (:func:`run_bench`);
+- :mod:`.landing`: the year and the monthly drop it runs on;
+- ``bench/floor.sql`` (run by :mod:`.floor`) and :mod:`.pandas_figures`: the references;
+- :mod:`.measure`: wall time and peak RSS of a process tree;
+- :mod:`.phases`: `kto run`'s phases from its Dagster event log;
+- :mod:`.agreement`: references against the published kto_cel; :mod:`.report`: Markdown.
+"""
+
+from .run import BenchResult, run_bench
+
+__all__ = ["BenchResult", "run_bench"]
