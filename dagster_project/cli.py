@@ -100,9 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument(
         "--scale",
         type=float,
-        default=0.1,
+        default=0.05,
         help="fraction of the national scale (1.0 = 342 municipalities, about a million "
-        "responses a year; default 0.1)",
+        "responses a year; default 0.05)",
     )
     bench.add_argument("--size", type=int, help="responses per municipality, channel and year")
     bench.add_argument("--workdir", type=Path, help="bench folder (default: data/bench)")

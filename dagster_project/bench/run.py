@@ -169,7 +169,7 @@ def _machine() -> dict:
 
 def run_bench(
     *,
-    scale: float = 0.1,
+    scale: float = 0.05,
     size: int | None = None,
     year: int = 2020,
     workdir: Path,
