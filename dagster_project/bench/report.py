@@ -44,7 +44,7 @@ def _detail(phase) -> str:
         )
     if phase.name == "factsheets" and d:
         text = f"{d.get('factsheets')} factsheets ({d.get('rendered')} rendered), "
-        text += f"{d.get('pages')} pages, {d.get('workers')} workers"
+        text += f"{d.get('pages')} pages, worker processes: {d.get('workers')}"
         if "pages_per_second_per_core" in d:
             text += (
                 f"; rendering {_s(d['render_seconds'])} s, "
@@ -191,6 +191,12 @@ def render(result: BenchResult) -> str:
             "",
             *_phase_table(result.drop, None),
         ]
+        if result.drop_floor is not None:
+            out += [
+                "",
+                f"The floor on the grown folder (year and drop): "
+                f"{_s(result.drop_floor.seconds)} s.",
+            ]
     if result.tiny is not None:
         out += [
             "",
