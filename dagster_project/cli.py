@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_checks(settings)
     if args.command == "bench":
-        from .bench import run_bench
+        from .bench.run import run_bench
 
         result = run_bench(
             scale=args.scale,

@@ -6,8 +6,7 @@
 - :mod:`.measure`: wall time and peak RSS of a process tree;
 - :mod:`.phases`: `kto run`'s phases from its Dagster event log;
 - :mod:`.agreement`: references against the published kto_cel; :mod:`.report`: Markdown.
+
+Nothing is imported here: the references run as ``python -m dagster_project.bench.floor``
+and should not pay for the rest at start-up.
 """
-
-from .run import BenchResult, run_bench
-
-__all__ = ["BenchResult", "run_bench"]

@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,7 @@ def _phases(instance, runs, started: float, seconds: float) -> RunPhases:
     dbt_models = dbt_tests = 0.0
     dbt_counts = {"models": 0, "tests": 0}
     factsheets: dict[str, Any] = {}
+    spans: list[tuple[float, float]] = []  # (start, end) of every run
     for run in runs:
         opened: dict[str, float] = {}
         for entry in instance.all_logs(run.run_id):
@@ -113,8 +115,11 @@ def _phases(instance, runs, started: float, seconds: float) -> RunPhases:
             if event is None:
                 continue
             kind = event.event_type_value
-            if kind == "PIPELINE_START" and first_start is None:
-                first_start = entry.timestamp
+            if kind == "PIPELINE_START":
+                first_start = entry.timestamp if first_start is None else first_start
+                spans.append((entry.timestamp, entry.timestamp))
+            elif kind in ("PIPELINE_SUCCESS", "PIPELINE_FAILURE") and spans:
+                spans[-1] = (spans[-1][0], entry.timestamp)
             elif kind == "STEP_START":
                 opened[event.step_key] = entry.timestamp
             elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in opened:
@@ -147,8 +152,15 @@ def _phases(instance, runs, started: float, seconds: float) -> RunPhases:
     ordered = [steps.pop(name) for name in PHASES if name in steps] + list(steps.values())
     startup = (first_start - started) if first_start is not None else seconds
     overhead = seconds - startup - sum(p.seconds for p in ordered)
+    in_runs = sum(end - start for start, end in spans) - sum(p.seconds for p in ordered)
+    between = sum(b[0] - a[1] for a, b in pairwise(spans))
+    detail = {
+        "in_runs": round(in_runs, 2),
+        "between_runs": round(between, 2),
+        "after_last_run": round(overhead - in_runs - between, 2),
+    }
     return RunPhases(
-        [Phase(STARTUP, startup), *ordered, Phase(OVERHEAD, overhead)],
+        [Phase(STARTUP, startup), *ordered, Phase(OVERHEAD, overhead, detail=detail)],
         [(r.job_name, r.status.value) for r in runs],
     )
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .agreement import CLOSE, EXACT, TOLERANCE
-from .phases import PHASES
+from .phases import OVERHEAD, PHASES
 from .run import BenchResult, PipelineRun, Reference
 
 # The targets for `kto run` on this machine (2 cores); the first holds at national scale.
@@ -51,6 +51,11 @@ def _detail(phase) -> str:
                 f"**{d['pages_per_second_per_core']} pages/s per core**"
             )
         return text
+    if phase.name == OVERHEAD and d:
+        return (
+            f"in the runs {_s(d['in_runs'])} s, between the runs {_s(d['between_runs'])} s, "
+            f"after the last run {_s(d['after_last_run'])} s"
+        )
     if phase.steps > 1:
         return f"{phase.steps} steps"
     return ""
