@@ -160,13 +160,18 @@ def test_monthly_drop_is_january_after_the_year_with_new_respondents(tmp_path: P
     assert sum(c["respons"] for k, c in cells.items() if k.endswith("|2020")) == year.responses
 
 
-def test_peak_rss_counts_the_children(tmp_path: Path):
-    """A parent that starts a child holding 200 MiB: the tree's peak holds the child's."""
-    child = "b = bytearray(200 * 2**20); import time; time.sleep(1.0)"
+def test_the_tree_counts_the_children(tmp_path: Path):
+    """A parent that starts a child holding 200 MiB for a second of CPU: the tree's peak RSS
+    and CPU seconds hold the child's."""
+    child = (
+        "import time\nb = bytearray(200 * 2**20)\nt = time.process_time()\n"
+        "while time.process_time() - t < 1.0: pass"
+    )
     parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
     measured = run_measured([sys.executable, "-c", parent])
     assert measured.ok
     assert measured.peak_rss_mib > 200
+    assert measured.cpu_seconds >= 1.0
     assert measured.seconds >= 1.0
 
 

@@ -4,12 +4,18 @@ The peak RSS is the largest sum of the resident set sizes of the process and all
 descendants seen by a sampler (every 100 ms): `kto run` starts dbt and factsheet workers as
 child processes, so the process alone would miss most of the memory. A child that lives
 shorter than the interval can be missed; the bench's children live seconds.
+
+CPU seconds (user + system) of the tree come from the operating system's accounting of
+ended child processes: a process's descendants are added to it when it waits for them, as
+`kto run`, dbt and the worker pools do. On a machine that others use too, CPU seconds vary
+much less than wall time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -28,6 +34,7 @@ class Measured:
     seconds: float
     peak_rss: int  # bytes, process tree
     output: str  # stdout and stderr, interleaved
+    cpu_seconds: float = 0.0  # user + system, process tree
 
     @property
     def ok(self) -> bool:
@@ -54,8 +61,12 @@ def tree_rss(process: psutil.Process) -> int:
 def run_measured(
     command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> Measured:
-    """Run ``command`` to its end, sampling the RSS of its process tree meanwhile."""
+    """Run ``command`` to its end, sampling the RSS of its process tree meanwhile.
+
+    Run one at a time: the CPU seconds are the growth of this process's ended children.
+    """
     peak = 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     child = subprocess.Popen(
         command,
@@ -80,4 +91,6 @@ def run_measured(
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    return Measured(command, child.returncode, seconds, peak, output)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measured(command, child.returncode, seconds, peak, output, cpu)

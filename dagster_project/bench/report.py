@@ -76,7 +76,7 @@ def _phase_table(run: PipelineRun, floor: Reference | None) -> list[str]:
     vs = _ratio(total, floor.seconds) if floor else ""
     lines.append(
         f"| **kto run** | **{_s(total)}** | 100% | {vs} | peak RSS of the process tree "
-        f"**{_mib(run.measured)} MiB**; runs: "
+        f"**{_mib(run.measured)} MiB**, CPU {_s(run.measured.cpu_seconds)} s; runs: "
         + ", ".join(f"{job} {status}" for job, status in run.phases.jobs)
         + " |"
     )
@@ -86,24 +86,25 @@ def _phase_table(run: PipelineRun, floor: Reference | None) -> list[str]:
 def _side_by_side(result: BenchResult) -> list[str]:
     floor, full = result.floor, result.full
     lines = [
-        "| | seconds | process seconds | peak RSS (MiB) | vs floor |",
-        "|---|---:|---:|---:|---:|",
+        "| | seconds | vs floor | process seconds | process CPU seconds | peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for ref, label in ((floor, "floor: `bench/floor.sql` (DuckDB)"), (result.pandas, "pandas")):
         if ref is not None:
             lines.append(
-                f"| {label} | {_s(ref.seconds)} | {_s(ref.measured.seconds)} | "
-                f"{_mib(ref.measured)} | {_ratio(ref.seconds, floor.seconds)} |"
+                f"| {label} | {_s(ref.seconds)} | {_ratio(ref.seconds, floor.seconds)} | "
+                f"{_s(ref.measured.seconds)} | {_s(ref.measured.cpu_seconds)} | "
+                f"{_mib(ref.measured)} |"
             )
     if full is not None:
         lines.append(
-            f"| `kto run`: ingest + dbt build | {_s(_ingest_dbt(full))} | | | "
-            f"{_ratio(_ingest_dbt(full), floor.seconds)} |"
+            f"| `kto run`: ingest + dbt build | {_s(_ingest_dbt(full))} | "
+            f"{_ratio(_ingest_dbt(full), floor.seconds)} | | | |"
         )
         lines.append(
             f"| `kto run`: everything (factsheets included) | {_s(full.measured.seconds)} | "
-            f"{_s(full.measured.seconds)} | {_mib(full.measured)} | "
-            f"{_ratio(full.measured.seconds, floor.seconds)} |"
+            f"{_ratio(full.measured.seconds, floor.seconds)} | {_s(full.measured.seconds)} | "
+            f"{_s(full.measured.cpu_seconds)} | {_mib(full.measured)} |"
         )
     return lines
 
@@ -172,7 +173,9 @@ def render(result: BenchResult) -> str:
         "## Side by side",
         "",
         "Seconds of the work itself (the floor's and pandas' computation without their "
-        "process start; `kto run`'s phases); *vs floor* divides by the floor's seconds.",
+        "process start; `kto run`'s phases); *vs floor* divides by the floor's seconds. "
+        "Process seconds are wall time from start to exit; CPU seconds (user + system, "
+        "whole process tree) depend much less on what else the machine runs.",
         "",
         *_side_by_side(result),
         "",
