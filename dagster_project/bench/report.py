@@ -230,6 +230,27 @@ def render(result: BenchResult) -> str:
     return "\n".join(out)
 
 
+def ratios(result: BenchResult) -> list[str]:
+    """The headline ratios, for the terminal."""
+    floor, full = result.floor, result.full
+    lines = []
+    if floor and full:
+        lines.append(
+            f"vs the floor ({_s(floor.seconds)} s): ingest + dbt build "
+            f"{_ratio(_ingest_dbt(full), floor.seconds)}, kto run "
+            f"{_ratio(full.measured.seconds, floor.seconds)}"
+            + (f", pandas {_ratio(result.pandas.seconds, floor.seconds)}" if result.pandas else "")
+        )
+    if result.drop and full:
+        share = result.drop.measured.seconds / full.measured.seconds
+        lines.append(
+            f"monthly drop: {_s(result.drop.measured.seconds)} s, {share:.0%} of a full run"
+        )
+    if result.tiny:
+        lines.append(f"samples end to end: {_s(result.tiny.measured.seconds)} s")
+    return lines
+
+
 def write_report(result: BenchResult, results_dir: Path) -> Path:
     results_dir.mkdir(parents=True, exist_ok=True)
     host = re.sub(r"[^A-Za-z0-9_.-]+", "-", result.machine["host"]) or "host"

@@ -186,7 +186,7 @@ def run_bench(
     (default: the national mean).
     """
     from ..dbt_commands import prepare_manifest
-    from .report import write_report
+    from .report import ratios, write_report
 
     size = size or bench_landing.NATIONAL_SIZE
     results_dir = results_dir or RESULTS_DIR
@@ -274,6 +274,8 @@ def run_bench(
 
     result.machine["load_after"] = [round(x, 1) for x in os.getloadavg()]
     result.seconds = time.perf_counter() - began
+    for line in ratios(result):
+        _say(line)
     result.report = write_report(result, Path(results_dir))
     _say(f"report: {result.report}")
     return result
