@@ -208,3 +208,4 @@ def test_bench_smoke(tmp_path: Path, capsys):
         assert f"| {phase} |" in text
     assert "pages/s per core" in text and "peak RSS of the process tree" in text
     assert "> smoke" in text
+    assert "vs the floor" in printed and "ingest + dbt build" in printed
