@@ -34,8 +34,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# kto bench at SCALE x national size (bench/README.md); reports go to bench/results/.
+SCALE ?= 0.05
 bench: setup
-	$(BIN)/kto bench
+	$(BIN)/kto bench --scale $(SCALE)
 
 dev: setup  ## the Dagster UI on http://localhost:3000
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 from .settings import Settings
 
@@ -93,14 +94,22 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="the whole pipeline on everything in the landing folder")
     sub.add_parser("check", help="the quality rules on the warehouse as it is")
     sub.add_parser("demo", help="write the demo landing data, then run the pipeline on it")
-    bench = sub.add_parser("bench", help="time the pipeline on generated national-scale data")
+    bench = sub.add_parser(
+        "bench", help="time `kto run` beside a DuckDB floor and pandas (bench/README.md)"
+    )
     bench.add_argument(
         "--scale",
         type=float,
-        default=0.1,
+        default=0.05,
         help="fraction of the national scale (1.0 = 342 municipalities, about a million "
-        "responses a year; default 0.1)",
+        "responses a year; default 0.05)",
     )
+    bench.add_argument("--size", type=int, help="responses per municipality, channel and year")
+    bench.add_argument("--workdir", type=Path, help="bench folder (default: data/bench)")
+    bench.add_argument("--results", type=Path, help="report folder (default: bench/results)")
+    bench.add_argument("--note", default="", help="a line for the report (e.g. the machine)")
+    for part in ("pandas", "monthly", "tiny"):
+        bench.add_argument(f"--skip-{part}", action="store_true", help=f"leave out: {part}")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -117,9 +126,20 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_checks(settings)
     if args.command == "bench":
-        from .bench import run_bench
+        from .bench.run import run_bench
 
-        return run_bench(settings, scale=args.scale)
+        result = run_bench(
+            scale=args.scale,
+            size=args.size,
+            workdir=args.workdir or settings.output_dir.parent / "bench",
+            results_dir=args.results,
+            min_respondents=settings.min_respondents,
+            skip_pandas=args.skip_pandas,
+            skip_monthly=args.skip_monthly,
+            skip_tiny=args.skip_tiny,
+            note=args.note,
+        )
+        return 0 if result.agrees else 1
     return 2
 
 

@@ -54,6 +54,10 @@ ONE2TEN_STYLES = (
 )
 OPENFORMS_STYLES = (FileStyle("json"), FileStyle("csv", "utf-8", "\n"), FileStyle("xlsx"))
 INVITER_STYLE = FileStyle("csv", "utf-8", "\n")
+# Only UTF-8 CSV and JSON: what DuckDB and pandas read without extensions (the benchmark's
+# hand-written references read the landing folder directly).
+PLAIN_ONE2TEN_STYLES = (ONE2TEN_STYLES[0], ONE2TEN_STYLES[3])
+PLAIN_OPENFORMS_STYLES = OPENFORMS_STYLES[:2]
 
 
 @dataclass
@@ -138,10 +142,12 @@ def _next_style(styles: tuple[FileStyle, ...], offset: int, yearly: bool) -> tup
             return style, offset
 
 
-def _plan_one2ten(data: Dataset, seed: int | str) -> list[_File]:
+def _plan_one2ten(
+    data: Dataset, seed: int | str, styles: tuple[FileStyle, ...] = ONE2TEN_STYLES
+) -> list[_File]:
     files: list[_File] = []
     rng = random.Random(f"{seed}:layout")
-    offset = rng.randrange(len(ONE2TEN_STYLES))
+    offset = rng.randrange(len(styles))
     for kanaal in ("Balie", "Telefoon"):
         responses = [r for r in data.responses if r.kanaal == kanaal]
         if not responses:
@@ -154,7 +160,7 @@ def _plan_one2ten(data: Dataset, seed: int | str) -> list[_File]:
         for key in _slices(years):
             if key not in buckets:
                 continue
-            style, offset = _next_style(ONE2TEN_STYLES, offset, yearly=key[1] is None)
+            style, offset = _next_style(styles, offset, yearly=key[1] is None)
             moment = _export_moment(*key)
             ext = "xlsx" if style.fmt == "xlsx" else "csv"
             path = f"one2ten/kto_{kanaal.lower()}_export_{moment:%Y%m%d}.{ext}"
@@ -172,11 +178,13 @@ def _plan_one2ten(data: Dataset, seed: int | str) -> list[_File]:
     return files
 
 
-def _plan_openforms(data: Dataset, seed: int | str) -> list[_File]:
+def _plan_openforms(
+    data: Dataset, seed: int | str, styles: tuple[FileStyle, ...] = OPENFORMS_STYLES
+) -> list[_File]:
     if not data.submissions:
         return []
     rng = random.Random(f"{seed}:layout:openforms")
-    offset = rng.randrange(len(OPENFORMS_STYLES))
+    offset = rng.randrange(len(styles))
     years = sorted({s.inzendingdatum.year for s in data.submissions})
     buckets: dict[tuple[int, int | None], list[OpenFormsSubmission]] = {}
     for s in data.submissions:
@@ -185,7 +193,7 @@ def _plan_openforms(data: Dataset, seed: int | str) -> list[_File]:
     for key in _slices(years):
         if key not in buckets:
             continue
-        style, offset = _next_style(OPENFORMS_STYLES, offset, yearly=key[1] is None)
+        style, offset = _next_style(styles, offset, yearly=key[1] is None)
         moment = _export_moment(*key)
         path = f"openforms/kto-digitale-dienstverlening_{moment:%Y-%m-%d}.{style.fmt}"
         records = sorted(buckets[key], key=lambda s: (s.inzendingdatum, s.respondent_id))
@@ -232,7 +240,12 @@ def _serialize(f: _File) -> tuple[bytes, list[int]]:
 
 
 def write_landing(
-    landing_dir: Path, dataset: Dataset, *, seed: int | str = 0, quirks: bool = False
+    landing_dir: Path,
+    dataset: Dataset,
+    *,
+    seed: int | str = 0,
+    quirks: bool = False,
+    plain: bool = False,
 ) -> LandingManifest:
     """Write ``dataset`` as a landing folder; same input, same bytes and mtimes.
 
@@ -241,11 +254,20 @@ def write_landing(
     identities, a re-export correcting earlier rows and files to reject;
     ``manifest.truth`` is then the ground truth a correct pipeline sees
     (invalid answers become no answer), and ``manifest.quirks`` lists what
-    was done.
+    was done. With ``plain`` every file is UTF-8 CSV or JSON (no XLSX, no Windows-1252).
     """
     landing_dir = Path(landing_dir)
     truth = copy.deepcopy(dataset) if quirks else dataset
-    files = _plan_one2ten(truth, seed) + _plan_openforms(truth, seed) + _plan_inviter(truth)
+    one2ten_styles, openforms_styles = (
+        (PLAIN_ONE2TEN_STYLES, PLAIN_OPENFORMS_STYLES)
+        if plain
+        else (ONE2TEN_STYLES, OPENFORMS_STYLES)
+    )
+    files = (
+        _plan_one2ten(truth, seed, one2ten_styles)
+        + _plan_openforms(truth, seed, openforms_styles)
+        + _plan_inviter(truth)
+    )
     notes: list[str] = []
     if quirks:
         files, notes = _add_quirks(files, truth, random.Random(f"{seed}:quirks"))

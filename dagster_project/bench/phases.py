@@ -1,0 +1,177 @@
+"""Where a `kto run` spent its time, from the Dagster runs it left in its DAGSTER_HOME.
+
+`kto run` executes ``ingest_job`` and then ``refresh_job`` in process; every step's start and
+end are in the instance's event log. Steps are grouped into the pipeline's phases by their
+keys (ingest, dbt build, quality checks, factsheets, publish); what lies between the process
+start and the first run is start-up (imports, Definitions, dbt manifest check), and what is
+left of the wall time is Dagster's own overhead (run and step bookkeeping, between runs).
+The dbt step is split further with the ``Execution Duration`` dagster-dbt records for every
+model and test, and the factsheet step's metadata gives the pages rendered.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+STARTUP = "start-up"
+OVERHEAD = "Dagster overhead"
+# Phases in pipeline order; a step whose key fits none keeps its own key as its phase.
+PHASES = ("ingest", "dbt build", "quality checks (GX)", "factsheets", "publish")
+
+
+def phase_of(step_key: str) -> str:
+    if "_gx_" in step_key:
+        return "quality checks (GX)"
+    if step_key.startswith("ingest"):
+        return "ingest"
+    if "dbt" in step_key:
+        return "dbt build"
+    if step_key.startswith("factsheets"):
+        return "factsheets"
+    if step_key.startswith("publish"):
+        return "publish"
+    return step_key
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float
+    steps: int = 0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunPhases:
+    """The phases of one `kto run`, in order, adding up to its wall time."""
+
+    phases: list[Phase]
+    jobs: list[tuple[str, str]]  # (job name, status) of every run, in order
+
+    def seconds(self, name: str) -> float:
+        return sum(p.seconds for p in self.phases if p.name == name)
+
+    def get(self, name: str) -> Phase | None:
+        return next((p for p in self.phases if p.name == name), None)
+
+
+@contextmanager
+def _dagster_home(home: Path) -> Iterator[None]:
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home.resolve())
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+
+
+def _value(metadata: dict[str, Any], key: str) -> Any:
+    entry = metadata.get(key)
+    return getattr(entry, "value", entry)
+
+
+def read_phases(home: Path, started: float, seconds: float, since: float = 0.0) -> RunPhases:
+    """The phases of the runs in ``home`` that started after ``since`` (a Unix time).
+
+    ``started`` is when the `kto run` process was launched (Unix time) and ``seconds`` its
+    wall time.
+    """
+    import dagster as dg
+
+    with _dagster_home(home):
+        instance = dg.DagsterInstance.get()
+        try:
+            runs = [r for r in reversed(instance.get_runs()) if _start(instance, r) >= since]
+            return _phases(instance, runs, started, seconds)
+        finally:
+            instance.dispose()
+
+
+def _start(instance, run) -> float:
+    record = instance.get_run_record_by_id(run.run_id)
+    return record.start_time or record.create_timestamp.timestamp()
+
+
+def _phases(instance, runs, started: float, seconds: float) -> RunPhases:
+    steps: dict[str, Phase] = {}
+    first_start: float | None = None
+    dbt_models = dbt_tests = 0.0
+    dbt_counts = {"models": 0, "tests": 0}
+    factsheets: dict[str, Any] = {}
+    spans: list[tuple[float, float]] = []  # (start, end) of every run
+    for run in runs:
+        opened: dict[str, float] = {}
+        for entry in instance.all_logs(run.run_id):
+            event = entry.dagster_event
+            if event is None:
+                continue
+            kind = event.event_type_value
+            if kind == "PIPELINE_START":
+                first_start = entry.timestamp if first_start is None else first_start
+                spans.append((entry.timestamp, entry.timestamp))
+            elif kind in ("PIPELINE_SUCCESS", "PIPELINE_FAILURE") and spans:
+                spans[-1] = (spans[-1][0], entry.timestamp)
+            elif kind == "STEP_START":
+                opened[event.step_key] = entry.timestamp
+            elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in opened:
+                name = phase_of(event.step_key)
+                phase = steps.setdefault(name, Phase(name, 0.0))
+                phase.seconds += entry.timestamp - opened.pop(event.step_key)
+                phase.steps += 1
+            elif kind == "ASSET_MATERIALIZATION":
+                metadata = event.event_specific_data.materialization.metadata
+                duration = _value(metadata, "Execution Duration")
+                if duration is not None and phase_of(event.step_key) == "dbt build":
+                    dbt_models += float(duration)
+                    dbt_counts["models"] += 1
+                if phase_of(event.step_key) == "factsheets":
+                    factsheets = {k: _value(metadata, k) for k in metadata}
+            elif kind == "ASSET_CHECK_EVALUATION":
+                duration = _value(event.event_specific_data.metadata, "Execution Duration")
+                if duration is not None and phase_of(event.step_key) == "dbt build":
+                    dbt_tests += float(duration)
+                    dbt_counts["tests"] += 1
+    if "dbt build" in steps:
+        steps["dbt build"].detail = {
+            "models": dbt_counts["models"],
+            "models_seconds": round(dbt_models, 2),
+            "tests": dbt_counts["tests"],
+            "tests_seconds": round(dbt_tests, 2),
+        }
+    if "factsheets" in steps and factsheets:
+        steps["factsheets"].detail = _factsheet_detail(factsheets)
+    ordered = [steps.pop(name) for name in PHASES if name in steps] + list(steps.values())
+    startup = (first_start - started) if first_start is not None else seconds
+    overhead = seconds - startup - sum(p.seconds for p in ordered)
+    in_runs = sum(end - start for start, end in spans) - sum(p.seconds for p in ordered)
+    between = sum(b[0] - a[1] for a, b in pairwise(spans))
+    detail = {
+        "in_runs": round(in_runs, 2),
+        "between_runs": round(between, 2),
+        "after_last_run": round(overhead - in_runs - between, 2),
+    }
+    return RunPhases(
+        [Phase(STARTUP, startup), *ordered, Phase(OVERHEAD, overhead, detail=detail)],
+        [(r.job_name, r.status.value) for r in runs],
+    )
+
+
+def _factsheet_detail(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Factsheets and pages; pages per second per core from the render time and workers."""
+    detail = {k: metadata.get(k) for k in ("factsheets", "rendered", "pages", "workers")}
+    render_seconds, workers = metadata.get("render_seconds"), metadata.get("workers")
+    factsheets, rendered, pages = (metadata.get(k) for k in ("factsheets", "rendered", "pages"))
+    if render_seconds and workers and factsheets and rendered:
+        pages_rendered = pages * rendered / factsheets
+        detail["render_seconds"] = render_seconds
+        detail["pages_per_second_per_core"] = round(pages_rendered / render_seconds / workers, 1)
+    return detail
