@@ -2,6 +2,9 @@
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# `make dev` listens on this machine only unless told otherwise (DEV_HOST=0.0.0.0).
+DEV_HOST ?= 127.0.0.1
+DEV_PORT ?= 3000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup system demo run test lint format bench dev clean
@@ -40,7 +43,7 @@ bench: setup
 	$(BIN)/kto bench --scale $(SCALE)
 
 dev: setup  ## the Dagster UI on http://localhost:3000
-	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml -h $(DEV_HOST) -p $(DEV_PORT)
 
 clean:
 	rm -rf data dbt/target dbt/logs .dagster_home

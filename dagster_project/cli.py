@@ -1,8 +1,9 @@
 """The `kto` command: the stable way in for people and scripts.
 
-`kto run` executes the Dagster jobs in this process, so with DAGSTER_HOME set
-every run shows in the UI's run history; without it an ephemeral instance is
-used. Settings come from the KTO_* environment variables (README).
+`kto run` executes the Dagster jobs in this process, on the Dagster instance in
+DAGSTER_HOME (default ``dagster_home`` in the working directory, the instance that
+`make dev` opens), so every run shows in the UI's run history. Settings come from
+the KTO_* environment variables (README).
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from pathlib import Path
 
 from .settings import Settings
 
+DEFAULT_DAGSTER_HOME = "dagster_home"
+
 
 def _instance():
+    """The project's Dagster instance: DAGSTER_HOME, else ./dagster_home (created if missing)."""
     import dagster as dg
 
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
+    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)  # for the processes the run starts, too
+    return dg.DagsterInstance.get()
 
 
 # Dagster's console logger prints every event at DEBUG; people want warnings and the summary.

@@ -8,6 +8,7 @@ The dbt assets need dbt's manifest at import time: `dagster dev` builds it
 import dagster as dg
 
 from .defs.automation import JOBS, SCHEDULES, SENSORS
+from .defs.control_room import with_owner_and_freshness
 from .defs.dbt import dbt_resource, kto_dbt_models
 from .defs.factsheets import factsheets_pdf_html
 from .defs.ingest import ingest_landing
@@ -15,7 +16,10 @@ from .defs.publish import marts_snapshot
 from .defs.quality import QUALITY_CHECKS
 
 defs = dg.Definitions(
-    assets=[ingest_landing, kto_dbt_models, factsheets_pdf_html, marts_snapshot],
+    assets=dg.map_asset_specs(
+        with_owner_and_freshness,
+        [ingest_landing, kto_dbt_models, factsheets_pdf_html, marts_snapshot],
+    ),
     asset_checks=QUALITY_CHECKS,
     jobs=JOBS,
     schedules=SCHEDULES,

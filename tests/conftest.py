@@ -28,6 +28,15 @@ def copy_samples(dest: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Runs of the tests go to an instance of their own, never to the project's dagster_home/."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(home))
+        yield home
+
+
 @pytest.fixture(scope="session")
 def expected() -> dict:
     return json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))

@@ -103,3 +103,21 @@ def test_materialize_on_the_samples(dbt_defs, sample_warehouse: Path, tmp_path, 
     checks = result.get_asset_check_evaluations()
     assert len(checks) == len(list(dbt_defs.kto_dbt_models.check_specs))
     assert all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+    # Row counts and column schemas for the UI, read from the warehouse after the build.
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for event in result.get_asset_materialization_events():
+            schema, name = event.asset_key.path
+            metadata = event.materialization.metadata
+            (count,) = con.execute(f"select count(*) from {schema}.{name}").fetchone()
+            assert metadata["dagster/row_count"].value == count, event.asset_key
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, name],
+            ).fetchall()
+            shown = metadata["dagster/column_schema"].value.columns
+            assert [(c.name, c.type) for c in shown] == columns, event.asset_key
+            if schema == "marts":
+                assert all(c.description for c in shown), event.asset_key

@@ -37,7 +37,7 @@ def built(tmp_path_factory) -> Settings:
     with pytest.MonkeyPatch.context() as mp:
         for name, value in env.items():
             mp.setenv(name, value)
-        mp.delenv("DAGSTER_HOME", raising=False)
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         assert cli.main(["run"]) == 0
         return Settings.from_env()
 

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -32,6 +33,7 @@ from dagster_dbt.dbt_project import using_dagster_dev
 
 from ..dbt_commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
 from ..settings import Settings
+from ..warehouse_catalog import table_facts
 from .ingest import WAREHOUSE_POOL
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -90,7 +92,62 @@ def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     shutil.rmtree(target, ignore_errors=True)
     with _settings_in_environment():
         invocation = dbt.cli(["build"], context=context, target_path=target)
-    yield from invocation.stream()
+        events, failure = [], None
+        try:
+            for event in invocation.stream():
+                events.append(event)
+        except Exception as error:  # a failed build still reports what it built, then fails
+            failure = error
+    yield from with_table_metadata(context, events, warehouse)
+    if failure is not None:
+        raise failure
+
+
+def with_table_metadata(
+    context: dg.AssetExecutionContext, events: list[Any], warehouse
+) -> Iterator[Any]:
+    """The dbt events, each built model's with its row count and column schema.
+
+    Read through one read-only connection once dbt has released the warehouse, rather
+    than dagster-dbt's ``fetch_row_counts()``, which opens a connection per model while
+    the dbt process still holds DuckDB's single write lock.
+    """
+    keys = {
+        id(event): context.asset_key_for_output(event.output_name)
+        for event in events
+        if isinstance(event, dg.Output)
+    }
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            facts = table_facts(con, [tuple(key.path) for key in keys.values()])
+    except duckdb.Error as error:  # metadata is a courtesy: never fail the build over it
+        context.log.warning(f"row counts and column schemas not read: {error}")
+        facts = {}
+    specs = context.assets_def.specs_by_key
+    for event in events:
+        found = facts.get(tuple(keys[id(event)].path)) if id(event) in keys else None
+        if found is None:
+            yield event
+            continue
+        documented = specs[keys[id(event)]].metadata.get("dagster/column_schema")
+        descriptions = {c.name: c.description for c in documented.columns} if documented else {}
+        yield event.with_metadata(
+            {
+                **event.metadata,
+                "dagster/row_count": dg.MetadataValue.int(found.row_count),
+                "dagster/column_schema": dg.TableSchema(
+                    columns=[
+                        dg.TableColumn(
+                            name=c.name,
+                            type=c.data_type,
+                            description=descriptions.get(c.name),
+                            constraints=dg.TableColumnConstraints(nullable=c.nullable),
+                        )
+                        for c in found.columns
+                    ]
+                ),
+            }
+        )
 
 
 def dbt_resource() -> DbtCliResource:
