@@ -21,7 +21,8 @@ KEY_COLUMNS = (*CELL_KEYS, "jaar")
 
 def _model_path(manifest: Mapping[str, Any], test: Mapping[str, Any]) -> str:
     """``schema/name`` of the model (or ``raw/table`` of the source) a test judges."""
-    attached = test.get("attached_node") or next(iter(test.get("depends_on", {}).get("nodes", [])), "")
+    depends_on = test.get("depends_on", {}).get("nodes", [])
+    attached = test.get("attached_node") or next(iter(depends_on), "")
     node = manifest.get("nodes", {}).get(attached) or manifest.get("sources", {}).get(attached)
     if not node:
         return attached or "unknown"

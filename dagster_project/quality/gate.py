@@ -28,6 +28,7 @@ from typing import Any
 CEL = "cel"
 PERIODE = "periode"
 ALLES = "alles"
+BREACHES = "breaches"  # the metadata entry of a check result that lists its breaches
 
 CELL_KEYS = ("gemeentecode", "kanaal", "periode")
 # Models whose rows are the figures of one cell each: a rule on them concerns those cells.
@@ -202,6 +203,21 @@ class Gate:
 
     def text(self) -> str:
         return "\n".join(line for b in self.breaches for line in b.text())
+
+
+def gate_of_checks(checks: Iterable[tuple[str, str, bool, Any]]) -> Gate:
+    """The gate from the latest evaluation of every check: (check, model path, passed,
+    the breaches it listed or None). A failed check that lists none (it could not say what
+    it concerns) withholds everything."""
+    gate = Gate()
+    for check, model, passed, listed in checks:
+        if passed:
+            continue
+        if listed:
+            gate.breaches.extend(Breach.from_dict(b) for b in listed)
+        else:
+            gate.breaches.append(Breach(rule=check, model=model, scope=ALLES, failing_rows=0))
+    return gate
 
 
 def _plain(value: Any) -> Any:
