@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system demo run test lint format bench dev clean
+.PHONY: setup system demo run test test-deep lint format bench dev clean
 
 setup: $(VENV)/.installed system
 
@@ -29,6 +29,13 @@ run: setup  ## the whole pipeline on KTO_LANDING_DIR
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadfile
+
+# The property-based tests with the deep profile: generated landing folders, one dbt build
+# each (half a minute on an idle machine), so 1000 examples take hours.
+# DEEP_EXAMPLES=50 make test-deep for a shorter run.
+test-deep: setup
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/test_properties.py -x -q \
+		--hypothesis-show-statistics
 
 lint: setup
 	$(BIN)/ruff check .

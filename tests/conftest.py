@@ -22,7 +22,9 @@ _SLOW_EXAMPLES = dict(
     print_blob=True,
 )
 settings.register_profile("default", max_examples=2, derandomize=True, **_SLOW_EXAMPLES)
-settings.register_profile("deep", max_examples=1000, **_SLOW_EXAMPLES)
+settings.register_profile(
+    "deep", max_examples=int(os.environ.get("DEEP_EXAMPLES", "1000")), **_SLOW_EXAMPLES
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
