@@ -30,10 +30,12 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadfile
 
-# The property-based tests with the deep profile: generated landing folders, one dbt build
-# each (half a minute on an idle machine), so 1000 examples take hours.
-# DEEP_EXAMPLES=50 make test-deep for a shorter run.
+# The long runs: every rule broken one at a time on each layer, through `kto run` and
+# through refresh_job on the multiprocess executor; then the property-based tests with the
+# deep profile (a dbt build per example, half a minute on an idle machine: 1000 examples
+# take hours; DEEP_EXAMPLES=50 make test-deep for a shorter run).
 test-deep: setup
+	KTO_DEEP_TESTS=1 $(BIN)/pytest tests/test_gate.py -q
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/test_properties.py -x -q \
 		--hypothesis-show-statistics
 

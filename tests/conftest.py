@@ -28,6 +28,16 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``deep`` (a whole pipeline run each, many of them) run in `make test-deep`."""
+    if os.environ.get("KTO_DEEP_TESTS"):
+        return
+    skip = pytest.mark.skip(reason="long: runs in `make test-deep`")
+    for item in items:
+        if "deep" in item.keywords:
+            item.add_marker(skip)
+
+
 def copy_samples(dest: Path) -> Path:
     """A landing folder with the samples, as the samples' README asks.
 

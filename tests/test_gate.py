@@ -12,6 +12,8 @@ Then one rule at a time is broken, on each layer:
 - data: an Inviter log with fewer invitations than invited responses in one cell, which a
   dbt test and a GX rule on the mart both catch (that cell's year and quarter withheld).
 
+Each is a whole pipeline run: `make test` runs the 100%/0% cells, the Inviter fault
+through `kto run` and the staging fault through refresh_job; `make test-deep` all of them.
 The layer faults are extra rules in a copy of the suites (``KTO_EXPECTATIONS_DIR``): the
 data stay valid, the rule is what breaks, so what is withheld follows from the rule alone.
 """
@@ -278,6 +280,7 @@ def test_cells_of_100_and_0_percent_get_their_factsheets(tmp_path):
     assert not compare(tmp_path / "warehouse.duckdb", want)
 
 
+@pytest.mark.deep
 @pytest.mark.parametrize("layer", sorted(FAULTS))
 def test_a_broken_rule_withholds_what_it_concerns_through_kto_run(tmp_path, layer):
     suite, rule, withheld = FAULTS[layer]
@@ -309,7 +312,15 @@ def refresh_job_def():
     return defs.resolve_job_def("refresh_job")
 
 
-@pytest.mark.parametrize("layer", ["staging", "mart_cell", "benchmark", "intermediate"])
+@pytest.mark.parametrize(
+    "layer",
+    [
+        "staging",
+        pytest.param("mart_cell", marks=pytest.mark.deep),
+        pytest.param("benchmark", marks=pytest.mark.deep),
+        pytest.param("intermediate", marks=pytest.mark.deep),
+    ],
+)
 def test_a_broken_rule_withholds_what_it_concerns_through_refresh_job(tmp_path, layer):
     from dagster_project.dbt_commands import prepare_manifest
     from dagster_project.defs.automation import period_range_tags
