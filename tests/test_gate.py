@@ -34,6 +34,7 @@ from dagster_project import cli
 from dagster_project.demo import write_landing
 from dagster_project.demo.model import Dataset
 from dagster_project.quality.suites import EXPECTATIONS_DIR
+from dagster_project.settings import Settings
 from tests import oracle
 from tests.groundtruth import FIRST_YEAR, Case, CellShape, Scenario
 from tests.marts_compare import compare
@@ -195,13 +196,13 @@ def _env(root: Path, data: Dataset, expectations: Path | None) -> dict[str, str]
 
 
 def kto_run(root: Path, data: Dataset, expectations: Path | None = None) -> tuple[int, str]:
+    """`kto run` (what ``cli.main(["run"])`` does) with its report in a string."""
     out = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
         for name, value in _env(root, data, expectations).items():
             mp.setenv(name, value)
         mp.delenv("DAGSTER_HOME", raising=False)
-        mp.setattr("sys.stdout", out)
-        code = cli.main(["run"])
+        code = 0 if cli.run_pipeline(Settings.from_env(), out=out) else 1
     return code, out.getvalue()
 
 
@@ -335,6 +336,7 @@ def test_a_broken_rule_withholds_what_it_concerns_through_refresh_job(tmp_path, 
         for name, value in env.items():
             mp.setenv(name, value)
         load_landing(Path(env["KTO_LANDING_DIR"]), Path(env["KTO_WAREHOUSE"]))
+        (tmp_path / "dagster_home").mkdir()
         with dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
             instance.add_dynamic_partitions(PERIODE.name, list(PERIODS))
             result = dg.execute_job(
