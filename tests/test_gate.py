@@ -80,7 +80,10 @@ CASE = Case(
                 ),
                 # nobody agrees with any statement (0%), all grades the same
                 ("GM0014", "digitaal"): _shape(
-                    sizes=(11, 0, 0, 0), agreement=("oneens", "weetNiet"), grades=(6,)
+                    sizes=(11, 0, 0, 0),
+                    agreement=("oneens", "helemaalOneens"),
+                    moeite=("geenMoeite", "neutraal"),
+                    grades=(6,),
                 ),
             },
             seed=7,

@@ -24,7 +24,7 @@ from dagster_project.ingest import load_landing
 from dagster_project.quality.report import check_warehouse
 from dagster_project.settings import Settings
 from tests import oracle
-from tests.groundtruth import FIRST_YEAR, Case, CellShape, Scenario, cases
+from tests.groundtruth import Case, cases
 from tests.marts_compare import compare
 
 pytestmark = pytest.mark.slow
@@ -57,50 +57,6 @@ def run_case(case: Case, root: Path) -> list[str]:
     ]
     want = oracle.expected(manifest.truth, case.min_n, intervals=True)
     return problems + compare(settings.warehouse, want)
-
-
-def _shape(**changes) -> CellShape:
-    base = {
-        "sizes": (0, 0, 0, 0),
-        "grades": (8,),
-        "tie": None,
-        "moeite": ("Geen moeite",),
-        "agreement": ("eens",),
-        "ja_nee": ("Ja",),
-        "products": ("Rijbewijs",),
-        "incomplete": 0,
-        "inviter": False,
-        "extra_invitations": 0,
-        "bounces": 0,
-        "edges": False,
-    }
-    return CellShape(**{**base, **changes})
-
-
-# Cells where every respondent agreed (100%) or none did (0%), n = threshold and n = 1.
-ALL_AND_NONE = Case(
-    scenarios=[
-        Scenario(
-            FIRST_YEAR,
-            10,
-            {
-                ("GM0637", "digitaal"): _shape(sizes=(11, 0, 0, 0), products=("Emigratie",)),
-                ("GM0637", "telefoon"): _shape(
-                    sizes=(14, 1, 0, 0), ja_nee=("Ja",), moeite=("Heel veel moeite",)
-                ),
-                ("GM0014", "telefoon"): _shape(
-                    sizes=(10, 9, 0, 0), ja_nee=("Nee", "Weet niet"), grades=(1, 10)
-                ),
-                ("GM0014", "digitaal"): _shape(
-                    sizes=(10, 0, 0, 0), agreement=("oneens", "weetNiet"), moeite=("weetNiet",)
-                ),
-            },
-            seed=1,
-        )
-    ],
-    min_n=10,
-    format_seed=3,
-)
 
 
 @given(case=cases())
