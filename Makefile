@@ -7,7 +7,7 @@ DEV_HOST ?= 127.0.0.1
 DEV_PORT ?= 3000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system demo run test lint format bench dev clean
+.PHONY: setup system demo run test test-deep lint format bench dev clean
 
 setup: $(VENV)/.installed system
 
@@ -32,6 +32,15 @@ run: setup  ## the whole pipeline on KTO_LANDING_DIR
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadfile
+
+# The long runs: every rule broken one at a time on each layer, through `kto run` and
+# through refresh_job on the multiprocess executor; then the property-based tests with the
+# deep profile (a dbt build per example, half a minute on an idle machine: 1000 examples
+# take hours; DEEP_EXAMPLES=50 make test-deep for a shorter run).
+test-deep: setup
+	KTO_DEEP_TESTS=1 $(BIN)/pytest tests/test_gate.py -q
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/test_properties.py -x -q \
+		--hypothesis-show-statistics
 
 lint: setup
 	$(BIN)/ruff check .

@@ -34,22 +34,57 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _failures(result) -> list[str]:
-    """Failed steps and failed checks of an in-process run, as lines for people."""
+    """Failed steps and failed checks of an in-process run, as lines for people.
+
+    A failing quality rule is printed with its failing rows and what it withholds: the
+    cells it concerns, or whole periods (dagster_project/quality/gate.py).
+    """
+    from .quality.gate import BREACHES, Breach
+
     lines = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
-            lines.append(f"step {event.step_key} failed: {error.message.strip() if error else ''}")
+            message = error.message.strip() if error else ""
+            if event.step_key == "publish__marts_snapshot" and "snapshot withheld" in message:
+                lines.append("publish: snapshot not replaced while a quality rule fails")
+                continue
+            lines.append(f"step {event.step_key} failed: {message}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
                 key = evaluation.asset_key.to_user_string()
+                listed = evaluation.metadata.get(BREACHES)
+                if listed is not None and listed.value:
+                    lines += [line for b in listed.value for line in Breach.from_dict(b).text()]
+                    continue
                 detail = f": {evaluation.description}" if evaluation.description else ""
                 lines.append(f"check {key}:{evaluation.check_name} failed{detail}")
                 sample = evaluation.metadata.get("sample_rows")
                 if sample is not None:
                     lines.append(str(sample.value))
     return lines
+
+
+def _factsheet_summary(result) -> str | None:
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key == (
+            _factsheets_key()
+        ):
+            meta = event.event_specific_data.materialization.metadata
+            written = meta["factsheets"].value
+            withheld = meta["cells_withheld"].value if "cells_withheld" in meta else 0
+            return (
+                f"factsheets: {written} written, {withheld} withheld by failing rules "
+                "(each period's report.json lists them under achtergehouden)"
+            )
+    return None
+
+
+def _factsheets_key():
+    import dagster as dg
+
+    return dg.AssetKey(["factsheets", "pdf_html"])
 
 
 def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
@@ -80,8 +115,10 @@ def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
     )
     failures = _failures(refresh)
     if not refresh.success or failures:
-        print("refresh failed; no factsheets were written for this run:", file=out)
+        print("refresh: a quality rule or a step failed; what it concerns is withheld:", file=out)
         print(*failures, sep="\n  ", file=out)
+        summary = _factsheet_summary(refresh)
+        print(summary or "factsheets: none written in this run", file=out)
         return False
     print(
         f"refresh: {len(periods)} periods ({periods[0]} .. {periods[-1]}) done; "

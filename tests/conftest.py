@@ -8,9 +8,34 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = FIXTURES / "samples"
+
+# Property-based tests (tests/test_properties.py) build a warehouse per example: seconds each.
+# `default` is the bounded run of `make test` (the same examples every run, so the suite
+# stays reproducible); `deep` is `make test-deep`, random and long.
+_SLOW_EXAMPLES = dict(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile("default", max_examples=2, derandomize=True, **_SLOW_EXAMPLES)
+settings.register_profile(
+    "deep", max_examples=int(os.environ.get("DEEP_EXAMPLES", "1000")), **_SLOW_EXAMPLES
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``deep`` (a whole pipeline run each, many of them) run in `make test-deep`."""
+    if os.environ.get("KTO_DEEP_TESTS"):
+        return
+    skip = pytest.mark.skip(reason="long: runs in `make test-deep`")
+    for item in items:
+        if "deep" in item.keywords:
+            item.add_marker(skip)
 
 
 def copy_samples(dest: Path) -> Path:

@@ -26,6 +26,12 @@ Rules, as read from METRICS.md and the sample's expected.json:
   the channel and period together (pooled), when that pooled n >= min_n.
 - Rounding: grades to one decimal, CES and percentages to whole numbers,
   halves away from zero, from the exact fraction.
+- 95% intervals (``ci``: (low, high), None when suppressed or undefined):
+  the t-interval on the answers for grade means (n >= 2), the normal
+  approximation on the difference of two multinomial proportions for CES,
+  Wilson for percentages; every bound clipped to the figure's domain and to
+  its value (docs/metrics.md). The variance is exact (fractions); only the
+  square root and the quantile are floating point.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
+
+from scipy.stats import t as student_t
 
 from dagster_project.demo.model import Dataset, Invitation, One2TenResponse, OpenFormsSubmission
 
@@ -113,13 +121,64 @@ def mean(values: list[Fraction] | list[int]) -> Fraction | None:
     return Fraction(sum(values), len(values)) if values else None
 
 
-def figure(exact: Fraction | None, n: int, digits: int, min_n: int) -> dict[str, Any]:
+def figure(
+    exact: Fraction | None,
+    n: int,
+    digits: int,
+    min_n: int,
+    ci: tuple[float, float] | None = None,
+) -> dict[str, Any]:
     return {
         "exact": None if exact is None else float(exact),
         "n": n,
         "value": publish(exact, digits) if n >= min_n else None,
+        "ci": ci if n >= min_n else None,
         "_exact": exact,  # kept for the benchmark; dropped from the output
     }
+
+
+# --- 95% intervals ------------------------------------------------------------------
+
+Z = 1.959963984540054  # the 0.975 quantile of the standard normal distribution
+
+
+def clipped(low: float, high: float, value: Fraction, lo: int, hi: int) -> tuple[float, float]:
+    """The bounds inside the domain [lo, hi] and around the value itself."""
+    v = float(value)
+    return max(float(lo), min(low, v)), min(float(hi), max(high, v))
+
+
+def t_interval(values: list[Fraction] | list[int]) -> tuple[float, float] | None:
+    n = len(values)
+    if n < 2:
+        return None
+    m = Fraction(sum(values), n)
+    variance = sum((Fraction(x) - m) ** 2 for x in values) / (n - 1)
+    half = float(student_t.ppf(0.975, n - 1)) * math.sqrt(variance / n)
+    return clipped(float(m) - half, float(m) + half, m, 1, 10)
+
+
+def ces_interval(scores: list[int]) -> tuple[float, float] | None:
+    n = len(scores)
+    if n == 0:
+        return None
+    p_low = Fraction(scores.count(1), n)
+    p_high = Fraction(scores.count(-1), n)
+    d = p_low - p_high
+    variance = (p_low * (1 - p_low) + p_high * (1 - p_high) + 2 * p_low * p_high) / n
+    half = Z * math.sqrt(variance)
+    return clipped(100 * (float(d) - half), 100 * (float(d) + half), 100 * d, -100, 100)
+
+
+def wilson_interval(yes: int, n: int) -> tuple[float, float] | None:
+    if n == 0:
+        return None
+    p = Fraction(yes, n)
+    centre = float(p) + Z * Z / (2 * n)
+    half = Z * math.sqrt(float(p * (1 - p) / n) + Z * Z / (4 * n * n))
+    scale = 1 + Z * Z / n
+    low, high = 100 * (centre - half) / scale, 100 * (centre + half) / scale
+    return clipped(low, high, 100 * p, 0, 100)
 
 
 # --- answers ----------------------------------------------------------------------
@@ -142,7 +201,7 @@ def has_text(value: str | None) -> bool:
 
 def grade_figure(answers: Iterable[object], min_n: int) -> dict[str, Any]:
     grades = [g for g in map(valid_grade, answers) if g is not None]
-    return figure(mean(grades), len(grades), 1, min_n)
+    return figure(mean(grades), len(grades), 1, min_n, t_interval(grades))
 
 
 def ces_figure(answers: Iterable[str | None], scale: dict[str, int], min_n: int):
@@ -150,15 +209,16 @@ def ces_figure(answers: Iterable[str | None], scale: dict[str, int], min_n: int)
     exact = None
     if scores:
         exact = Fraction(100 * sum(scores), len(scores))
-    return figure(exact, len(scores), 0, min_n)
+    return figure(exact, len(scores), 0, min_n, ces_interval(scores))
 
 
 def share_figure(answers: Iterable[str | None], yes: set[str], valid: set[str], min_n: int):
     counted = [a for a in answers if a in valid]
     exact = None
+    k = sum(a in yes for a in counted)
     if counted:
-        exact = Fraction(100 * sum(a in yes for a in counted), len(counted))
-    return figure(exact, len(counted), 0, min_n)
+        exact = Fraction(100 * k, len(counted))
+    return figure(exact, len(counted), 0, min_n, wilson_interval(k, len(counted)))
 
 
 def hostmanship_answer(items: dict[str, object]) -> Fraction | None:
@@ -168,7 +228,7 @@ def hostmanship_answer(items: dict[str, object]) -> Fraction | None:
 
 def hostmanship_figure(responses: list[One2TenResponse], min_n: int) -> dict[str, Any]:
     means = [m for m in (hostmanship_answer(r.hostmanship) for r in responses) if m is not None]
-    return figure(mean(means), len(means), 1, min_n)
+    return figure(mean(means), len(means), 1, min_n, t_interval(means))
 
 
 # --- periods ----------------------------------------------------------------------
@@ -326,16 +386,22 @@ def benchmark_respondenten(data: Dataset, min_n: int):
     return out
 
 
-def _strip(obj: Any) -> Any:
+def _strip(obj: Any, drop: frozenset[str]) -> Any:
     if isinstance(obj, dict):
-        return {k: _strip(v) for k, v in obj.items() if k != "_exact"}
+        return {k: _strip(v, drop) for k, v in obj.items() if k not in drop}
     return obj
 
 
 def expected(
-    data: Dataset, min_n: int = 10, method: str = "gemeenten", manifest: Any = None
+    data: Dataset,
+    min_n: int = 10,
+    method: str = "gemeenten",
+    manifest: Any = None,
+    intervals: bool = False,
 ) -> dict[str, Any]:
     """Every figure of every cell and every BM, shaped like samples/expected.json.
+
+    With ``intervals`` every figure also has its 95% interval, ``ci``.
 
     With a landing manifest (from ``write_landing``) the file-level facts are
     added too: rows and quarantined rows per file, rejected files, the number
@@ -350,7 +416,7 @@ def expected(
         raise ValueError(f"unknown benchmark method {method!r}")
     out: dict[str, Any] = {
         "min_n": min_n,
-        "cells": _strip(all_cells),
+        "cells": _strip(all_cells, frozenset({"_exact"} if intervals else {"_exact", "ci"})),
         "benchmark": bm,
         "pii": data.pii(),
     }

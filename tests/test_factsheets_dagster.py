@@ -13,6 +13,7 @@ from dagster._core.storage.tags import (
 from dagster_project.defs.factsheets import factsheets_pdf_html
 from dagster_project.defs.partitions import PERIODE
 from dagster_project.factsheets import MART_TABLES
+from dagster_project.quality.suites import load_suites
 from tests.test_factsheets import SAMPLES, marts_from_samples, write_marts
 
 
@@ -40,7 +41,10 @@ def test_asset_graph_contract():
     assert spec.key == dg.AssetKey(["factsheets", "pdf_html"])
     assert spec.group_names_by_key[spec.key] == "factsheets"
     deps = {d for keys in spec.asset_deps.values() for d in keys}
-    assert deps == {dg.AssetKey(["marts", t]) for t in MART_TABLES}
+    # the marts, and every model a GX suite guards: their blocking checks finish first
+    guarded = {dg.AssetKey(list(a)) for s in load_suites().values() for a in s.assets()}
+    assert deps == {dg.AssetKey(["marts", t]) for t in MART_TABLES} | guarded
+    assert dg.AssetKey(["staging", "stg_one2ten__responses"]) in deps
     assert spec.partitions_def == PERIODE
     assert spec.backfill_policy == dg.BackfillPolicy.single_run()
 

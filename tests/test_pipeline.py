@@ -124,9 +124,10 @@ def test_a_rerun_gives_the_same_result(built, tmp_path):
     assert tree_digest(built.output_dir / "factsheets") == before_output
 
 
-def test_a_failing_blocking_check_writes_no_factsheet_in_that_run(built, tmp_path, monkeypatch):
+def test_a_failing_rule_on_a_cell_withholds_that_cell_only(built, tmp_path, monkeypatch):
     """The real checks and factsheet asset in one run, on a warehouse whose mart publishes a
-    value with n = 9: the check fails and the factsheets of that run are not written."""
+    value with n = 9: the check fails, that cell's factsheet is withheld (report.json says
+    by which rule) and the other cells of the period are written."""
     from dagster_project.defs.factsheets import factsheets_pdf_html
     from dagster_project.defs.partitions import PERIODE
     from dagster_project.defs.quality import QUALITY_CHECKS
@@ -164,6 +165,16 @@ def test_a_failing_blocking_check_writes_no_factsheet_in_that_run(built, tmp_pat
         ("kto_cel", "gx_min_respondents")
     ]
     assert "GM0637" in failed[0].metadata["sample_rows"].value
-    assert not result.success
-    assert result.asset_materializations_for_node("factsheets__pdf_html") == []
-    assert not (tmp_path / "output" / "factsheets").exists()
+    assert result.success  # the factsheet step ran, and withheld the one cell
+    folder = tmp_path / "output" / "factsheets" / "2020"
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    (held,) = report["achtergehouden"]
+    assert (held["gemeentecode"], held["kanaal"]) == ("GM0637", "balie")
+    assert "gx min_respondents/cel_totaaloordeel_min_n" in held["regels"]
+    assert all(r.startswith("gx min_respondents/cel_totaaloordeel_") for r in held["regels"])
+    assert not (folder / "GM0637_balie.pdf").exists()
+    published = {f["pdf"] for f in report["factsheets"]}
+    assert "GM0637_digitaal.pdf" in published and (folder / "GM0637_digitaal.pdf").exists()
+    # the quarters are other cells: published
+    q4 = json.loads((folder.parent / "2020-Q4" / "report.json").read_text(encoding="utf-8"))
+    assert q4["achtergehouden"] == [] and q4["factsheets"]

@@ -83,18 +83,24 @@ def test_one_blocking_check_per_suite_and_guarded_asset():
     } <= specs
 
 
+def test_one_step_per_suite():
+    assert sorted(check.node_def.name for check in QUALITY_CHECKS) == sorted(
+        f"gx_{name}" for name in load_suites()
+    )
+
+
 def test_checks_pass_on_a_clean_warehouse(env):
     result = _run()
 
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == len(QUALITY_CHECKS)
+    assert len(evaluations) == sum(len(list(check.check_specs)) for check in QUALITY_CHECKS)
     assert all(e.passed for e in evaluations)
     assert all(e.metadata["failing_rows"].value == 0 for e in evaluations)
     assert built == ["factsheets"]
     assert (env.output_dir / "quality" / "data_docs" / "index.html").exists()
 
 
-def test_failing_rule_fails_its_check_and_blocks_downstream(env):
+def test_failing_rule_fails_its_check_and_names_what_it_withholds(env):
     cell = _grade_of_11(env)
 
     result = _run()
@@ -104,16 +110,33 @@ def test_failing_rule_fails_its_check_and_blocks_downstream(env):
     }
     failed = evaluations[("kto_cel", "gx_ranges")]
     assert not failed.passed
-    assert failed.severity == dg.AssetCheckSeverity.ERROR
+    # WARN: the run goes on to the factsheet step, which withholds what the breach names
+    assert failed.severity == dg.AssetCheckSeverity.WARN
     assert failed.metadata["rule"].value == "cel_totaaloordeel_1_10"
     assert failed.metadata["failing_rows"].value == 1
     sample = failed.metadata["sample_rows"].value
     assert all(part in sample for part in cell) and "11.0" in sample
     (failure,) = failed.metadata["failures"].value
     assert failure["sample"][0]["totaaloordeel"] == 11.0
+    (breach,) = failed.metadata["breaches"].value
+    assert (breach["rule"], breach["model"], breach["scope"]) == (
+        "gx ranges/cel_totaaloordeel_1_10",
+        "marts/kto_cel",
+        "cel",
+    )
+    assert breach["cells"] == [list(cell)]
     assert [k for k, e in evaluations.items() if not e.passed] == [("kto_cel", "gx_ranges")]
-    # blocking: the factsheets downstream of marts/kto_cel did not run
-    assert built == []
+    # blocking: the step downstream of marts/kto_cel started after the checks finished
+    assert built == ["factsheets"]
+    events = [(e.event_type_value, e.step_key) for e in result.all_events]
+    start = events.index(("STEP_START", "factsheets_stub"))
+    on_cel = [
+        check.node_def.name
+        for check in QUALITY_CHECKS
+        if any(spec.asset_key.path[-1] == "kto_cel" for spec in check.check_specs)
+    ]
+    assert len(on_cel) == 2
+    assert all(events.index(("STEP_SUCCESS", name)) < start for name in on_cel)
 
 
 def test_check_warehouse_report_and_exit_code(env):

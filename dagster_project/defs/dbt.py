@@ -3,8 +3,8 @@
 Every dbt model is an asset keyed by its schema and name (``staging/stg_one2ten__responses``,
 ``intermediate/int_cells``, ``marts/kto_cel``); the dbt sources are ``raw/<table>``, the
 keys of the ingest assets, so the graph runs from each landing folder to each mart. dbt tests
-are blocking asset checks on the model they test. One ``dbt build`` per run, in the
-warehouse pool: DuckDB allows a single writer.
+are blocking asset checks on the model they test. One ``dbt run`` and one ``dbt test``
+per run, in one step in the warehouse pool: DuckDB allows a single writer.
 
 The manifest must exist before this module is imported. Under ``dagster dev`` it is
 (re)built here when missing or older than the dbt project, with the dbt next to this
@@ -32,6 +32,8 @@ from dagster_dbt import (
 from dagster_dbt.dbt_project import using_dagster_dev
 
 from ..dbt_commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
+from ..quality.dbt_breaches import dbt_breaches
+from ..quality.gate import BREACHES
 from ..settings import Settings
 from ..warehouse_catalog import table_facts
 from .ingest import WAREHOUSE_POOL
@@ -83,7 +85,14 @@ def _settings_in_environment() -> Iterator[None]:
     pool=WAREHOUSE_POOL,
 )
 def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """``dbt build`` of the selected models and their tests (blocking checks)."""
+    """``dbt run`` of the selected models, then ``dbt test`` of them (blocking checks).
+
+    Not ``dbt build``: it skips every model downstream of a failing test, so one failing
+    rule on a cell would leave every mart stale and withhold the country. Here every model
+    is built, every test judged, and a failing test says in its result which cells or
+    periods it withholds (``breaches``); the factsheet and publish steps, which start only
+    after every check, withhold exactly those (docs/quality.md).
+    """
     # One target folder per warehouse, emptied before each run: it keeps the last run's
     # artifacts for inspection without one more folder per run (a nightly schedule would
     # pile them up). Runs on one warehouse never overlap: its writers share one pool slot.
@@ -91,16 +100,43 @@ def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     target = RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
     shutil.rmtree(target, ignore_errors=True)
     with _settings_in_environment():
-        invocation = dbt.cli(["build"], context=context, target_path=target)
-        events, failure = [], None
+        run = dbt.cli(["run"], context=context, target_path=target)
+        built, failure = [], None
         try:
-            for event in invocation.stream():
-                events.append(event)
-        except Exception as error:  # a failed build still reports what it built, then fails
+            for event in run.stream():
+                built.append(event)
+        except Exception as error:  # a failed run still reports what it built, then fails
             failure = error
-    yield from with_table_metadata(context, events, warehouse)
-    if failure is not None:
-        raise failure
+        yield from with_table_metadata(context, built, warehouse)
+        if failure is not None:
+            raise failure
+        tests = dbt.cli(["test"], context=context, target_path=target, raise_on_error=False)
+        events = list(tests.stream())
+    breaches = dbt_breaches(
+        tests.get_artifact("run_results.json"), tests.get_artifact("manifest.json"), warehouse
+    )
+    by_check = {b.rule.removeprefix("dbt "): b for b in breaches.values()}
+    for event in events:
+        if isinstance(event, dg.AssetCheckResult) and not event.passed:
+            found = by_check.get(event.check_name)
+            if found is not None:
+                for line in found.text():
+                    context.log.error(line)
+            yield dg.AssetCheckResult(
+                asset_key=event.asset_key,
+                check_name=event.check_name,
+                passed=False,
+                severity=dg.AssetCheckSeverity.WARN,  # withheld by the gate, see above
+                metadata={
+                    **event.metadata,
+                    BREACHES: dg.MetadataValue.json([found.as_dict()] if found else []),
+                },
+                description=event.description,
+            )
+        else:
+            yield event
+    if tests.process.returncode not in (0, 1):  # 1: tests failed; anything else: dbt broke
+        raise dg.Failure(f"dbt test exited with code {tests.process.returncode}")
 
 
 def with_table_metadata(

@@ -9,11 +9,12 @@ step, rendering included; it never fails on the lock.
 
 import dagster as dg
 
-from ..factsheets import MART_TABLES, read_only
+from ..factsheets import read_only
 from ..factsheets.output import RenderResult, write_periods
 from ..factsheets.view import build_period, today_amsterdam
 from ..periods import sort_periods
 from ..settings import Settings
+from .gate import GATED_DEPS, current_gate
 from .ingest import WAREHOUSE_POOL
 from .partitions import PERIODE
 
@@ -50,13 +51,24 @@ def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
         "reports": dg.MetadataValue.md("\n".join(f"- `{p.report}`" for p in result.periods)),
         "pdf_paths": dg.MetadataValue.md(listed or "none"),
         "skipped_cells": dg.MetadataValue.md(skipped_md or "none"),
+        "cells_withheld": sum(len(p.withheld) for p in result.periods),
+        "withheld_cells": dg.MetadataValue.md(
+            "\n".join(
+                f"- {p.periode} {w['gemeentecode']} {w['kanaal']}: {', '.join(w['regels'])}"
+                for p in result.periods
+                for w in p.withheld
+            )
+            or "none"
+        ),
     }
 
 
 @dg.asset(
     key=["factsheets", "pdf_html"],
     group_name="factsheets",
-    deps=[dg.AssetKey(["marts", table]) for table in MART_TABLES],
+    # every model, so every blocking check (dbt tests and GX suites, on staging, intermediate
+    # and marts) has finished before this step starts
+    deps=GATED_DEPS,
     partitions_def=PERIODE,
     backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"python", "pdf", "html"},
@@ -64,20 +76,33 @@ def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
     description=(
         "KTO_OUTPUT_DIR/factsheets/{periode}/{gemeentecode}_{kanaal}.pdf and .html for every "
         "cell with respons >= KTO_MIN_RESPONDENTS, and report.json listing the factsheets and "
-        "the cells that got none. Unchanged factsheets are not rendered again."
+        "the cells that got none. Unchanged factsheets are not rendered again. A cell that a "
+        "failing quality rule concerns is withheld (report.json: achtergehouden)."
     ),
 )
 def factsheets_pdf_html(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
     periodes = sort_periods(context.partition_keys)
     day = today_amsterdam()
+    gate = current_gate(context)
     with read_only(settings.warehouse) as con:
         built = [(p, *build_period(con, p, settings, day)) for p in periodes]
-    result = write_periods(built, settings)
+    withheld = {
+        periode: {
+            (v.gemeentecode, v.kanaal): rules
+            for v in views
+            if (rules := gate.rules_withholding(periode, (v.gemeentecode, v.kanaal, periode)))
+        }
+        for periode, views, _ in built
+    }
+    for line in gate.text().splitlines():
+        context.log.error(line)
+    result = write_periods(built, settings, withheld=withheld)
     for period in result.periods:
         context.log.info(
             f"{period.periode}: {len(period.factsheets)} factsheets "
-            f"({period.rendered} rendered), {len(period.skipped)} cells below the threshold"
+            f"({period.rendered} rendered), {len(period.skipped)} cells below the threshold, "
+            f"{len(period.withheld)} withheld by a failing rule"
         )
         # Page 1 is laid out to hold every figure; a third page means something overflowed.
         for f in period.factsheets:

@@ -2,23 +2,33 @@
 
 import dagster as dg
 
-from ..publish import MART_TABLES, publish_marts
+from ..publish import publish_marts
 from ..settings import Settings
+from .gate import GATED_DEPS, current_gate
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 
 
 @dg.asset(
     key=["publish", "marts_snapshot"],
     group_name="publish",
-    deps=[dg.AssetKey(["marts", table]) for table in MART_TABLES],
+    deps=GATED_DEPS,  # after every blocking check (defs/gate.py)
     kinds={"duckdb", "parquet"},
     pool=WAREHOUSE_POOL,
     description=(
         "KTO_OUTPUT_DIR/marts.duckdb (a read-only snapshot for BI tools) and "
-        "KTO_OUTPUT_DIR/marts/{table}.parquet, each swapped in atomically."
+        "KTO_OUTPUT_DIR/marts/{table}.parquet, each swapped in atomically. Not replaced "
+        "while a quality rule fails: the snapshot is one consistent copy of the marts."
     ),
 )
 def marts_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    gate = current_gate(context)
+    if not gate.open:
+        # A BI tool reads every row alike and cannot be told which to distrust: the last
+        # snapshot that passed every rule stays in place.
+        raise dg.Failure(
+            description="snapshot withheld: quality rules fail\n" + gate.text(),
+            metadata={"rules": dg.MetadataValue.json([b.rule for b in gate.breaches])},
+        )
     settings = Settings.from_env()
     published = publish_marts(settings.warehouse, settings.output_dir)
     return dg.MaterializeResult(

@@ -1,17 +1,22 @@
-"""Great Expectations suites as blocking asset checks: one per suite on each asset it guards.
+"""Great Expectations suites as blocking asset checks: one step per suite, a check on each
+asset it guards.
 
 The checks read the warehouse through their own read-only DuckDB connection
 (after the run's writers) and call the Dagster-free runner in
-dagster_project/quality. A failing rule fails the check with severity ERROR,
-so downstream assets (factsheets, publish) do not run on bad marts.
+dagster_project/quality. Blocking: the factsheet and publish steps depend on every
+model, so they start only after every check has finished. A failing rule fails its
+check and lists in the metadata (``breaches``) the cells or periods it withholds;
+the factsheet step withholds exactly those, the publish step withholds the snapshot.
 """
 
 import time
+from collections.abc import Iterator
 
 import dagster as dg
 import duckdb
 
 from ..quality.data_docs import build_data_docs, data_docs_dir
+from ..quality.gate import BREACHES
 from ..quality.runner import SuiteResult, run_suite, suite_parameters
 from ..quality.suites import Suite, load_suites
 from ..settings import Settings
@@ -44,7 +49,13 @@ def _sample_table(result: SuiteResult) -> str:
 def check_result(
     result: SuiteResult, data_docs: str | None = None, docs_seconds: float | None = None
 ) -> dg.AssetCheckResult:
-    """The runner's result as an AssetCheckResult naming the failing rules and rows."""
+    """The runner's result as an AssetCheckResult naming the failing rules and rows.
+
+    A failing rule withholds what it concerns (docs/quality.md): the breaches in the
+    metadata tell the factsheet and publish steps which cells or periods. So the severity is
+    WARN: the run goes on to those steps, which withhold, instead of Dagster skipping every
+    factsheet of every period downstream.
+    """
     metadata = {
         "rule": dg.MetadataValue.text(", ".join(f.rule for f in result.failures) or "none"),
         "failing_rows": dg.MetadataValue.int(sum(f.failing_rows for f in result.failures)),
@@ -55,6 +66,7 @@ def check_result(
         "rows": dg.MetadataValue.json(dict(result.rows)),
         "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
         "gx_startup_seconds": dg.MetadataValue.float(round(result.startup_seconds, 3)),
+        BREACHES: dg.MetadataValue.json([b.as_dict() for b in result.breaches()]),
     }
     if data_docs:
         metadata["data_docs"] = dg.MetadataValue.path(data_docs)
@@ -62,8 +74,10 @@ def check_result(
         metadata["data_docs_seconds"] = dg.MetadataValue.float(round(docs_seconds, 3))
     failing = len(result.failures)
     return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(list(result.asset)),
+        check_name=f"gx_{result.suite}",
         passed=result.success,
-        severity=dg.AssetCheckSeverity.ERROR,
+        severity=dg.AssetCheckSeverity.WARN,
         description=(
             f"{result.evaluated} rules of suite {result.suite} hold"
             if result.success
@@ -74,48 +88,65 @@ def check_result(
     )
 
 
-def build_quality_check(suite: Suite, asset: tuple[str, ...]) -> dg.AssetChecksDefinition:
-    frames = suite.frames_of_asset(asset)
+def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
+    """One step for a suite: its blocking check on every asset it guards, one GX start-up."""
+    specs = [
+        dg.AssetCheckSpec(
+            name=f"gx_{suite.name}",
+            asset=dg.AssetKey(list(asset)),
+            blocking=True,
+            description=(
+                f"{suite.description} (expectations/{suite.name}.json on "
+                f"{', '.join(suite.frames_of_asset(asset))})"
+            ),
+            metadata={
+                "suite": f"expectations/{suite.name}.json",
+                "frames": ", ".join(suite.frames_of_asset(asset)),
+            },
+        )
+        for asset in suite.assets()
+    ]
 
-    @dg.asset_check(
-        asset=dg.AssetKey(list(asset)),
-        name=f"gx_{suite.name}",
-        blocking=True,
-        pool=WAREHOUSE_POOL,
-        description=f"{suite.description} (expectations/{suite.name}.json on {', '.join(frames)})",
-        metadata={"suite": f"expectations/{suite.name}.json", "frames": ", ".join(frames)},
+    @dg.multi_asset_check(
+        specs=specs, name=f"gx_{suite.name}", can_subset=True, pool=WAREHOUSE_POOL
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
         settings = Settings.from_env()
+        current = load_suites().get(suite.name, suite)  # the rules as they are now
+        selected = {key.asset_key for key in context.selected_asset_check_keys}
+        assets = [a for a in current.assets() if dg.AssetKey(list(a)) in selected]
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-            result = run_suite(
-                con,
-                suite,
-                asset,
-                suite_parameters(settings.min_respondents),
-                run_name=f"dagster-{context.run.run_id[:8]}",
-            )
+            results = [
+                run_suite(
+                    con,
+                    current,
+                    asset,
+                    suite_parameters(settings.min_respondents),
+                    run_name=f"dagster-{context.run.run_id[:8]}",
+                )
+                for asset in assets
+            ]
         start = time.perf_counter()
         try:
-            page = str(build_data_docs(data_docs_dir(settings.output_dir), [result]))
+            page = str(build_data_docs(data_docs_dir(settings.output_dir), results))
         except Exception as exc:  # Data Docs are for people; never fail the check over them
             context.log.warning(f"Data Docs not written: {exc}")
             page = None
         docs_seconds = time.perf_counter() - start
-        for f in result.failures:
-            context.log.error(f"{suite.name}/{f.rule}: {f.failing_rows} rows: {f.description}")
-        return check_result(result, page, docs_seconds)
+        for result in results:
+            for f in result.failures:
+                context.log.error(
+                    f"{suite.name}/{f.rule} on {result.asset_path}: {f.failing_rows} rows: "
+                    f"{f.description}"
+                )
+            yield check_result(result, page, docs_seconds)
 
     return _check
 
 
 def build_quality_checks() -> list[dg.AssetChecksDefinition]:
-    """One blocking check per suite and guarded asset, from expectations/*.json."""
-    return [
-        build_quality_check(suite, asset)
-        for suite in load_suites().values()
-        for asset in suite.assets()
-    ]
+    """One step per suite, with a blocking check on each asset it guards (expectations/*.json)."""
+    return [build_suite_check(suite) for suite in load_suites().values()]
 
 
 QUALITY_CHECKS = build_quality_checks()

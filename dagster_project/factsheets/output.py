@@ -20,8 +20,9 @@ import math
 import multiprocessing
 import os
 import time
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ class PeriodResult:
     skipped: list[dict[str, Any]]  # the report's ``overgeslagen``
     removed: list[str]  # files of cells that no longer get a factsheet
     rendered: int  # factsheets rendered in this run (the others were unchanged)
+    withheld: list[dict[str, Any]] = field(default_factory=list)  # the report's ``achtergehouden``
 
     @property
     def pages(self) -> int:
@@ -139,6 +141,8 @@ def render_to_files(view: FactsheetView, directory: Path, inhoud: str = "") -> F
 
 
 Job = tuple[str, FactsheetView, str]  # (period folder, view, fingerprint)
+# periode -> (gemeentecode, kanaal) -> the rules that withhold that cell's factsheet
+Withheld = Mapping[str, Mapping[tuple[str, str], list[str]]]
 
 
 def _render_chunk(jobs: list[Job]) -> list[FactsheetFile]:
@@ -199,23 +203,40 @@ def write_periods(
     output_dir: Path | None = None,
     workers: int | None = None,
     force: bool = False,
+    withheld: Withheld | None = None,
 ) -> RenderResult:
     """Render and write the factsheets of several periods, in one process pool.
 
     ``built`` holds, per period, what ``build_period`` returns: the views of the cells
     that get a factsheet and the kto_cel rows of those that do not. ``force`` renders
-    unchanged factsheets too.
+    unchanged factsheets too. ``withheld`` names the cells a failing quality rule holds
+    back (quality/gate.py): they are not rendered, their files of an earlier run are left
+    as they are, and report.json lists them under ``achtergehouden`` with their rules.
     """
+    withheld = withheld or {}
     root = output_dir or settings.output_dir
     workers = workers or os.cpu_count() or 1
     kept: dict[str, list[FactsheetFile]] = {}
+    held_back: dict[str, list[dict[str, Any]]] = {}
     jobs: list[Job] = []
     for periode, views, _ in built:
         directory = period_directory(root, periode)
         directory.mkdir(parents=True, exist_ok=True)
         previous = {} if force else _previous(directory)
         kept[periode] = []
+        held_back[periode] = []
         for view in views:
+            rules = withheld.get(periode, {}).get((view.gemeentecode, view.kanaal))
+            if rules:
+                held_back[periode].append(
+                    {
+                        "gemeentecode": view.gemeentecode,
+                        "gemeente": view.gemeente,
+                        "kanaal": view.kanaal,
+                        "regels": sorted(set(rules)),
+                    }
+                )
+                continue
             inhoud = fingerprint(view)
             old = previous.get(f"{view.stem}.pdf")
             if old is not None and old.inhoud == inhoud:
@@ -232,7 +253,10 @@ def write_periods(
         directory = period_directory(root, periode)
         rendered = rendered_by_folder.get(str(directory), [])
         factsheets = sorted(kept[periode] + rendered, key=lambda f: (f.gemeentecode, f.kanaal))
-        removed = _remove_stale(directory, {n for f in factsheets for n in (f.pdf, f.html)})
+        keep = {n for f in factsheets for n in (f.pdf, f.html)}
+        keep |= {f"{w['gemeentecode']}_{w['kanaal']}{ext}" for w in held_back[periode]
+                 for ext in (".pdf", ".html")}  # fmt: skip
+        removed = _remove_stale(directory, keep)
         # the threshold the marts were built with, not the setting at render time
         drempel = next((int(c["drempel"]) for c in skipped_cells), None)
         drempel = next((v.drempel for v in period_views), drempel)
@@ -243,11 +267,21 @@ def write_periods(
             "min_respondents": settings.min_respondents if drempel is None else drempel,
             "factsheets": [asdict(f) for f in factsheets],
             "overgeslagen": skipped,
+            "achtergehouden": held_back[periode],
         }
         text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
         write_atomically(report, text.encode("utf-8"))
         periods.append(
-            PeriodResult(periode, directory, report, factsheets, skipped, removed, len(rendered))
+            PeriodResult(
+                periode,
+                directory,
+                report,
+                factsheets,
+                skipped,
+                removed,
+                len(rendered),
+                held_back[periode],
+            )
         )
     return RenderResult(
         periods=periods,

@@ -23,8 +23,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from .gate import Breach, breach
 from .suites import Suite, load_suites
-from .warehouse import FRAMES, read_frame
+from .warehouse import CELL_KEYS, FRAMES, read_frame
 
 SAMPLE_ROWS = 5  # offending rows kept per failing rule
 
@@ -44,6 +45,8 @@ class RuleFailure:
     failing_rows: int
     sample: tuple[dict[str, Any], ...] = ()
     error: str | None = None  # set when the rule could not be evaluated (missing table/column)
+    # the cell and period columns of every failing row, distinct: what the rule withholds
+    failing_keys: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +60,18 @@ class RuleFailure:
             "sample": list(self.sample),
             "error": self.error,
         }
+
+    def breach(self, asset: Iterable[str]) -> Breach:
+        """What this failure withholds (dagster_project/quality/gate.py)."""
+        return breach(
+            f"gx {self.suite}/{self.rule}",
+            "/".join(asset),
+            list(self.failing_keys) or list(self.sample),
+            self.failing_rows,
+            description=self.description,
+            rule_columns=self.column,
+            evaluated=self.error is None,
+        )
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,9 @@ class SuiteResult:
     @property
     def asset_path(self) -> str:
         return "/".join(self.asset)
+
+    def breaches(self) -> list[Breach]:
+        return [f.breach(self.asset) for f in self.failures]
 
 
 def describe_columns(kwargs: Mapping[str, Any]) -> str:
@@ -236,6 +254,16 @@ def _failures(
             {c: _plain(v) for c, v in row.items()}
             for row in df.loc[index[:SAMPLE_ROWS], columns].to_dict("records")
         )
+        every = [i for i in details.get("unexpected_index_list") or index if i in df.index]
+        key_columns = [c for c in (*CELL_KEYS, "jaar") if c in df.columns]
+        failing_keys = (
+            tuple(
+                {c: _plain(v) for c, v in row.items()}
+                for row in df.loc[every, key_columns].drop_duplicates().to_dict("records")
+            )
+            if key_columns
+            else ()
+        )
         failures.append(
             RuleFailure(
                 suite=suite.name,
@@ -247,6 +275,7 @@ def _failures(
                 failing_rows=failing_rows,
                 sample=sample,
                 error=error,
+                failing_keys=failing_keys,
             )
         )
     return len(validation.results), failures
@@ -272,8 +301,8 @@ def validate_frames(
                 batch_parameters={"dataframe": df},
                 expectation_parameters=dict(parameters),
                 result_format={
-                    # frames of groups are small: every failing group, to count its rows
-                    "result_format": "COMPLETE" if FRAMES[frame].weight else "SUMMARY",
+                    # every failing row: its cells are what the rule withholds
+                    "result_format": "COMPLETE",
                     "partial_unexpected_count": SAMPLE_ROWS,
                     "return_unexpected_index_query": False,
                 },

@@ -11,6 +11,7 @@ one GX suite per frame, named ``{suite}.{frame}``.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +55,14 @@ def frames_of(expectation: dict) -> list[str]:
 
 
 def load_suites(directory: Path | None = None) -> dict[str, Suite]:
-    """Every suite in the folder by name, checked for what the runner relies on."""
-    directory = EXPECTATIONS_DIR if directory is None else Path(directory)
+    """Every suite in the folder by name, checked for what the runner relies on.
+
+    The folder: ``directory``, else ``KTO_EXPECTATIONS_DIR`` (to try changed rules on a
+    warehouse before committing them), else the project's ``expectations/``.
+    """
+    if directory is None:
+        directory = Path(os.environ.get("KTO_EXPECTATIONS_DIR") or EXPECTATIONS_DIR)
+    directory = Path(directory)
     suites: dict[str, Suite] = {}
     for path in sorted(directory.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))

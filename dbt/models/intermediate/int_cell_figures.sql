@@ -186,8 +186,58 @@ all_figures as (
     select * from cell_figures
     union all
     select * from product_figures
+),
+
+intervals as (
+    select
+        *,
+        case when n > 0 then cast(teller as double) / cast(noemer as double) end as exact,
+        case
+            when n = 0 then null
+            when figuur_type in ('totaaloordeel', 'aspect', 'product') then
+                case when n >= 2 then
+                    cast(teller as double) / cast(noemer as double)
+                    - kto_t_quantile(0.975, n - 1) * sd / sqrt(n)
+                end
+            when figuur_type = 'ces' then
+                100.0 * (
+                    (k_laag - k_hoog) / n
+                    - {{ z }} * sqrt(greatest(0.0, (k_laag + k_hoog) / n - power((k_laag - k_hoog) / n, 2)) / n)
+                )
+            when figuur_type = 'stelling' then
+                100.0 * (
+                    (k_laag / n + power({{ z }}, 2) / (2 * n))
+                    - {{ z }} * sqrt((k_laag / n) * (1 - k_laag / n) / n + power({{ z }}, 2) / (4 * n * n))
+                ) / (1 + power({{ z }}, 2) / n)
+        end as raw_ci_low,
+        case
+            when n = 0 then null
+            when figuur_type in ('totaaloordeel', 'aspect', 'product') then
+                case when n >= 2 then
+                    cast(teller as double) / cast(noemer as double)
+                    + kto_t_quantile(0.975, n - 1) * sd / sqrt(n)
+                end
+            when figuur_type = 'ces' then
+                100.0 * (
+                    (k_laag - k_hoog) / n
+                    + {{ z }} * sqrt(greatest(0.0, (k_laag + k_hoog) / n - power((k_laag - k_hoog) / n, 2)) / n)
+                )
+            when figuur_type = 'stelling' then
+                100.0 * (
+                    (k_laag / n + power({{ z }}, 2) / (2 * n))
+                    + {{ z }} * sqrt((k_laag / n) * (1 - k_laag / n) / n + power({{ z }}, 2) / (4 * n * n))
+                ) / (1 + power({{ z }}, 2) / n)
+        end as raw_ci_high,
+        -- the figure's domain: a grade 1..10, a CES -100..100, a percentage 0..100
+        case figuur_type when 'ces' then -100.0 when 'stelling' then 0.0 else 1.0 end as domein_min,
+        case figuur_type when 'ces' then 100.0 when 'stelling' then 100.0 else 10.0 end as domein_max
+    from all_figures
 )
 
+-- Every bound is clipped to the figure's domain and made to contain its exact value:
+-- a t-interval on few, spread grades reaches below 1 or above 10, the CES normal
+-- approximation beyond +-100, and Wilson's bounds at p = 0 or 1 land a rounding error
+-- outside [0, 100] (100.00000000000001) or beside the value (docs/metrics.md).
 select
     gemeentecode,
     gemeente,
@@ -203,41 +253,10 @@ select
     cast(teller as hugeint) as teller,
     cast(noemer as hugeint) as noemer,
     cast(case when figuur_type in ('ces', 'stelling') then 0 else 1 end as integer) as decimalen,
-    case when n > 0 then cast(teller as double) / cast(noemer as double) end as exact,
-    case
-        when n = 0 then null
-        when figuur_type in ('totaaloordeel', 'aspect', 'product') then
-            case when n >= 2 then
-                cast(teller as double) / cast(noemer as double)
-                - kto_t_quantile(0.975, n - 1) * sd / sqrt(n)
-            end
-        when figuur_type = 'ces' then
-            greatest(-100.0, 100.0 * (
-                (k_laag - k_hoog) / n
-                - {{ z }} * sqrt(greatest(0.0, (k_laag + k_hoog) / n - power((k_laag - k_hoog) / n, 2)) / n)
-            ))
-        when figuur_type = 'stelling' then
-            100.0 * (
-                (k_laag / n + power({{ z }}, 2) / (2 * n))
-                - {{ z }} * sqrt((k_laag / n) * (1 - k_laag / n) / n + power({{ z }}, 2) / (4 * n * n))
-            ) / (1 + power({{ z }}, 2) / n)
-    end as ci_low,
-    case
-        when n = 0 then null
-        when figuur_type in ('totaaloordeel', 'aspect', 'product') then
-            case when n >= 2 then
-                cast(teller as double) / cast(noemer as double)
-                + kto_t_quantile(0.975, n - 1) * sd / sqrt(n)
-            end
-        when figuur_type = 'ces' then
-            least(100.0, 100.0 * (
-                (k_laag - k_hoog) / n
-                + {{ z }} * sqrt(greatest(0.0, (k_laag + k_hoog) / n - power((k_laag - k_hoog) / n, 2)) / n)
-            ))
-        when figuur_type = 'stelling' then
-            100.0 * (
-                (k_laag / n + power({{ z }}, 2) / (2 * n))
-                + {{ z }} * sqrt((k_laag / n) * (1 - k_laag / n) / n + power({{ z }}, 2) / (4 * n * n))
-            ) / (1 + power({{ z }}, 2) / n)
-    end as ci_high
-from all_figures
+    exact,
+    -- (least/greatest skip NULLs: a missing bound must stay missing)
+    case when raw_ci_low is not null then greatest(domein_min, least(raw_ci_low, exact)) end
+        as ci_low,
+    case when raw_ci_high is not null then least(domein_max, greatest(raw_ci_high, exact)) end
+        as ci_high
+from intervals
