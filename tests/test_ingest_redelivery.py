@@ -3,6 +3,7 @@ be retracted, and a re-dropped old export does not undo a correction."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -244,3 +245,32 @@ def test_kto_files_and_kto_retract_from_the_command_line(
     assert f"{CORRECTION}: retracted: wrong file" in listing
     assert landing_relative(sample_landing, str(sample_landing / BALIE_2020)) == BALIE_2020
     assert landing_relative(sample_landing, BALIE_2020) == BALIE_2020
+
+
+def test_files_and_retract_say_so_when_a_run_holds_the_warehouse(tmp_path, sample_landing):
+    import subprocess
+    import sys
+
+    from dagster_project.ingest.files import files_command, retract_command
+
+    warehouse = tmp_path / "w.duckdb"
+    load_landing(sample_landing, warehouse)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); print(1, flush=True);"
+            " time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        holder.stdout.readline()
+        out = io.StringIO()
+        assert files_command(sample_landing, warehouse, out) == 2
+        assert retract_command(sample_landing, warehouse, CORRECTION, "x", out) == 2
+        assert out.getvalue().count("is in use by another process") == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    assert rows_of(warehouse, CORRECTION) == 5

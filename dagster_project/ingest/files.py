@@ -211,12 +211,21 @@ def retract(
     return Retraction(file_path, removed)
 
 
+IN_USE = "the warehouse {} is in use by another process (a run?); try again when it is done"
+
+
 def files_command(landing_dir: Path, warehouse: Path, out) -> int:
     """`kto files`: the listing, from a read-only look at the warehouse."""
-    if not warehouse.exists():
-        con = duckdb.connect()  # nothing ingested yet: every landing file is new
-    else:
-        con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        # Nothing ingested yet: an empty database, so every landing file is new.
+        con = (
+            duckdb.connect(str(warehouse), read_only=True)
+            if warehouse.exists()
+            else duckdb.connect()
+        )
+    except duckdb.IOException:
+        print(f"kto files: {IN_USE.format(warehouse)}", file=out)
+        return 2
     with con:
         print(format_files(landing_files(con, landing_dir)), file=out)
     return 0
@@ -226,7 +235,12 @@ def retract_command(landing_dir: Path, warehouse: Path, given: str, reason: str,
     """`kto retract PATH --reason TEXT`."""
     file_path = landing_relative(landing_dir, given)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
+    try:
+        con = duckdb.connect(str(warehouse))
+    except duckdb.IOException:
+        print(f"kto retract: {IN_USE.format(warehouse)}", file=out)
+        return 2
+    with con:
         try:
             done = retract(con, landing_dir, file_path, reason)
         except (UnknownFile, ValueError) as exc:
