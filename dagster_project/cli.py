@@ -105,11 +105,16 @@ def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
         print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
         return False
     print(f"ingest: done in {time.perf_counter() - started:.1f} s", file=out)
+    from .defs.ingest import held_files_of
+
+    held = held_files_of(ingest)  # changed files that could not be read: the run fails on them
+    for line in held:
+        print(f"held: {line}", file=out)
 
     periods = instance.get_dynamic_partitions(PERIODE.name)
     if not periods:
         print("no completed responses in the landing folder: nothing to build", file=out)
-        return True
+        return not held
     refresh = defs.resolve_job_def("refresh_job").execute_in_process(
         instance=instance, run_config=QUIET, tags=period_range_tags(periods), raise_on_error=False
     )
@@ -125,7 +130,7 @@ def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
         f"total {time.perf_counter() - started:.1f} s; output in {settings.output_dir}",
         file=out,
     )
-    return True
+    return not held
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="the whole pipeline on everything in the landing folder")
     sub.add_parser("check", help="the quality rules on the warehouse as it is")
+    sub.add_parser("files", help="each landing file: status, rows, responses it supplies")
+    retract = sub.add_parser("retract", help="take a landing file's rows out, saying why")
+    retract.add_argument("path", help="the file (relative to here, absolute or landing-relative)")
+    retract.add_argument("--reason", required=True, help="why (recorded with the retraction)")
     sub.add_parser("demo", help="write the demo landing data, then run the pipeline on it")
     bench = sub.add_parser(
         "bench", help="time `kto run` beside a DuckDB floor and pandas (bench/README.md)"
@@ -157,6 +166,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.command == "run":
         return 0 if run_pipeline(settings) else 1
+    if args.command in ("files", "retract"):
+        from .ingest import files
+
+        if args.command == "files":
+            return files.files_command(settings.landing_dir, settings.warehouse, sys.stdout)
+        return files.retract_command(
+            settings.landing_dir, settings.warehouse, args.path, args.reason, sys.stdout
+        )
     if args.command == "demo":
         from .demo import write_demo_landing
 

@@ -42,3 +42,29 @@ def test_ingest_asset_reports_per_source_and_registers_periods(
     }
     assert second["one2ten_responses"]["files_ingested"].value == 0
     assert instance.get_dynamic_partitions(PERIODE.name) == periods
+
+
+def test_a_held_file_is_in_the_ingest_metadata_and_in_what_kto_run_reads(
+    tmp_path, sample_landing, monkeypatch
+):
+    from dagster_project.defs.ingest import HELD_FILES, held_files_of
+    from tests.test_ingest_redelivery import BALIE_2020, comma_copy
+
+    monkeypatch.setenv("KTO_LANDING_DIR", str(sample_landing))
+    monkeypatch.setenv("KTO_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    instance = dg.DagsterInstance.ephemeral()
+    first = dg.materialize([ingest_landing], instance=instance)
+    assert held_files_of(first) == []
+
+    comma_copy(sample_landing / BALIE_2020)
+    for _ in range(2):  # the hold is reported on every run until it is resolved
+        result = dg.materialize([ingest_landing], instance=instance)
+        assert result.success
+        metadata = {
+            m.asset_key.path[-1]: m.metadata
+            for m in result.asset_materializations_for_node("ingest_landing")
+        }
+        assert metadata["one2ten_responses"]["files_held"].value == 1
+        assert metadata["openforms_submissions"][HELD_FILES].value == []
+        (line,) = held_files_of(result)
+        assert line.startswith(f"{BALIE_2020}: header has no ';' delimiter")

@@ -10,6 +10,8 @@ from .partitions import periods_in_warehouse, register_periods
 
 WAREHOUSE_POOL = "kto_warehouse"  # DuckDB has one writer: every warehouse writer is in this pool
 
+HELD_FILES = "held_files"  # metadata: changed files that could not be read (loader.HeldFile)
+
 RAW_SPECS = [
     dg.AssetSpec(
         key=["raw", source.raw_table],
@@ -45,12 +47,17 @@ def ingest_landing(context: dg.AssetExecutionContext):
 
     for outcome in report.of("rejected"):
         context.log.warning(f"rejected {outcome.file_path}: {outcome.reason}")
+    for held in report.held:
+        context.log.error(f"held at its previous version: {held}")
     for source in SOURCES:
         files = [f for f in report.files if f.source == source.folder]
+        held = [h for h in report.held if h.file_path.startswith(f"{source.folder}/")]
         yield dg.MaterializeResult(
             asset_key=["raw", source.raw_table],
             metadata={
                 **report.totals(source.folder),
+                # `kto run` fails on these: a delivery that could not replace good data.
+                HELD_FILES: dg.MetadataValue.json([str(h) for h in held]),
                 "landing_dir": str(settings.landing_dir),
                 "periods": ", ".join(periods),
                 "files": dg.MetadataValue.md(
@@ -63,6 +70,7 @@ def ingest_landing(context: dg.AssetExecutionContext):
                             else ""
                         )
                         + (f" ({f.reason})" if f.reason else "")
+                        + ("; its previous version's rows are kept" if f.kept_previous else "")
                         + (
                             f"; ignored columns: {', '.join(f.extra_columns)}"
                             if f.extra_columns
@@ -80,3 +88,12 @@ def ingest_landing(context: dg.AssetExecutionContext):
             "files outside the known folders were rejected: "
             + ", ".join(f.file_path for f in unknown)
         )
+
+
+def held_files_of(result: dg.ExecuteInProcessResult) -> list[str]:
+    """The held files an ingest run reported, one line each (for `kto run`)."""
+    lines: list[str] = []
+    for materialization in result.asset_materializations_for_node("ingest_landing"):
+        entry = materialization.metadata.get(HELD_FILES)
+        lines.extend(line for line in (entry.value if entry else []) if line not in lines)
+    return lines

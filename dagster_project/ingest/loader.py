@@ -3,8 +3,10 @@
 A file is read again only when it is new or its content changed (size and
 modification time first, then the content hash), so a monthly drop does not
 re-read years of history. Re-reading a changed file first removes what its
-previous version left. raw keeps every version of a response it has seen;
-staging picks the latest (modification time, then file name).
+previous version left; a changed file that cannot be read keeps the rows of
+its last readable version ("held") until a readable version arrives or it is
+retracted. raw keeps every version of a response it has seen; staging picks
+the latest (docs/formats.md, "Which version of a response wins").
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +37,7 @@ class LandingFile:
     path: Path
     size_bytes: int
     modified_at: datetime  # UTC, naive
+    refusal: str | None = None  # why it is not read at all (a symbolic link leading out, ...)
 
     @property
     def source(self) -> str | None:
@@ -44,18 +48,36 @@ class LandingFile:
 class FileOutcome:
     file_path: str
     source: str | None
-    status: str  # ingested | unchanged | rejected
+    status: str  # ingested | unchanged | rejected | retracted
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
     answer_issues: int = 0
     reason: str | None = None
     extra_columns: list[str] = field(default_factory=list)
+    kept_previous: bool = False  # rejected, and the rows of its last readable version stay
+
+
+@dataclass(frozen=True)
+class HeldFile:
+    """A changed file that cannot be read; raw keeps the rows of its last readable version."""
+
+    file_path: str
+    reason: str
+    kept_modified_at: datetime  # modification time of the version whose rows stay
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file_path}: {self.reason}; its previous version (modified "
+            f"{self.kept_modified_at:%Y-%m-%d %H:%M:%S} UTC) is kept until a readable version "
+            "arrives or it is retracted (kto retract)"
+        )
 
 
 @dataclass
 class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
+    held: list[HeldFile] = field(default_factory=list)  # after this ingest, from any run
 
     def of(self, status: str) -> list[FileOutcome]:
         return [f for f in self.files if f.status == status]
@@ -67,6 +89,10 @@ class IngestReport:
             "files_ingested": sum(f.status == "ingested" for f in chosen),
             "files_unchanged": sum(f.status == "unchanged" for f in chosen),
             "files_rejected": sum(f.status == "rejected" for f in chosen),
+            "files_retracted": sum(f.status == "retracted" for f in chosen),
+            "files_held": sum(
+                h.file_path.split("/", 1)[0] == source or source is None for h in self.held
+            ),
             "rows_read": sum(f.rows_read for f in chosen),
             "rows_accepted": sum(f.rows_accepted for f in chosen),
             "rows_quarantined": sum(f.rows_quarantined for f in chosen),
@@ -74,22 +100,67 @@ class IngestReport:
         }
 
 
+def _modified(stat: os.stat_result) -> datetime:
+    return datetime.fromtimestamp(stat.st_mtime_ns / 1e9, UTC).replace(tzinfo=None)
+
+
 def scan_landing(landing_dir: Path) -> list[LandingFile]:
-    """Every file below the landing folder, oldest first; dot-files (.gitkeep, ...) are skipped."""
-    found = []
+    """Every file below the landing folder, oldest first; dot-files (.gitkeep, ...) are skipped.
+
+    Symbolic links are followed when they stay inside the landing folder. The
+    landing folder itself and its source folders (one2ten/, ...) may be links
+    to a share: their targets count as inside. Any other link, a broken link
+    and anything that is not a regular file (a pipe would block the read) is
+    listed with its refusal instead of being read.
+    """
+    found: list[LandingFile] = []
     if not landing_dir.exists():
         return found
-    for path in landing_dir.rglob("*"):
-        relative = path.relative_to(landing_dir)
-        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
-            continue
-        stat = path.stat()
-        modified = datetime.fromtimestamp(stat.st_mtime_ns / 1e9, UTC).replace(tzinfo=None)
-        found.append(LandingFile(relative.as_posix(), path, stat.st_size, modified))
+    root = landing_dir.resolve()
+    inside = [root] + [
+        (landing_dir / s.folder).resolve()
+        for s in SOURCES
+        if (landing_dir / s.folder).is_symlink() and (landing_dir / s.folder).is_dir()
+    ]
+
+    def refuse(file_path: str, path: Path, reason: str) -> None:
+        stat = path.lstat()
+        found.append(LandingFile(file_path, path, stat.st_size, _modified(stat), reason))
+
+    def walk(directory: Path, prefix: str, ancestors: frozenset[Path]) -> None:
+        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            file_path = prefix + entry.name
+            if entry.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    refuse(file_path, path, "broken symbolic link (its target does not exist)")
+                    continue
+                if not any(target.is_relative_to(place) for place in inside):
+                    refuse(
+                        file_path,
+                        path,
+                        f"symbolic link to {target}, outside the landing folder (not followed)",
+                    )
+                    continue
+            if entry.is_dir():
+                real = path.resolve()
+                if real not in ancestors:  # a link back up would loop for ever
+                    walk(path, file_path + "/", ancestors | {real})
+            elif entry.is_file():
+                stat = path.stat()
+                found.append(LandingFile(file_path, path, stat.st_size, _modified(stat)))
+            else:
+                refuse(file_path, path, "not a regular file (a pipe, socket or device)")
+
+    walk(landing_dir, "", frozenset({root}))
     return sorted(found, key=lambda f: (f.modified_at, f.file_path))
 
 
-def _sha256(path: Path) -> str:
+def content_hash(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -97,25 +168,74 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, datetime, str]]:
+@dataclass(frozen=True)
+class KnownVersion:
+    size_bytes: int
+    modified_at: datetime
+    content_hash: str
+    state: str  # ingested | rejected | retracted
+
+
+def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, KnownVersion]:
+    """The last version of each file the warehouse has seen, and what became of it.
+
+    A held file has an ingested and a (newer) rejected version: the rejected one
+    is what the landing file is now, so it is the one compared with.
+    """
     rows = con.execute(
-        "SELECT file_path, size_bytes, modified_at, content_hash FROM raw.ingested_files "
-        "UNION ALL "
-        "SELECT file_path, size_bytes, modified_at, content_hash FROM raw.rejected_files"
+        "SELECT file_path, size_bytes, modified_at, content_hash, 'ingested', 1 "
+        "FROM raw.ingested_files UNION ALL "
+        "SELECT file_path, size_bytes, modified_at, content_hash, 'rejected', 2 "
+        "FROM raw.rejected_files UNION ALL "
+        "SELECT file_path, size_bytes, modified_at, content_hash, 'retracted', 3 "
+        "FROM raw.retracted_files ORDER BY 6"
     ).fetchall()
-    return {path: (size, modified, digest) for path, size, modified, digest in rows}
+    return {row[0]: KnownVersion(*row[1:5]) for row in rows}
 
 
-def _forget(con: duckdb.DuckDBPyConnection, file_path: str) -> None:
+def held_files(con: duckdb.DuckDBPyConnection) -> list[HeldFile]:
+    rows = con.execute(
+        "SELECT r.file_path, r.reason, i.modified_at FROM raw.rejected_files r "
+        "JOIN raw.ingested_files i USING (file_path) ORDER BY r.file_path"
+    ).fetchall()
+    return [HeldFile(*row) for row in rows]
+
+
+def forget(con: duckdb.DuckDBPyConnection, file_path: str) -> None:
     """Remove everything an earlier version of this file left in raw."""
     for source in SOURCES:
         con.execute(f"DELETE FROM raw.{source.raw_table} WHERE source_file = ?", [file_path])
-    for table in ("ingested_files", "rejected_files", "quarantine", "answer_issues"):
+    for table in (
+        "ingested_files",
+        "rejected_files",
+        "retracted_files",
+        "quarantine",
+        "answer_issues",
+    ):
         con.execute(f"DELETE FROM raw.{table} WHERE file_path = ?", [file_path])
 
 
+def _version_at(con: duckdb.DuckDBPyConnection, file: LandingFile, digest: str) -> datetime:
+    """When this content was first delivered; recorded the first time it is loaded."""
+    # fetchall: DuckDB refuses the next statement while a result is left unfinished
+    rows = con.execute(
+        "SELECT first_modified_at FROM raw.file_contents WHERE content_hash = ?", [digest]
+    ).fetchall()
+    if rows:
+        return rows[0][0]
+    con.execute(
+        "INSERT INTO raw.file_contents VALUES (?, ?, ?, ?)",
+        [digest, file.file_path, file.modified_at, datetime.now(UTC).replace(tzinfo=None)],
+    )
+    return file.modified_at
+
+
 def _insert_rows(
-    con: duckdb.DuckDBPyConnection, source: Source, result: ReadResult, file: LandingFile
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    result: ReadResult,
+    file: LandingFile,
+    version_at: datetime,
 ) -> None:
     if not result.rows:
         return
@@ -123,6 +243,7 @@ def _insert_rows(
     frame = pd.DataFrame.from_records(result.rows)
     frame["source_file"] = file.file_path
     frame["source_modified_at"] = file.modified_at
+    frame["source_version_at"] = version_at
     frame = frame.reindex(columns=columns).astype(object)
     frame = frame.where(frame.notna(), None)
     names = ", ".join(f'"{c}"' for c in columns)
@@ -149,6 +270,9 @@ def _read(landing_dir: Path, file_path: str) -> ReadResult | FileRejected:
         return read_file(landing_dir, file_path)
     except FileRejected as exc:
         return exc
+    except Exception as exc:
+        # refusals; this is the last guard, so one file can never stop the others
+        return FileRejected(file_path, f"cannot be read ({type(exc).__name__}: {exc})")
 
 
 def _read_all(landing_dir: Path, files: list[LandingFile]) -> Iterator[ReadResult | FileRejected]:
@@ -163,8 +287,18 @@ def _read_all(landing_dir: Path, files: list[LandingFile]) -> Iterator[ReadResul
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
     def results() -> Iterator[ReadResult | FileRejected]:
-        with pool:
-            yield from pool.map(_read, [landing_dir] * len(files), [f.file_path for f in files])
+        done = 0
+        try:
+            with pool:
+                for result in pool.map(
+                    _read, [landing_dir] * len(files), [f.file_path for f in files]
+                ):
+                    done += 1
+                    yield result
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): read the rest here, one by one.
+            for file in files[done:]:
+                yield _read(landing_dir, file.file_path)
 
     return results()
 
@@ -174,12 +308,21 @@ def _write_file(
     file: LandingFile,
     digest: str,
     read: ReadResult | FileRejected,
+    previous: KnownVersion | None,
 ) -> FileOutcome:
-    """Replace what an earlier version of the file left with this version, in one transaction."""
+    """Replace what an earlier version of the file left with this version, in one transaction.
+
+    A refused version does not replace a readable one: its rows stay, and the
+    refusal is recorded next to them (the file is held).
+    """
     now = datetime.now(UTC).replace(tzinfo=None)
+    keep = isinstance(read, FileRejected) and previous is not None and _has_rows(con, file)
     con.execute("BEGIN TRANSACTION")
     try:
-        _forget(con, file.file_path)
+        if keep:
+            con.execute("DELETE FROM raw.rejected_files WHERE file_path = ?", [file.file_path])
+        else:
+            forget(con, file.file_path)
         if isinstance(read, FileRejected):
             con.execute(
                 "INSERT INTO raw.rejected_files VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -194,7 +337,8 @@ def _write_file(
                 ],
             )
         else:
-            _insert_rows(con, source_for(file.file_path), read, file)
+            version_at = _version_at(con, file, digest)
+            _insert_rows(con, source_for(file.file_path), read, file, version_at)
             _insert_problems(con, "quarantine", read.quarantined)
             _insert_problems(con, "answer_issues", read.answer_issues)
             con.execute(
@@ -218,7 +362,9 @@ def _write_file(
         con.execute("ROLLBACK")
         raise
     if isinstance(read, FileRejected):
-        return FileOutcome(file.file_path, file.source, "rejected", reason=read.reason)
+        return FileOutcome(
+            file.file_path, file.source, "rejected", reason=read.reason, kept_previous=keep
+        )
     return FileOutcome(
         file.file_path,
         file.source,
@@ -231,27 +377,48 @@ def _write_file(
     )
 
 
+def _has_rows(con: duckdb.DuckDBPyConnection, file: LandingFile) -> bool:
+    ((found,),) = con.execute(
+        "SELECT count(*) FROM raw.ingested_files WHERE file_path = ?", [file.file_path]
+    ).fetchall()
+    return found > 0
+
+
+def _refusal_digest(file: LandingFile) -> str:
+    # A refused entry is not read; its "content" is the refusal, so a new refusal is a change.
+    return hashlib.sha256(f"refused: {file.refusal}".encode()).hexdigest()
+
+
 def ingest_files(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, files: Iterable[LandingFile]
 ) -> IngestReport:
     ensure_raw_schema(con)
-    known = _known_versions(con)
+    known = known_versions(con)
     report = IngestReport()
-    todo: list[tuple[LandingFile, str]] = []
+    todo: list[tuple[LandingFile, str, KnownVersion | None]] = []
+    refused: list[tuple[LandingFile, str, KnownVersion | None]] = []
     for file in files:
         previous = known.get(file.file_path)
-        if previous and previous[:2] == (file.size_bytes, file.modified_at):
-            report.files.append(FileOutcome(file.file_path, file.source, "unchanged"))
+        unchanged = "retracted" if previous and previous.state == "retracted" else "unchanged"
+        if previous and (previous.size_bytes, previous.modified_at) == (
+            file.size_bytes,
+            file.modified_at,
+        ):
+            report.files.append(FileOutcome(file.file_path, file.source, unchanged))
             continue
-        digest = _sha256(file.path)
-        if previous and previous[2] == digest:
+        digest = _refusal_digest(file) if file.refusal else content_hash(file.path)
+        if previous and previous.content_hash == digest:
             # Touched but not changed: the same file twice changes nothing.
-            report.files.append(FileOutcome(file.file_path, file.source, "unchanged"))
+            report.files.append(FileOutcome(file.file_path, file.source, unchanged))
             continue
-        todo.append((file, digest))
-    reads = _read_all(landing_dir, [file for file, _ in todo])
-    for (file, digest), read in zip(todo, reads, strict=True):
-        report.files.append(_write_file(con, file, digest, read))
+        (refused if file.refusal else todo).append((file, digest, previous))
+    for file, digest, previous in refused:
+        rejection = FileRejected(file.file_path, file.refusal or "")
+        report.files.append(_write_file(con, file, digest, rejection, previous))
+    reads = _read_all(landing_dir, [file for file, _, _ in todo])
+    for (file, digest, previous), read in zip(todo, reads, strict=True):
+        report.files.append(_write_file(con, file, digest, read, previous))
+    report.held = held_files(con)
     return report
 
 

@@ -10,6 +10,9 @@ LINEAGE_COLUMNS = (
     ("source_file", "VARCHAR"),
     ("source_row", "INTEGER"),
     ("source_modified_at", "TIMESTAMP"),
+    # When this content was first delivered: the modification time of the first file seen
+    # with the same content. A re-dropped old export keeps its old place (docs/formats.md).
+    ("source_version_at", "TIMESTAMP"),
 )
 
 BOOKKEEPING_DDL = (
@@ -34,6 +37,21 @@ BOOKKEEPING_DDL = (
         modified_at TIMESTAMP NOT NULL,
         reason VARCHAR NOT NULL,
         rejected_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS raw.retracted_files (
+        file_path VARCHAR NOT NULL,
+        source VARCHAR,
+        content_hash VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL,
+        modified_at TIMESTAMP NOT NULL,
+        reason VARCHAR NOT NULL,
+        retracted_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS raw.file_contents (
+        content_hash VARCHAR NOT NULL,
+        first_file_path VARCHAR NOT NULL,
+        first_modified_at TIMESTAMP NOT NULL,
+        first_seen_at TIMESTAMP NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS raw.quarantine (
         file_path VARCHAR NOT NULL,

@@ -8,8 +8,13 @@ message is the rule that was broken. ``None`` means "not answered".
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+# The first year the surveys ran (docs/formats.md); an earlier date is a typing or export error.
+FIRST_SURVEY_YEAR = 2010
+# A date later than now by more than this is in the future; the slack covers clocks and zones.
+FUTURE_SLACK = timedelta(days=1)
 
 NO_ANSWER = frozenset({"weet niet", "n.v.t."})
 
@@ -127,7 +132,7 @@ def _datetime(
     ``order`` gives the positions of day, month and year among the pattern's groups.
     """
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
+        return _plausible(value.replace(tzinfo=None), column)
     raw = text(value)
     if raw is None:
         raise InvalidValue(f"missing {column}")
@@ -136,10 +141,22 @@ def _datetime(
         parts = match.groups()
         day, month, year = (int(parts[i]) for i in order)
         try:  # a well-formed but impossible date (31-02) is as unusable as a malformed one
-            return datetime(year, month, day, int(parts[3]), int(parts[4]), int(parts[5] or 0))
+            moment = datetime(year, month, day, int(parts[3]), int(parts[4]), int(parts[5] or 0))
         except ValueError:
             pass
+        else:
+            return _plausible(moment, column)
     raise InvalidValue(f"{column} must be a date {shown}")
+
+
+def _plausible(moment: datetime, column: str) -> datetime:
+    if moment.year < FIRST_SURVEY_YEAR:
+        raise InvalidValue(
+            f"implausible {column}: before {FIRST_SURVEY_YEAR}, the first survey year"
+        )
+    if moment > datetime.now() + FUTURE_SLACK:
+        raise InvalidValue(f"implausible {column}: in the future")
+    return moment
 
 
 def one2ten_datetime(value: Any, column: str) -> datetime:

@@ -35,7 +35,14 @@ def apply_fields(
     fields: tuple[Field, ...],
     row_checks: tuple[RowCheck, ...] = (),
 ) -> ReadResult:
-    positions = {name: i for i, name in reversed(list(enumerate(table.header)))}
+    named = [h for h in table.header if h]
+    if len(set(named)) != len(named):
+        seen: set[str] = set()
+        twice = sorted({h for h in named if h in seen or seen.add(h)})
+        raise FileRejected(
+            file_path, f"duplicated column name(s): {', '.join(repr(h) for h in twice)}"
+        )
+    positions = {name: i for i, name in enumerate(table.header)}
     missing = [f.column for f in fields if f.required and f.column not in positions]
     if missing:
         raise FileRejected(

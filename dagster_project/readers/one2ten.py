@@ -118,9 +118,15 @@ def _status_needs_end(row: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _ends_after_start(row: dict[str, Any]) -> tuple[str, str] | None:
+    if row["einddatum"] is not None and row["einddatum"] < row["startdatum"]:
+        return "Einddatum", "Einddatum before Startdatum"
+    return None
+
+
 def read(path: Path, file_path: str) -> ReadResult:
     if path.suffix.lower() == ".xlsx":
         table = read_xlsx(path, file_path)
     else:
         table = read_csv(path, file_path, delimiter=";")
-    return apply_fields(table, file_path, RAW_TABLE, FIELDS, (_status_needs_end,))
+    return apply_fields(table, file_path, RAW_TABLE, FIELDS, (_status_needs_end, _ends_after_start))

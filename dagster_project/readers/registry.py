@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import inviter, one2ten, openforms
 from .fields import Field
+from .limits import MAX_FILE_BYTES, shown
 from .model import FileRejected, ReadResult
 
 
@@ -51,11 +52,29 @@ def source_for(file_path: str) -> Source:
 
 
 def read_file(landing_dir: Path, file_path: str) -> ReadResult:
-    """Read one landing file; raises FileRejected when it cannot be read at all."""
+    """Read one landing file; raises FileRejected when it cannot be read at all.
+
+    Whatever goes wrong inside a reader (a RecursionError, an XML ParseError, a
+    bug) refuses this one file with the reason; it never stops the other files.
+    """
     source = source_for(file_path)
+    path = landing_dir / file_path
     try:
-        return source.read(landing_dir / file_path, file_path)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FileRejected(
+                file_path, f"{size:,} bytes, more than the limit of {shown(MAX_FILE_BYTES)}"
+            )
+        return source.read(path, file_path)
     except FileRejected:
         raise
     except (OSError, UnicodeError) as exc:
         raise FileRejected(file_path, f"cannot be read ({exc})") from None
+    except RecursionError:
+        raise FileRejected(file_path, "cannot be read (nested too deeply)") from None
+    except MemoryError:
+        raise FileRejected(file_path, "cannot be read (out of memory)") from None
+    except Exception as exc:
+        raise FileRejected(
+            file_path, f"cannot be read ({type(exc).__name__}: {str(exc)[:300]})"
+        ) from None

@@ -2,6 +2,8 @@
 
 Row numbers are what a person opening the file looks for: the CSV line on
 which a record starts, the XLSX sheet row, the JSON array position (from 1).
+Every reader keeps to the limits of :mod:`.limits`, and hands on text cells
+without control characters (see :func:`clean`).
 """
 
 from __future__ import annotations
@@ -9,15 +11,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from .limits import MAX_FIELD_CHARS, MAX_JSON_DEPTH, MAX_ROWS, MAX_XLSX_UNPACKED_BYTES, shown
 from .model import FileRejected
 
 DELIMITERS = (";", ",", "\t", "|")
+
+# C0 and C1 control characters and DEL, except tab, line feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+csv.field_size_limit(MAX_FIELD_CHARS)
 
 
 @dataclass
@@ -27,33 +39,66 @@ class Table:
     malformed: list[tuple[int, str]]  # (row number, why) for rows that cannot be split into cells
 
 
+def clean(value: Any) -> Any:
+    """A text cell without control characters (they only garble); other cells as they are."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub("", value)
+    return value
+
+
+def _too_many_rows(file_path: str) -> FileRejected:
+    return FileRejected(file_path, f"more than {shown(MAX_ROWS)} data rows (the limit per file)")
+
+
+def _field_too_long(file_path: str, where: str) -> FileRejected:
+    return FileRejected(
+        file_path, f"{where}: a field longer than {shown(MAX_FIELD_CHARS)} characters (the limit)"
+    )
+
+
 def decode(data: bytes, file_path: str) -> str:
-    """UTF-8 (with or without BOM) or Windows-1252, detected; anything binary is refused."""
+    """UTF-8 (with or without BOM) or Windows-1252, detected; anything binary is refused.
+
+    A text export has no NUL byte anywhere: one NUL, wherever it is, refuses the
+    file (it is binary, or UTF-16, or damaged). Other control characters are
+    removed from the text.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    elif b"\x00" in data[:4096]:
-        raise FileRejected(file_path, "not a text file (binary content)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
         raise FileRejected(
-            file_path, f"not UTF-8 or Windows-1252 text (byte {exc.start})"
-        ) from None
+            file_path, f"not a text file (binary content: NUL byte on line {line}, byte {nul})"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise FileRejected(
+                file_path, f"not UTF-8 or Windows-1252 text (byte {exc.start})"
+            ) from None
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
 def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
     text = decode(path.read_bytes(), file_path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+    def unreadable(line: int, exc: csv.Error) -> FileRejected:
+        if "field limit" in str(exc):
+            return _field_too_long(file_path, f"line {line}")
+        # A broken quote swallows the rest of the file; nothing after it is trustworthy.
+        return FileRejected(file_path, f"line {line}: unreadable CSV ({exc})")
+
     try:
         header = next(reader)
     except StopIteration:
         raise FileRejected(file_path, "empty file: no header line") from None
     except csv.Error as exc:
-        raise FileRejected(file_path, f"line 1: unreadable header ({exc})") from None
+        raise unreadable(1, exc) from None
     header = [h.strip() for h in header]
     if len(header) == 1:
         found = [d for d in DELIMITERS if d != delimiter and d in header[0]]
@@ -70,10 +115,11 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
         except StopIteration:
             break
         except csv.Error as exc:
-            # A broken quote swallows the rest of the file; nothing after it is trustworthy.
-            raise FileRejected(file_path, f"line {start}: unreadable CSV ({exc})") from None
+            raise unreadable(start, exc) from None
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # blank line: not a data row
+        if len(rows) + len(malformed) >= MAX_ROWS:
+            raise _too_many_rows(file_path)
         if len(cells) != len(header):
             malformed.append((start, f"row has {len(cells)} fields, header has {len(header)}"))
             continue
@@ -81,9 +127,38 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
     return Table(header, rows, malformed)
 
 
+def _check_unpacked_size(path: Path, file_path: str) -> None:
+    """Refuse a workbook whose parts unpack to more than the limit, before unpacking any."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileRejected(file_path, f"not a readable XLSX workbook ({exc})") from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise FileRejected(
+            file_path,
+            f"XLSX workbook unpacks to {unpacked / 1024**2:,.0f} MiB, more than the limit of "
+            f"{shown(MAX_XLSX_UNPACKED_BYTES)}",
+        )
+
+
+def _cells(values: list[Any], header: list[str], file_path: str, where: str) -> list[Any]:
+    """Cleaned cells; a cell over the field limit refuses the file, naming row and column."""
+    out = []
+    for i, value in enumerate(values):
+        if isinstance(value, str):
+            if len(value) > MAX_FIELD_CHARS:
+                column = header[i] if i < len(header) else f"#{i + 1}"
+                raise _field_too_long(file_path, f"{where}, column {column!r}")
+            value = clean(value)
+        out.append(value)
+    return out
+
+
 def read_xlsx(path: Path, file_path: str) -> Table:
     import openpyxl  # imported here: only XLSX files pay for it
 
+    _check_unpacked_size(path, file_path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -95,7 +170,7 @@ def read_xlsx(path: Path, file_path: str) -> Table:
             header_cells = next(iterator)
         except StopIteration:
             raise FileRejected(file_path, "empty sheet: no header row") from None
-        header = [("" if h is None else str(h)).strip() for h in header_cells]
+        header = [("" if h is None else str(clean(h))).strip() for h in header_cells]
         while header and not header[-1]:
             header.pop()
         rows = []
@@ -103,29 +178,64 @@ def read_xlsx(path: Path, file_path: str) -> Table:
             values = list(cells[: len(header)]) + [None] * (len(header) - len(cells))
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue  # empty sheet row
-            rows.append((number, values))
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+            if len(rows) >= MAX_ROWS:
+                raise _too_many_rows(file_path)
+            rows.append((number, _cells(values, header, file_path, f"row {number}")))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, SyntaxError) as exc:
+        # SyntaxError: xml's ParseError, a sheet whose XML is cut off.
         raise FileRejected(file_path, f"truncated or damaged XLSX workbook ({exc})") from None
     finally:
         workbook.close()
     return Table(header, rows, [])
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _DuplicateKey(next(k for k in keys if keys.count(k) > 1))
+    return dict(pairs)
+
+
+def _json_depth(text: str) -> int:
+    """How deeply arrays and objects nest, counted without parsing (parsing recurses)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(1 if c in "[{" else -1 for c in brackets), default=0)
+
+
 def read_json(path: Path, file_path: str) -> Table:
+    text = decode(path.read_bytes(), file_path)
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise FileRejected(
+            file_path, f"JSON nested {depth} levels deep, more than the limit of {MAX_JSON_DEPTH}"
+        )
     try:
-        data = json.loads(decode(path.read_bytes(), file_path))
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as exc:
+        raise FileRejected(file_path, f"duplicated column name {exc.args[0]!r}") from None
     except json.JSONDecodeError as exc:
         raise FileRejected(file_path, f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
     if not isinstance(data, list):
         raise FileRejected(file_path, "JSON export must be an array of objects")
+    if len(data) > MAX_ROWS:
+        raise _too_many_rows(file_path)
     header: list[str] = []
+    seen: set[str] = set()
     for item in data:
         if isinstance(item, dict):
-            header.extend(k for k in item if k not in header)
+            for k in item:
+                if k not in seen:
+                    seen.add(k)
+                    header.append(k)
     rows, malformed = [], []
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             malformed.append((number, "array element is not an object"))
             continue
-        rows.append((number, [item.get(k) for k in header]))
-    return Table(header, rows, malformed)
+        values = [item.get(k) for k in header]
+        rows.append((number, _cells(values, header, file_path, f"element {number}")))
+    return Table([clean(h).strip() for h in header], rows, malformed)

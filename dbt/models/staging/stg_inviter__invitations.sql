@@ -21,7 +21,9 @@ versions as (
         *,
         row_number() over (
             partition by gemeentecode, kanaal, verzonden_op, adres_sleutel, voorkomen
-            order by source_modified_at desc, source_file desc, source_row desc
+            -- the newest delivery wins; a re-dropped copy of older content keeps its old place
+            order by coalesce(source_version_at, source_modified_at) desc,
+                source_modified_at desc, source_file desc, source_row desc
         ) as versie_rang
     from occurrences
 )
@@ -34,6 +36,7 @@ select
     lower(trim(status)) = 'verzonden' as is_verzonden,
     source_file,
     cast(source_row as bigint) as source_row,
-    cast(source_modified_at as timestamp) as source_modified_at
+    cast(source_modified_at as timestamp) as source_modified_at,
+    cast(coalesce(source_version_at, source_modified_at) as timestamp) as source_version_at
 from versions
 where versie_rang = 1

@@ -6,7 +6,9 @@ with versions as (
         *,
         row_number() over (
             partition by kanaal, respondentnummer
-            order by source_modified_at desc, source_file desc, source_row desc
+            -- the newest delivery wins; a re-dropped copy of older content keeps its old place
+            order by coalesce(source_version_at, source_modified_at) desc,
+                source_modified_at desc, source_file desc, source_row desc
         ) as versie_rang
     from {{ source('raw', 'one2ten_responses') }}
 )
@@ -38,6 +40,7 @@ select
     kto_redact(verbetertip_toelichting) as verbetertip_toelichting,
     source_file,
     cast(source_row as bigint) as source_row,
-    cast(source_modified_at as timestamp) as source_modified_at
+    cast(source_modified_at as timestamp) as source_modified_at,
+    cast(coalesce(source_version_at, source_modified_at) as timestamp) as source_version_at
 from versions
 where versie_rang = 1

@@ -1,0 +1,254 @@
+"""The landing files as the warehouse knows them, and retracting one (`kto files`, `kto retract`).
+
+Free of Dagster: both work on a DuckDB connection and the landing folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+import duckdb
+
+from ..readers import SOURCES
+from .loader import content_hash, forget, held_files, known_versions, scan_landing
+from .raw_schema import ensure_raw_schema
+
+# Staging models and the source_file of each version they keep (what a file supplies now).
+STAGING_MODELS = (
+    "stg_one2ten__responses",
+    "stg_openforms__submissions",
+    "stg_inviter__invitations",
+)
+
+
+@dataclass
+class LandingFileStatus:
+    file_path: str
+    status: str  # new | changed | loaded | rejected | held | retracted (+ ", removed")
+    rows_read: int | None = None
+    rows_accepted: int | None = None
+    rows_quarantined: int | None = None
+    supplies: int | None = None  # responses (invitations) staging takes from this file
+    reason: str | None = None
+
+
+class UnknownFile(ValueError):
+    """The path is neither in the landing folder nor known to the warehouse."""
+
+
+def landing_relative(landing_dir: Path, given: str) -> str:
+    """A path as people type it (relative to here, absolute, or landing-relative) -> file_path."""
+    path = Path(given)
+    for base in (landing_dir.absolute(), landing_dir.resolve()):
+        for candidate in (path.absolute(), path.resolve()) if path.exists() else (path,):
+            if candidate.is_absolute() and candidate.is_relative_to(base):
+                return candidate.relative_to(base).as_posix()
+    return PurePosixPath(path.as_posix()).as_posix()
+
+
+def _supplies(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
+    built = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
+        ).fetchall()
+    }
+    models = [m for m in STAGING_MODELS if m in built]
+    if not models:
+        return None  # dbt has not built staging yet
+    union = " UNION ALL ".join(f"SELECT source_file FROM staging.{m}" for m in models)
+    rows = con.execute(f"SELECT source_file, count(*) FROM ({union}) GROUP BY 1").fetchall()
+    return dict(rows)
+
+
+def _schema_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    ((found,),) = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'raw' AND table_name = 'retracted_files'"
+    ).fetchall()
+    return found > 0
+
+
+def landing_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> list[LandingFileStatus]:
+    """Every file in the landing folder or known to the warehouse, with what became of it."""
+    known = known_versions(con) if _schema_exists(con) else {}
+    held = {h.file_path: h for h in held_files(con)} if known else {}
+    counts = {}
+    reasons = {}
+    if known:
+        counts = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "SELECT file_path, rows_read, rows_accepted, rows_quarantined "
+                "FROM raw.ingested_files"
+            ).fetchall()
+        }
+        reasons = dict(
+            con.execute(
+                "SELECT file_path, reason FROM raw.rejected_files UNION ALL "
+                "SELECT file_path, 'retracted: ' || reason FROM raw.retracted_files"
+            ).fetchall()
+        )
+    supplies = _supplies(con) or {}
+    on_disk = {f.file_path: f for f in scan_landing(landing_dir)}
+    out = []
+    for file_path in sorted(on_disk.keys() | known.keys()):
+        version = known.get(file_path)
+        present = on_disk.get(file_path)
+        if version is None:
+            status = "new"
+        elif present is not None and (present.size_bytes, present.modified_at) != (
+            version.size_bytes,
+            version.modified_at,
+        ):
+            status = "changed"  # the next run reads it (or finds it touched only)
+        elif file_path in held:
+            status = "held"
+        else:
+            status = {"ingested": "loaded"}.get(version.state, version.state)
+        if present is None:
+            status += ", removed"
+        rows = counts.get(file_path, (None, None, None))
+        out.append(
+            LandingFileStatus(
+                file_path,
+                status,
+                *rows,
+                supplies=supplies.get(file_path, 0 if supplies else None),
+                reason=reasons.get(file_path),
+            )
+        )
+    return out
+
+
+def format_files(files: list[LandingFileStatus]) -> str:
+    """The listing as a fixed-width table for a terminal."""
+
+    def shown(value: int | None) -> str:
+        return "-" if value is None else f"{value:,}"
+
+    header = ("file", "status", "read", "accepted", "quarantined", "supplies")
+    lines = [
+        (
+            f.file_path,
+            f.status,
+            shown(f.rows_read),
+            shown(f.rows_accepted),
+            shown(f.rows_quarantined),
+            shown(f.supplies),
+        )
+        for f in files
+    ]
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+    text = [
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in [header, *lines]
+    ]
+    for f in files:
+        if f.reason:
+            text.append(f"  {f.file_path}: {f.reason}")
+    text.append(
+        "supplies: responses (Inviter: invitations) whose current version staging takes from "
+        "the file, as of the last build ('-': not built yet)"
+    )
+    return "\n".join(text)
+
+
+@dataclass(frozen=True)
+class Retraction:
+    file_path: str
+    rows_removed: int
+
+
+def retract(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, file_path: str, reason: str
+) -> Retraction:
+    """Take a file's rows out of raw and record why; ingest ignores it until its content changes."""
+    if not reason.strip():
+        raise ValueError("a retraction needs a reason")
+    ensure_raw_schema(con)
+    version = known_versions(con).get(file_path)
+    present = {f.file_path: f for f in scan_landing(landing_dir)}.get(file_path)
+    if version is None and present is None:
+        raise UnknownFile(f"{file_path}: not a file of the landing folder {landing_dir}")
+    if present is not None and present.refusal is None:
+        # The content as it is now is what stays ignored.
+        size, modified, digest = present.size_bytes, present.modified_at, content_hash(present.path)
+    else:
+        assert version is not None
+        size, modified, digest = version.size_bytes, version.modified_at, version.content_hash
+    source = file_path.split("/", 1)[0] if "/" in file_path else None
+    con.execute("BEGIN TRANSACTION")
+    try:
+        removed = sum(
+            con.execute(
+                f"SELECT count(*) FROM raw.{s.raw_table} WHERE source_file = ?", [file_path]
+            ).fetchall()[0][0]
+            for s in SOURCES
+        )
+        forget(con, file_path)
+        con.execute(
+            "INSERT INTO raw.retracted_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                file_path,
+                source,
+                digest,
+                size,
+                modified,
+                reason.strip(),
+                datetime.now(UTC).replace(tzinfo=None),
+            ],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return Retraction(file_path, removed)
+
+
+IN_USE = "the warehouse {} is in use by another process (a run?); try again when it is done"
+
+
+def files_command(landing_dir: Path, warehouse: Path, out) -> int:
+    """`kto files`: the listing, from a read-only look at the warehouse."""
+    try:
+        # Nothing ingested yet: an empty database, so every landing file is new.
+        con = (
+            duckdb.connect(str(warehouse), read_only=True)
+            if warehouse.exists()
+            else duckdb.connect()
+        )
+    except duckdb.IOException:
+        print(f"kto files: {IN_USE.format(warehouse)}", file=out)
+        return 2
+    with con:
+        print(format_files(landing_files(con, landing_dir)), file=out)
+    return 0
+
+
+def retract_command(landing_dir: Path, warehouse: Path, given: str, reason: str, out) -> int:
+    """`kto retract PATH --reason TEXT`."""
+    file_path = landing_relative(landing_dir, given)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(warehouse))
+    except duckdb.IOException:
+        print(f"kto retract: {IN_USE.format(warehouse)}", file=out)
+        return 2
+    with con:
+        try:
+            done = retract(con, landing_dir, file_path, reason)
+        except (UnknownFile, ValueError) as exc:
+            print(f"kto retract: {exc}", file=out)
+            return 2
+    print(
+        f"retracted {done.file_path}: {done.rows_removed} rows taken out of raw; it is ignored "
+        "until its content changes. `kto run` rebuilds the marts and factsheets without it.",
+        file=out,
+    )
+    return 0
