@@ -32,6 +32,7 @@ from dagster_dbt.dbt_project import using_dagster_dev
 
 from ..dbt_commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
 from ..settings import Settings
+from ..warehouse_lock import warehouse_lock
 from .ingest import WAREHOUSE_POOL
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -87,10 +88,11 @@ def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # pile them up). Runs on one warehouse never overlap: its writers share one pool slot.
     warehouse = Settings.from_env().warehouse
     target = RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
-    shutil.rmtree(target, ignore_errors=True)
-    with _settings_in_environment():
-        invocation = dbt.cli(["build"], context=context, target_path=target)
-    yield from invocation.stream()
+    with warehouse_lock(warehouse, on_wait=context.log.info):
+        shutil.rmtree(target, ignore_errors=True)
+        with _settings_in_environment():
+            invocation = dbt.cli(["build"], context=context, target_path=target)
+        yield from invocation.stream()
 
 
 def dbt_resource() -> DbtCliResource:

@@ -12,6 +12,7 @@ from ..factsheets.output import RenderResult, write_periods
 from ..factsheets.view import build_period, today_amsterdam
 from ..periods import sort_periods
 from ..settings import Settings
+from ..warehouse_lock import warehouse_lock
 from .partitions import PERIODE
 
 LISTED_FILES = 40  # metadata lists this many paths; report.json lists them all
@@ -67,9 +68,12 @@ def factsheets_pdf_html(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     settings = Settings.from_env()
     periodes = sort_periods(context.partition_keys)
     day = today_amsterdam()
-    with read_only(settings.warehouse) as con:
-        built = [(p, *build_period(con, p, settings, day)) for p in periodes]
-    result = write_periods(built, settings)
+    # The lock for the whole step: the output folder has one writer too (publish cleans
+    # up what a killed writer left there).
+    with warehouse_lock(settings.warehouse, on_wait=context.log.info):
+        with read_only(settings.warehouse) as con:
+            built = [(p, *build_period(con, p, settings, day)) for p in periodes]
+        result = write_periods(built, settings)
     for period in result.periods:
         context.log.info(
             f"{period.periode}: {len(period.factsheets)} factsheets "

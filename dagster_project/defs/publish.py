@@ -4,6 +4,7 @@ import dagster as dg
 
 from ..publish import MART_TABLES, publish_marts
 from ..settings import Settings
+from ..warehouse_lock import warehouse_lock
 
 
 @dg.asset(
@@ -13,18 +14,23 @@ from ..settings import Settings
     kinds={"duckdb", "parquet"},
     description=(
         "KTO_OUTPUT_DIR/marts.duckdb (a read-only snapshot for BI tools) and "
-        "KTO_OUTPUT_DIR/marts/{table}.parquet, each swapped in atomically."
+        "KTO_OUTPUT_DIR/marts/{table}.parquet, switched in together atomically."
     ),
 )
 def marts_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    published = publish_marts(settings.warehouse, settings.output_dir)
+    with warehouse_lock(settings.warehouse, on_wait=context.log.info):
+        published = publish_marts(settings.warehouse, settings.output_dir)
     return dg.MaterializeResult(
         metadata={
             "snapshot": dg.MetadataValue.path(str(published.snapshot)),
+            "version": published.version,
             **{f"rows_{table}": n for table, n in published.rows.items()},
             "parquet": dg.MetadataValue.md(
                 "\n".join(f"- `{p}`" for p in published.parquet.values())
+            ),
+            "removed": dg.MetadataValue.md(
+                "\n".join(f"- `{p}`" for p in published.removed) or "none"
             ),
         }
     )

@@ -9,12 +9,12 @@ so downstream assets (factsheets, publish) do not run on bad marts.
 import time
 
 import dagster as dg
-import duckdb
 
 from ..quality.data_docs import build_data_docs, data_docs_dir
 from ..quality.runner import SuiteResult, run_suite, suite_parameters
 from ..quality.suites import Suite, load_suites
 from ..settings import Settings
+from ..warehouse_lock import connect, warehouse_lock
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 
 
@@ -87,7 +87,10 @@ def build_quality_check(suite: Suite, asset: tuple[str, ...]) -> dg.AssetChecksD
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         settings = Settings.from_env()
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        with (
+            warehouse_lock(settings.warehouse, on_wait=context.log.info),
+            connect(settings.warehouse, read_only=True, on_wait=context.log.info) as con,
+        ):
             result = run_suite(
                 con,
                 suite,
