@@ -67,8 +67,11 @@ def _breakable_at(word: str, i: int) -> bool:
     """Between word[i-1] and word[i] without cutting a character from its accents or an
     emoji from its joiner / variation selector."""
     nxt, prev = word[i], word[i - 1]
-    return not (unicodedata.category(nxt).startswith("M") or ZWJ in (prev, nxt) or
-                "\ufe00" <= nxt <= "\ufe0f")
+    return not (
+        unicodedata.category(nxt).startswith("M")
+        or ZWJ in (prev, nxt)
+        or "\ufe00" <= nxt <= "\ufe0f"
+    )
 
 
 def _break_word(word: str) -> str:

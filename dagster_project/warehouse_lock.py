@@ -142,7 +142,10 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect``, waiting (up to ``timeout`` s) while another process holds the file."""
     return _retry_on_duckdb_lock(
-        lambda: duckdb.connect(str(warehouse), read_only=read_only), str(warehouse), timeout, on_wait
+        lambda: duckdb.connect(str(warehouse), read_only=read_only),
+        str(warehouse),
+        timeout,
+        on_wait,
     )
 
 

@@ -35,7 +35,7 @@ def published_values(output: Path) -> dict[str, int]:
             got[f"snapshot.{table}"] = con.execute(f"SELECT v FROM marts.{table}").fetchone()[0]
     for table in TABLES:
         parquet = output / "marts" / f"{table}.parquet"
-        got[f"parquet.{table}"] = duckdb.sql(f"SELECT v FROM '{parquet}'").fetchone()[0]
+        got[f"parquet.{table}"] = duckdb.sql(f"SELECT v FROM '{parquet}'").fetchall()[0][0]
     return got
 
 

@@ -51,7 +51,9 @@ def test_long_words_get_a_break_opportunity_every_chunk():
     assert got.replace(ZWSP, "") == f"kort {word} kort"
     short = "y" * WORD_CHUNK
     assert break_long_words(short) == short
-    assert break_long_words("https://www.zoetermeer.nl/a-b/c-d") == "https://www.zoetermeer.nl/a-b/c-d"
+    assert (
+        break_long_words("https://www.zoetermeer.nl/a-b/c-d") == "https://www.zoetermeer.nl/a-b/c-d"
+    )
 
 
 def test_breaks_never_split_accents_or_emoji_sequences():
