@@ -400,16 +400,31 @@ def test_two_runs_and_a_check_at_once_with_the_project_dagster_yaml(clean, tmp_p
     runs_and_check_at_once(clean, tmp_path, dagster_yaml=True)
 
 
-def test_sigterm_stops_a_waiting_run_and_a_working_one_promptly(clean, tmp_path):
+def runs_of(env: dict, pid: int) -> list[str]:
+    """Statuses of the runs a `kto run` process started (tag kto/pid)."""
+    from dagster import RunsFilter
+
+    if not (Path(env["DAGSTER_HOME"]) / "history").exists():
+        return []
+    instance = instance_of(env)
+    try:
+        return [r.status.value for r in instance.get_runs(RunsFilter(tags={"kto/pid": str(pid)}))]
+    finally:
+        instance.dispose()
+
+
+def test_sigterm_stops_a_waiting_run_and_a_working_one_promptly(tmp_path):
     """With the pool limited to 1 the second run waits for the first run's slot; SIGTERM
     ends it at once, then SIGTERM ends the first in the middle of its work. Both runs
     end, none stays STARTED, and no slot stays taken."""
-    env = make_root(tmp_path, True, landing_from=Path(clean["env"]["KTO_LANDING_DIR"]))
+    env = make_root(tmp_path, dagster_yaml=True)
     first = start(env, log=tmp_path / "first.log")
     wait_for(lambda: "kto_dbt_models" in started_steps(env), "dbt", proc=first)
     second = start(env, log=tmp_path / "second.log")
-    time.sleep(8)  # long enough to be waiting (for the slot, or the lock) and not done
-    assert second.poll() is None
+    # Its ingest run has started: it now waits for the slot the first run's dbt holds.
+    wait_for(lambda: runs_of(env, second.pid) != [], "the second run", proc=second, poll=0.5)
+    time.sleep(3)
+    assert second.poll() is None and "kto_dbt_models" not in started_steps(env)[1:]
     for proc, log in ((second, tmp_path / "second.log"), (first, tmp_path / "first.log")):
         sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
@@ -420,5 +435,5 @@ def test_sigterm_stops_a_waiting_run_and_a_working_one_promptly(clean, tmp_path)
     # Dagster records an interrupted step's run as failed; a run stopped between steps
     # is marked canceled by `kto run` itself. Either way: ended, and no slot held.
     assert statuses and set(statuses) <= {"SUCCESS", "FAILURE", "CANCELED"}
-    assert statuses.count("SUCCESS") < len(statuses)
+    assert "SUCCESS" not in runs_of(env, second.pid)
     assert slot_runs == set()
