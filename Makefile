@@ -7,7 +7,7 @@ DEV_HOST ?= 127.0.0.1
 DEV_PORT ?= 3000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system demo run test test-deep lint format bench dev clean
+.PHONY: setup system demo run test test-deep test-hardening lint format bench dev clean
 
 setup: $(VENV)/.installed system
 
@@ -18,10 +18,14 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # poppler-utils: pdftotext/pdftoppm read factsheet PDFs back in tests and docs.
+# fonts-noto-color-emoji: emoji in tips and names print as emoji, not empty boxes (Typst
+# falls back to it for glyphs DejaVu lacks; browsers do the same).
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 system:
-	@command -v pdftotext >/dev/null 2>&1 || { \
+	@{ command -v pdftotext >/dev/null 2>&1 && test -f $(EMOJI_FONT); } || { \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils >/dev/null; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			poppler-utils fonts-noto-color-emoji >/dev/null; }
 
 demo: setup  ## demo data -> warehouse -> checks -> factsheets
 	$(BIN)/kto demo
@@ -41,6 +45,11 @@ test-deep: setup
 	KTO_DEEP_TESTS=1 $(BIN)/pytest tests/test_gate.py -q
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/test_properties.py -x -q \
 		--hypothesis-show-statistics
+
+# Every crash phase and every concurrency combination (tests/test_runs_hardening.py):
+# a kto run each, so minutes to tens of minutes.
+test-hardening: setup
+	KTO_DEEP_TESTS=1 $(BIN)/pytest tests/test_runs_hardening.py -q
 
 lint: setup
 	$(BIN)/ruff check .

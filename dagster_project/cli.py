@@ -88,18 +88,35 @@ def _factsheets_key():
 
 
 def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
-    """Ingest, then refresh every period: dbt, checks, factsheets, publish. True on success."""
+    """Ingest, then refresh every period: dbt, checks, factsheets, publish. True on success.
+
+    Raises runs.Stopped on SIGTERM / SIGINT, after marking this process's runs canceled.
+    """
     from .dbt_commands import prepare_manifest
-    from .defs.automation import period_range_tags
-    from .defs.partitions import PERIODE
+    from .runs import Stopped, cancel_own_runs, release_stale, run_interruptibly
 
     prepare_manifest(settings)
     from .definitions import defs  # after the dbt manifest exists
 
     instance = _instance()
+    release_stale(instance, log=lambda line: print(line, file=out))
+    try:
+        return run_interruptibly(lambda: _execute(defs, instance, settings, out))
+    except Stopped as stop:
+        canceled = cancel_own_runs(instance, f"stopped by {stop}")
+        print(f"stopped by {stop}; canceled runs: {', '.join(canceled) or 'none'}", file=out)
+        raise
+
+
+def _execute(defs, instance, settings: Settings, out) -> bool:
+    from .defs.automation import period_range_tags
+    from .defs.partitions import PERIODE
+    from .runs import process_tags
+
+    tags = process_tags()
     started = time.perf_counter()
     ingest = defs.resolve_job_def("ingest_job").execute_in_process(
-        instance=instance, run_config=QUIET, raise_on_error=False
+        instance=instance, run_config=QUIET, tags=tags, raise_on_error=False
     )
     if not ingest.success:
         print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
@@ -116,7 +133,10 @@ def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
         print("no completed responses in the landing folder: nothing to build", file=out)
         return not held
     refresh = defs.resolve_job_def("refresh_job").execute_in_process(
-        instance=instance, run_config=QUIET, tags=period_range_tags(periods), raise_on_error=False
+        instance=instance,
+        run_config=QUIET,
+        tags={**period_range_tags(periods), **tags},
+        raise_on_error=False,
     )
     failures = _failures(refresh)
     if not refresh.success or failures:
@@ -164,8 +184,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
-    if args.command == "run":
-        return 0 if run_pipeline(settings) else 1
     if args.command in ("files", "retract"):
         from .ingest import files
 
@@ -174,16 +192,29 @@ def main(argv: list[str] | None = None) -> int:
         return files.retract_command(
             settings.landing_dir, settings.warehouse, args.path, args.reason, sys.stdout
         )
-    if args.command == "demo":
-        from .demo import write_demo_landing
+    if args.command in ("run", "demo"):
+        from .runs import Stopped
 
-        write_demo_landing(settings.landing_dir)
-        print(f"demo data written to {settings.landing_dir}")
-        return 0 if run_pipeline(settings) else 1
+        try:
+            if args.command == "demo":
+                from .demo import write_demo_landing
+
+                write_demo_landing(settings.landing_dir)
+                print(f"demo data written to {settings.landing_dir}")
+            return 0 if run_pipeline(settings) else 1
+        except Stopped as stop:
+            if stop.abandoned:  # a step that would not stop: leave without waiting for it
+                sys.stdout.flush()
+                os._exit(128 + stop.signum)
+            return 128 + stop.signum
     if args.command == "check":
         from .quality.cli import run_checks
+        from .warehouse_lock import warehouse_lock
 
-        return run_checks(settings)
+        # Queues behind a running pipeline (and holds it off) instead of failing on
+        # DuckDB's lock: dbt test and the suites read the warehouse for a while.
+        with warehouse_lock(settings.warehouse, on_wait=print):
+            return run_checks(settings)
     if args.command == "bench":
         from .bench.run import run_bench
 

@@ -6,6 +6,8 @@ Python UDFs live on the connection, not in the database file: models that call
 them are materialized as tables, so readers of the warehouse never need them.
 
 - ``kto_redact(text)``: ``dagster_project.redaction.redact``.
+- ``kto_free_text(text)``: ``dagster_project.sanitise.free_text``: cleaned, redacted and
+  made breakable; every free-text column on its way to an output goes through it.
 - ``kto_t_quantile(p, df)``: the p-quantile of Student's t with df degrees of freedom.
 - ``kto_mean_of_ratios_scaled(fractions, decimals)``: the mean of the exact fractions,
   a list of ``{teller, noemer}`` structs (one list, so a teller never meets another
@@ -26,6 +28,7 @@ from duckdb.sqltypes import BIGINT, DOUBLE, HUGEINT, INTEGER, VARCHAR
 from scipy.stats import t as student_t
 
 from dagster_project.redaction import redact
+from dagster_project.sanitise import free_text
 
 
 @cache
@@ -68,6 +71,7 @@ def register_udfs(conn: DuckDBPyConnection) -> None:
     """Register the functions on a connection (dbt's, or one that runs the tests' SQL)."""
     fractions = list_type(struct_type({"teller": HUGEINT, "noemer": HUGEINT}))
     conn.create_function("kto_redact", redact, [VARCHAR], VARCHAR)
+    conn.create_function("kto_free_text", free_text, [VARCHAR], VARCHAR)
     conn.create_function("kto_t_quantile", t_quantile, [DOUBLE, BIGINT], DOUBLE)
     conn.create_function(
         "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [fractions, INTEGER], HUGEINT

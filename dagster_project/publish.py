@@ -1,20 +1,39 @@
 """Publishing the marts for BI tools: Parquet files and a read-only DuckDB snapshot.
 
 BI tools never read the warehouse the pipeline writes (DuckDB has one writer,
-and a reader would block the next run). Each output is written beside its
-final name and then renamed over it, so a reader sees the old or the new
-version, never half of one; a reader that holds the old file keeps it.
+and a reader would block the next run). Every publication is a complete folder
+``KTO_OUTPUT_DIR/.published/{version}/`` (``marts.duckdb`` and
+``marts/{table}.parquet``), written in full before anyone can see it, and then
+switched in with one atomic rename of the pointer ``.published/current`` (a
+symbolic link to the version). The public paths are fixed links through that
+pointer::
+
+    KTO_OUTPUT_DIR/marts.duckdb -> .published/current/marts.duckdb
+    KTO_OUTPUT_DIR/marts        -> .published/current/marts
+
+so all published files change together: a reader sees the previous publication or
+the new one, never a mix, and a reader that holds a file open keeps reading it.
+The previous version is kept (a reader may be in the middle of it); older ones,
+versions a killed run left half-written and temporary files are removed by the
+next publication.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from .public_marts import PUBLIC_MARTS as MART_TABLES  # the public layer only
+from .warehouse_lock import attach_read_only
+
+PUBLISHED = ".published"
+CURRENT = "current"
+KEEP_PREVIOUS = 1  # publications kept besides the current one, for readers still in them
 
 
 @dataclass(frozen=True)
@@ -22,32 +41,121 @@ class Published:
     snapshot: Path
     parquet: dict[str, Path]
     rows: dict[str, int]
+    version: str
+    removed: list[str]  # stale versions and temporary files cleaned up
 
 
-def publish_marts(
-    warehouse: Path, output_dir: Path, tables: tuple[str, ...] = MART_TABLES
-) -> Published:
-    marts_dir = output_dir / "marts"
-    marts_dir.mkdir(parents=True, exist_ok=True)
-    snapshot = output_dir / "marts.duckdb"
-    snapshot_tmp = output_dir / f".snapshot-{os.getpid()}.duckdb.tmp"
-    snapshot_tmp.unlink(missing_ok=True)
+def current_version(output_dir: Path) -> Path | None:
+    """The folder of the current publication, if there is one."""
+    pointer = output_dir / PUBLISHED / CURRENT
+    if not pointer.is_symlink():
+        return None
+    return output_dir / PUBLISHED / os.readlink(pointer)
 
+
+def _new_version_name() -> str:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    return f"v{stamp}-{os.getpid()}"
+
+
+def _write_version(warehouse: Path, folder: Path, tables: tuple[str, ...]) -> dict[str, int]:
+    marts_dir = folder / "marts"
+    marts_dir.mkdir(parents=True)
     rows: dict[str, int] = {}
-    parquet: dict[str, Path] = {}
-    with duckdb.connect(str(snapshot_tmp)) as con:
-        con.execute(f"ATTACH '{warehouse}' AS warehouse (READ_ONLY)")
+    with duckdb.connect(str(folder / "marts.duckdb")) as con:
+        attach_read_only(con, warehouse, "warehouse")
         for table in tables:
             # In the snapshot's main schema: opened as marts.duckdb its catalog is `marts`, so
             # `marts.kto_cel` and plain `kto_cel` both resolve (a schema `marts` would make
             # `marts.kto_cel` ambiguous).
             con.execute(f"CREATE TABLE main.{table} AS SELECT * FROM warehouse.marts.{table}")
             (rows[table],) = con.execute(f"SELECT count(*) FROM main.{table}").fetchone()
-            target = marts_dir / f"{table}.parquet"
-            tmp = marts_dir / f".{table}.parquet.tmp"
-            con.execute(f"COPY main.{table} TO '{tmp}' (FORMAT parquet)")
-            os.replace(tmp, target)
-            parquet[table] = target
+            con.execute(f"COPY main.{table} TO '{marts_dir / table}.parquet' (FORMAT parquet)")
         con.execute("DETACH warehouse")
-    os.replace(snapshot_tmp, snapshot)
-    return Published(snapshot, parquet, rows)
+    # The folder is complete only when its files are on disk: the switch must not
+    # point at files a power cut would leave empty.
+    for path in [folder / "marts.duckdb", *marts_dir.iterdir()]:
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    return rows
+
+
+def _link(target: str, link: Path) -> None:
+    """Point ``link`` at ``target`` with one rename (a new link beside it, renamed over)."""
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def _public_link(output_dir: Path, name: str) -> None:
+    """``output_dir/name`` -> ``.published/current/name``; set once, then never changes."""
+    link = output_dir / name
+    target = f"{PUBLISHED}/{CURRENT}/{name}"
+    if link.is_symlink() and os.readlink(link) == target:
+        return
+    if link.is_dir() and not link.is_symlink():
+        # The layout before versioned publications: a real folder cannot be renamed
+        # over by a link, so move it aside first (a reader may miss it for a moment).
+        aside = output_dir / PUBLISHED / f"old-{name}-{os.getpid()}"
+        shutil.rmtree(aside, ignore_errors=True)
+        os.replace(link, aside)
+    _link(target, link)
+
+
+def remove_stale(output_dir: Path) -> list[str]:
+    """Remove what killed or earlier publications left: temporary files, and versions
+    other than the current one and the newest ``KEEP_PREVIOUS`` before it."""
+    removed = []
+    # The factsheets' half-written files too: their writer holds the same lock.
+    patterns = (".snapshot-*.duckdb.tmp", ".*.tmp", "marts/.*.parquet.tmp", "factsheets/**/.*.tmp")
+    for pattern in patterns:
+        for path in output_dir.glob(pattern):
+            if path.is_symlink() or path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(str(path.relative_to(output_dir)))
+    root = output_dir / PUBLISHED
+    if not root.is_dir():
+        return removed
+    current = current_version(output_dir)
+    keep = {current.name} if current is not None else set()
+    versions = sorted(
+        (p for p in root.iterdir() if p.name.startswith("v") and not p.is_symlink()),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    older = [p for p in versions if current is None or p.name < current.name]
+    keep.update(p.name for p in older[:KEEP_PREVIOUS])
+    for path in root.iterdir():
+        if path.name == CURRENT or path.name in keep:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(str(path.relative_to(output_dir)))
+    return removed
+
+
+def publish_marts(
+    warehouse: Path, output_dir: Path, tables: tuple[str, ...] = MART_TABLES
+) -> Published:
+    """Write a new publication and switch to it; the caller holds the warehouse lock."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / PUBLISHED).mkdir(exist_ok=True)
+    removed = remove_stale(output_dir)
+    version = _new_version_name()
+    folder = output_dir / PUBLISHED / version
+    rows = _write_version(warehouse, folder, tables)
+    _link(version, output_dir / PUBLISHED / CURRENT)  # the switch
+    for name in ("marts.duckdb", "marts"):
+        _public_link(output_dir, name)
+    removed += remove_stale(output_dir)
+    marts_dir = output_dir / "marts"
+    return Published(
+        snapshot=output_dir / "marts.duckdb",
+        parquet={table: marts_dir / f"{table}.parquet" for table in tables},
+        rows=rows,
+        version=version,
+        removed=removed,
+    )

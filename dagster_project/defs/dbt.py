@@ -36,6 +36,7 @@ from ..quality.dbt_breaches import dbt_breaches
 from ..quality.gate import BREACHES
 from ..settings import Settings
 from ..warehouse_catalog import table_facts
+from ..warehouse_lock import warehouse_lock
 from .ingest import WAREHOUSE_POOL
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -98,45 +99,46 @@ def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # pile them up). Runs on one warehouse never overlap: its writers share one pool slot.
     warehouse = Settings.from_env().warehouse
     target = RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
-    shutil.rmtree(target, ignore_errors=True)
-    with _settings_in_environment():
-        run = dbt.cli(["run"], context=context, target_path=target)
-        built, failure = [], None
-        try:
-            for event in run.stream():
-                built.append(event)
-        except Exception as error:  # a failed run still reports what it built, then fails
-            failure = error
-        yield from with_table_metadata(context, built, warehouse)
-        if failure is not None:
-            raise failure
-        tests = dbt.cli(["test"], context=context, target_path=target, raise_on_error=False)
-        events = list(tests.stream())
-    breaches = dbt_breaches(
-        tests.get_artifact("run_results.json"), tests.get_artifact("manifest.json"), warehouse
-    )
-    by_check = {b.rule.removeprefix("dbt "): b for b in breaches.values()}
-    for event in events:
-        if isinstance(event, dg.AssetCheckResult) and not event.passed:
-            found = by_check.get(event.check_name)
-            if found is not None:
-                for line in found.text():
-                    context.log.error(line)
-            yield dg.AssetCheckResult(
-                asset_key=event.asset_key,
-                check_name=event.check_name,
-                passed=False,
-                severity=dg.AssetCheckSeverity.WARN,  # withheld by the gate, see above
-                metadata={
-                    **event.metadata,
-                    BREACHES: dg.MetadataValue.json([found.as_dict()] if found else []),
-                },
-                description=event.description,
-            )
-        else:
-            yield event
-    if tests.process.returncode not in (0, 1):  # 1: tests failed; anything else: dbt broke
-        raise dg.Failure(f"dbt test exited with code {tests.process.returncode}")
+    with warehouse_lock(warehouse, on_wait=context.log.info):
+        shutil.rmtree(target, ignore_errors=True)
+        with _settings_in_environment():
+            run = dbt.cli(["run"], context=context, target_path=target)
+            built, failure = [], None
+            try:
+                for event in run.stream():
+                    built.append(event)
+            except Exception as error:  # a failed run still reports what it built, then fails
+                failure = error
+            yield from with_table_metadata(context, built, warehouse)
+            if failure is not None:
+                raise failure
+            tests = dbt.cli(["test"], context=context, target_path=target, raise_on_error=False)
+            events = list(tests.stream())
+        breaches = dbt_breaches(
+            tests.get_artifact("run_results.json"), tests.get_artifact("manifest.json"), warehouse
+        )
+        by_check = {b.rule.removeprefix("dbt "): b for b in breaches.values()}
+        for event in events:
+            if isinstance(event, dg.AssetCheckResult) and not event.passed:
+                found = by_check.get(event.check_name)
+                if found is not None:
+                    for line in found.text():
+                        context.log.error(line)
+                yield dg.AssetCheckResult(
+                    asset_key=event.asset_key,
+                    check_name=event.check_name,
+                    passed=False,
+                    severity=dg.AssetCheckSeverity.WARN,  # withheld by the gate, see above
+                    metadata={
+                        **event.metadata,
+                        BREACHES: dg.MetadataValue.json([found.as_dict()] if found else []),
+                    },
+                    description=event.description,
+                )
+            else:
+                yield event
+        if tests.process.returncode not in (0, 1):  # 1: tests failed; anything else: dbt broke
+            raise dg.Failure(f"dbt test exited with code {tests.process.returncode}")
 
 
 def with_table_metadata(

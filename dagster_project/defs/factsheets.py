@@ -14,6 +14,7 @@ from ..factsheets.output import RenderResult, write_periods
 from ..factsheets.view import build_period, today_amsterdam
 from ..periods import sort_periods
 from ..settings import Settings
+from ..warehouse_lock import warehouse_lock
 from .gate import GATED_DEPS, current_gate
 from .ingest import WAREHOUSE_POOL
 from .partitions import PERIODE
@@ -85,19 +86,22 @@ def factsheets_pdf_html(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     periodes = sort_periods(context.partition_keys)
     day = today_amsterdam()
     gate = current_gate(context)
-    with read_only(settings.warehouse) as con:
-        built = [(p, *build_period(con, p, settings, day)) for p in periodes]
-    withheld = {
-        periode: {
-            (v.gemeentecode, v.kanaal): rules
-            for v in views
-            if (rules := gate.rules_withholding(periode, (v.gemeentecode, v.kanaal, periode)))
+    # The lock for the whole step: the output folder has one writer too (publish cleans
+    # up what a killed writer left there).
+    with warehouse_lock(settings.warehouse, on_wait=context.log.info):
+        with read_only(settings.warehouse) as con:
+            built = [(p, *build_period(con, p, settings, day)) for p in periodes]
+        withheld = {
+            periode: {
+                (v.gemeentecode, v.kanaal): rules
+                for v in views
+                if (rules := gate.rules_withholding(periode, (v.gemeentecode, v.kanaal, periode)))
+            }
+            for periode, views, _ in built
         }
-        for periode, views, _ in built
-    }
-    for line in gate.text().splitlines():
-        context.log.error(line)
-    result = write_periods(built, settings, withheld=withheld)
+        for line in gate.text().splitlines():
+            context.log.error(line)
+        result = write_periods(built, settings, withheld=withheld)
     for period in result.periods:
         context.log.info(
             f"{period.periode}: {len(period.factsheets)} factsheets "

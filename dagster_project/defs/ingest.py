@@ -1,11 +1,11 @@
 """Ingest assets: every landing file into raw.*, one table per source (group ``ingest``)."""
 
 import dagster as dg
-import duckdb
 
 from ..ingest import ingest_source
 from ..readers import SOURCES
 from ..settings import Settings
+from ..warehouse_lock import connect, warehouse_lock
 from .partitions import periods_in_warehouse, register_periods
 
 WAREHOUSE_POOL = "kto_warehouse"  # DuckDB has one writer: every warehouse writer is in this pool
@@ -38,7 +38,10 @@ def ingest_landing(context: dg.AssetExecutionContext):
     """
     settings = Settings.from_env()
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with (
+        warehouse_lock(settings.warehouse, on_wait=context.log.info),
+        connect(settings.warehouse, on_wait=context.log.info) as con,
+    ):
         report = ingest_source(con, settings.landing_dir)
         periods = periods_in_warehouse(con)
     new_periods = register_periods(context.instance, periods)

@@ -4,6 +4,7 @@ import dagster as dg
 
 from ..publish import publish_marts
 from ..settings import Settings
+from ..warehouse_lock import warehouse_lock
 from .gate import GATED_DEPS, current_gate
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 
@@ -16,8 +17,8 @@ from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: sam
     pool=WAREHOUSE_POOL,
     description=(
         "KTO_OUTPUT_DIR/marts.duckdb (a read-only snapshot for BI tools) and "
-        "KTO_OUTPUT_DIR/marts/{table}.parquet, each swapped in atomically. Not replaced "
-        "while a quality rule fails: the snapshot is one consistent copy of the marts."
+        "KTO_OUTPUT_DIR/marts/{table}.parquet, switched in together atomically. Not "
+        "replaced while a quality rule fails: the snapshot is one consistent copy of the marts."
     ),
 )
 def marts_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -30,13 +31,18 @@ def marts_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             metadata={"rules": dg.MetadataValue.json([b.rule for b in gate.breaches])},
         )
     settings = Settings.from_env()
-    published = publish_marts(settings.warehouse, settings.output_dir)
+    with warehouse_lock(settings.warehouse, on_wait=context.log.info):
+        published = publish_marts(settings.warehouse, settings.output_dir)
     return dg.MaterializeResult(
         metadata={
             "snapshot": dg.MetadataValue.path(str(published.snapshot)),
+            "version": published.version,
             **{f"rows_{table}": n for table, n in published.rows.items()},
             "parquet": dg.MetadataValue.md(
                 "\n".join(f"- `{p}`" for p in published.parquet.values())
+            ),
+            "removed": dg.MetadataValue.md(
+                "\n".join(f"- `{p}`" for p in published.removed) or "none"
             ),
         }
     )

@@ -13,13 +13,13 @@ import time
 from collections.abc import Iterator
 
 import dagster as dg
-import duckdb
 
 from ..quality.data_docs import build_data_docs, data_docs_dir
 from ..quality.gate import BREACHES
 from ..quality.runner import SuiteResult, run_suite, suite_parameters
 from ..quality.suites import Suite, load_suites
 from ..settings import Settings
+from ..warehouse_lock import connect, warehouse_lock
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 
 
@@ -115,7 +115,10 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         current = load_suites().get(suite.name, suite)  # the rules as they are now
         selected = {key.asset_key for key in context.selected_asset_check_keys}
         assets = [a for a in current.assets() if dg.AssetKey(list(a)) in selected]
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        with (
+            warehouse_lock(settings.warehouse, on_wait=context.log.info),
+            connect(settings.warehouse, read_only=True, on_wait=context.log.info) as con,
+        ):
             results = [
                 run_suite(
                     con,

@@ -1,6 +1,7 @@
 -- One row per One2Ten response (balie, telefoon): the latest version of each
--- (kanaal, respondentnummer), typed and renamed, labels mapped to the shared codes, free
--- text redacted, the e-mail address dropped. Incomplete questionnaires stay here.
+-- (kanaal, respondentnummer), typed and renamed, labels mapped to the shared codes, the
+-- municipality named from the CBS code list, free text redacted and sanitised
+-- (kto_free_text), the e-mail address dropped. Incomplete questionnaires stay here.
 with versions as (
     select
         *,
@@ -18,16 +19,16 @@ select
     cast(respondentnummer as bigint) as respondentnummer,
     lower(kanaal) as kanaal,
     gemeentecode,
-    gemeente,
+    coalesce(cbs_gemeenten.naam, nullif(kto_free_text(gemeente), '')) as gemeente,
     cast(startdatum as timestamp) as gestart_op,
     cast(einddatum as timestamp) as beeindigd_op,
     status,
     status = 'Voltooid' as is_voltooid,
     survey,
     uitnodiging,
-    product,
+    nullif(kto_free_text(product), '') as product,
     cast(totaaloordeel as integer) as totaaloordeel,
-    kto_redact(toelichting_totaaloordeel) as toelichting,
+    kto_free_text(toelichting_totaaloordeel) as toelichting,
     {{ moeite_code('moeite') }} as moeite,
     {%- for label, column in aspect_columns() %}
     cast({{ column }} as integer) as {{ column }},
@@ -37,10 +38,11 @@ select
     {%- endfor %}
     {{ ja_nee_code('in_een_keer_geholpen') }} as in_een_keer_geholpen,
     {{ ja_nee_code('verbetertip') }} as verbetertip,
-    kto_redact(verbetertip_toelichting) as verbetertip_toelichting,
+    kto_free_text(verbetertip_toelichting) as verbetertip_toelichting,
     source_file,
     cast(source_row as bigint) as source_row,
     cast(source_modified_at as timestamp) as source_modified_at,
     cast(coalesce(source_version_at, source_modified_at) as timestamp) as source_version_at
 from versions
+left join {{ cbs_gemeenten() }} using (gemeentecode)
 where versie_rang = 1

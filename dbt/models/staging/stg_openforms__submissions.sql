@@ -1,6 +1,7 @@
 -- One row per submission of the digital survey form: the latest version of each
--- respondent_id, renamed, labels mapped to the shared codes, free text redacted, the
--- e-mail address dropped. Every submission is a completed questionnaire.
+-- respondent_id, renamed, labels mapped to the shared codes, free text redacted and
+-- sanitised (kto_free_text), the e-mail address dropped. Every submission is a completed
+-- questionnaire.
 with versions as (
     select
         *,
@@ -20,15 +21,15 @@ select
     gemeentecode,
     formuliernaam,
     cast(inzendingdatum as timestamp) as ingezonden_op,
-    product,
+    nullif(kto_free_text(product), '') as product,
     cast(totaaloordeel as integer) as totaaloordeel,
-    kto_redact(toelichting) as toelichting,
+    kto_free_text(toelichting) as toelichting,
     {{ moeite_code('moeite') }} as moeite,
     {%- for label, column in statement_columns() %}
     {{ eens_code(column) }} as {{ column }},
     {%- endfor %}
     {{ ja_nee_code('verbetertip') }} as verbetertip,
-    kto_redact(verbetertip_toelichting) as verbetertip_toelichting,
+    kto_free_text(verbetertip_toelichting) as verbetertip_toelichting,
     source_file,
     cast(source_row as bigint) as source_row,
     cast(source_modified_at as timestamp) as source_modified_at,

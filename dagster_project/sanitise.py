@@ -1,0 +1,96 @@
+"""The one sanitiser for free text that reaches an output (product, municipality name,
+reviews, tips): what the marts hold, the factsheets print and BI tools read.
+
+``free_text(text)`` = ``break_long_words(redact(clean(text)))``:
+
+1. ``clean``: control characters (NUL, C0, DEL, C1) and line/paragraph separators
+   become a space or disappear; the byte-order mark and explicit bidi formatting
+   characters (embeddings, overrides, isolates, marks) are removed, so an unbalanced
+   U+202E cannot reverse what follows it; runs of white space become one space.
+   Text with right-to-left letters is then wrapped in one isolate (U+2068 FSI ...
+   U+2069 PDI): it keeps its own direction without reordering the text around it.
+2. ``redaction.redact``: personal data replaced by tags. After cleaning, so a NUL or
+   a bidi mark inside an e-mail address cannot hide it from the patterns.
+3. ``break_long_words``: a zero-width space (U+200B) after every ``WORD_CHUNK``
+   characters of a run without a break opportunity, so a long word or URL wraps
+   instead of running off the PDF page (Typst and browsers break lines there; it is
+   invisible). After redaction, so no pattern is cut in two.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .redaction import redact
+
+ZWSP = "\u200b"
+ZWJ = "\u200d"
+FSI, PDI = "\u2068", "\u2069"
+WORD_CHUNK = 24  # characters; the narrowest column (a product row) holds about 30
+
+# Explicit bidi formatting: LRE RLE PDF LRO RLO, LRI RLI FSI PDI, LRM RLM ALM.
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+)
+_REMOVE = {**_BIDI_CONTROLS, 0xFEFF: None}
+_WHITESPACE = re.compile(r"\s+")
+_UNBROKEN = re.compile(rf"[^\s{ZWSP}\-/]{{{WORD_CHUNK + 1},}}")
+
+
+def _control_to_space(text: str) -> str:
+    # Category Cc is NUL..US, DEL and the C1 range; Zl/Zp are U+2028/U+2029.
+    return "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in text
+        if unicodedata.category(ch) != "Cs"  # lone surrogates cannot be written out
+    )
+
+
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+def clean(text: str | None) -> str | None:
+    """Control characters out, bidi controls out (right-to-left text isolated), spaces
+    collapsed; None stays None, text that is only white space becomes ''."""
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFC", text).translate(_REMOVE)
+    text = _WHITESPACE.sub(" ", _control_to_space(text)).strip()
+    if _has_rtl(text):
+        text = FSI + text + PDI
+    return text
+
+
+def _breakable_at(word: str, i: int) -> bool:
+    """Between word[i-1] and word[i] without cutting a character from its accents or an
+    emoji from its joiner / variation selector."""
+    nxt, prev = word[i], word[i - 1]
+    return not (
+        unicodedata.category(nxt).startswith("M")
+        or ZWJ in (prev, nxt)
+        or "\ufe00" <= nxt <= "\ufe0f"
+    )
+
+
+def _break_word(word: str) -> str:
+    parts, start = [], 0
+    for i in range(1, len(word)):
+        if i - start >= WORD_CHUNK and _breakable_at(word, i):
+            parts.append(word[start:i])
+            start = i
+    parts.append(word[start:])
+    return ZWSP.join(parts)
+
+
+def break_long_words(text: str | None) -> str | None:
+    """A zero-width space after about every ``WORD_CHUNK`` characters of over-long words."""
+    if text is None:
+        return None
+    return _UNBROKEN.sub(lambda m: _break_word(m.group(0)), text)
+
+
+def free_text(text: str | None) -> str | None:
+    """Clean, redact, then make breakable: every free-text value on its way to an output."""
+    return break_long_words(redact(clean(text)))
