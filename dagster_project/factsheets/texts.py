@@ -31,6 +31,24 @@ TABEL_EENHEID = {
     "digitaal": "% eens",
 }
 
+# Display names of the code lists (METRICS.md) on a bar label: short enough to fit
+# under a bar without breaking a word. The full name stays in the HTML's title text.
+# A product outside the list keeps its own name (wrapped at spaces only).
+# "‑" (U+2011) is a hyphen that never ends a line.
+KORTE_NAAM = {
+    "Paspoort en ID-kaart": "Paspoort, ID\u2011kaart",
+    "Huwelijk en partnerschap": "Huwelijk, partnerschap",
+    "Geboorteaangifte": "Aangifte geboorte",
+    "Verklaring omtrent het gedrag": "VOG",
+    "Afspraak maken": "Afspraak",
+    "Verhuizing doorgeven": "Verhuizing",
+}
+
+
+def korte_naam(naam: str) -> str:
+    return KORTE_NAAM.get(naam, naam)
+
+
 BM_METHODE = {
     "gemeenten": (
         "het gemiddelde van de deelnemende gemeenten, waarin elke gemeente met een "
@@ -43,13 +61,31 @@ BM_METHODE = {
 }
 
 
-def legenda(drempel: int) -> list[str]:
-    return [
+def legenda(drempel: int, verfijnd: bool = False) -> list[str]:
+    regels = [
         "▲ / ▼  significant hoger / lager dan de benchmark (BM): "
         "het 95%-betrouwbaarheidsinterval (BI) sluit de BM uit",
         f"–  niet getoond: n < {drempel} betekent te weinig antwoorden; "
         "afgeschermd betekent dat het cijfer anders uit de andere cijfers terug te rekenen is",
     ]
+    if verfijnd:
+        regels.append(
+            "Een cijfer en zijn BM met een decimaal extra zijn afgerond gelijk, "
+            "maar verschillen significant"
+        )
+    return regels
+
+
+def responspercentage(rate: int | None, respons_inviter: int | None) -> str:
+    """What the response rate is a rate of, on the tile itself (not only in the Toelichting)."""
+    if rate is None:
+        return ""
+    if respons_inviter is None:
+        return f"responspercentage {rate}%: het deel van deze uitnodigingen dat werd ingevuld"
+    return (
+        f"responspercentage {rate}%: {respons_inviter} van deze uitnodigingen werden "
+        "ingevuld; de overige respons kwam via kaartje, zuil of afsprakensysteem"
+    )
 
 
 def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, object]]:

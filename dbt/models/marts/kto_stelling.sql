@@ -13,6 +13,7 @@ select
     exact as pct_exact,
     n,
     {{ whole_from_scaled('bm_scaled') }} as bm,
+    bm_exact,
     ci_low,
     ci_high,
     publiceerbaar,
