@@ -48,11 +48,12 @@ function measure(doc, win) {
     }
   }
   // the innermost elements that stick out on the right, to name in a failure
+  const out = el => el.getBoundingClientRect().right > win.innerWidth + 0.5;
   const wide = Array.from(doc.querySelectorAll("body *"))
-    .filter(el => el.getBoundingClientRect().right > win.innerWidth + 0.5)
-    .filter(el => !Array.from(el.children).some(c => c.getBoundingClientRect().right > win.innerWidth + 0.5))
+    .filter(el => out(el) && !Array.from(el.children).some(out))
     .slice(0, 5)
-    .map(el => el.tagName.toLowerCase() + "." + el.className + ": " + el.textContent.trim().slice(0, 40));
+    .map(el => el.tagName.toLowerCase() + "." + el.className + ": "
+               + el.textContent.trim().slice(0, 40));
   return {scrollWidth: doc.documentElement.scrollWidth, innerWidth: win.innerWidth,
           bodyScrollWidth: doc.body.scrollWidth, smallest: smallest, wide: wide};
 }

@@ -324,9 +324,7 @@ def _tip(text: str) -> str:
     return f"{cut} …"
 
 
-def _trend(
-    cel: Row, periode: Periode, data: PeriodData, totaal: Figuur, drempel: int
-) -> list[TrendPunt]:
+def _trend(cel: Row, periode: Periode, data: PeriodData, drempel: int) -> list[TrendPunt]:
     punten = []
     for years in range(TREND_YEARS, 0, -1):
         earlier = periode.earlier(years)
@@ -338,10 +336,10 @@ def _trend(
         punten.append(TrendPunt(label, fig.waarde, fig.getoond, fig.opmerking, fig.fractie, False))
     if not punten:
         return []
+    # The period itself at the trend's own precision: no mark here, so no extra decimals.
+    nu = _cell_figure(cel, "totaaloordeel", "", "cijfer", drempel, marks=False)
     label = dutch.short_period_label(periode.jaar, periode.kwartaal)
-    punten.append(
-        TrendPunt(label, totaal.waarde, totaal.getoond, totaal.opmerking, totaal.fractie, True)
-    )
+    punten.append(TrendPunt(label, nu.waarde, nu.getoond, nu.opmerking, nu.fractie, True))
     return punten
 
 
@@ -435,7 +433,7 @@ def build_view(
                 f"N={dutch.whole(r.get('respons') or 0)}",
             )
         )
-    trend = _trend(cel, periode, data, totaal, drempel)
+    trend = _trend(cel, periode, data, drempel)
     kwartalen = _kwartalen(cel, periode, data, drempel)
     afwijkingen = _afwijkingen(rangschikking)
     bm_methode = cel.get("bm_method") or settings.benchmark_method
