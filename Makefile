@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system demo run test lint format bench dev clean
+.PHONY: setup system demo run test lint format bench dev clean screenshots
 
 setup: $(VENV)/.installed system
 
@@ -15,10 +15,12 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # poppler-utils: pdftotext/pdftoppm read factsheet PDFs back in tests and docs.
+# chromium: headless, measures the HTML pages at phone width in tests and takes the
+# screenshots in docs/.
 system:
-	@command -v pdftotext >/dev/null 2>&1 || { \
+	@{ command -v pdftotext >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; } || { \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils >/dev/null; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils chromium >/dev/null; }
 
 demo: setup  ## demo data -> warehouse -> checks -> factsheets
 	$(BIN)/kto demo
@@ -33,6 +35,10 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# docs/screenshots/*.png from the marts of a `make demo` run (same KTO_* settings).
+screenshots: setup
+	$(BIN)/python tools/screenshots.py
 
 bench: setup
 	$(BIN)/kto bench

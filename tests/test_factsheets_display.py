@@ -223,3 +223,46 @@ def test_display_names_come_from_the_code_list_with_the_full_name_as_title(label
     for staaf in seed.producten:
         assert staaf.label == DISPLAY_NAMES.get(staaf.naam, staaf.naam)
         assert f'title="{staaf.naam}">{staaf.label}<' in html
+
+
+def test_the_worst_case_still_fits_on_two_pages(tmp_path):
+    """Ten products with long names outside the code list, four tips of maximum
+    length, seven statements, four quarters, a trend and a long gemeente name."""
+    tables = marts_from_reference()
+    keys = ("gemeentecode", "gemeente", "kanaal", "periode", "jaar", "kwartaal")
+    for row in (r for t in tables.values() for r in t):
+        row["gemeente"] = "Westerkwartiers"  # 15 characters
+    cel = next(r for r in tables["kto_cel"] if r["kanaal"] == "digitaal" and r["periode"] == "2020")
+    base = {k: cel[k] for k in keys}
+    tables["kto_product"] = [r for r in tables["kto_product"] if r["kanaal"] != "digitaal"]
+    for i in range(10):
+        name = f"Aanvraag gehandicaptenparkeerkaart met medische keuring {i}"
+        tables["kto_product"].append(
+            {
+                **base,
+                "product": name,
+                "volgorde": i,
+                "respons": 100 + i,
+                "totaaloordeel": 7.5,
+                "totaaloordeel_exact": 7.5,
+                "totaaloordeel_n": 100,
+                "publiceerbaar": True,
+            }
+        )
+    tip = "Heel lange tip over de wachttijd aan de balie en de website die beter kan " * 8
+    tables["kto_tip"] = [r for r in tables["kto_tip"] if r["kanaal"] != "digitaal"]
+    tables["kto_tip"] += [{**base, "rang": i, "tekst": tip} for i in range(1, 5)]
+    for q in range(1, 5):
+        tables["kto_cel"].append(
+            dict(cel, periode=f"2020-Q{q}", kwartaal=q, respons=cel["respons"] // 4)
+        )
+    warehouse = write_marts(tmp_path / "w.duckdb", tables)
+    settings = settings_for(tmp_path, warehouse)
+    with read_only(warehouse) as con:
+        result = render_period(con, "2020", settings, generated_on=GENERATED_ON)
+    sheet = next(f for f in result.factsheets if f.kanaal == "digitaal")
+    view = views_of(warehouse, "2020", settings)[0]
+    digitaal = next(v for v in view if v.kanaal == "digitaal")
+    assert len(digitaal.producten) == 10 and len(digitaal.tips) == 4
+    assert len(digitaal.kwartalen) == 4 and len(digitaal.tabel) == 7 and digitaal.trend
+    assert sheet.pages == 2

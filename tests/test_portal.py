@@ -180,3 +180,29 @@ def test_a_deleted_factsheet_is_not_linked_and_pages_that_left_are_removed(tmp_p
     assert "2020/GM0637_balie.pdf" not in links and "2020/GM0637_balie.html" not in links
     assert result.removed == ["gemeente-GM9999.html"]
     assert (folder / "notes.html").exists()
+
+
+def test_portal_asset_builds_the_pages_after_the_factsheets(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from dagster_project.defs.factsheets import factsheets_pdf_html
+    from dagster_project.defs.partitions import PERIODE
+    from dagster_project.defs.portal import factsheets_portal
+
+    deps = {d for keys in factsheets_portal.asset_deps.values() for d in keys}
+    assert dg.AssetKey(["factsheets", "pdf_html"]) in deps
+    assert factsheets_portal.group_names_by_key[factsheets_portal.key] == "factsheets"
+    warehouse = write_marts(tmp_path / "w.duckdb", marts_from_samples())
+    monkeypatch.setenv("KTO_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("KTO_OUTPUT_DIR", str(tmp_path / "output"))
+    monkeypatch.setenv("KTO_MIN_RESPONDENTS", str(SAMPLES["min_n"]))
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(PERIODE.name, ["2020"])
+    assert dg.materialize([factsheets_pdf_html], instance=instance, partition_key="2020").success
+    result = dg.materialize([factsheets_portal], instance=instance)
+    assert result.success
+    [event] = result.asset_materializations_for_node("factsheets__portal")
+    metadata = {k: v.value for k, v in event.metadata.items()}
+    folder = tmp_path / "output" / "factsheets"
+    assert metadata["factsheets_linked"] == len(list((folder / "2020").glob("*.pdf"))) > 0
+    assert metadata["pages"] == len(list(folder.glob("*.html")))
