@@ -132,12 +132,16 @@ def test_period_page_lists_every_cell_with_its_figures_or_why_not(portal_folder)
             assert factsheet == "PDFHTML"
             for text, name in ((totaal, "totaaloordeel"), (ces, "ces")):
                 value = c[name]["value"]
+                bm = SAMPLES["benchmark"][f"{kanaal}|{periode}"][name]
                 if value is None:
                     assert text.startswith("–") and ("n < 10" in text or "afgeschermd" in text)
-                elif name == "ces":
-                    assert text.rstrip(" ▲▼") == str(value)
+                    continue
+                printed, _, printed_bm = text.partition(" BM ")
+                if name == "ces":
+                    assert (printed.rstrip(" ▲▼"), printed_bm) == (str(value), str(bm))
                 else:
-                    assert text.rstrip(" ▲▼") == f"{value:.1f}".replace(".", ",")
+                    assert printed.rstrip(" ▲▼") == f"{value:.1f}".replace(".", ",")
+                    assert printed_bm == f"{bm:.1f}".replace(".", ",")
 
 
 def test_period_page_works_without_its_script(portal_folder):

@@ -272,11 +272,14 @@ def _cell_figure(
     )
 
 
-def cell_figures(cel: Row, drempel: int) -> tuple[Figuur, Figuur]:
-    """Totaaloordeel and CES of a kto_cel row as a factsheet prints them (also the portal's)."""
+def cell_figures(cel: Row, drempel: int, marks: bool = True) -> tuple[Figuur, Figuur]:
+    """Totaaloordeel and CES of a kto_cel row as a factsheet prints them (also the portal's).
+
+    ``marks=False``: without significance, so also without extra decimals (trends).
+    """
     return (
-        _cell_figure(cel, "totaaloordeel", "Totaaloordeel", "cijfer", drempel),
-        _cell_figure(cel, "ces", "CES score", "ces", drempel),
+        _cell_figure(cel, "totaaloordeel", "Totaaloordeel", "cijfer", drempel, marks),
+        _cell_figure(cel, "ces", "CES score", "ces", drempel, marks),
     )
 
 

@@ -36,6 +36,7 @@ class Cel:
     pdf: str | None  # path relative to the factsheets folder, only when the file exists
     html: str | None
     reden: str  # why there is no factsheet ("" when there is one)
+    trend: Figuur | None = None  # the totaaloordeel unmarked, at its own precision
 
     @property
     def heeft_factsheet(self) -> bool:
@@ -111,6 +112,7 @@ def collect(conn, factsheets_dir: Path, drempel: int) -> Portal:
         pdf_html = files.get(key)
         if pdf_html:
             totaal, ces = cell_figures(r, drempel)
+            kaal, _ = cell_figures(r, drempel, marks=False)
             cellen.append(
                 Cel(
                     *key[:1],
@@ -121,6 +123,7 @@ def collect(conn, factsheets_dir: Path, drempel: int) -> Portal:
                     ces,
                     *pdf_html,
                     "",
+                    kaal,
                 )
             )
         else:

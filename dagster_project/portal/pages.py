@@ -81,7 +81,7 @@ def _trend(cellen: list[Cel]) -> list[dict]:
     for c in cellen:
         if "-" in c.periode:
             continue
-        fig = c.totaaloordeel
+        fig = c.trend
         punten.append(
             {
                 "label": c.periode,
