@@ -136,7 +136,9 @@ def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, ob
                 "wegen ook dingen mee waar niet apart naar gevraagd is. Per product of "
                 "onderwerp staat hetzelfde gemiddelde voor de klanten met dat product; "
                 "N onder een staaf is het aantal ingevulde vragenlijsten voor dat product. "
-                "Het trendblok toont het totaaloordeel van dezelfde periode in eerdere jaren.",
+                "Het trendblok toont het totaaloordeel van dezelfde periode in eerdere jaren. "
+                "Een jaarfactsheet toont ook het totaaloordeel en de CES van elk kwartaal "
+                "van dat jaar.",
             ],
         ),
         (
@@ -210,7 +212,13 @@ def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, ob
                 "benchmark; dat is gemarkeerd met ▲ (hoger) of ▼ (lager). Zonder markering "
                 "kan een verschil met de BM op toeval berusten. De grenzen staan met één "
                 "decimaal meer dan het cijfer zelf, en de vergelijking gebruikt de niet "
-                "afgeronde BM: zo is te zien waarom een klein verschil toch telt.",
+                "afgeronde BM: zo is te zien waarom een klein verschil toch telt. Zijn een "
+                "gemarkeerd cijfer en zijn BM afgerond gelijk, dan staan beide met een "
+                "decimaal extra, zodat het verschil zichtbaar is.",
+                "Onder ‘Grootste verschillen met de BM’ staan de cijfers uit de tabel die "
+                "significant van de BM verschillen, het grootste verschil eerst (een punt op "
+                "het rapportcijfer telt daarbij als tien procentpunten). Het verschil is het "
+                "getoonde cijfer min de getoonde BM.",
             ],
         ),
     ]
