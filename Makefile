@@ -7,7 +7,7 @@ DEV_HOST ?= 127.0.0.1
 DEV_PORT ?= 3000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system demo run test test-deep test-hardening lint format bench dev clean
+.PHONY: setup system demo run test test-deep test-hardening lint format bench dev clean screenshots
 
 setup: $(VENV)/.installed system
 
@@ -20,12 +20,15 @@ $(VENV)/.installed: pyproject.toml
 # poppler-utils: pdftotext/pdftoppm read factsheet PDFs back in tests and docs.
 # fonts-noto-color-emoji: emoji in tips and names print as emoji, not empty boxes (Typst
 # falls back to it for glyphs DejaVu lacks; browsers do the same).
+# chromium: headless, measures the HTML pages at phone width in tests and takes the
+# screenshots in docs/.
 EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 system:
-	@{ command -v pdftotext >/dev/null 2>&1 && test -f $(EMOJI_FONT); } || { \
+	@{ command -v pdftotext >/dev/null 2>&1 && test -f $(EMOJI_FONT) && \
+		command -v chromium >/dev/null 2>&1; } || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
-			poppler-utils fonts-noto-color-emoji >/dev/null; }
+			poppler-utils fonts-noto-color-emoji chromium >/dev/null; }
 
 demo: setup  ## demo data -> warehouse -> checks -> factsheets
 	$(BIN)/kto demo
@@ -54,6 +57,10 @@ test-hardening: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# docs/screenshots/*.png from the marts of a `make demo` run (same KTO_* settings).
+screenshots: setup
+	$(BIN)/python tools/screenshots.py
 
 # kto bench at SCALE x national size (bench/README.md); reports go to bench/results/.
 SCALE ?= 0.05

@@ -12,13 +12,14 @@ from .defs.control_room import with_owner_and_freshness
 from .defs.dbt import dbt_resource, kto_dbt_models
 from .defs.factsheets import factsheets_pdf_html
 from .defs.ingest import ingest_landing
+from .defs.portal import factsheets_portal
 from .defs.publish import marts_snapshot
 from .defs.quality import QUALITY_CHECKS
 
 defs = dg.Definitions(
     assets=dg.map_asset_specs(
         with_owner_and_freshness,
-        [ingest_landing, kto_dbt_models, factsheets_pdf_html, marts_snapshot],
+        [ingest_landing, kto_dbt_models, factsheets_pdf_html, factsheets_portal, marts_snapshot],
     ),
     asset_checks=QUALITY_CHECKS,
     jobs=JOBS,

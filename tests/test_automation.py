@@ -58,6 +58,7 @@ def test_jobs_split_ingest_from_everything_downstream(definitions):
     }
     assert dg.AssetKey(["factsheets", "pdf_html"]) in refresh_keys
     assert dg.AssetKey(["publish", "marts_snapshot"]) in refresh_keys
+    assert dg.AssetKey(["factsheets", "portal"]) in refresh_keys
 
 
 def test_the_instance_settings_load(tmp_path):
@@ -77,7 +78,11 @@ def test_the_instance_settings_load(tmp_path):
 
 def test_one_connected_graph_from_each_landing_folder_to_the_outputs(definitions):
     graph = definitions.resolve_asset_graph()
-    outputs = {dg.AssetKey(["factsheets", "pdf_html"]), dg.AssetKey(["publish", "marts_snapshot"])}
+    outputs = {
+        dg.AssetKey(["factsheets", "pdf_html"]),
+        dg.AssetKey(["factsheets", "portal"]),
+        dg.AssetKey(["publish", "marts_snapshot"]),
+    }
     for raw in ("one2ten_responses", "openforms_submissions", "inviter_invitations"):
         reached, frontier = set(), {dg.AssetKey(["raw", raw])}
         while frontier:

@@ -32,6 +32,16 @@ GENERATED_ON = dt.date(2026, 11, 28)
 # and the factsheet only has to print and compare what the marts hold.
 HALF_WIDTH = {"cijfer": 0.12, "ces": 4.0, "pct": 3.0}
 
+# Bar labels: the code list's display names (docs/factsheets.md), other names as given.
+DISPLAY_NAMES = {
+    "Paspoort en ID-kaart": "Paspoort, ID\u2011kaart",
+    "Huwelijk en partnerschap": "Huwelijk, partnerschap",
+    "Geboorteaangifte": "Aangifte geboorte",
+    "Verklaring omtrent het gedrag": "VOG",
+    "Afspraak maken": "Afspraak",
+    "Verhuizing doorgeven": "Verhuizing",
+}
+
 # The seed's own tips, plus one that must be cut short (and a fifth that kto_tip never holds).
 SEED_TIPS = [
     "betere tijdsplanning, zorg ervoor dat de klanten op tijd geholpen worden. Plan "
@@ -62,21 +72,21 @@ CEL_COLUMNS = {
     "totaaloordeel_exact": "DOUBLE",
     "totaaloordeel_n": "INTEGER",
     "totaaloordeel_bm": "DECIMAL(3,1)",
+    "totaaloordeel_bm_exact": "DOUBLE",
     "totaaloordeel_ci_low": "DOUBLE",
     "totaaloordeel_ci_high": "DOUBLE",
     "totaaloordeel_publiceerbaar": "BOOLEAN",
     "totaaloordeel_significant": "BOOLEAN",
-    "totaaloordeel_bm_exact": "DOUBLE",
     "totaaloordeel_richting": "VARCHAR",
     "ces": "INTEGER",
     "ces_exact": "DOUBLE",
     "ces_n": "INTEGER",
     "ces_bm": "INTEGER",
+    "ces_bm_exact": "DOUBLE",
     "ces_ci_low": "DOUBLE",
     "ces_ci_high": "DOUBLE",
     "ces_publiceerbaar": "BOOLEAN",
     "ces_significant": "BOOLEAN",
-    "ces_bm_exact": "DOUBLE",
     "ces_richting": "VARCHAR",
     "bm_method": "VARCHAR",
     "drempel": "INTEGER",
@@ -86,11 +96,11 @@ KEYS["kwartaal"] = "INTEGER"
 ROW_FIGURE = {
     "n": "INTEGER",
     "bm": "DOUBLE",
+    "bm_exact": "DOUBLE",
     "ci_low": "DOUBLE",
     "ci_high": "DOUBLE",
     "publiceerbaar": "BOOLEAN",
     "significant": "BOOLEAN",
-    "bm_exact": "DOUBLE",
     "richting": "VARCHAR",
     "bm_method": "VARCHAR",
 }
@@ -168,12 +178,12 @@ def _cell_figure(name: str, soort: str, value, exact, n, bm, shown: bool) -> dic
         f"{name}_exact": exact,
         f"{name}_n": n,
         f"{name}_bm": bm,
+        f"{name}_bm_exact": bm,
         f"{name}_ci_low": ci["ci_low"],
         f"{name}_ci_high": ci["ci_high"],
         f"{name}_publiceerbaar": shown,
         f"{name}_significant": ci["significant"],
         f"{name}_richting": ci["richting"],
-        f"{name}_bm_exact": ci.get("bm_exact"),
     }
 
 
@@ -184,6 +194,7 @@ def _row_figure(value_col: str, soort: str, value, exact, n, bm) -> dict:
         f"{value_col}_exact": exact,
         "n": n,
         "bm": bm,
+        "bm_exact": bm,
         **ci,
         "publiceerbaar": value is not None,
         "bm_method": "gemeenten",
@@ -446,7 +457,10 @@ def test_reference_views_hold_every_figure_in_dutch(reference_warehouse, tmp_pat
         assert v.ces.waarde == str(ref["ces"])
         assert v.ces.bm == str(ref["ces_bm"])
         assert [s.n_tekst for s in v.producten] == [f"N={p['n']}" for p in ref["producten"]]
-        assert [s.label for s in v.producten] == [p["product"] for p in ref["producten"]]
+        assert [s.naam for s in v.producten] == [p["product"] for p in ref["producten"]]
+        assert [s.label for s in v.producten] == [
+            DISPLAY_NAMES.get(p["product"], p["product"]) for p in ref["producten"]
+        ]
         grades = [p.get("totaaloordeel") for p in ref["producten"]]
         assert [s.waarde for s in v.producten] == [
             dutch.DASH if g is None else nl_grade(g) for g in grades

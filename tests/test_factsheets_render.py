@@ -229,6 +229,12 @@ def _suppressed_figures(key: str) -> int:
     else:
         count = 0
     count += sum(1 for name in ("totaaloordeel", "ces") if cell[name]["value"] is None)
+    if not quarter:  # a year's sheet: its quarters, when there are at least two
+        quarters = [c for q in "1234" if (c := cells.get(f"{code}|{kanaal}|{jaar}-Q{q}"))]
+        if len(quarters) > 1:
+            count += sum(
+                1 for c in quarters for n in ("totaaloordeel", "ces") if c[n]["value"] is None
+            )
     count += sum(1 for f in cell.get("aspecten", {}).values() if f["value"] is None)
     count += sum(1 for f in cell.get("stellingen", {}).values() if f["value"] is None)
     count += sum(1 for f in cell.get("producten", {}).values() if f["value"] is None)

@@ -66,6 +66,23 @@ def percent(value: float | int | Decimal | None) -> str:
     return f"{whole(value)}%"
 
 
+def fixed(value: float | int | Decimal, decimals: int) -> str:
+    """A number with exactly ``decimals`` decimals and a decimal comma: ``8,38``."""
+    return _signed(f"{round_half_away(value, decimals):f}".replace(".", ","))
+
+
+def signed_difference(text: str, other: str) -> str:
+    """``text - other`` of two printed figures, with a sign: ``+0,3``, ``-4``, ``0``.
+
+    Computed on the printed numbers, so the difference adds up on the sheet.
+    """
+    a, b = (Decimal(t.rstrip("%").replace(",", ".")) for t in (text, other))
+    diff = a - b
+    decimals = max(-a.as_tuple().exponent, -b.as_tuple().exponent, 0)
+    body = fixed(abs(diff), decimals)
+    return body if diff == 0 else ("+" if diff > 0 else "-") + body
+
+
 def interval(low: float | Decimal, high: float | Decimal, decimals: int) -> str:
     """A confidence interval ``[8,31; 8,39]``; the semicolon because the comma is decimal."""
     bounds = (_signed(f"{round_half_away(x, decimals):f}".replace(".", ",")) for x in (low, high))

@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,8 @@ class PeriodData:
     products: dict[CellKey, list[Row]]
     tips: dict[CellKey, list[Row]]
     earlier_cells: dict[tuple[str, str, str], Row]  # (gemeentecode, kanaal, periode)
+    # a year's quarters, same key (empty for a quarter)
+    quarter_cells: dict[tuple[str, str, str], Row] = field(default_factory=dict)
 
 
 def _rows(conn, sql: str, params: list[Any]) -> list[Row]:
@@ -121,6 +123,15 @@ def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
         if earlier
         else []
     )
+    quarter_rows = (
+        _rows(
+            conn,
+            "SELECT * FROM marts.kto_cel WHERE jaar = ? AND kwartaal IS NOT NULL",
+            [periode.jaar],
+        )
+        if periode.kwartaal is None
+        else []
+    )
     return PeriodData(
         cells=cells,
         aspects=_by_cell(
@@ -142,4 +153,5 @@ def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
             _rows(conn, "SELECT * FROM marts.kto_tip WHERE periode = ?", params), "rang", "tekst"
         ),
         earlier_cells={(r["gemeentecode"], r["kanaal"], r["periode"]): r for r in earlier_rows},
+        quarter_cells={(r["gemeentecode"], r["kanaal"], r["periode"]): r for r in quarter_rows},
     )

@@ -31,6 +31,24 @@ TABEL_EENHEID = {
     "digitaal": "% eens",
 }
 
+# Display names of the code lists (METRICS.md) on a bar label: short enough to fit
+# under a bar without breaking a word. The full name stays in the HTML's title text.
+# A product outside the list keeps its own name (wrapped at spaces only).
+# "‑" (U+2011) is a hyphen that never ends a line.
+KORTE_NAAM = {
+    "Paspoort en ID-kaart": "Paspoort, ID\u2011kaart",
+    "Huwelijk en partnerschap": "Huwelijk, partnerschap",
+    "Geboorteaangifte": "Aangifte geboorte",
+    "Verklaring omtrent het gedrag": "VOG",
+    "Afspraak maken": "Afspraak",
+    "Verhuizing doorgeven": "Verhuizing",
+}
+
+
+def korte_naam(naam: str) -> str:
+    return KORTE_NAAM.get(naam, naam)
+
+
 BM_METHODE = {
     "gemeenten": (
         "het gemiddelde van de deelnemende gemeenten, waarin elke gemeente met een "
@@ -43,13 +61,31 @@ BM_METHODE = {
 }
 
 
-def legenda(drempel: int) -> list[str]:
-    return [
+def legenda(drempel: int, verfijnd: bool = False) -> list[str]:
+    regels = [
         "▲ / ▼  significant hoger / lager dan de benchmark (BM): "
         "het 95%-betrouwbaarheidsinterval (BI) sluit de BM uit",
         f"–  niet getoond: n < {drempel} betekent te weinig antwoorden; "
         "afgeschermd betekent dat het cijfer anders uit de andere cijfers terug te rekenen is",
     ]
+    if verfijnd:
+        regels.append(
+            "Een cijfer en zijn BM met een decimaal extra zijn afgerond gelijk, "
+            "maar verschillen significant"
+        )
+    return regels
+
+
+def responspercentage(rate: int | None, respons_inviter: int | None) -> str:
+    """What the response rate is a rate of, on the tile itself (not only in the Toelichting)."""
+    if rate is None:
+        return ""
+    if respons_inviter is None:
+        return f"responspercentage {rate}%: het deel van deze uitnodigingen dat werd ingevuld"
+    return (
+        f"responspercentage {rate}%: {respons_inviter} van deze uitnodigingen werden "
+        "ingevuld; de overige respons kwam via kaartje, zuil of afsprakensysteem"
+    )
 
 
 def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, object]]:
@@ -100,7 +136,9 @@ def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, ob
                 "wegen ook dingen mee waar niet apart naar gevraagd is. Per product of "
                 "onderwerp staat hetzelfde gemiddelde voor de klanten met dat product; "
                 "N onder een staaf is het aantal ingevulde vragenlijsten voor dat product. "
-                "Het trendblok toont het totaaloordeel van dezelfde periode in eerdere jaren.",
+                "Het trendblok toont het totaaloordeel van dezelfde periode in eerdere jaren. "
+                "Een jaarfactsheet toont ook het totaaloordeel en de CES van elk kwartaal "
+                "van dat jaar.",
             ],
         ),
         (
@@ -174,7 +212,13 @@ def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, ob
                 "benchmark; dat is gemarkeerd met ▲ (hoger) of ▼ (lager). Zonder markering "
                 "kan een verschil met de BM op toeval berusten. De grenzen staan met één "
                 "decimaal meer dan het cijfer zelf, en de vergelijking gebruikt de niet "
-                "afgeronde BM: zo is te zien waarom een klein verschil toch telt.",
+                "afgeronde BM: zo is te zien waarom een klein verschil toch telt. Zijn een "
+                "gemarkeerd cijfer en zijn BM afgerond gelijk, dan staan beide met een "
+                "decimaal extra, zodat het verschil zichtbaar is.",
+                "Onder ‘Grootste verschillen met de BM’ staan de cijfers uit de tabel die "
+                "significant van de BM verschillen, het grootste verschil eerst (een punt op "
+                "het rapportcijfer telt daarbij als tien procentpunten). Het verschil is het "
+                "getoonde cijfer min de getoonde BM.",
             ],
         ),
     ]

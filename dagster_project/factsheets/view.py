@@ -10,7 +10,8 @@ The view only formats. Every rule lives in the marts (dbt): which figures are
 shown, significance and its direction (``richting``), the threshold the build
 used (``drempel``), which cells get a factsheet (``respons_publiceerbaar``) and
 which tips they show. The setting KTO_MIN_RESPONDENTS is never read here, so
-factsheets rendered after the setting changed still follow the build.
+factsheets rendered after the setting changed still follow the build. Where a
+significant figure prints the same as its BM, the view only adds decimals.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ _AXIS_MAX = {"cijfer": 10.0, "pct": 100.0}
 # interval does not look as if it were inside after rounding.
 _CI_DECIMALS = {"cijfer": 2, "ces": 1, "pct": 1}
 _ARROWS = {"hoger": "▲", "lager": "▼"}  # the marts' richting; gelijk draws nothing
+_DECIMALS = {"cijfer": 1, "ces": 0, "pct": 0}
+# A significant figure that prints the same as its BM gets up to this many extra decimals.
+MAX_EXTRA_DECIMALS = 3
+MAX_AFWIJKINGEN = 4
+# Differences are ranked on a common scale: a grade point (scale 1-10) weighs as ten
+# percentage points; the CES is not in the table.
+_SCALE = {"cijfer": 10.0, "pct": 1.0, "ces": 1.0}
 
 
 @dataclass(frozen=True)
@@ -51,13 +59,17 @@ class Figuur:
     significant: str  # "hoger", "lager" or ""
     teken: str  # "▲", "▼" or ""
     fractie: float | None  # bar height relative to the axis maximum; None: no bar
+    # True when waarde and bm carry extra decimals: rounded as usual they would print
+    # the same next to a mark saying they differ.
+    verfijnd: bool = False
 
 
 @dataclass(frozen=True)
 class Staaf:
     """A bar of the per-product chart: grade on top, N underneath."""
 
-    label: str
+    label: str  # display name (texts.KORTE_NAAM)
+    naam: str  # the full name
     waarde: str
     getoond: bool
     opmerking: str
@@ -73,6 +85,27 @@ class TrendPunt:
     opmerking: str
     fractie: float | None
     huidig: bool
+
+
+@dataclass(frozen=True)
+class Kwartaal:
+    """One quarter of a year's sheet: its totaaloordeel and CES (no marks, no BM)."""
+
+    label: str  # "K1"
+    totaaloordeel: Figuur
+    ces: Figuur
+
+
+@dataclass(frozen=True)
+class Afwijking:
+    """A table figure that differs significantly from its BM, with the difference."""
+
+    label: str
+    waarde: str
+    bm: str
+    verschil: str  # printed value minus printed BM: "+0,3", "-6%"
+    significant: str
+    teken: str
 
 
 @dataclass(frozen=True)
@@ -102,6 +135,10 @@ class FactsheetView:
     ces: Figuur
     trend_titel: str
     trend: list[TrendPunt]
+    kwartalen_titel: str
+    kwartalen: list[Kwartaal]
+    afwijkingen_titel: str
+    afwijkingen: list[Afwijking]
     producten_titel: str
     producten: list[Staaf]
     tabel_titel: str
@@ -125,6 +162,10 @@ class FactsheetView:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _shown(row: Row, value_column: str, flag_column: str) -> bool:
     # A mart without the flag (older build) still never shows a NULL value.
     flag = row.get(flag_column)
@@ -137,13 +178,33 @@ def _note(shown: bool, n: Any, drempel: int) -> str:
     return f"n < {drempel}" if n is None or n < drempel else "afgeschermd"
 
 
+def _apart(soort: str, value: Any, bm: Any, bm_known: bool) -> tuple[str, str]:
+    """Value and BM with the fewest extra decimals that print them differently.
+
+    Without the unrounded BM (``bm_known`` false) only the value gets decimals.
+    """
+    suffix = "%" if soort == "pct" else ""
+    fmt = _FORMAT[soort]
+    waarde, bm_tekst = fmt(value), fmt(bm)
+    for extra in range(1, MAX_EXTRA_DECIMALS + 1):
+        decimals = _DECIMALS[soort] + extra
+        waarde = dutch.fixed(value, decimals) + suffix
+        if bm_known:
+            bm_tekst = dutch.fixed(bm, decimals) + suffix
+        if dutch.signed_difference(waarde, bm_tekst).lstrip("+-").strip("0,") != "":
+            break
+    return waarde, bm_tekst
+
+
 def _figure(
     label: str,
     soort: str,
     *,
     value: Any,
+    exact: Any,
     n: Any,
     bm: Any,
+    bm_exact: Any = None,
     ci_low: Any,
     ci_high: Any,
     shown: bool,
@@ -154,6 +215,9 @@ def _figure(
     bi = ""
     teken = significant = ""
     fractie = None
+    waarde = fmt(value) if shown else dutch.DASH
+    bm_tekst = fmt(bm)
+    verfijnd = False
     if shown:
         if ci_low is not None and ci_high is not None:
             bi = dutch.interval(ci_low, ci_high, _CI_DECIMALS[soort])
@@ -162,32 +226,55 @@ def _figure(
             significant, teken = richting, _ARROWS[richting]
         if soort in _AXIS_MAX:
             fractie = max(0.0, min(1.0, float(value) / _AXIS_MAX[soort]))
+        # A mark between two equal printed numbers would have no visible reason.
+        if teken and bm is not None and waarde == bm_tekst:
+            known = bm_exact is not None
+            waarde, bm_tekst = _apart(
+                soort, exact if exact is not None else value, bm_exact if known else bm, known
+            )
+            verfijnd = True
     return Figuur(
         label=label,
         soort=soort,
-        waarde=fmt(value) if shown else dutch.DASH,
+        waarde=waarde,
         getoond=shown,
         opmerking=_note(shown, n, drempel),
-        bm=fmt(bm),
+        bm=bm_tekst,
         bi=bi,
         significant=significant,
         teken=teken,
         fractie=fractie,
+        verfijnd=verfijnd,
     )
 
 
-def _cell_figure(cel: Row, name: str, label: str, soort: str, drempel: int) -> Figuur:
+def _cell_figure(
+    cel: Row, name: str, label: str, soort: str, drempel: int, marks: bool = True
+) -> Figuur:
     return _figure(
         label,
         soort,
         value=cel.get(name),
+        exact=cel.get(f"{name}_exact"),
         n=cel.get(f"{name}_n"),
         bm=cel.get(f"{name}_bm"),
+        bm_exact=cel.get(f"{name}_bm_exact"),
         ci_low=cel.get(f"{name}_ci_low"),
         ci_high=cel.get(f"{name}_ci_high"),
         shown=_shown(cel, name, f"{name}_publiceerbaar"),
-        richting=cel.get(f"{name}_richting"),
+        richting=cel.get(f"{name}_richting") if marks else None,
         drempel=drempel,
+    )
+
+
+def cell_figures(cel: Row, drempel: int, marks: bool = True) -> tuple[Figuur, Figuur]:
+    """Totaaloordeel and CES of a kto_cel row as a factsheet prints them (also the portal's).
+
+    ``marks=False``: without significance, so also without extra decimals (trends).
+    """
+    return (
+        _cell_figure(cel, "totaaloordeel", "Totaaloordeel", "cijfer", drempel, marks),
+        _cell_figure(cel, "ces", "CES score", "ces", drempel, marks),
     )
 
 
@@ -196,8 +283,10 @@ def _row_figure(row: Row, label: str, value: str, soort: str, drempel: int) -> F
         label,
         soort,
         value=row.get(value),
+        exact=row.get(f"{value}_exact"),
         n=row.get("n"),
         bm=row.get("bm"),
+        bm_exact=row.get("bm_exact"),
         ci_low=row.get("ci_low"),
         ci_high=row.get("ci_high"),
         shown=_shown(row, value, "publiceerbaar"),
@@ -212,9 +301,14 @@ def _kerncijfers(cel: Row) -> list[Kerncijfer]:
     # Invitations are known only from the Inviter log (balie, telefoon); zero means
     # "none sent through the Inviter", which says nothing about the response rate.
     if uitnodigingen:
-        rate = cel.get("responspercentage")
-        extra = f"responspercentage {dutch.percent(rate)}" if rate is not None else ""
-        tiles.append(Kerncijfer("Uitnodigingen", dutch.whole(uitnodigingen), "verzonden", extra))
+        tiles.append(
+            Kerncijfer(
+                "Uitnodigingen",
+                dutch.whole(uitnodigingen),
+                "via de Inviter",
+                texts.responspercentage(cel.get("responspercentage"), cel.get("respons_inviter")),
+            )
+        )
     tiles.append(Kerncijfer("Reviews", dutch.whole(cel.get("reviews") or 0), "personen"))
     tiles.append(Kerncijfer("Verbetertips", dutch.whole(cel.get("verbetertips") or 0), "personen"))
     return tiles
@@ -228,9 +322,7 @@ def _tip(text: str) -> str:
     return f"{cut} …"
 
 
-def _trend(
-    cel: Row, periode: Periode, data: PeriodData, totaal: Figuur, drempel: int
-) -> list[TrendPunt]:
+def _trend(cel: Row, periode: Periode, data: PeriodData, drempel: int) -> list[TrendPunt]:
     punten = []
     for years in range(TREND_YEARS, 0, -1):
         earlier = periode.earlier(years)
@@ -242,11 +334,58 @@ def _trend(
         punten.append(TrendPunt(label, fig.waarde, fig.getoond, fig.opmerking, fig.fractie, False))
     if not punten:
         return []
+    # The period itself at the trend's own precision: no mark here, so no extra decimals.
+    nu = _cell_figure(cel, "totaaloordeel", "", "cijfer", drempel, marks=False)
     label = dutch.short_period_label(periode.jaar, periode.kwartaal)
-    punten.append(
-        TrendPunt(label, totaal.waarde, totaal.getoond, totaal.opmerking, totaal.fractie, True)
-    )
+    punten.append(TrendPunt(label, nu.waarde, nu.getoond, nu.opmerking, nu.fractie, True))
     return punten
+
+
+def _kwartalen(cel: Row, periode: Periode, data: PeriodData, drempel: int) -> list[Kwartaal]:
+    """The quarters of a year (a year's sheet only), each quarter that has responses."""
+    if periode.kwartaal is not None:
+        return []
+    rijen = []
+    for q in range(1, 5):
+        row = data.quarter_cells.get((cel["gemeentecode"], cel["kanaal"], f"{periode.jaar}-Q{q}"))
+        if row is None:
+            continue
+        rijen.append(
+            Kwartaal(
+                f"K{q}",
+                _cell_figure(row, "totaaloordeel", "Totaaloordeel", "cijfer", drempel, False),
+                _cell_figure(row, "ces", "CES", "ces", drempel, False),
+            )
+        )
+    # One quarter says nothing the year does not.
+    return rijen if len(rijen) > 1 else []
+
+
+def _afwijkingen(tabel: list[tuple[Figuur, float | None, float | None]]) -> list[Afwijking]:
+    """The table's significant differences from the BM, largest first (on a common scale)."""
+    kandidaten = []
+    for fig, exact, bm in tabel:
+        if not fig.teken or exact is None or bm is None:
+            continue
+        kandidaten.append((-abs(exact - bm) * _SCALE[fig.soort], fig))
+    kandidaten.sort(key=lambda k: k[0])  # stable: equal differences keep table order
+    return [
+        Afwijking(
+            fig.label,
+            fig.waarde,
+            fig.bm,
+            dutch.signed_difference(fig.waarde, fig.bm) + ("%" if fig.soort == "pct" else ""),
+            fig.significant,
+            fig.teken,
+        )
+        for _, fig in kandidaten[:MAX_AFWIJKINGEN]
+    ]
+
+
+def _exact_pair(row: Row, value: str) -> tuple[float | None, float | None]:
+    exact = row.get(f"{value}_exact")
+    bm = row.get("bm_exact", row.get("bm"))
+    return _num(exact if exact is not None else row.get(value)), _num(bm)
 
 
 def build_view(
@@ -260,14 +399,15 @@ def build_view(
     drempel = int(cel["drempel"])
     key = (cel["gemeentecode"], cel["kanaal"])
     kanaal = cel["kanaal"]
-    totaal = _cell_figure(cel, "totaaloordeel", "Totaaloordeel", "cijfer", drempel)
-    ces = _cell_figure(cel, "ces", "CES score", "ces", drempel)
-    tabel = [
-        _row_figure(r, r["aspect"], "score", "cijfer", drempel) for r in data.aspects.get(key, [])
+    totaal, ces = cell_figures(cel, drempel)
+    rangschikking = [
+        (_row_figure(r, r["aspect"], "score", "cijfer", drempel), *_exact_pair(r, "score"))
+        for r in data.aspects.get(key, [])
     ]
     for r in data.stellingen.get(key, []):
         label = r["stelling"] if kanaal == "digitaal" else f"{r['stelling']} (% ja)"
-        tabel.append(_row_figure(r, label, "pct", "pct", drempel))
+        rangschikking.append((_row_figure(r, label, "pct", "pct", drempel), *_exact_pair(r, "pct")))
+    tabel = [fig for fig, _, _ in rangschikking]
     producten = []
     for r in data.products.get(key, []):
         shown = _shown(r, "totaaloordeel", "publiceerbaar")
@@ -275,6 +415,7 @@ def build_view(
             r["product"],
             "cijfer",
             value=r.get("totaaloordeel"),
+            exact=None,
             n=r.get("totaaloordeel_n"),
             bm=None,
             ci_low=None,
@@ -285,6 +426,7 @@ def build_view(
         )
         producten.append(
             Staaf(
+                texts.korte_naam(fig.label),
                 fig.label,
                 fig.waarde,
                 fig.getoond,
@@ -293,12 +435,16 @@ def build_view(
                 f"N={dutch.whole(r.get('respons') or 0)}",
             )
         )
-    trend = _trend(cel, periode, data, totaal, drempel)
+    trend = _trend(cel, periode, data, drempel)
+    kwartalen = _kwartalen(cel, periode, data, drempel)
+    afwijkingen = _afwijkingen(rangschikking)
     bm_methode = cel["bm_method"]
     figures = [totaal.getoond, ces.getoond]
     figures += [f.getoond for f in tabel]
     figures += [s.getoond for s in producten]
     figures += [t.getoond for t in trend if not t.huidig]
+    figures += [f.getoond for k in kwartalen for f in (k.totaaloordeel, k.ces)]
+    verfijnd = any(f.verfijnd for f in (totaal, ces, *tabel))
     trend_titel = "Totaaloordeel door de jaren"
     if periode.kwartaal is not None:
         trend_titel += f" ({periode.kwartaal}e kwartaal)"
@@ -321,6 +467,10 @@ def build_view(
         ces=ces,
         trend_titel=trend_titel,
         trend=trend,
+        kwartalen_titel=f"Per kwartaal van {periode.jaar}",
+        kwartalen=kwartalen,
+        afwijkingen_titel="Grootste verschillen met de BM",
+        afwijkingen=afwijkingen,
         producten_titel=texts.PRODUCT_TITEL.get(kanaal, "Totaaloordeel per product"),
         producten=producten,
         tabel_titel=texts.TABEL_TITEL.get(kanaal, "Oordeel"),
@@ -328,7 +478,7 @@ def build_view(
         tabel=tabel,
         # kto_tip holds exactly the tips to show (at most four, chosen in dbt)
         tips=[_tip(r["tekst"]) for r in data.tips.get(key, []) if r.get("tekst")],
-        legenda=texts.legenda(drempel),
+        legenda=texts.legenda(drempel, verfijnd),
         toelichting=texts.toelichting(kanaal, drempel, bm_methode),
         cijfers_getoond=sum(figures),
         cijfers_niet_getoond=len(figures) - sum(figures),

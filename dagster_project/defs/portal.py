@@ -1,0 +1,33 @@
+"""Portal asset (group ``factsheets``): the static pages that lead to every factsheet."""
+
+import dagster as dg
+
+from ..portal import build_portal
+from ..settings import Settings
+
+
+@dg.asset(
+    key=["factsheets", "portal"],
+    group_name="factsheets",
+    deps=[dg.AssetKey(["factsheets", "pdf_html"]), dg.AssetKey(["marts", "kto_cel"])],
+    kinds={"html"},
+    description=(
+        "KTO_OUTPUT_DIR/factsheets/index.html, periode-{periode}.html and "
+        "gemeente-{gemeentecode}.html: every gemeente × kanaal × periode with its figures "
+        "and links to the factsheets that exist (from the marts and each report.json)."
+    ),
+)
+def factsheets_portal(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    result = build_portal(settings)
+    context.log.info(
+        f"portal: {len(result.pages)} pages, {result.factsheets_linked} factsheets linked"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "index": dg.MetadataValue.path(str(result.directory / "index.html")),
+            "pages": len(result.pages),
+            "factsheets_linked": result.factsheets_linked,
+            "pages_removed": len(result.removed),
+        }
+    )

@@ -1,0 +1,88 @@
+"""Pictures of the factsheets and the portal for docs/ (`make screenshots`).
+
+Renders the factsheets and the portal from the warehouse of a `kto demo` run
+(KTO_WAREHOUSE, KTO_OUTPUT_DIR), then photographs them: page 1 of each PDF
+with pdftoppm, the HTML pages with headless Chromium at desktop width and at
+390 px (a phone). Writes docs/screenshots/*.png.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from dagster_project.factsheets import read_only, render_periods
+from dagster_project.portal import build_portal
+from dagster_project.settings import Settings
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+GEMEENTE = "GM0637"  # Zoetermeer: the seed factsheet's municipality
+YEAR, QUARTER = "2020", "2020-Q2"
+KANALEN = ("balie", "telefoon", "digitaal")
+DAY = dt.date(2026, 11, 28)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+def chromium_png(page: Path, png: Path, width: int, height: int) -> None:
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                "chromium",
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                f"--screenshot={png}",
+                page.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+
+def pdf_png(pdf: Path, png: Path) -> None:
+    stem = png.with_suffix("")
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
+        check=True,
+    )
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    with read_only(settings.warehouse) as con:
+        render_periods(con, [YEAR, QUARTER], settings, generated_on=DAY, force=True)
+    build_portal(settings, generated_on="28 november 2026")
+    folder = settings.output_dir / "factsheets"
+    DOCS.mkdir(parents=True, exist_ok=True)
+    for periode in (YEAR, QUARTER):
+        for kanaal in KANALEN:
+            stem = f"{folder}/{periode}/{GEMEENTE}_{kanaal}"
+            name = f"factsheet_{periode}_{kanaal}"
+            pdf_png(Path(stem + ".pdf"), DOCS / f"{name}_pdf.png")
+            chromium_png(Path(stem + ".html"), DOCS / f"{name}_desktop.png", 1280, 1000)
+            chromium_png(Path(stem + ".html"), DOCS / f"{name}_390.png", 390, 1800)
+    for page, name in (
+        (f"periode-{YEAR}.html", "portal_periode"),
+        (f"gemeente-{GEMEENTE}.html", "portal_gemeente"),
+    ):
+        chromium_png(folder / page, DOCS / f"{name}_desktop.png", 1280, 1100)
+        chromium_png(folder / page, DOCS / f"{name}_390.png", 390, 1600)
+    print(f"screenshots in {DOCS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
