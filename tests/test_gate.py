@@ -204,7 +204,7 @@ def kto_run(root: Path, data: Dataset, expectations: Path | None = None) -> tupl
     with pytest.MonkeyPatch.context() as mp:
         for name, value in _env(root, data, expectations).items():
             mp.setenv(name, value)
-        mp.delenv("DAGSTER_HOME", raising=False)
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))  # an instance of its own
         code = 0 if cli.run_pipeline(Settings.from_env(), out=out) else 1
     return code, out.getvalue()
 

@@ -30,7 +30,7 @@ def test_kto_run_keeps_the_good_rows_of_a_broken_reupload_and_fails_naming_it(
         "KTO_OUTPUT_DIR": tmp_path / "output",
     }.items():
         monkeypatch.setenv(name, str(value))
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))  # an instance of its own
 
     printed = io.StringIO()
     assert cli.run_pipeline(Settings.from_env(), out=printed) is False  # `kto run` exits 1

@@ -97,11 +97,13 @@ def make_root(root: Path, dagster_yaml: bool, landing_from: Path | None = None) 
         KTO_OUTPUT_DIR=str(root / "output"),
         PYTHONUNBUFFERED="1",
     )
+    # Without the project's dagster.yaml: an instance with Dagster's defaults (kto would
+    # otherwise use ./dagster_home, the project's own instance).
+    home = root / "dagster_home"
+    home.mkdir()
     if dagster_yaml:
-        home = root / "dagster_home"
-        home.mkdir()
         shutil.copy(PROJECT_DAGSTER_YAML, home / "dagster.yaml")
-        env["DAGSTER_HOME"] = str(home)
+    env["DAGSTER_HOME"] = str(home)
     return env
 
 
