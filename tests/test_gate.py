@@ -1,14 +1,14 @@
 """A failing rule withholds what it concerns, not the country; and the gate holds in every path.
 
-One small landing folder (year 2001: periods 2001, 2001-Q1, 2001-Q2) through `kto run`
+One small landing folder (year 2011: periods 2011, 2011-Q1, 2011-Q2) through `kto run`
 and through `refresh_job` on the multiprocess executor, as the Dagster daemon runs it.
 Cells with every respondent agreeing (100%) and none agreeing (0%) get their factsheets.
 Then one rule at a time is broken, on each layer:
 
 - staging: a rule on the staging rows (every period withheld);
-- intermediate: a rule on the responses placed in 2001-Q2 (that period withheld);
+- intermediate: a rule on the responses placed in 2011-Q2 (that period withheld);
 - mart cell: a rule on one cell's own figures (that cell withheld, the rest published);
-- benchmark: a rule on 2001-Q1's benchmark (that period withheld);
+- benchmark: a rule on 2011-Q1's benchmark (that period withheld);
 - data: an Inviter log with fewer invitations than invited responses in one cell, which a
   dbt test and a GX rule on the mart both catch (that cell's year and quarter withheld).
 
@@ -100,7 +100,7 @@ CELLS = {
 
 
 def short_of_invitations(data: Dataset) -> Dataset:
-    """GM0014 balie 2001-Q2: one Verzonden invitation left for its invited responses."""
+    """GM0014 balie 2011-Q2: one Verzonden invitation left for its invited responses."""
     kept, first = [], True
     for inv in data.invitations:
         cell = inv.gemeentecode == "GM0014" and inv.kanaal == "Balie"
@@ -161,7 +161,7 @@ FAULTS = {
             "kto_cel",
             "expect_column_values_to_not_be_in_set",
             column="respons",
-            value_set=[23],  # GM0637 balie 2001: 12 + 11
+            value_set=[23],  # GM0637 balie 2011: 12 + 11
         ),
         {YEAR: {"GM0637_balie"}},
     ),
@@ -303,7 +303,7 @@ def test_too_few_invitations_withhold_that_cell_through_kto_run(tmp_path):
     # a dbt test and a GX rule on kto_cel catch it; each names the cells
     assert "FAIL dbt expression_is_true_kto_cel" in text
     assert "FAIL gx ranges/cel_uitnodigingen_cover_respons" in text
-    assert "GM0014/balie/2001-Q2" in text
+    assert "GM0014/balie/2011-Q2" in text
     assert_withheld(tmp_path / "output", {YEAR: {"GM0014_balie"}, Q2: {"GM0014_balie"}}, "")
 
 
