@@ -35,7 +35,7 @@ def _failing_rows(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[dict[s
     """The key columns of every failing row (distinct), else a sample; and the row count."""
     relation = con.sql(f"select * from ({sql}) as failing")
     columns = [c for c in relation.columns if c in KEY_COLUMNS]
-    count = con.sql(f"select count(*) from ({sql}) as failing").fetchone()[0]
+    (count,) = con.execute(f"select count(*) from ({sql}) as failing").fetchall()[0]
     if columns:
         listed = ", ".join(columns)
         cursor = con.execute(f"select distinct {listed} from ({sql}) as failing order by all")
