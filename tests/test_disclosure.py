@@ -156,7 +156,9 @@ def test_every_published_table_is_a_public_mart(built_sample_warehouse, tmp_path
     """The snapshot holds exactly the public marts; nothing internal is copied."""
     published = publish_marts(built_sample_warehouse, tmp_path / "out")
     with duckdb.connect(str(published.snapshot), read_only=True) as con:
-        tables = {r[0] for r in con.execute("select table_name from information_schema.tables")}
+        tables = {
+            r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+        }
     assert tables == set(PUBLIC_MARTS)
     assert set(published.parquet) == set(PUBLIC_MARTS)
 

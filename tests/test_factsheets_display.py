@@ -74,6 +74,7 @@ def _equal_when_rounded(tables: dict) -> dict:
         "totaaloordeel_ci_low": 8.33,
         "totaaloordeel_ci_high": 8.42,
         "totaaloordeel_significant": True,
+        "totaaloordeel_richting": "lager",
     }
     aspects = [r for r in tables["kto_aspect"] if r["kanaal"] == "balie"]
     # 8.444 against 8.436: one extra decimal still prints 8,44 twice, two tell them apart
@@ -85,10 +86,11 @@ def _equal_when_rounded(tables: dict) -> dict:
         "ci_low": 8.4401,
         "ci_high": 8.4481,
         "significant": True,
+        "richting": "hoger",
     }
     # an unrelated row whose printed figures differ keeps its own precision
     aspects[1] |= {"score": 8.6, "score_exact": 8.61, "bm": 8.1, "bm_exact": 8.12}
-    aspects[1] |= {"ci_low": 8.5, "ci_high": 8.7, "significant": True}
+    aspects[1] |= {"ci_low": 8.5, "ci_high": 8.7, "significant": True, "richting": "hoger"}
     stelling = next(r for r in tables["kto_stelling"] if r["kanaal"] == "digitaal")
     # 64.3% against 63.6%: both print 64%
     stelling |= {
@@ -99,6 +101,7 @@ def _equal_when_rounded(tables: dict) -> dict:
         "ci_low": 63.9,
         "ci_high": 64.7,
         "significant": True,
+        "richting": "hoger",
     }
     return tables
 

@@ -9,6 +9,9 @@ Compared per gemeente x kanaal x periode, between a reference's cells (Parquet f
   totaaloordeel and CES (NULL when suppressed), their n, and their rounded BM;
 - within 1e-9: the unrounded totaaloordeel_exact and ces_exact (DOUBLEs computed along
   different paths may differ in the last bits).
+
+A figure the public marts withhold (NULL by disclosure control while the reference, which
+applies only the threshold, has it) cannot be compared; it is counted apart (``withheld``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ EXACT = (
     "ces_bm",
 )
 CLOSE = ("totaaloordeel_exact", "ces_exact")
+# Figures the public layer may withhold beyond the threshold (docs/metrics.md).
+WITHHOLDABLE = {"totaaloordeel", "totaaloordeel_bm", "ces", "ces_bm", *CLOSE}
 TOLERANCE = 1e-9
 SHOWN = 10  # disagreements listed in a report
 
@@ -45,6 +50,7 @@ class Agreement:
     only_reference: list[tuple[str, ...]] = field(default_factory=list)
     only_marts: list[tuple[str, ...]] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
+    withheld: int = 0  # values the public marts withhold: not compared
 
     @property
     def agrees(self) -> bool:
@@ -98,13 +104,20 @@ def compare(reference: str, cells: Path, snapshot: Path) -> Agreement:
     for key in both:
         mine, theirs = ours[key], marts[key]
         cell = "|".join(key)
-        for column in EXACT:
+        for column in (*EXACT, *CLOSE):
+            if column in WITHHOLDABLE and theirs[column] is None and mine[column] is not None:
+                result.withheld += 1
+                continue
+            if column in CLOSE:
+                continue
             if _number(mine[column]) != _number(theirs[column]):
                 result.differences.append(
                     f"{cell} {column}: {reference} {mine[column]}, marts {theirs[column]}"
                 )
         for column in CLOSE:
             a, b = mine[column], theirs[column]
+            if b is None and a is not None:
+                continue  # withheld, counted above
             if (a is None) != (b is None) or (a is not None and abs(a - b) > TOLERANCE):
                 result.differences.append(f"{cell} {column}: {reference} {a}, marts {b}")
     return result
