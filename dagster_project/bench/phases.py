@@ -26,7 +26,7 @@ PHASES = ("ingest", "dbt build", "quality checks (GX)", "factsheets", "publish")
 
 
 def phase_of(step_key: str) -> str:
-    if "_gx_" in step_key:
+    if step_key.startswith("gx_") or "_gx_" in step_key:  # one step per suite, or per check
         return "quality checks (GX)"
     if step_key.startswith("ingest"):
         return "ingest"
