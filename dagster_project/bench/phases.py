@@ -133,7 +133,8 @@ def _phases(instance, runs, started: float, seconds: float) -> RunPhases:
                 if duration is not None and phase_of(event.step_key) == "dbt build":
                     dbt_models += float(duration)
                     dbt_counts["models"] += 1
-                if phase_of(event.step_key) == "factsheets":
+                if phase_of(event.step_key) == "factsheets" and "pages" in metadata:
+                    # the rendering step's (the portal step of the same phase has no pages)
                     factsheets = {k: _value(metadata, k) for k in metadata}
             elif kind == "ASSET_CHECK_EVALUATION":
                 duration = _value(event.event_specific_data.metadata, "Execution Duration")
