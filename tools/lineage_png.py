@@ -21,19 +21,9 @@ import urllib.request
 from pathlib import Path
 
 import websockets
+from screenshots import FLAGS  # the same headless Chromium as the other pictures
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "lineage.png"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
 PORT = 9333
 SKIP_DIALOG = (
     "Array.from(document.querySelectorAll('button'))"
