@@ -321,13 +321,9 @@ def refresh_job_def():
 @pytest.mark.parametrize(
     "layer",
     [
-        pytest.param(
-            "staging",
-            # Known defect: on the multiprocess executor the factsheet and publish steps'
-            # gate does not see the failed gx_staging evaluation and publishes. Open in the
-            # issue on scoped withholding; kto run withholds correctly.
-            marks=pytest.mark.xfail(reason="gate misses a failed check under execute_job"),
-        ),
+        # A job run on its own has an implicit repository without checks: the gate must
+        # take the job's own checks (it published here once).
+        "staging",
         pytest.param("mart_cell", marks=pytest.mark.deep),
         pytest.param("benchmark", marks=pytest.mark.deep),
         pytest.param("intermediate", marks=pytest.mark.deep),

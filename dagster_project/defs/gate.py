@@ -11,6 +11,8 @@ failing rules concern (dagster_project/quality/gate.py).
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import (
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
@@ -41,12 +43,18 @@ def _latest_evaluation(instance: dg.DagsterInstance, key: dg.AssetCheckKey, reco
     return None
 
 
-def _check_keys(context: dg.AssetExecutionContext):
-    """Every check of the code location (of the job, when run without one, as in tests)."""
-    try:
-        return context.repository_def.asset_graph.asset_check_keys
-    except CheckError:  # no repository (dg.materialize)
-        return context.job_def.asset_layer.asset_graph.asset_check_keys
+def _check_keys(context: dg.AssetExecutionContext) -> set[dg.AssetCheckKey]:
+    """Every check of the code location, and at least every check of this run's job.
+
+    The job's own graph always holds its checks; the code location's may hold more (a run
+    that materializes only the factsheets is still gated by the checks on the marts). A job
+    run on its own (``dg.execute_job(reconstructable(...))``, ``dg.materialize``) has an
+    implicit repository whose graph holds no checks at all: the job's keys gate it then.
+    """
+    keys = set(context.job_def.asset_layer.asset_graph.asset_check_keys)
+    with suppress(CheckError):  # no repository at all (dg.materialize)
+        keys |= set(context.repository_def.asset_graph.asset_check_keys)
+    return keys
 
 
 def current_gate(context: dg.AssetExecutionContext) -> Gate:
