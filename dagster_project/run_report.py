@@ -213,7 +213,7 @@ class RunReport:
             f"  snapshot    {snapshot}"
             + ("" if self.snapshot or not snapshot.exists() else " (not replaced by this run)")
             + ("" if snapshot.exists() else " (none yet)"),
-            f"  factsheets  {factsheets_dir}",
+            f"  folder      {factsheets_dir}",
             f"  reports     {factsheets_dir}/<periode>/{REPORT_NAME} ({len(reports)} periods)",
             f"  quality     {quality}" + ("" if quality.exists() else " (none yet)"),
             f"  dbt log     {self.log_path}",
