@@ -93,7 +93,7 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
     from .dbt_commands import prepare_manifest
     from .runs import Stopped, cancel_own_runs, release_stale, run_interruptibly
 
-    out = out or sys.stdout
+    out = sys.stdout if out is None else out
     prepare_manifest(settings)
     from .definitions import defs  # after the dbt manifest exists
 
@@ -161,7 +161,6 @@ def _execute(defs, instance, report) -> bool:
     if not periods:
         print("no completed responses in the landing folder: nothing to build", file=out)
         return close(not held)
-    report.periods = periods
     refresh = _job(defs, "refresh_job", instance, report, {**period_range_tags(periods), **tags})
     failures = _failures(refresh)
     if not refresh.success or failures:
@@ -186,15 +185,16 @@ def landing_problem(settings: Settings, command: str) -> int | None:
         )
         return 2
     if not scan_landing(landing):
-        then = (
-            f"the marts and factsheets are rebuilt from what the warehouse {settings.warehouse} "
-            "already holds"
-            if settings.warehouse.exists()
-            else f"there is no warehouse at {settings.warehouse} yet: nothing to build"
-        )
+        then = ""
+        if command == "run":  # it goes on: ingest finds nothing new, the rest rebuilds
+            then = (
+                f"; the marts and factsheets are rebuilt from what the warehouse "
+                f"{settings.warehouse} already holds"
+                if settings.warehouse.exists()
+                else f"; there is no warehouse at {settings.warehouse} yet: nothing to build"
+            )
         print(
-            f"kto {command}: warning: the landing folder {landing} is empty; {then}",
-            file=sys.stderr,
+            f"kto {command}: warning: the landing folder {landing} is empty{then}", file=sys.stderr
         )
     return None
 

@@ -59,7 +59,6 @@ class RunReport:
     factsheets: dict[str, Any] | None = None
     snapshot: str | None = None
     portal_pages: int | None = None
-    periods: list[str] = field(default_factory=list)
     _started: dict[str, float] = field(default_factory=dict)
     _current: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -243,3 +243,16 @@ def test_dbt_lines_are_in_the_named_log_not_on_stdout(sample_run):
         assert dbt_says in text
         assert dbt_says not in stdout
     assert str(log) in next(line for line in stdout.splitlines() if line.startswith("dbt: running"))
+
+
+def test_run_logs_are_kept_next_to_the_warehouse_the_oldest_pruned(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    old = [logs / f"run-2020010{i // 10}T0000{i % 10:02d}Z.log" for i in range(40)]
+    for path in old:
+        path.write_text("dbt\n")
+    settings = Settings.from_env({"KTO_WAREHOUSE": str(tmp_path / "warehouse.duckdb")})
+    new = cli.run_log_path(settings)
+    assert new.parent == logs and new not in old
+    kept = sorted(logs.glob("run-*.log"))
+    assert kept == old[-(cli.KEEP_LOGS - 1) :]  # with the new one: KEEP_LOGS
