@@ -74,7 +74,10 @@ class RunReport:
         if event is None:
             return
         with self._lock:
-            self._on_event(entry.timestamp, event)
+            try:
+                self._on_event(entry.timestamp, event)
+            except Exception as error:  # called inside Dagster's event handling: never fail a run
+                self.say(f"(progress not reported for {event.event_type_value}: {error!r})")
 
     def _on_event(self, timestamp: float, event) -> None:
         kind = event.event_type_value
