@@ -164,8 +164,12 @@ def _execute(defs, instance, report) -> bool:
     refresh = _job(defs, "refresh_job", instance, report, {**period_range_tags(periods), **tags})
     failures = _failures(refresh)
     if not refresh.success or failures:
-        print("refresh: a quality rule or a step failed; what it concerns is withheld:", file=out)
-        print(*failures, sep="\n  ", file=out)
+        print(
+            "refresh: a quality rule or a step failed; what it concerns is withheld:",
+            *failures,
+            sep="\n  ",
+            file=out,
+        )
         return close(False)
     print(f"refresh: {len(periods)} periods ({periods[0]} .. {periods[-1]}) done", file=out)
     return close(not held)
