@@ -12,8 +12,12 @@ import argparse
 import os
 import sys
 import time
+import uuid
+from contextlib import redirect_stdout
 from pathlib import Path
+from typing import TextIO
 
+from . import cli_help
 from .settings import Settings
 
 DEFAULT_DAGSTER_HOME = "dagster_home"
@@ -66,64 +70,89 @@ def _failures(result) -> list[str]:
     return lines
 
 
-def _factsheet_summary(result) -> str | None:
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key == (
-            _factsheets_key()
-        ):
-            meta = event.event_specific_data.materialization.metadata
-            written = meta["factsheets"].value
-            withheld = meta["cells_withheld"].value if "cells_withheld" in meta else 0
-            return (
-                f"factsheets: {written} written, {withheld} withheld by failing rules "
-                "(each period's report.json lists them under achtergehouden)"
-            )
-    return None
+KEEP_LOGS = 30  # run logs kept next to the warehouse; a nightly schedule would pile them up
 
 
-def _factsheets_key():
-    import dagster as dg
+def run_log_path(settings: Settings) -> Path:
+    """A new log file for the output of one run's steps (dbt's lines), the oldest pruned."""
+    folder = settings.warehouse.parent / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.glob("run-*.log"))[: -(KEEP_LOGS - 1) or None]:
+        old.unlink(missing_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return folder / f"run-{stamp}.log"
 
-    return dg.AssetKey(["factsheets", "pdf_html"])
 
-
-def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
+def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
     """Ingest, then refresh every period: dbt, checks, factsheets, publish. True on success.
 
+    Prints a line per phase and a closing summary to ``out``; what the steps print
+    themselves (dbt's lines) goes to a log file the summary names.
     Raises runs.Stopped on SIGTERM / SIGINT, after marking this process's runs canceled.
     """
     from .dbt_commands import prepare_manifest
     from .runs import Stopped, cancel_own_runs, release_stale, run_interruptibly
 
+    out = sys.stdout if out is None else out
     prepare_manifest(settings)
     from .definitions import defs  # after the dbt manifest exists
 
     instance = _instance()
     release_stale(instance, log=lambda line: print(line, file=out))
+    report = _report(settings, out)
+    # dagster-dbt writes every dbt line to sys.stdout (no switch in DbtCliResource): the
+    # whole process's stdout goes to the log while the jobs run, the report to ``out``.
+    with report.log_path.open("a", encoding="utf-8") as log, redirect_stdout(log):
+        try:
+            return run_interruptibly(lambda: _execute(defs, instance, report))
+        except Stopped as stop:
+            canceled = cancel_own_runs(instance, f"stopped by {stop}")
+            print(f"stopped by {stop}; canceled runs: {', '.join(canceled) or 'none'}", file=out)
+            raise
+
+
+def _report(settings: Settings, out: TextIO):
+    from .defs.dbt import kto_dbt_models
+    from .run_report import RunReport
+
+    return RunReport(
+        settings,
+        out,
+        run_log_path(settings),
+        dbt_models=set(kto_dbt_models.keys),
+        dbt_tests=set(kto_dbt_models.check_keys),
+    )
+
+
+def _job(defs, name: str, instance, report, tags: dict[str, str]):
+    """One job in process, its events reported as they are stored."""
+    run_id = str(uuid.uuid4())
+    instance.add_event_listener(run_id, report.on_event)
     try:
-        return run_interruptibly(lambda: _execute(defs, instance, settings, out))
-    except Stopped as stop:
-        canceled = cancel_own_runs(instance, f"stopped by {stop}")
-        print(f"stopped by {stop}; canceled runs: {', '.join(canceled) or 'none'}", file=out)
-        raise
+        return defs.resolve_job_def(name).execute_in_process(
+            instance=instance, run_config=QUIET, tags=tags, run_id=run_id, raise_on_error=False
+        )
+    finally:
+        report.end_phase()
 
 
-def _execute(defs, instance, settings: Settings, out) -> bool:
+def _execute(defs, instance, report) -> bool:
     from .defs.automation import period_range_tags
+    from .defs.ingest import held_files_of
     from .defs.partitions import PERIODE
     from .runs import process_tags
 
-    tags = process_tags()
+    out, tags = report.out, process_tags()
     started = time.perf_counter()
-    ingest = defs.resolve_job_def("ingest_job").execute_in_process(
-        instance=instance, run_config=QUIET, tags=tags, raise_on_error=False
-    )
+
+    def close(ok: bool) -> bool:
+        print(*report.summary(time.perf_counter() - started), sep="\n", file=out)
+        return ok
+
+    ingest = _job(defs, "ingest_job", instance, report, tags)
     if not ingest.success:
         print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
-        return False
-    print(f"ingest: done in {time.perf_counter() - started:.1f} s", file=out)
-    from .defs.ingest import held_files_of
-
+        return close(False)
     held = held_files_of(ingest)  # changed files that could not be read: the run fails on them
     for line in held:
         print(f"held: {line}", file=out)
@@ -131,43 +160,74 @@ def _execute(defs, instance, settings: Settings, out) -> bool:
     periods = instance.get_dynamic_partitions(PERIODE.name)
     if not periods:
         print("no completed responses in the landing folder: nothing to build", file=out)
-        return not held
-    refresh = defs.resolve_job_def("refresh_job").execute_in_process(
-        instance=instance,
-        run_config=QUIET,
-        tags={**period_range_tags(periods), **tags},
-        raise_on_error=False,
-    )
+        return close(not held)
+    refresh = _job(defs, "refresh_job", instance, report, {**period_range_tags(periods), **tags})
     failures = _failures(refresh)
     if not refresh.success or failures:
-        print("refresh: a quality rule or a step failed; what it concerns is withheld:", file=out)
-        print(*failures, sep="\n  ", file=out)
-        summary = _factsheet_summary(refresh)
-        print(summary or "factsheets: none written in this run", file=out)
-        return False
-    print(
-        f"refresh: {len(periods)} periods ({periods[0]} .. {periods[-1]}) done; "
-        f"total {time.perf_counter() - started:.1f} s; output in {settings.output_dir}",
-        file=out,
-    )
-    return not held
+        print(
+            "refresh: a quality rule or a step failed; what it concerns is withheld:",
+            *failures,
+            sep="\n  ",
+            file=out,
+        )
+        return close(False)
+    print(f"refresh: {len(periods)} periods ({periods[0]} .. {periods[-1]}) done", file=out)
+    return close(not held)
 
 
-def main(argv: list[str] | None = None) -> int:
+def landing_problem(settings: Settings, command: str) -> int | None:
+    """Exit code 2 with a message when the landing folder is missing; a warning when empty."""
+    from .ingest.loader import scan_landing
+
+    landing = settings.landing_dir
+    if not landing.is_dir():
+        what = "is not a folder" if landing.exists() else "does not exist"
+        print(
+            f"kto {command}: the landing folder {landing} {what} "
+            "(set KTO_LANDING_DIR, or create it and drop the exports in it)",
+            file=sys.stderr,
+        )
+        return 2
+    if not scan_landing(landing):
+        then = ""
+        if command == "run":  # it goes on: ingest finds nothing new, the rest rebuilds
+            then = (
+                f"; the marts and factsheets are rebuilt from what the warehouse "
+                f"{settings.warehouse} already holds"
+                if settings.warehouse.exists()
+                else f"; there is no warehouse at {settings.warehouse} yet: nothing to build"
+            )
+        print(
+            f"kto {command}: warning: the landing folder {landing} is empty{then}", file=sys.stderr
+        )
+    return None
+
+
+def _parser() -> argparse.ArgumentParser:
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=cli_help.epilog(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
     parser = argparse.ArgumentParser(
-        prog="kto", description="kto-pipeline: KTO survey exports to KPI marts and factsheets."
+        prog="kto",
+        description="kto-pipeline: KTO survey exports to KPI marts and factsheets.",
+        epilog=cli_help.main_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="the whole pipeline on everything in the landing folder")
-    sub.add_parser("check", help="the quality rules on the warehouse as it is")
-    sub.add_parser("files", help="each landing file: status, rows, responses it supplies")
-    retract = sub.add_parser("retract", help="take a landing file's rows out, saying why")
+    command("run", "the whole pipeline on everything in the landing folder")
+    command("check", "the quality rules on the warehouse as it is")
+    command("files", "each landing file: status, rows, responses it supplies")
+    retract = command("retract", "take a landing file's rows out, saying why")
     retract.add_argument("path", help="the file (relative to here, absolute or landing-relative)")
     retract.add_argument("--reason", required=True, help="why (recorded with the retraction)")
-    sub.add_parser("demo", help="write the demo landing data, then run the pipeline on it")
-    bench = sub.add_parser(
-        "bench", help="time `kto run` beside a DuckDB floor and pandas (bench/README.md)"
-    )
+    command("demo", "write the demo landing data, then run the pipeline on it")
+    bench = command("bench", "time `kto run` beside a DuckDB floor and pandas (bench/README.md)")
     bench.add_argument(
         "--scale",
         type=float,
@@ -176,14 +236,25 @@ def main(argv: list[str] | None = None) -> int:
         "responses a year; default 0.05)",
     )
     bench.add_argument("--size", type=int, help="responses per municipality, channel and year")
-    bench.add_argument("--workdir", type=Path, help="bench folder (default: data/bench)")
+    bench.add_argument(
+        "--workdir", type=Path, help="bench folder (default: bench/ next to KTO_OUTPUT_DIR)"
+    )
     bench.add_argument("--results", type=Path, help="report folder (default: bench/results)")
     bench.add_argument("--note", default="", help="a line for the report (e.g. the machine)")
     for part in ("pandas", "monthly", "tiny"):
         bench.add_argument(f"--skip-{part}", action="store_true", help=f"leave out: {part}")
-    args = parser.parse_args(argv)
+    return parser
 
-    settings = Settings.from_env()
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:  # an invalid KTO_* value is a usage error
+        print(f"kto {args.command}: {error}", file=sys.stderr)
+        return 2
+    if args.command in ("run", "files") and (code := landing_problem(settings, args.command)):
+        return code
     if args.command in ("files", "retract"):
         from .ingest import files
 

@@ -14,6 +14,24 @@ BENCHMARK_METHODS = ("gemeenten", "respondenten")
 
 
 @dataclass(frozen=True)
+class Setting:
+    variable: str
+    default: str
+    meaning: str
+
+
+# The public contract (README "Settings"); `kto --help` lists these, so it cannot drift.
+SETTINGS = (
+    Setting("KTO_LANDING_DIR", "data/landing", "where exports are dropped"),
+    Setting("KTO_WAREHOUSE", "data/warehouse.duckdb", "the DuckDB file that ingest and dbt write"),
+    Setting("KTO_OUTPUT_DIR", "data/output", "factsheets, published marts, reports"),
+    Setting("KTO_MIN_RESPONDENTS", "10", "suppression threshold (marts, checks, factsheets)"),
+    Setting("KTO_BENCHMARK_METHOD", "gemeenten", f"benchmark: {' or '.join(BENCHMARK_METHODS)}"),
+)
+DEFAULTS = {s.variable: s.default for s in SETTINGS}
+
+
+@dataclass(frozen=True)
 class Settings:
     landing_dir: Path
     warehouse: Path
@@ -24,12 +42,12 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        method = env.get("KTO_BENCHMARK_METHOD", "gemeenten")
+        method = env.get("KTO_BENCHMARK_METHOD", DEFAULTS["KTO_BENCHMARK_METHOD"])
         if method not in BENCHMARK_METHODS:
             raise ValueError(
                 f"KTO_BENCHMARK_METHOD={method!r}: expected one of {', '.join(BENCHMARK_METHODS)}"
             )
-        raw_min = env.get("KTO_MIN_RESPONDENTS", "10")
+        raw_min = env.get("KTO_MIN_RESPONDENTS", DEFAULTS["KTO_MIN_RESPONDENTS"])
         try:
             min_respondents = int(raw_min)
         except ValueError:
@@ -37,9 +55,9 @@ class Settings:
         if min_respondents < 1:
             raise ValueError(f"KTO_MIN_RESPONDENTS={min_respondents}: must be at least 1")
         return cls(
-            landing_dir=Path(env.get("KTO_LANDING_DIR", "data/landing")).resolve(),
-            warehouse=Path(env.get("KTO_WAREHOUSE", "data/warehouse.duckdb")).resolve(),
-            output_dir=Path(env.get("KTO_OUTPUT_DIR", "data/output")).resolve(),
+            landing_dir=Path(env.get("KTO_LANDING_DIR", DEFAULTS["KTO_LANDING_DIR"])).resolve(),
+            warehouse=Path(env.get("KTO_WAREHOUSE", DEFAULTS["KTO_WAREHOUSE"])).resolve(),
+            output_dir=Path(env.get("KTO_OUTPUT_DIR", DEFAULTS["KTO_OUTPUT_DIR"])).resolve(),
             min_respondents=min_respondents,
             benchmark_method=method,
         )

@@ -11,6 +11,9 @@ from .partitions import periods_in_warehouse, register_periods
 WAREHOUSE_POOL = "kto_warehouse"  # DuckDB has one writer: every warehouse writer is in this pool
 
 HELD_FILES = "held_files"  # metadata: changed files that could not be read (loader.HeldFile)
+# metadata: this ingest's counts over the whole landing folder, files outside the source
+# folders included (the same on every source's materialization; `kto run` reports them)
+LANDING_TOTALS = "landing_totals"
 
 RAW_SPECS = [
     dg.AssetSpec(
@@ -61,6 +64,7 @@ def ingest_landing(context: dg.AssetExecutionContext):
                 **report.totals(source.folder),
                 # `kto run` fails on these: a delivery that could not replace good data.
                 HELD_FILES: dg.MetadataValue.json([str(h) for h in held]),
+                LANDING_TOTALS: dg.MetadataValue.json(report.totals()),
                 "landing_dir": str(settings.landing_dir),
                 "periods": ", ".join(periods),
                 "files": dg.MetadataValue.md(

@@ -1,0 +1,223 @@
+"""What `kto run` tells people while it runs and when it ends: a line per phase, a summary.
+
+It listens to the events the in-process runs store in the Dagster instance (the same events
+the UI shows): step starts and ends for the time per phase, the ingest's counts, each dbt
+model and test, each GX check, the factsheet and publish steps' metadata. Nothing in the
+assets prints for it, so the steps stay as they are under `dagster dev`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from .bench.phases import phase_of
+from .factsheets.output import REPORT_NAME
+from .quality.data_docs import data_docs_dir
+from .settings import Settings
+
+# bench/phases.py's phase names, shortened; the portal gets a line of its own
+SHORT = {"dbt build": "dbt", "quality checks (GX)": "checks"}
+ORDER = ("ingest", "dbt", "checks", "factsheets", "publish", "portal")
+LANDING_TOTALS = "landing_totals"  # defs/ingest.py's metadata key (not imported: no Dagster)
+
+
+def phase(step_key: str) -> str:
+    name = phase_of(step_key)
+    if name == "factsheets" and "portal" in step_key:
+        return "portal"
+    return SHORT.get(name, name)
+
+
+def _value(metadata: dict[str, Any], key: str, default: Any = None) -> Any:
+    entry = metadata.get(key)
+    return default if entry is None else getattr(entry, "value", entry)
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+@dataclass
+class RunReport:
+    """Counts and times of one `kto run` (both jobs), filled from the runs' events."""
+
+    settings: Settings
+    out: TextIO
+    log_path: Path
+    dbt_models: set = field(default_factory=set)  # asset keys of the dbt models
+    dbt_tests: set = field(default_factory=set)  # asset check keys of the dbt tests
+    seconds: dict[str, float] = field(default_factory=dict)
+    landing: dict[str, int] = field(default_factory=dict)
+    models_built: int = 0
+    tests: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})
+    gx: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})
+    gx_rules: int = 0
+    cells: int | None = None
+    factsheets: dict[str, Any] | None = None
+    snapshot: str | None = None
+    portal_pages: int | None = None
+    _started: dict[str, float] = field(default_factory=dict)
+    _current: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def say(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+    # -- events -----------------------------------------------------------------------
+
+    def on_event(self, entry) -> None:
+        """An instance event listener (``DagsterInstance.add_event_listener``)."""
+        event = entry.dagster_event
+        if event is None:
+            return
+        with self._lock:
+            try:
+                self._on_event(entry.timestamp, event)
+            except Exception as error:  # called inside Dagster's event handling: never fail a run
+                self.say(f"(progress not reported for {event.event_type_value}: {error!r})")
+
+    def _on_event(self, timestamp: float, event) -> None:
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            name = phase(event.step_key)
+            if name != self._current:
+                self.end_phase()
+                self._current = name
+                if name == "dbt":
+                    self.say(
+                        f"dbt: running {len(self.dbt_models)} models and "
+                        f"{len(self.dbt_tests)} tests; dbt's output goes to {self.log_path}"
+                    )
+            self._started[event.step_key] = timestamp
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in self._started:
+            name = phase(event.step_key)
+            took = timestamp - self._started.pop(event.step_key)
+            self.seconds[name] = self.seconds.get(name, 0.0) + took
+        elif kind == "ASSET_MATERIALIZATION":
+            self._materialized(event.asset_key, event.event_specific_data.materialization.metadata)
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if evaluation.check_name.startswith("gx_"):
+                self.gx[evaluation.passed] += 1
+                self.gx_rules += _value(evaluation.metadata, "rules_evaluated", 0)
+            else:
+                self.tests[evaluation.passed] += 1
+
+    def _materialized(self, key, metadata: dict[str, Any]) -> None:
+        path = tuple(key.path)
+        if path[0] == "raw" and LANDING_TOTALS in metadata:
+            self.landing = dict(_value(metadata, LANDING_TOTALS))  # the same on every source
+        elif key in self.dbt_models:
+            self.models_built += 1
+            if path == ("marts", "kto_cel"):
+                self.cells = _value(metadata, "dagster/row_count")
+        elif path == ("factsheets", "pdf_html"):
+            self.factsheets = {name: _value(metadata, name) for name in metadata}
+        elif path == ("publish", "marts_snapshot"):
+            self.snapshot = _value(metadata, "snapshot")
+        elif path == ("factsheets", "portal"):
+            self.portal_pages = _value(metadata, "pages")
+
+    # -- lines ------------------------------------------------------------------------
+
+    def _took(self, name: str) -> str:
+        return f"{self.seconds.get(name, 0.0):.1f} s"
+
+    def end_phase(self) -> None:
+        """The line of the phase that just ended (when the next starts, or the run ends)."""
+        name, self._current = self._current, None
+        line = {
+            "ingest": self._ingest_line,
+            "dbt": self._dbt_line,
+            "checks": self._checks_line,
+            "factsheets": self._factsheets_line,
+            "publish": self._publish_line,
+            "portal": self._portal_line,
+        }.get(name or "")
+        if line is not None:
+            self.say(line())
+
+    def _ingest_line(self) -> str:
+        t = self.landing
+        return (
+            f"ingest: done in {self._took('ingest')}: {_n(t.get('files_seen'))} files "
+            f"({_n(t.get('files_ingested'))} read, {_n(t.get('files_unchanged'))} unchanged, "
+            f"{_n(t.get('files_rejected'))} rejected, {_n(t.get('files_held'))} held); rows: "
+            f"{_n(t.get('rows_read'))} read, {_n(t.get('rows_accepted'))} accepted, "
+            f"{_n(t.get('rows_quarantined'))} quarantined; "
+            f"{_n(t.get('answer_issues'))} answers blanked"
+        )
+
+    def _dbt_line(self) -> str:
+        failed = f" ({self.tests[False]} fail)" if self.tests[False] else ""
+        return (
+            f"dbt: {self.models_built} of {len(self.dbt_models)} models built, "
+            f"{self.tests[True]} of {len(self.dbt_tests)} tests pass{failed} "
+            f"in {self._took('dbt')}"
+        )
+
+    def _checks_line(self) -> str:
+        total = self.gx[True] + self.gx[False]
+        failed = f" ({self.gx[False]} fail)" if self.gx[False] else ""
+        return (
+            f"checks: {self.gx[True]} of {total} GX checks pass{failed} "
+            f"({self.gx_rules:,} rules) in {self._took('checks')}"
+        )
+
+    def _factsheets_line(self) -> str:
+        f = self.factsheets
+        if f is None:
+            return f"factsheets: none written (the step failed) in {self._took('factsheets')}"
+        done, withheld = f["factsheets"], f.get("cells_withheld") or 0
+        rendered = f["rendered"]
+        return (
+            f"factsheets: {done} of {done + withheld} done ({rendered} written, "
+            f"{done - rendered} unchanged, {withheld} withheld; {f['cells_skipped']} cells "
+            f"below the threshold) in {self._took('factsheets')}, "
+            f"{f['pages_per_second']} pages/s"
+        )
+
+    def _publish_line(self) -> str:
+        if self.snapshot is None:
+            return f"publish: snapshot not replaced ({self._took('publish')})"
+        return f"publish: {self.snapshot} and marts/*.parquet replaced in {self._took('publish')}"
+
+    def _portal_line(self) -> str:
+        return f"portal: {_n(self.portal_pages)} pages in {self._took('portal')}"
+
+    def summary(self, total_seconds: float) -> list[str]:
+        """The closing lines: counts, time per phase, where everything is."""
+        t, f = self.landing, self.factsheets or {}
+        out = self.settings.output_dir
+        factsheets_dir = out / "factsheets"
+        reports = sorted(factsheets_dir.glob(f"*/{REPORT_NAME}")) if factsheets_dir.is_dir() else []
+        snapshot = out / "marts.duckdb"
+        quality = data_docs_dir(out) / "last_check.html"
+        times = ", ".join(f"{name} {self._took(name)}" for name in ORDER if name in self.seconds)
+        written = f.get("rendered")
+        unchanged = None if written is None else f["factsheets"] - written
+        lines = [
+            "summary:",
+            f"  files       {_n(t.get('files_seen'))} in the landing folder: "
+            f"{_n(t.get('files_ingested'))} read, {_n(t.get('files_unchanged'))} unchanged, "
+            f"{_n(t.get('files_rejected'))} rejected, {_n(t.get('files_held'))} held",
+            f"  rows        {_n(t.get('rows_read'))} read: {_n(t.get('rows_accepted'))} accepted, "
+            f"{_n(t.get('rows_quarantined'))} quarantined (rejected files are refused whole, "
+            "their rows not counted)",
+            f"  cells       {_n(self.cells)} (gemeente x kanaal x periode in marts.kto_cel)",
+            f"  factsheets  {_n(written)} written, {_n(unchanged)} unchanged, "
+            f"{_n(f.get('cells_withheld'))} withheld",
+            f"  time        {times or '-'}; total {total_seconds:.1f} s",
+            f"  warehouse   {self.settings.warehouse}",
+            f"  snapshot    {snapshot}"
+            + ("" if self.snapshot or not snapshot.exists() else " (not replaced by this run)")
+            + ("" if snapshot.exists() else " (none yet)"),
+            f"  folder      {factsheets_dir}",
+            f"  reports     {factsheets_dir}/<periode>/{REPORT_NAME} ({len(reports)} periods)",
+            f"  quality     {quality}" + ("" if quality.exists() else " (none yet)"),
+            f"  dbt log     {self.log_path}",
+        ]
+        return lines

@@ -1,0 +1,258 @@
+"""The `kto` command as people meet it: help texts, the landing-folder errors, what `kto run`
+prints (a line per phase, a summary whose counts match the samples), dbt's lines in a log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from dagster_project import cli, cli_help
+from dagster_project.settings import Settings
+from tests.conftest import copy_samples
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = ("run", "check", "files", "retract", "demo", "bench")
+
+
+def variables_read() -> set[str]:
+    """The KTO_* variables settings.py reads, from its source (not from its tables)."""
+    source = (ROOT / "dagster_project" / "settings.py").read_text(encoding="utf-8")
+    return set(re.findall(r'env\.get\(\s*"(KTO_[A-Z_]+)"', source))
+
+
+def help_of(*args: str) -> str:
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as stop, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sys, "stdout", out)
+        cli.main([*args, "--help"])
+    assert stop.value.code == 0
+    return out.getvalue()
+
+
+def defaults() -> dict[str, str]:
+    """What the code falls back to with an empty environment, as people would write it."""
+    empty = Settings.from_env({})
+    return {
+        "KTO_LANDING_DIR": str(empty.landing_dir.relative_to(Path.cwd())),
+        "KTO_WAREHOUSE": str(empty.warehouse.relative_to(Path.cwd())),
+        "KTO_OUTPUT_DIR": str(empty.output_dir.relative_to(Path.cwd())),
+        "KTO_MIN_RESPONDENTS": str(empty.min_respondents),
+        "KTO_BENCHMARK_METHOD": empty.benchmark_method,
+    }
+
+
+def test_every_setting_read_is_listed_with_its_default():
+    read = variables_read()
+    assert len(read) == 5
+    assert set(defaults()) == read  # defaults() above knows every variable
+    for text in (help_of(), help_of("run"), help_of("demo")):
+        for name, default in defaults().items():
+            assert re.search(rf"^  {name} .*\(default: {re.escape(default)}\)$", text, re.M), name
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, default in defaults().items():
+        assert f"| `{name}` | `{default}` |" in readme, name
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_lists_its_settings_exit_codes_and_outputs(command):
+    text = help_of(command)
+    names, _, codes, outputs = cli_help.COMMANDS[command]
+    listed = set(re.findall(r"^  (KTO_[A-Z_]+) ", text, re.M))
+    assert listed == set(names) and listed <= variables_read()
+    exit_codes = re.findall(r"^  (\d+(?:/\d+)?) ", text, re.M)
+    assert exit_codes == [code for code, _ in codes] and "0" in exit_codes
+    assert "2" in exit_codes  # usage errors: argparse's own exit code
+    assert all(line in text for line in outputs)
+
+
+def test_run_help_names_the_real_exit_codes():
+    import signal
+
+    codes = dict(re.findall(r"^  (\d+(?:/\d+)?)\s+(.*)$", help_of("run"), re.M))
+    assert set(codes) == {"0", "1", "2", f"{128 + signal.SIGINT}/{128 + signal.SIGTERM}"}
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["run", "--no-such-option"])
+    assert usage.value.code == 2
+
+
+@pytest.mark.parametrize("command", ["run", "files"])
+def test_a_missing_landing_folder_is_an_error_naming_it(command, tmp_path, monkeypatch, capsys):
+    missing = tmp_path / "nowhere"
+    monkeypatch.setenv("KTO_LANDING_DIR", str(missing))
+    monkeypatch.setenv("KTO_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    assert cli.main([command]) == 2
+    assert str(missing) in capsys.readouterr().err
+    assert not (tmp_path / "warehouse.duckdb").exists()  # nothing ran
+
+
+def test_an_invalid_setting_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KTO_MIN_RESPONDENTS", "tien")
+    assert cli.main(["files"]) == 2
+    assert "KTO_MIN_RESPONDENTS='tien'" in capsys.readouterr().err
+
+
+def test_an_empty_landing_folder_on_a_warehouse_says_it_rebuilds_from_it(tmp_path, capsys):
+    (tmp_path / "landing").mkdir()
+    (tmp_path / "landing" / "one2ten").mkdir()  # folders, but no file
+    (tmp_path / "warehouse.duckdb").write_bytes(b"")
+    settings = Settings.from_env(
+        {"KTO_LANDING_DIR": str(tmp_path / "landing"), "KTO_WAREHOUSE": str(tmp_path / "w")}
+    )
+    assert cli.landing_problem(settings, "run") is None
+    assert "no warehouse" in capsys.readouterr().err
+    settings = Settings.from_env(
+        {
+            "KTO_LANDING_DIR": str(tmp_path / "landing"),
+            "KTO_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        }
+    )
+    assert cli.landing_problem(settings, "run") is None
+    err = capsys.readouterr().err
+    assert f"warning: the landing folder {tmp_path / 'landing'} is empty" in err
+    assert f"rebuilt from what the warehouse {tmp_path / 'warehouse.duckdb'}" in err
+
+
+def kto(root: Path, landing: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "KTO_LANDING_DIR": str(landing),
+        "KTO_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "KTO_OUTPUT_DIR": str(root / "output"),
+        "DAGSTER_HOME": str(root / "dagster_home"),  # an instance of its own
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", *(args or ("run",))],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.mark.slow
+def test_an_empty_landing_folder_warns_and_exits_0(tmp_path):
+    (tmp_path / "landing").mkdir()
+    run = kto(tmp_path, tmp_path / "landing")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"warning: the landing folder {tmp_path / 'landing'} is empty" in run.stderr
+    assert "nothing to build" in run.stdout
+
+
+# -- one `kto run` on the samples -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    landing = copy_samples(root / "landing")
+    run = kto(root, landing)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return root, landing, run.stdout
+
+
+def summary_of(stdout: str) -> dict[str, str]:
+    block = stdout[stdout.index("\nsummary:\n") :].splitlines()[2:]
+    return {line[2:14].strip(): line[14:] for line in block}
+
+
+def data_rows(path: Path) -> int:
+    """Rows of data in a landing file, counted here the plain way (not with the readers)."""
+    if path.suffix == ".json":
+        return len(json.loads(path.read_text(encoding="utf-8")))
+    if path.suffix == ".xlsx":
+        sheet = openpyxl.load_workbook(path, read_only=True).active
+        rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
+        return len(rows) - 1
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    delimiter = ";" if ";" in text.splitlines()[0] else ","
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(r)]
+    return len(rows) - 1
+
+
+def test_summary_counts_equal_counts_of_the_files(sample_run, expected):
+    root, landing, stdout = sample_run
+    summary = summary_of(stdout)
+    files = [p for p in landing.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    rejected = set(expected["rejected_files"])
+    read = [p for p in files if p.relative_to(landing).as_posix() not in rejected]
+    rows = sum(data_rows(p) for p in read)
+    assert rows == sum(f["rows"] for f in expected["files"].values())  # counted right here
+    quarantined = sum(f["quarantined"] for f in expected["files"].values())
+    assert summary["files"] == (
+        f"{len(files)} in the landing folder: {len(read)} read, 0 unchanged, "
+        f"{len(rejected)} rejected, 0 held"
+    )
+    assert summary["rows"].startswith(
+        f"{rows:,} read: {rows - quarantined:,} accepted, {quarantined:,} quarantined"
+    )
+    assert summary["cells"].startswith(f"{len(expected['cells']):,} ")
+
+    factsheets = root / "output" / "factsheets"
+    pdfs = list(factsheets.glob("*/*.pdf"))
+    assert pdfs and len(pdfs) == len(list(factsheets.glob("*/*.html")))
+    assert summary["factsheets"] == f"{len(pdfs)} written, 0 unchanged, 0 withheld"
+    reports = list(factsheets.glob("*/report.json"))
+    assert summary["reports"] == f"{factsheets}/<periode>/report.json ({len(reports)} periods)"
+    assert summary["folder"] == str(factsheets)
+    assert summary["warehouse"] == str(root / "warehouse.duckdb")
+    assert summary["snapshot"] == str(root / "output" / "marts.duckdb")
+    assert Path(summary["quality"]).is_file()
+    assert re.fullmatch(
+        r"ingest [\d.]+ s, dbt [\d.]+ s, checks [\d.]+ s, factsheets [\d.]+ s, "
+        r"(publish [\d.]+ s, portal|portal [\d.]+ s, publish) [\d.]+ s; total [\d.]+ s",
+        summary["time"],
+    )
+
+
+def test_a_line_per_phase(sample_run):
+    _, _, stdout = sample_run
+    models = len(list((ROOT / "dbt" / "models").rglob("*.sql")))
+    lines = stdout.splitlines()
+    for phase in ("ingest: done", "dbt: running", "dbt: ", "checks: ", "factsheets: ", "publish: "):
+        assert any(line.startswith(phase) for line in lines), phase
+    dbt = next(line for line in lines if re.match(r"dbt: \d+ of", line))
+    found = re.match(r"dbt: (\d+) of (\d+) models built, (\d+) of (\d+) tests pass in", dbt)
+    assert found and found[1] == found[2] == str(models) and found[3] == found[4], dbt
+    assert int(found[3]) > models
+    factsheets = next(line for line in lines if line.startswith("factsheets: "))
+    assert re.match(
+        r"factsheets: (\d+) of \1 done \(\1 written, 0 unchanged, 0 withheld", factsheets
+    )
+    assert len(lines) < 40  # short: not dbt's few hundred
+
+
+def test_dbt_lines_are_in_the_named_log_not_on_stdout(sample_run):
+    _, _, stdout = sample_run
+    log = Path(summary_of(stdout)["dbt log"])
+    text = log.read_text(encoding="utf-8")
+    for dbt_says in ("Running with dbt=", "OK created sql table model", "Completed successfully"):
+        assert dbt_says in text
+        assert dbt_says not in stdout
+    assert str(log) in next(line for line in stdout.splitlines() if line.startswith("dbt: running"))
+
+
+def test_run_logs_are_kept_next_to_the_warehouse_the_oldest_pruned(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    old = [logs / f"run-2020010{i // 10}T0000{i % 10:02d}Z.log" for i in range(40)]
+    for path in old:
+        path.write_text("dbt\n")
+    settings = Settings.from_env({"KTO_WAREHOUSE": str(tmp_path / "warehouse.duckdb")})
+    new = cli.run_log_path(settings)
+    assert new.parent == logs and new not in old
+    kept = sorted(logs.glob("run-*.log"))
+    assert kept == old[-(cli.KEEP_LOGS - 1) :]  # with the new one: KEEP_LOGS
