@@ -20,6 +20,9 @@ class Settings:
     output_dir: Path
     min_respondents: int
     benchmark_method: str
+    # a CSV of municipalities and their size class (docs/formats.md, "Size classes"); None:
+    # national BM only
+    size_classes: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -42,6 +45,7 @@ class Settings:
             output_dir=Path(env.get("KTO_OUTPUT_DIR", "data/output")).resolve(),
             min_respondents=min_respondents,
             benchmark_method=method,
+            size_classes=_optional_path(env.get("KTO_SIZE_CLASSES", "")),
         )
 
     def as_env(self) -> dict[str, str]:
@@ -52,4 +56,10 @@ class Settings:
             "KTO_OUTPUT_DIR": str(self.output_dir),
             "KTO_MIN_RESPONDENTS": str(self.min_respondents),
             "KTO_BENCHMARK_METHOD": self.benchmark_method,
+            # empty: not set (dbt's size_classes_path() reads an empty value as none)
+            "KTO_SIZE_CLASSES": str(self.size_classes) if self.size_classes else "",
         }
+
+
+def _optional_path(value: str) -> Path | None:
+    return Path(value).resolve() if value.strip() else None
