@@ -111,12 +111,15 @@ def run_pipeline(settings: Settings, out=sys.stdout) -> bool:
 def _execute(defs, instance, settings: Settings, out) -> bool:
     from .defs.automation import period_range_tags
     from .defs.partitions import PERIODE
+    from .defs.settings_resource import run_config_of
     from .runs import process_tags
 
     tags = process_tags()
+    # the runs use exactly the settings this command read (the kto_settings resource)
+    run_config = {**QUIET, **run_config_of(settings)}
     started = time.perf_counter()
     ingest = defs.resolve_job_def("ingest_job").execute_in_process(
-        instance=instance, run_config=QUIET, tags=tags, raise_on_error=False
+        instance=instance, run_config=run_config, tags=tags, raise_on_error=False
     )
     if not ingest.success:
         print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
@@ -134,7 +137,7 @@ def _execute(defs, instance, settings: Settings, out) -> bool:
         return not held
     refresh = defs.resolve_job_def("refresh_job").execute_in_process(
         instance=instance,
-        run_config=QUIET,
+        run_config=run_config,
         tags={**period_range_tags(periods), **tags},
         raise_on_error=False,
     )

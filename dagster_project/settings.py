@@ -12,6 +12,17 @@ from pathlib import Path
 
 BENCHMARK_METHODS = ("gemeenten", "respondenten")
 
+# The defaults of the public contract (README, "Settings"), by variable; the Dagster
+# resource (dagster_project/defs/settings_resource.py) takes its defaults from here too.
+DEFAULTS = {
+    "KTO_LANDING_DIR": "data/landing",
+    "KTO_WAREHOUSE": "data/warehouse.duckdb",
+    "KTO_OUTPUT_DIR": "data/output",
+    "KTO_MIN_RESPONDENTS": "10",
+    "KTO_BENCHMARK_METHOD": "gemeenten",
+    "KTO_SIZE_CLASSES": "",
+}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -26,13 +37,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        method = env.get("KTO_BENCHMARK_METHOD", "gemeenten")
+        env = {**DEFAULTS, **(os.environ if env is None else env)}
+        method = env["KTO_BENCHMARK_METHOD"]
         if method not in BENCHMARK_METHODS:
             raise ValueError(
                 f"KTO_BENCHMARK_METHOD={method!r}: expected one of {', '.join(BENCHMARK_METHODS)}"
             )
-        raw_min = env.get("KTO_MIN_RESPONDENTS", "10")
+        raw_min = env["KTO_MIN_RESPONDENTS"]
         try:
             min_respondents = int(raw_min)
         except ValueError:
@@ -40,12 +51,12 @@ class Settings:
         if min_respondents < 1:
             raise ValueError(f"KTO_MIN_RESPONDENTS={min_respondents}: must be at least 1")
         return cls(
-            landing_dir=Path(env.get("KTO_LANDING_DIR", "data/landing")).resolve(),
-            warehouse=Path(env.get("KTO_WAREHOUSE", "data/warehouse.duckdb")).resolve(),
-            output_dir=Path(env.get("KTO_OUTPUT_DIR", "data/output")).resolve(),
+            landing_dir=Path(env["KTO_LANDING_DIR"]).resolve(),
+            warehouse=Path(env["KTO_WAREHOUSE"]).resolve(),
+            output_dir=Path(env["KTO_OUTPUT_DIR"]).resolve(),
             min_respondents=min_respondents,
             benchmark_method=method,
-            size_classes=_optional_path(env.get("KTO_SIZE_CLASSES", "")),
+            size_classes=_optional_path(env["KTO_SIZE_CLASSES"]),
         )
 
     def as_env(self) -> dict[str, str]:

@@ -38,6 +38,7 @@ from ..settings import Settings
 from ..warehouse_catalog import table_facts
 from ..warehouse_lock import warehouse_lock
 from .ingest import WAREHOUSE_POOL
+from .settings_resource import KtoSettings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 RUN_TARGETS = DBT_PROJECT_DIR / "target" / "runs"
@@ -63,11 +64,11 @@ TRANSLATOR = KtoDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=T
 
 
 @contextmanager
-def _settings_in_environment() -> Iterator[None]:
+def _settings_in_environment(settings: Settings) -> Iterator[None]:
     """dbt runs in its project directory: hand it the settings with absolute paths."""
-    settings = Settings.from_env().as_env()
-    saved = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
+    env = settings.as_env()
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     try:
         yield
     finally:
@@ -85,7 +86,9 @@ def _settings_in_environment() -> Iterator[None]:
     name="kto_dbt_models",
     pool=WAREHOUSE_POOL,
 )
-def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def kto_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, kto_settings: KtoSettings
+):
     """``dbt run`` of the selected models, then ``dbt test`` of them (blocking checks).
 
     Not ``dbt build``: it skips every model downstream of a failing test, so one failing
@@ -97,11 +100,12 @@ def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # One target folder per warehouse, emptied before each run: it keeps the last run's
     # artifacts for inspection without one more folder per run (a nightly schedule would
     # pile them up). Runs on one warehouse never overlap: its writers share one pool slot.
-    warehouse = Settings.from_env().warehouse
+    settings = kto_settings.settings()
+    warehouse = settings.warehouse
     target = RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
     with warehouse_lock(warehouse, on_wait=context.log.info):
         shutil.rmtree(target, ignore_errors=True)
-        with _settings_in_environment():
+        with _settings_in_environment(settings):
             run = dbt.cli(["run"], context=context, target_path=target)
             built, failure = [], None
             try:

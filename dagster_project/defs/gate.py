@@ -12,11 +12,9 @@ failing rules concern (dagster_project/quality/gate.py).
 from __future__ import annotations
 
 import dagster as dg
-from dagster._core.storage.asset_check_execution_record import (
-    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
-)
 from dagster_shared.check import CheckError
 
+from ..dagster_internals import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
 from ..publish import MART_TABLES
 from ..quality.gate import BREACHES, Gate, gate_of_checks
 from ..quality.suites import load_suites

@@ -18,9 +18,9 @@ from ..quality.data_docs import build_data_docs, data_docs_dir
 from ..quality.gate import BREACHES
 from ..quality.runner import SuiteResult, run_suite, suite_parameters
 from ..quality.suites import Suite, load_suites
-from ..settings import Settings
 from ..warehouse_lock import connect, warehouse_lock
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
+from .settings_resource import KtoSettings
 
 
 def _sample_table(result: SuiteResult) -> str:
@@ -110,8 +110,10 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(
         specs=specs, name=f"gx_{suite.name}", can_subset=True, pool=WAREHOUSE_POOL
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
-        settings = Settings.from_env()
+    def _check(
+        context: dg.AssetCheckExecutionContext, kto_settings: KtoSettings
+    ) -> Iterator[dg.AssetCheckResult]:
+        settings = kto_settings.settings()
         current = load_suites().get(suite.name, suite)  # the rules as they are now
         selected = {key.asset_key for key in context.selected_asset_check_keys}
         assets = [a for a in current.assets() if dg.AssetKey(list(a)) in selected]
