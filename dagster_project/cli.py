@@ -124,13 +124,13 @@ def _report(settings: Settings, out: TextIO):
     )
 
 
-def _job(defs, name: str, instance, report, tags: dict[str, str]):
+def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: dict):
     """One job in process, its events reported as they are stored."""
     run_id = str(uuid.uuid4())
     instance.add_event_listener(run_id, report.on_event)
     try:
         return defs.resolve_job_def(name).execute_in_process(
-            instance=instance, run_config=QUIET, tags=tags, run_id=run_id, raise_on_error=False
+            instance=instance, run_config=run_config, tags=tags, run_id=run_id, raise_on_error=False
         )
     finally:
         report.end_phase()
@@ -140,16 +140,19 @@ def _execute(defs, instance, report) -> bool:
     from .defs.automation import period_range_tags
     from .defs.ingest import held_files_of
     from .defs.partitions import PERIODE
+    from .defs.settings_resource import run_config_of
     from .runs import process_tags
 
     out, tags = report.out, process_tags()
+    # the runs use exactly the settings this command read (the kto_settings resource)
+    run_config = {**QUIET, **run_config_of(report.settings)}
     started = time.perf_counter()
 
     def close(ok: bool) -> bool:
         print(*report.summary(time.perf_counter() - started), sep="\n", file=out)
         return ok
 
-    ingest = _job(defs, "ingest_job", instance, report, tags)
+    ingest = _job(defs, "ingest_job", instance, report, tags, run_config)
     if not ingest.success:
         print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
         return close(False)
@@ -161,7 +164,9 @@ def _execute(defs, instance, report) -> bool:
     if not periods:
         print("no completed responses in the landing folder: nothing to build", file=out)
         return close(not held)
-    refresh = _job(defs, "refresh_job", instance, report, {**period_range_tags(periods), **tags})
+    refresh = _job(
+        defs, "refresh_job", instance, report, {**period_range_tags(periods), **tags}, run_config
+    )
     failures = _failures(refresh)
     if not refresh.success or failures:
         print(

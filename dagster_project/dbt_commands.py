@@ -23,9 +23,10 @@ from typing import Any
 
 import duckdb
 
+from .project_files import project_dir
 from .settings import Settings
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+DBT_PROJECT_DIR = project_dir("dbt")
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 # What the manifest is built from: a newer file here makes it stale.

@@ -15,6 +15,7 @@ from .defs.ingest import ingest_landing
 from .defs.portal import factsheets_portal
 from .defs.publish import marts_snapshot
 from .defs.quality import QUALITY_CHECKS
+from .defs.settings_resource import RESOURCE_KEY, KtoSettings
 
 defs = dg.Definitions(
     assets=dg.map_asset_specs(
@@ -25,5 +26,5 @@ defs = dg.Definitions(
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=SENSORS,
-    resources={"dbt": dbt_resource()},
+    resources={"dbt": dbt_resource(), RESOURCE_KEY: KtoSettings.from_environment()},
 )

@@ -149,7 +149,7 @@ def run_interruptibly(work: Callable[[], T], grace: float = GRACE_SECONDS) -> T:
     has not stopped after ``grace`` seconds is left behind (it is a daemon thread; the
     caller exits the process).
     """
-    from dagster._core.errors import DagsterExecutionInterruptedError
+    from dagster import DagsterExecutionInterruptedError
 
     if threading.current_thread() is not threading.main_thread():
         return work()  # signal handlers belong to the main thread

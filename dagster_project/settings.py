@@ -27,7 +27,9 @@ SETTINGS = (
     Setting("KTO_OUTPUT_DIR", "data/output", "factsheets, published marts, reports"),
     Setting("KTO_MIN_RESPONDENTS", "10", "suppression threshold (marts, checks, factsheets)"),
     Setting("KTO_BENCHMARK_METHOD", "gemeenten", f"benchmark: {' or '.join(BENCHMARK_METHODS)}"),
+    Setting("KTO_SIZE_CLASSES", "", "optional CSV of size classes: a class BM beside the national"),
 )
+# The defaults by variable; the Dagster resource (defs/settings_resource.py) reads them too.
 DEFAULTS = {s.variable: s.default for s in SETTINGS}
 
 
@@ -38,16 +40,19 @@ class Settings:
     output_dir: Path
     min_respondents: int
     benchmark_method: str
+    # a CSV of municipalities and their size class (docs/formats.md, "Size classes"); None:
+    # national BM only
+    size_classes: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        method = env.get("KTO_BENCHMARK_METHOD", DEFAULTS["KTO_BENCHMARK_METHOD"])
+        env = {**DEFAULTS, **(os.environ if env is None else env)}
+        method = env["KTO_BENCHMARK_METHOD"]
         if method not in BENCHMARK_METHODS:
             raise ValueError(
                 f"KTO_BENCHMARK_METHOD={method!r}: expected one of {', '.join(BENCHMARK_METHODS)}"
             )
-        raw_min = env.get("KTO_MIN_RESPONDENTS", DEFAULTS["KTO_MIN_RESPONDENTS"])
+        raw_min = env["KTO_MIN_RESPONDENTS"]
         try:
             min_respondents = int(raw_min)
         except ValueError:
@@ -55,11 +60,12 @@ class Settings:
         if min_respondents < 1:
             raise ValueError(f"KTO_MIN_RESPONDENTS={min_respondents}: must be at least 1")
         return cls(
-            landing_dir=Path(env.get("KTO_LANDING_DIR", DEFAULTS["KTO_LANDING_DIR"])).resolve(),
-            warehouse=Path(env.get("KTO_WAREHOUSE", DEFAULTS["KTO_WAREHOUSE"])).resolve(),
-            output_dir=Path(env.get("KTO_OUTPUT_DIR", DEFAULTS["KTO_OUTPUT_DIR"])).resolve(),
+            landing_dir=Path(env["KTO_LANDING_DIR"]).resolve(),
+            warehouse=Path(env["KTO_WAREHOUSE"]).resolve(),
+            output_dir=Path(env["KTO_OUTPUT_DIR"]).resolve(),
             min_respondents=min_respondents,
             benchmark_method=method,
+            size_classes=_optional_path(env["KTO_SIZE_CLASSES"]),
         )
 
     def as_env(self) -> dict[str, str]:
@@ -70,4 +76,10 @@ class Settings:
             "KTO_OUTPUT_DIR": str(self.output_dir),
             "KTO_MIN_RESPONDENTS": str(self.min_respondents),
             "KTO_BENCHMARK_METHOD": self.benchmark_method,
+            # empty: not set (dbt's size_classes_path() reads an empty value as none)
+            "KTO_SIZE_CLASSES": str(self.size_classes) if self.size_classes else "",
         }
+
+
+def _optional_path(value: str) -> Path | None:
+    return Path(value).resolve() if value.strip() else None

@@ -107,3 +107,11 @@ def definitions():
     from dagster_project.definitions import defs
 
     return defs
+
+
+def settings_resources(**others) -> dict:
+    """The resources an asset of the project needs outside Definitions (``dg.materialize``):
+    ``kto_settings`` from the environment as it is now, as definitions.py provides it."""
+    from dagster_project.defs.settings_resource import RESOURCE_KEY, KtoSettings
+
+    return {RESOURCE_KEY: KtoSettings.from_environment(), **others}

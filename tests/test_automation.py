@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster._core.storage.tags import (
+
+from dagster_project.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
-
 from dagster_project.defs.automation import landing_folder_sensor, quarterly_refresh
 from dagster_project.defs.partitions import PERIODE
+from tests.conftest import settings_resources
 
 
 def test_landing_sensor_requests_an_ingest_only_when_the_folder_changed(
@@ -18,17 +19,23 @@ def test_landing_sensor_requests_an_ingest_only_when_the_folder_changed(
     monkeypatch.setenv("KTO_LANDING_DIR", str(sample_landing))
     instance = dg.DagsterInstance.ephemeral()
 
-    first = landing_folder_sensor(dg.build_sensor_context(instance=instance))
+    first = landing_folder_sensor(
+        dg.build_sensor_context(instance=instance, resources=settings_resources())
+    )
     assert isinstance(first, dg.RunRequest)
     cursor = first.run_key
 
-    unchanged = landing_folder_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+    unchanged = landing_folder_sensor(
+        dg.build_sensor_context(instance=instance, cursor=cursor, resources=settings_resources())
+    )
     assert isinstance(unchanged, dg.SkipReason)
 
     (sample_landing / "inviter" / "nieuw.csv").write_text(
         "Gemeentecode;Kanaal;Verzonden op;E-mailadres;Status\n", encoding="utf-8"
     )
-    changed = landing_folder_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+    changed = landing_folder_sensor(
+        dg.build_sensor_context(instance=instance, cursor=cursor, resources=settings_resources())
+    )
     assert isinstance(changed, dg.RunRequest) and changed.run_key != cursor
 
 

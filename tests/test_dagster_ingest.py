@@ -6,6 +6,7 @@ import dagster as dg
 
 from dagster_project.defs.ingest import ingest_landing
 from dagster_project.defs.partitions import PERIODE
+from tests.conftest import settings_resources
 
 
 def test_ingest_asset_reports_per_source_and_registers_periods(
@@ -15,7 +16,7 @@ def test_ingest_asset_reports_per_source_and_registers_periods(
     monkeypatch.setenv("KTO_WAREHOUSE", str(tmp_path / "w.duckdb"))
     instance = dg.DagsterInstance.ephemeral()
 
-    result = dg.materialize([ingest_landing], instance=instance)
+    result = dg.materialize([ingest_landing], instance=instance, resources=settings_resources())
 
     assert result.success
     metadata = {
@@ -35,7 +36,7 @@ def test_ingest_asset_reports_per_source_and_registers_periods(
     assert periods == sorted(periods, key=lambda p: (p[:4], p[4:]))
 
     # A second run reads nothing again and adds no period.
-    again = dg.materialize([ingest_landing], instance=instance)
+    again = dg.materialize([ingest_landing], instance=instance, resources=settings_resources())
     second = {
         m.asset_key.path[-1]: m.metadata
         for m in again.asset_materializations_for_node("ingest_landing")
@@ -53,12 +54,12 @@ def test_a_held_file_is_in_the_ingest_metadata_and_in_what_kto_run_reads(
     monkeypatch.setenv("KTO_LANDING_DIR", str(sample_landing))
     monkeypatch.setenv("KTO_WAREHOUSE", str(tmp_path / "w.duckdb"))
     instance = dg.DagsterInstance.ephemeral()
-    first = dg.materialize([ingest_landing], instance=instance)
+    first = dg.materialize([ingest_landing], instance=instance, resources=settings_resources())
     assert held_files_of(first) == []
 
     comma_copy(sample_landing / BALIE_2020)
     for _ in range(2):  # the hold is reported on every run until it is resolved
-        result = dg.materialize([ingest_landing], instance=instance)
+        result = dg.materialize([ingest_landing], instance=instance, resources=settings_resources())
         assert result.success
         metadata = {
             m.asset_key.path[-1]: m.metadata

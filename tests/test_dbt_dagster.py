@@ -10,6 +10,7 @@ import dagster as dg
 import pytest
 
 from dagster_project.dbt_commands import prepare_manifest
+from tests.conftest import settings_resources
 
 RAW = {
     dg.AssetKey(["raw", t])
@@ -39,7 +40,7 @@ def graph(dbt_defs):
 
     defs = dg.Definitions(
         assets=[ingest_landing, dbt_defs.kto_dbt_models],
-        resources={"dbt": dbt_defs.dbt_resource()},
+        resources=settings_resources(dbt=dbt_defs.dbt_resource()),
     )
     return defs.resolve_asset_graph()
 
@@ -118,7 +119,9 @@ def test_materialize_on_the_samples(dbt_defs, sample_warehouse: Path, tmp_path, 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(sample_warehouse, warehouse)
     monkeypatch.setenv("KTO_WAREHOUSE", str(warehouse))
-    result = dg.materialize([dbt_defs.kto_dbt_models], resources={"dbt": dbt_defs.dbt_resource()})
+    result = dg.materialize(
+        [dbt_defs.kto_dbt_models], resources=settings_resources(dbt=dbt_defs.dbt_resource())
+    )
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert materialized == set(dbt_defs.kto_dbt_models.keys)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 
 import dagster as dg
-from dagster._core.storage.tags import (
+
+from dagster_project.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
-
 from dagster_project.defs.factsheets import factsheets_pdf_html
 from dagster_project.defs.partitions import PERIODE
 from dagster_project.factsheets import MART_TABLES
 from dagster_project.quality.suites import load_suites
+from tests.conftest import settings_resources
 from tests.test_factsheets import SAMPLES, marts_from_samples, write_marts
 
 
@@ -51,7 +52,12 @@ def test_asset_graph_contract():
 
 def test_one_partition_writes_its_factsheets_and_reports_metadata(tmp_path, monkeypatch):
     instance, _ = _environment(tmp_path, monkeypatch)
-    result = dg.materialize([factsheets_pdf_html], instance=instance, partition_key="2020")
+    result = dg.materialize(
+        [factsheets_pdf_html],
+        instance=instance,
+        resources=settings_resources(),
+        partition_key="2020",
+    )
     assert result.success
     [event] = result.asset_materializations_for_node("factsheets__pdf_html")
     metadata = {k: v.value for k, v in event.metadata.items()}
@@ -69,7 +75,9 @@ def test_one_partition_writes_its_factsheets_and_reports_metadata(tmp_path, monk
 def test_a_range_of_periods_is_one_run(tmp_path, monkeypatch):
     instance, periods = _environment(tmp_path, monkeypatch)
     tags = {ASSET_PARTITION_RANGE_START_TAG: periods[0], ASSET_PARTITION_RANGE_END_TAG: periods[-1]}
-    result = dg.materialize([factsheets_pdf_html], instance=instance, tags=tags)
+    result = dg.materialize(
+        [factsheets_pdf_html], instance=instance, resources=settings_resources(), tags=tags
+    )
     assert result.success
     events = result.asset_materializations_for_node("factsheets__pdf_html")
     assert sorted(e.partition for e in events) == sorted(periods)
@@ -79,7 +87,9 @@ def test_a_range_of_periods_is_one_run(tmp_path, monkeypatch):
         assert (tmp_path / "output" / "factsheets" / p / "report.json").is_file()
 
     # Rerun: the marts did not change, so nothing is rendered again.
-    again = dg.materialize([factsheets_pdf_html], instance=instance, tags=tags)
+    again = dg.materialize(
+        [factsheets_pdf_html], instance=instance, resources=settings_resources(), tags=tags
+    )
     metadata = {
         k: v.value
         for k, v in again.asset_materializations_for_node("factsheets__pdf_html")[

@@ -12,15 +12,15 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster._core.storage.tags import (
+
+from dagster_project import cli
+from dagster_project.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
-
-from dagster_project import cli
 from dagster_project.publish import MART_TABLES
 from dagster_project.settings import Settings
-from tests.conftest import copy_samples
+from tests.conftest import copy_samples, settings_resources
 
 pytestmark = pytest.mark.slow
 
@@ -158,6 +158,7 @@ def test_a_failing_rule_on_a_cell_withholds_that_cell_only(built, tmp_path, monk
     result = dg.materialize(
         [models, factsheets_pdf_html, *QUALITY_CHECKS],
         instance=instance,
+        resources=settings_resources(),
         tags={ASSET_PARTITION_RANGE_START_TAG: "2020", ASSET_PARTITION_RANGE_END_TAG: "2020-Q4"},
         raise_on_error=False,
     )

@@ -17,6 +17,7 @@ import pytest
 
 from dagster_project.factsheets import read_only, render_periods
 from dagster_project.portal import build_portal, collect, write_portal
+from tests.conftest import settings_resources
 from tests.test_factsheets import (
     GENERATED_ON,
     SAMPLES,
@@ -202,8 +203,13 @@ def test_portal_asset_builds_the_pages_after_the_factsheets(tmp_path, monkeypatc
     monkeypatch.setenv("KTO_MIN_RESPONDENTS", str(SAMPLES["min_n"]))
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PERIODE.name, ["2020"])
-    assert dg.materialize([factsheets_pdf_html], instance=instance, partition_key="2020").success
-    result = dg.materialize([factsheets_portal], instance=instance)
+    assert dg.materialize(
+        [factsheets_pdf_html],
+        instance=instance,
+        partition_key="2020",
+        resources=settings_resources(),
+    ).success
+    result = dg.materialize([factsheets_portal], instance=instance, resources=settings_resources())
     assert result.success
     [event] = result.asset_materializations_for_node("factsheets__portal")
     metadata = {k: v.value for k, v in event.metadata.items()}

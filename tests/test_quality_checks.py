@@ -10,6 +10,7 @@ from dagster_project.defs.quality import QUALITY_CHECKS
 from dagster_project.quality.report import check_warehouse
 from dagster_project.quality.suites import load_suites
 from dagster_project.settings import Settings
+from tests.conftest import settings_resources
 from tests.test_quality_warehouse import warehouse_copy
 
 GUARDED = sorted({asset for suite in load_suites().values() for asset in suite.assets()})
@@ -62,6 +63,7 @@ def _run():
     return dg.materialize(
         [models, factsheets_stub, *QUALITY_CHECKS],
         instance=dg.DagsterInstance.ephemeral(),
+        resources=settings_resources(),
         raise_on_error=False,
     )
 

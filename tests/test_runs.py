@@ -121,7 +121,7 @@ def _signal_soon(signum: int, after: float = 0.5) -> None:
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_interrupts_work_that_waits(signum):
     """Work that sleeps in a loop (as Dagster does waiting for a pool slot) is interrupted."""
-    from dagster._core.errors import DagsterExecutionInterruptedError
+    from dagster import DagsterExecutionInterruptedError
 
     seen = []
 
@@ -144,7 +144,7 @@ def test_a_signal_interrupts_work_that_waits(signum):
 
 
 def test_work_that_swallows_the_interrupt_is_nudged_again():
-    from dagster._core.errors import DagsterExecutionInterruptedError
+    from dagster import DagsterExecutionInterruptedError
 
     swallowed = []
 

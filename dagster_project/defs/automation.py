@@ -14,14 +14,12 @@ import hashlib
 import json
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
+from ..dagster_internals import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from ..ingest.loader import scan_landing
 from ..settings import Settings
 from .partitions import PERIODE
+from .settings_resource import KtoSettings
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
@@ -56,9 +54,9 @@ def landing_fingerprint(settings: Settings) -> str:
 @dg.sensor(
     job=ingest_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED
 )
-def landing_folder_sensor(context: dg.SensorEvaluationContext):
+def landing_folder_sensor(context: dg.SensorEvaluationContext, kto_settings: KtoSettings):
     """Starts an ingest run when a file in the landing folder is added, changed or removed."""
-    fingerprint = landing_fingerprint(Settings.from_env())
+    fingerprint = landing_fingerprint(kto_settings.settings())
     if fingerprint == context.cursor:
         return dg.SkipReason("landing folder unchanged")
     context.update_cursor(fingerprint)

@@ -40,6 +40,7 @@ from ..settings import Settings
 from ..warehouse_catalog import table_facts
 from ..warehouse_lock import warehouse_lock
 from .ingest import WAREHOUSE_POOL
+from .settings_resource import KtoSettings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 RUN_TARGETS = DBT_PROJECT_DIR / "target" / "runs"
@@ -68,11 +69,11 @@ BUILD_ARGS = ["build", "--vars", "{test_severity: warn}", "--exclude-resource-ty
 
 
 @contextmanager
-def _settings_in_environment() -> Iterator[None]:
+def _settings_in_environment(settings: Settings) -> Iterator[None]:
     """dbt runs in its project directory: hand it the settings with absolute paths."""
-    settings = Settings.from_env().as_env()
-    saved = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
+    env = settings.as_env()
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     try:
         yield
     finally:
@@ -90,7 +91,9 @@ def _settings_in_environment() -> Iterator[None]:
     name="kto_dbt_models",
     pool=WAREHOUSE_POOL,
 )
-def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def kto_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, kto_settings: KtoSettings
+):
     """One ``dbt build`` of the selected models and their tests (blocking checks).
 
     The tests run at severity ``warn`` here (dbt_project.yml, ``test_severity``): with
@@ -104,11 +107,12 @@ def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # One target folder per warehouse, kept between runs: dbt's partial parse state lives
     # there (a new folder would parse the whole project again), and the last run's artifacts
     # stay for inspection. Runs on one warehouse never overlap: its writers share one slot.
-    warehouse = Settings.from_env().warehouse
+    settings = kto_settings.settings()
+    warehouse = settings.warehouse
     target = RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
     with warehouse_lock(warehouse, on_wait=context.log.info):
         (target / "run_results.json").unlink(missing_ok=True)
-        with _settings_in_environment():
+        with _settings_in_environment(settings):
             build = dbt.cli(BUILD_ARGS, context=context, target_path=target, raise_on_error=False)
             events = list(build.stream())
     # Row counts and column schemas once dbt has released the warehouse.

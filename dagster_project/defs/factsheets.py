@@ -18,6 +18,7 @@ from ..warehouse_lock import warehouse_lock
 from .gate import GATED_DEPS, current_gate
 from .ingest import WAREHOUSE_POOL
 from .partitions import PERIODE
+from .settings_resource import KtoSettings
 
 LISTED_FILES = 40  # metadata lists this many paths; report.json lists them all
 EXPECTED_PAGES = 2  # the figures, then the explanation
@@ -81,8 +82,10 @@ def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
         "failing quality rule concerns is withheld (report.json: achtergehouden)."
     ),
 )
-def factsheets_pdf_html(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = Settings.from_env()
+def factsheets_pdf_html(
+    context: dg.AssetExecutionContext, kto_settings: KtoSettings
+) -> dg.MaterializeResult:
+    settings = kto_settings.settings()
     periodes = sort_periods(context.partition_keys)
     day = today_amsterdam()
     gate = current_gate(context)

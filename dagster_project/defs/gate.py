@@ -14,11 +14,9 @@ from __future__ import annotations
 from contextlib import suppress
 
 import dagster as dg
-from dagster._core.storage.asset_check_execution_record import (
-    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
-)
 from dagster_shared.check import CheckError
 
+from ..dagster_internals import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
 from ..publish import MART_TABLES
 from ..quality.gate import BREACHES, Gate, gate_of_checks
 from ..quality.suites import load_suites

@@ -4,9 +4,9 @@ import dagster as dg
 
 from ..ingest import ingest_source
 from ..readers import SOURCES
-from ..settings import Settings
 from ..warehouse_lock import connect, warehouse_lock
 from .partitions import periods_in_warehouse, register_periods
+from .settings_resource import KtoSettings
 
 WAREHOUSE_POOL = "kto_warehouse"  # DuckDB has one writer: every warehouse writer is in this pool
 
@@ -33,13 +33,13 @@ RAW_SPECS = [
 
 
 @dg.multi_asset(specs=RAW_SPECS, pool=WAREHOUSE_POOL, can_subset=False, name="ingest_landing")
-def ingest_landing(context: dg.AssetExecutionContext):
+def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings):
     """Read new and changed landing files into raw.*, each file in one transaction.
 
     One step for all sources, so files in no known folder are recorded as
     rejected too and the single DuckDB writer is never contended within a run.
     """
-    settings = Settings.from_env()
+    settings = kto_settings.settings()
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with (
         warehouse_lock(settings.warehouse, on_wait=context.log.info),

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from ..portal import build_portal
-from ..settings import Settings
+from .settings_resource import KtoSettings
 
 
 @dg.asset(
@@ -17,8 +17,10 @@ from ..settings import Settings
         "and links to the factsheets that exist (from the marts and each report.json)."
     ),
 )
-def factsheets_portal(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = Settings.from_env()
+def factsheets_portal(
+    context: dg.AssetExecutionContext, kto_settings: KtoSettings
+) -> dg.MaterializeResult:
+    settings = kto_settings.settings()
     result = build_portal(settings)
     context.log.info(
         f"portal: {len(result.pages)} pages, {result.factsheets_linked} factsheets linked"

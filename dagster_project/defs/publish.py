@@ -3,10 +3,10 @@
 import dagster as dg
 
 from ..publish import publish_marts
-from ..settings import Settings
 from ..warehouse_lock import warehouse_lock
 from .gate import GATED_DEPS, current_gate
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
+from .settings_resource import KtoSettings
 
 
 @dg.asset(
@@ -21,7 +21,9 @@ from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: sam
         "replaced while a quality rule fails: the snapshot is one consistent copy of the marts."
     ),
 )
-def marts_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def marts_snapshot(
+    context: dg.AssetExecutionContext, kto_settings: KtoSettings
+) -> dg.MaterializeResult:
     gate = current_gate(context)
     if not gate.open:
         # A BI tool reads every row alike and cannot be told which to distrust: the last
@@ -30,7 +32,7 @@ def marts_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             description="snapshot withheld: quality rules fail\n" + gate.text(),
             metadata={"rules": dg.MetadataValue.json([b.rule for b in gate.breaches])},
         )
-    settings = Settings.from_env()
+    settings = kto_settings.settings()
     with warehouse_lock(settings.warehouse, on_wait=context.log.info):
         published = publish_marts(settings.warehouse, settings.output_dir)
     return dg.MaterializeResult(

@@ -18,9 +18,9 @@ from ..quality.data_docs import build_data_docs, data_docs_dir
 from ..quality.gate import BREACHES
 from ..quality.runner import SuiteResult, run_suite, suite_parameters
 from ..quality.suites import Suite, load_suites
-from ..settings import Settings
 from ..warehouse_lock import connect, warehouse_lock
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
+from .settings_resource import KtoSettings
 
 
 def _sample_table(result: SuiteResult) -> str:
@@ -119,8 +119,10 @@ def build_quality_checks() -> list[dg.AssetChecksDefinition]:
         can_subset=True,
         pool=WAREHOUSE_POOL,
     )
-    def gx_suites(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
-        settings = Settings.from_env()
+    def gx_suites(
+        context: dg.AssetCheckExecutionContext, kto_settings: KtoSettings
+    ) -> Iterator[dg.AssetCheckResult]:
+        settings = kto_settings.settings()
         selected = {(tuple(k.asset_key.path), k.name) for k in context.selected_asset_check_keys}
         runs = [
             (current, asset)

@@ -62,6 +62,8 @@ class Figuur:
     # True when waarde and bm carry extra decimals: rounded as usual they would print
     # the same next to a mark saying they differ.
     verfijnd: bool = False
+    # the BM of the municipality's size class (KTO_SIZE_CLASSES), "" without size classes
+    bm_klasse: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class FactsheetView:
     toelichting: list[dict[str, Any]]
     cijfers_getoond: int = field(default=0)
     cijfers_niet_getoond: int = field(default=0)
+    grootteklasse: str = ""  # the size class whose BM the figures show too; "" without
 
     @property
     def stem(self) -> str:
@@ -210,6 +213,8 @@ def _figure(
     shown: bool,
     richting: Any,
     drempel: int,
+    bm_klasse: Any = None,
+    met_klasse: bool = False,
 ) -> Figuur:
     fmt = _FORMAT[soort]
     bi = ""
@@ -245,6 +250,7 @@ def _figure(
         teken=teken,
         fractie=fractie,
         verfijnd=verfijnd,
+        bm_klasse=fmt(bm_klasse) if met_klasse else "",
     )
 
 
@@ -264,6 +270,8 @@ def _cell_figure(
         shown=_shown(cel, name, f"{name}_publiceerbaar"),
         richting=cel.get(f"{name}_richting") if marks else None,
         drempel=drempel,
+        bm_klasse=cel.get(f"{name}_bm_klasse"),
+        met_klasse=bool(cel.get("grootteklasse")),
     )
 
 
@@ -482,6 +490,7 @@ def build_view(
         toelichting=texts.toelichting(kanaal, drempel, bm_methode),
         cijfers_getoond=sum(figures),
         cijfers_niet_getoond=len(figures) - sum(figures),
+        grootteklasse=cel.get("grootteklasse") or "",
     )
 
 

@@ -15,10 +15,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..project_files import project_dir
 from .warehouse import FRAMES
 
 # The repository's expectations/ folder (the package is installed editable).
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+EXPECTATIONS_DIR = project_dir("expectations")
 
 
 @dataclass(frozen=True)

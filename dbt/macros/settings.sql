@@ -19,3 +19,19 @@
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}
+
+{#- KTO_SIZE_CLASSES: the path of the municipalities' size classes (docs/formats.md, "Size
+    classes"), or none when not set (or empty): then every BM is the national one only. -#}
+{% macro size_classes_path() -%}
+    {%- set value = var('size_classes', none) -%}
+    {%- if value is none -%}{%- set value = env_var('KTO_SIZE_CLASSES', '') -%}{%- endif -%}
+    {%- set value = value | string | trim -%}
+    {{ return(value if value else none) }}
+{%- endmacro %}
+
+{#- A size-class BM is published only when at least this many municipalities take part in
+    it: a municipality that knows its own figure and the class BM learns the mean of the
+    others, which must be a mean of several (docs/metrics.md, "Size-class benchmark"). -#}
+{% macro size_class_min_gemeenten() -%}
+    {{ return(5) }}
+{%- endmacro %}

@@ -12,6 +12,9 @@
 --   included): sum(teller) / sum(noemer), rounded by the same integer macro as the cells.
 --   NULL when the pooled n is below the threshold.
 --
+-- The aggregates are the macro benchmark_aggregates, shared with the size-class BM
+-- (int_benchmarks_klasse).
+--
 -- bm_verborgen_aantal / bm_verborgen_n: how many of the values (gemeenten) or responses
 -- (respondenten) in the BM belong to figures the public marts hide (int_disclosure); the
 -- public layer decides from them whether the BM can be shown (int_public_figures).
@@ -34,32 +37,6 @@ select
     figuur_type,
     figuur,
     any_value(decimalen) as decimalen,
-{%- if method == 'gemeenten' %}
-    kto_mean_of_ratios_scaled(
-        list({'teller': teller, 'noemer': noemer}) filter (where n >= {{ threshold }}),
-        any_value(decimalen)
-    ) as bm_scaled,
-    kto_mean_of_ratios(
-        list({'teller': teller, 'noemer': noemer}) filter (where n >= {{ threshold }})
-    ) as bm_exact,
-    cast(count(*) filter (where n >= {{ threshold }}) as integer) as bm_aantal_gemeenten,
-    cast(count(*) filter (where n >= {{ threshold }} and verborgen) as integer)
-        as bm_verborgen_aantal,
-    cast(coalesce(sum(n) filter (where n >= {{ threshold }}), 0) as integer) as bm_n,
-    cast(coalesce(sum(n) filter (where n >= {{ threshold }} and verborgen), 0) as integer)
-        as bm_verborgen_n,
-{%- else %}
-    case when sum(n) >= {{ threshold }} then
-        {{ round_half_away_scaled('sum(teller)', 'sum(noemer)', 'any_value(decimalen)') }}
-    end as bm_scaled,
-    case when sum(n) >= {{ threshold }} then
-        cast(sum(teller) as double) / cast(sum(noemer) as double)
-    end as bm_exact,
-    cast(count(*) filter (where n > 0) as integer) as bm_aantal_gemeenten,
-    cast(count(*) filter (where n > 0 and verborgen) as integer) as bm_verborgen_aantal,
-    cast(coalesce(sum(n), 0) as integer) as bm_n,
-    cast(coalesce(sum(n) filter (where verborgen), 0) as integer) as bm_verborgen_n,
-{%- endif %}
-    {{ sql_string(method) }} as bm_method
+    {{ benchmark_aggregates(method, threshold) }}
 from figures
 group by kanaal, periode, figuur_type, figuur

@@ -14,16 +14,42 @@
 -- third or more of it: gemeenten, at least three values per hidden value; respondenten, at
 -- least three responses per hidden response. Rounding to 0.1 then leaves a hidden mean
 -- uncertain by at least 0.15 either way (the BM's 0.05 times three), more than a printed digit.
+-- The size-class BM (int_benchmarks_klasse, with KTO_SIZE_CLASSES) follows the same rules
+-- and is shown only over at least size_class_min_gemeenten() municipalities.
 with figures as (
     select
+        f.*,
+        k.grootteklasse,
+        k.grootteklasse_gemeenten,
+        b.bm_scaled as bm_klasse_scaled,
+        b.bm_exact as bm_klasse_exact,
+        b.bm_aantal_gemeenten as bm_klasse_aantal_gemeenten,
+        b.bm_verborgen_aantal as bm_klasse_verborgen_aantal,
+        b.bm_n as bm_klasse_n,
+        b.bm_verborgen_n as bm_klasse_verborgen_n
+    from {{ ref('int_figures') }} as f
+    left join {{ ref('int_size_classes') }} as k
+        on f.gemeentecode = k.gemeentecode
+    left join {{ ref('int_benchmarks_klasse') }} as b
+        on k.grootteklasse = b.grootteklasse
+        and f.kanaal = b.kanaal
+        and f.periode = b.periode
+        and f.figuur_type = b.figuur_type
+        and f.figuur = b.figuur
+),
+
+judged as (
+    select
         *,
-        case
-            when bm_scaled is null then false
-            when bm_verborgen_n = 0 then true
-            when bm_method = 'gemeenten' then bm_aantal_gemeenten >= 3 * bm_verborgen_aantal
-            else bm_n >= 3 * bm_verborgen_n
-        end as bm_publiek
-    from {{ ref('int_figures') }}
+        {{ bm_publiek('bm_') }} as bm_publiek,
+        -- the size-class BM (docs/metrics.md, "Size-class benchmark"): the same rule, and
+        -- only over enough municipalities that the others' mean is not one municipality's
+        coalesce(
+            {{ bm_publiek('bm_klasse_') }}
+            and bm_klasse_aantal_gemeenten >= {{ size_class_min_gemeenten() }},
+            false
+        ) as bm_klasse_publiek
+    from figures
 )
 
 select
@@ -49,5 +75,10 @@ select
     case when bm_publiek and bm_verborgen_n = 0 then bm_exact end as bm_exact,
     bm_method,
     case when publiceerbaar and bm_publiek then significant end as significant,
-    case when publiceerbaar and bm_publiek then richting end as richting
-from figures
+    case when publiceerbaar and bm_publiek then richting end as richting,
+    grootteklasse,
+    grootteklasse_gemeenten,
+    case when bm_klasse_publiek then bm_klasse_scaled end as bm_klasse_scaled,
+    case when bm_klasse_publiek and bm_klasse_verborgen_n = 0 then bm_klasse_exact end
+        as bm_klasse_exact
+from judged

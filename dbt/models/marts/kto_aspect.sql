@@ -19,6 +19,8 @@ select
     significant,
     bm_exact,
     richting,
-    bm_method
+    bm_method,
+    {{ grade_from_scaled('bm_klasse_scaled') }} as bm_klasse,
+    bm_klasse_exact
 from {{ ref('int_public_figures') }}
 where figuur_type = 'aspect'

@@ -51,7 +51,13 @@ select
     end as responspercentage,
     -- the cell gets a factsheet (kto_tip and the factsheets follow this column)
     cells.respons >= totaal.drempel as respons_publiceerbaar,
-    totaal.drempel
+    totaal.drempel,
+    totaal.grootteklasse,
+    totaal.grootteklasse_gemeenten,
+    {{ grade_from_scaled('totaal.bm_klasse_scaled') }} as totaaloordeel_bm_klasse,
+    totaal.bm_klasse_exact as totaaloordeel_bm_klasse_exact,
+    {{ whole_from_scaled('ces.bm_klasse_scaled') }} as ces_bm_klasse,
+    ces.bm_klasse_exact as ces_bm_klasse_exact
 from cells
 inner join totaal using (gemeentecode, kanaal, periode)
 inner join ces using (gemeentecode, kanaal, periode)

@@ -1,0 +1,43 @@
+"""The wheel carries every file the installed code reads: the dbt project, the GX suites
+and the templates (dagster_project/project_files.py finds the first two in an install)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+def _project_files(folder: str, pattern: str) -> set[str]:
+    return {p.relative_to(ROOT / folder).as_posix() for p in (ROOT / folder).glob(pattern)}
+
+
+def test_the_wheel_holds_the_dbt_project_suites_and_templates(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = tmp_path.glob("kto_pipeline-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data = "dagster_project/_data/"
+    assert f"{data}dbt/dbt_project.yml" in names
+    assert f"{data}dbt/profiles.yml" in names
+    for pattern in ("models/**/*.sql", "models/**/*.yml", "macros/*.sql", "tests/**/*.sql"):
+        wanted = _project_files("dbt", pattern)
+        assert wanted, pattern
+        assert {f"{data}dbt/{name}" for name in wanted} <= names, pattern
+    suites = _project_files("expectations", "*.json")
+    assert suites and {f"{data}expectations/{name}" for name in suites} <= names
+    for package in ("factsheets", "portal"):
+        templates = _project_files(f"dagster_project/{package}/templates", "*")
+        assert templates
+        assert {f"dagster_project/{package}/templates/{t}" for t in templates} <= names
+    assert not any("/target/" in name or "/logs/" in name for name in names)
