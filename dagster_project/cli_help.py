@@ -100,7 +100,10 @@ def _settings_lines(names: tuple[str, ...], extra: tuple) -> list[str]:
     rows = [(s.variable, s.default, s.meaning) for s in SETTINGS if s.variable in names]
     rows += list(extra)
     width = max(len(name) for name, _, _ in rows)
-    return [f"  {name:<{width}}  {meaning} (default: {default})" for name, default, meaning in rows]
+    return [
+        f"  {name:<{width}}  {meaning} (default: {default or 'none'})"
+        for name, default, meaning in rows
+    ]
 
 
 def _exit_lines(codes: tuple) -> list[str]:

@@ -26,7 +26,7 @@ COMMANDS = ("run", "check", "files", "retract", "demo", "bench")
 def variables_read() -> set[str]:
     """The KTO_* variables settings.py reads, from its source (not from its tables)."""
     source = (ROOT / "dagster_project" / "settings.py").read_text(encoding="utf-8")
-    return set(re.findall(r'env\.get\(\s*"(KTO_[A-Z_]+)"', source))
+    return set(re.findall(r'env(?:\.get\(\s*|\[)"(KTO_[A-Z_]+)"', source))
 
 
 def help_of(*args: str) -> str:
@@ -47,19 +47,21 @@ def defaults() -> dict[str, str]:
         "KTO_OUTPUT_DIR": str(empty.output_dir.relative_to(Path.cwd())),
         "KTO_MIN_RESPONDENTS": str(empty.min_respondents),
         "KTO_BENCHMARK_METHOD": empty.benchmark_method,
+        "KTO_SIZE_CLASSES": "none" if empty.size_classes is None else str(empty.size_classes),
     }
 
 
 def test_every_setting_read_is_listed_with_its_default():
     read = variables_read()
-    assert len(read) == 5
+    assert len(read) == 6
     assert set(defaults()) == read  # defaults() above knows every variable
     for text in (help_of(), help_of("run"), help_of("demo")):
         for name, default in defaults().items():
             assert re.search(rf"^  {name} .*\(default: {re.escape(default)}\)$", text, re.M), name
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name, default in defaults().items():
-        assert f"| `{name}` | `{default}` |" in readme, name
+        shown = "(none)" if default == "none" else f"`{default}`"
+        assert f"| `{name}` | {shown} |" in readme, name
 
 
 @pytest.mark.parametrize("command", COMMANDS)
