@@ -190,3 +190,15 @@ def failing_tests(
                 )
             )
     return failures
+
+
+def docs_site(target: Path, settings: Settings | None = None) -> Path:
+    """dbt's documentation of the public marts as one self-contained page
+    (``dbt docs generate --static``: manifest and catalog inlined, nothing fetched when it
+    is opened); the catalog is read from the warehouse, so the caller holds its lock."""
+    args = ["docs", "generate", "--static", "--select", "marts"]
+    run = run_dbt(args, settings, target_path=target)
+    page = target / "static_index.html"
+    if not run.ok or not page.is_file():
+        raise RuntimeError(f"dbt docs generate failed:\n{run.output}")
+    return page
