@@ -35,7 +35,7 @@ import duckdb
 
 from .excel_csv import write_excel_csv
 from .public_marts import PUBLIC_MARTS as MART_TABLES  # the public layer only
-from .snapshot_tables import create_like, literal, read_contract
+from .snapshot_tables import copy_to_parquet, create_like, read_contract
 from .warehouse_lock import attach_read_only
 
 PUBLISHED = ".published"
@@ -81,8 +81,7 @@ def _write_version(
             # `marts.kto_cel` ambiguous).
             contract = read_contract(con, "warehouse", "marts", table)
             rows[table] = create_like(con, contract, f"warehouse.marts.{table}")
-            parquet = literal(f"{marts_dir / table}.parquet")
-            con.execute(f"COPY main.{table} TO {parquet} (FORMAT parquet)")
+            copy_to_parquet(con, contract, f"{marts_dir / table}.parquet")
             write_excel_csv(con, contract, marts_dir / f"{table}.csv")
         con.execute("DETACH warehouse")
     written = [folder / "marts.duckdb", *marts_dir.iterdir()]

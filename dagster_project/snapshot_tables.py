@@ -4,8 +4,9 @@
 comment. The marts are dbt models with an enforced contract (types and ``not_null``
 constraints) and ``persist_docs`` (their descriptions as DuckDB comments), so the
 warehouse's catalog holds the contract as built; each snapshot table is declared from it
-and then filled. The Parquet files are written from the snapshot tables, so their schemas
-follow the contract too, never the data (a column that is NULL throughout keeps its type).
+and then filled. The Parquet files are written from the snapshot tables with the same types
+and nullability, so their schemas follow the contract, never the data (a column that is NULL
+throughout keeps its type; one that happens to hold no NULL stays OPTIONAL).
 """
 
 from __future__ import annotations
@@ -82,3 +83,24 @@ def create_like(con: duckdb.DuckDBPyConnection, contract: TableContract, source:
             )
     (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return rows
+
+
+def copy_to_parquet(con: duckdb.DuckDBPyConnection, contract: TableContract, path: str) -> None:
+    """Write ``main.<table>`` as Parquet with the contract's nullability: NOT NULL columns
+    REQUIRED, every other column OPTIONAL.
+
+    DuckDB decides REQUIRED from the statistics of what it writes, so a nullable column that
+    happens to hold no NULL would come out REQUIRED and the schema would change with the
+    data. A nullable column is therefore written through an expression DuckDB cannot prove
+    non-NULL (``random()`` is volatile, so the condition is never folded; it is always true).
+    """
+    fields = ", ".join(
+        f"CASE WHEN random() < 2 THEN {ident(c.name)} END AS {ident(c.name)}"
+        if c.nullable
+        else ident(c.name)
+        for c in contract.columns
+    )
+    con.execute(
+        f"COPY (SELECT {fields} FROM main.{ident(contract.name)}) TO {literal(path)}"
+        " (FORMAT parquet)"
+    )

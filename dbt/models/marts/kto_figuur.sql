@@ -2,7 +2,8 @@
 -- kto_stelling and kto_product for BI tools: filter on figuur_type and figuur instead of
 -- picking columns. Public: from int_public_figures only, so a hidden figure is NULL here
 -- exactly as in the wide marts. waarde and bm are the rounded figures as the factsheet
--- prints them (one decimal for grades, whole numbers for CES and percentages).
+-- prints them (one decimal for grades, whole numbers for CES and percentages). A product has
+-- what kto_product publishes: its value, n and publiceerbaar (no BM, interval or direction).
 select
     gemeentecode,
     kanaal,
@@ -17,15 +18,17 @@ select
     end as waarde,
     exact as waarde_exact,
     n,
-    case decimalen
-        when 1 then cast({{ grade_from_scaled('bm_scaled') }} as decimal(4, 1))
-        else cast({{ whole_from_scaled('bm_scaled') }} as decimal(4, 1))
+    case when figuur_type <> 'product' then
+        case decimalen
+            when 1 then cast({{ grade_from_scaled('bm_scaled') }} as decimal(4, 1))
+            else cast({{ whole_from_scaled('bm_scaled') }} as decimal(4, 1))
+        end
     end as bm,
-    bm_exact,
-    ci_low,
-    ci_high,
+    case when figuur_type <> 'product' then bm_exact end as bm_exact,
+    case when figuur_type <> 'product' then ci_low end as ci_low,
+    case when figuur_type <> 'product' then ci_high end as ci_high,
     publiceerbaar,
-    significant,
-    richting,
-    bm_method
+    case when figuur_type <> 'product' then significant end as significant,
+    case when figuur_type <> 'product' then richting end as richting,
+    case when figuur_type <> 'product' then bm_method end as bm_method
 from {{ ref('int_public_figures') }}
