@@ -56,7 +56,8 @@ def test_a_changed_type_or_nullability_in_the_changelog_is_seen():
     section = CHANGELOG.read_text(encoding="utf-8").split(SECTION, 1)[1]
     want = parse(contract_section())
     retyped = section.replace("| `respons` | `integer` |", "| `respons` | `bigint` |", 1)
-    renulled = section.replace("| `periode` | `varchar` | no |", "| `periode` | `varchar` | yes |", 1)
+    key = "| `periode` | `varchar` |"
+    renulled = section.replace(f"{key} no |", f"{key} yes |", 1)
     for changed in (retyped, renulled):
         assert changed != section
         assert parse(changed) != want
