@@ -81,10 +81,32 @@ def test_lineage_runs_from_raw_through_staging_to_the_marts(graph):
 
 def test_dbt_tests_are_blocking_checks_on_their_models(dbt_defs):
     specs = list(dbt_defs.kto_dbt_models.check_specs)
-    assert len(specs) > 100
     assert all(spec.blocking for spec in specs)
     checked = {spec.asset_key for spec in specs}
     assert checked >= MARTS | STAGING
+    # every model's row rules are one check (tests/generic/row_rules.sql)
+    models = set(dbt_defs.kto_dbt_models.keys)
+    assert {(s.asset_key, s.name) for s in specs if s.name.startswith("row_rules_")} == {
+        (key, f"row_rules_{key.path[-1]}") for key in models
+    }
+
+
+def test_the_resource_asks_no_dbt_version_and_loads_no_adapter(dbt_defs, monkeypatch):
+    """KtoDbtCliResource replaces two dagster-dbt internals: if they move, this fails."""
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from dagster_dbt import DbtCliResource
+    from dbt.version import __version__
+
+    assert "_cli_version" in vars(DbtCliResource)
+    assert "_initialize_dbt_core_adapter" in vars(DbtCliResource)
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    resource = dbt_defs.dbt_resource()
+    assert str(resource._cli_version) == __version__
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
 
 
 def test_runs_in_the_warehouse_pool(dbt_defs):

@@ -514,9 +514,11 @@ def test_failing_dbt_tests_name_the_rule_and_the_rows(marts: Path, tmp_path: Pat
     run = run_dbt(["test", "--select", "kto_cel"], settings)
     assert not run.ok
     failures = failing_tests(run, settings)
-    (failed,) = [f for f in failures if f.test.startswith("test.kto.accepted_range_kto_cel_ces_")]
+    (failed,) = [f for f in failures if f.test.startswith("test.kto.row_rules_kto_cel.")]
     assert failed.status == "fail" and failed.failures == 1
     assert [(r["gemeentecode"], r["periode"], r["ces"]) for r in failed.rows] == [
         ("GM0637", "2019", 101)
     ]
+    # the row names the rules it breaks: the range, and the rounding against ces_exact
+    assert "accepted_range(ces, -100, 100)" in failed.rows[0]["failed_rules"]
     assert all(f.test.startswith("test.kto.") for f in failures)

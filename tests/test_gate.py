@@ -9,8 +9,8 @@ Then one rule at a time is broken, on each layer:
 - intermediate: a rule on the responses placed in 2011-Q2 (that period withheld);
 - mart cell: a rule on one cell's own figures (that cell withheld, the rest published);
 - benchmark: a rule on 2011-Q1's benchmark (that period withheld);
-- data: an Inviter log with fewer invitations than invited responses in one cell, which a
-  dbt test and a GX rule on the mart both catch (that cell's year and quarter withheld).
+- data: an Inviter log with fewer invitations than invited responses in one cell, which
+  kto_cel's dbt row rules catch (that cell's year and quarter withheld).
 
 Each is a whole pipeline run: `make test` runs the 100%/0% cells, the Inviter fault
 through `kto run` and the staging fault through refresh_job; `make test-deep` all of them.
@@ -155,7 +155,7 @@ FAULTS = {
         {Q2: "*"},
     ),
     "mart_cell": (
-        "ranges",
+        "marts",
         _rule(
             "test_mart_cell",
             "kto_cel",
@@ -166,7 +166,7 @@ FAULTS = {
         {YEAR: {"GM0637_balie"}},
     ),
     "benchmark": (
-        "ranges",
+        "marts",
         _rule(
             "test_benchmark",
             "kto_cel",
@@ -300,9 +300,11 @@ def test_a_broken_rule_withholds_what_it_concerns_through_kto_run(tmp_path, laye
 def test_too_few_invitations_withhold_that_cell_through_kto_run(tmp_path):
     code, text = kto_run(tmp_path, short_of_invitations(CASE.dataset))
     assert code == 1, text
-    # a dbt test and a GX rule on kto_cel catch it; each names the cells
-    assert "FAIL dbt expression_is_true_kto_cel" in text
-    assert "FAIL gx ranges/cel_uitnodigingen_cover_respons" in text
+    # kto_cel's dbt row rules catch it, naming the rule and the cells
+    assert (
+        "FAIL dbt row_rules_kto_cel: expression_is_true(respons_inviter <= respons and "
+        "(uitnodigingen is null or respons_inviter <= uitnodigingen))"
+    ) in text
     assert "GM0014/balie/2011-Q2" in text
     assert_withheld(tmp_path / "output", {YEAR: {"GM0014_balie"}, Q2: {"GM0014_balie"}}, "")
 

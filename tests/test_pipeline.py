@@ -128,9 +128,9 @@ def test_a_rerun_gives_the_same_result(built, tmp_path):
 
 
 def test_a_failing_rule_on_a_cell_withholds_that_cell_only(built, tmp_path, monkeypatch):
-    """The real checks and factsheet asset in one run, on a warehouse whose mart publishes a
-    value with n = 9: the check fails, that cell's factsheet is withheld (report.json says
-    by which rule) and the other cells of the period are written."""
+    """The real checks and factsheet asset in one run, on a warehouse where one cell's
+    products do not add up to the cell: the check fails, that cell's factsheet is withheld
+    (report.json says by which rule) and the other cells of the period are written."""
     from dagster_project.defs.factsheets import factsheets_pdf_html
     from dagster_project.defs.partitions import PERIODE
     from dagster_project.defs.quality import QUALITY_CHECKS
@@ -138,9 +138,11 @@ def test_a_failing_rule_on_a_cell_withholds_that_cell_only(built, tmp_path, monk
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(built.warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as con:
+        # the products of one cell no longer add up to it (a GX rule)
         con.execute(
-            "UPDATE marts.kto_cel SET totaaloordeel_n = 9 WHERE (gemeentecode, kanaal, periode)"
-            " = ('GM0637', 'balie', '2020')"
+            "UPDATE marts.kto_product SET respons = respons + 1 WHERE rowid = (SELECT min(rowid)"
+            " FROM marts.kto_product WHERE (gemeentecode, kanaal, periode)"
+            " = ('GM0637', 'balie', '2020'))"
         )
     monkeypatch.setenv("KTO_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("KTO_OUTPUT_DIR", str(tmp_path / "output"))
@@ -164,17 +166,14 @@ def test_a_failing_rule_on_a_cell_withholds_that_cell_only(built, tmp_path, monk
     )
 
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
-    assert [(e.asset_key.path[-1], e.check_name) for e in failed] == [
-        ("kto_cel", "gx_min_respondents")
-    ]
+    assert [(e.asset_key.path[-1], e.check_name) for e in failed] == [("kto_product", "gx_marts")]
     assert "GM0637" in failed[0].metadata["sample_rows"].value
     assert result.success  # the factsheet step ran, and withheld the one cell
     folder = tmp_path / "output" / "factsheets" / "2020"
     report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     (held,) = report["achtergehouden"]
     assert (held["gemeentecode"], held["kanaal"]) == ("GM0637", "balie")
-    assert "gx min_respondents/cel_totaaloordeel_min_n" in held["regels"]
-    assert all(r.startswith("gx min_respondents/cel_totaaloordeel_") for r in held["regels"])
+    assert held["regels"] == ["gx marts/product_respons_sums_to_cell"]
     assert not (folder / "GM0637_balie.pdf").exists()
     published = {f["pdf"] for f in report["factsheets"]}
     assert "GM0637_digitaal.pdf" in published and (folder / "GM0637_digitaal.pdf").exists()

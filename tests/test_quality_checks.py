@@ -47,13 +47,14 @@ def env(clean, tmp_path, monkeypatch):
     return Settings.from_env()
 
 
-def _grade_of_11(settings: Settings) -> tuple[str, str, str]:
+def _products_not_summing_up(settings: Settings) -> tuple[str, str, str]:
+    """One product's respons one higher: the cell's products no longer add up to the cell."""
     with duckdb.connect(str(settings.warehouse)) as con:
         rowid, *cell = con.execute(
-            "select rowid, gemeentecode, kanaal, periode from marts.kto_cel "
-            "where totaaloordeel is not null limit 1"
+            "select rowid, gemeentecode, kanaal, periode from marts.kto_product "
+            "order by all limit 1"
         ).fetchone()
-        con.execute(f"update marts.kto_cel set totaaloordeel = 11 where rowid = {rowid}")
+        con.execute(f"update marts.kto_product set respons = respons + 1 where rowid = {rowid}")
     return tuple(cell)
 
 
@@ -77,16 +78,15 @@ def test_one_blocking_check_per_suite_and_guarded_asset():
         for asset in suite.assets()
     }
     assert {
-        ("marts", "kto_cel", "gx_min_respondents", True),
-        ("marts", "kto_cel", "gx_ranges", True),
+        ("marts", "kto_cel", "gx_marts", True),
+        ("marts", "kto_product", "gx_marts", True),
         ("staging", "stg_one2ten__responses", "gx_staging", True),
     } <= specs
 
 
-def test_one_step_per_suite():
-    assert sorted(check.node_def.name for check in QUALITY_CHECKS) == sorted(
-        f"gx_{name}" for name in load_suites()
-    )
+def test_one_step_for_every_suite():
+    """One process and one GX start-up under the multiprocess executor."""
+    assert [check.node_def.name for check in QUALITY_CHECKS] == ["gx_suites"]
 
 
 def test_checks_pass_on_a_clean_warehouse(env):
@@ -101,42 +101,38 @@ def test_checks_pass_on_a_clean_warehouse(env):
 
 
 def test_failing_rule_fails_its_check_and_names_what_it_withholds(env):
-    cell = _grade_of_11(env)
+    cell = _products_not_summing_up(env)
 
     result = _run()
 
     evaluations = {
         (e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()
     }
-    failed = evaluations[("kto_cel", "gx_ranges")]
+    failed = evaluations[("kto_product", "gx_marts")]
     assert not failed.passed
     # WARN: the run goes on to the factsheet step, which withholds what the breach names
     assert failed.severity == dg.AssetCheckSeverity.WARN
-    assert failed.metadata["rule"].value == "cel_totaaloordeel_1_10"
+    assert failed.metadata["rule"].value == "product_respons_sums_to_cell"
     assert failed.metadata["failing_rows"].value == 1
     sample = failed.metadata["sample_rows"].value
-    assert all(part in sample for part in cell) and "11.0" in sample
+    assert all(part in sample for part in cell)
     (failure,) = failed.metadata["failures"].value
-    assert failure["sample"][0]["totaaloordeel"] == 11.0
+    shown = failure["sample"][0]
+    assert shown["product_respons"] == shown["respons"] + 1
     (breach,) = failed.metadata["breaches"].value
     assert (breach["rule"], breach["model"], breach["scope"]) == (
-        "gx ranges/cel_totaaloordeel_1_10",
-        "marts/kto_cel",
+        "gx marts/product_respons_sums_to_cell",
+        "marts/kto_product",
         "cel",
     )
     assert breach["cells"] == [list(cell)]
-    assert [k for k, e in evaluations.items() if not e.passed] == [("kto_cel", "gx_ranges")]
-    # blocking: the step downstream of marts/kto_cel started after the checks finished
+    assert [k for k, e in evaluations.items() if not e.passed] == [("kto_product", "gx_marts")]
+    # blocking: the step downstream of the marts started after the checks finished
     assert built == ["factsheets"]
     events = [(e.event_type_value, e.step_key) for e in result.all_events]
-    start = events.index(("STEP_START", "factsheets_stub"))
-    on_cel = [
-        check.node_def.name
-        for check in QUALITY_CHECKS
-        if any(spec.asset_key.path[-1] == "kto_cel" for spec in check.check_specs)
-    ]
-    assert len(on_cel) == 2
-    assert all(events.index(("STEP_SUCCESS", name)) < start for name in on_cel)
+    assert events.index(("STEP_SUCCESS", "gx_suites")) < events.index(
+        ("STEP_START", "factsheets_stub")
+    )
 
 
 def test_check_warehouse_report_and_exit_code(env):
@@ -144,30 +140,30 @@ def test_check_warehouse_report_and_exit_code(env):
     assert clean.success and clean.exit_code == 0
     assert clean.text().splitlines()[-2].startswith("All rules hold.")
 
-    cell = _grade_of_11(env)
+    cell = _products_not_summing_up(env)
     report = check_warehouse(env)
 
     assert report.exit_code == 1
     (failure,) = report.failures
     assert (failure.suite, failure.rule, failure.failing_rows) == (
-        "ranges",
-        "cel_totaaloordeel_1_10",
+        "marts",
+        "product_respons_sums_to_cell",
         1,
     )
     text = report.text()
-    assert "FAIL ranges/cel_totaaloordeel_1_10 on kto_cel (totaaloordeel): 1 rows" in text
+    assert "FAIL marts/product_respons_sums_to_cell on kto_product_totalen" in text
     assert "gemeentecode={}, kanaal={}, periode={}".format(*cell) in text
-    assert report.as_dict()["suites"][0]["suite"] == "min_respondents"
+    assert report.as_dict()["suites"][0]["suite"] == "marts"
 
     # Data Docs: GX's site and the offline summary, naming the failing rule and its row
     docs = env.output_dir / "quality" / "data_docs"
     assert report.data_docs == docs / "last_check.html"
     summary = report.data_docs.read_text()
-    assert "cel_totaaloordeel_1_10" in summary and cell[0] in summary
+    assert "product_respons_sums_to_cell" in summary and cell[0] in summary
     pages = list((docs / "validations").rglob("*.html"))
     assert len(pages) == sum(len(r.gx_suites) for r in report.results)
-    ranges_cel = [p for p in pages if "ranges" in p.parts and "kto_cel" in p.parts]
-    assert len(ranges_cel) == 1 and "Failed" in ranges_cel[0].read_text()
+    failed_pages = [p for p in pages if "marts" in p.parts and "kto_product_totalen" in p.parts]
+    assert len(failed_pages) == 1 and "Failed" in failed_pages[0].read_text()
 
 
 def test_check_warehouse_without_a_warehouse(tmp_path):

@@ -19,7 +19,17 @@ def _settings(warehouse: Path, output: Path) -> Settings:
     return Settings.from_env({"KTO_WAREHOUSE": str(warehouse), "KTO_OUTPUT_DIR": str(output)})
 
 
+def _products_not_summing_up(warehouse: Path) -> None:
+    """A GX rule (the products of a cell add up to the cell) fails on one cell."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update marts.kto_product set respons = respons + 1 where rowid = "
+            "(select min(rowid) from marts.kto_product)"
+        )
+
+
 def _grade_of_11(warehouse: Path) -> None:
+    """A dbt test (row_rules_kto_cel: totaaloordeel in 1..10) fails on one cell."""
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
             "update marts.kto_cel set totaaloordeel = 11 where rowid = "
@@ -34,10 +44,11 @@ def test_exit_codes_and_output(tmp_path):
     assert run_checks(settings, dbt_tests=False, out=lines.append) == 0
     assert "All rules hold." in lines[-1]
 
-    _grade_of_11(settings.warehouse)
+    _products_not_summing_up(settings.warehouse)
     lines.clear()
     assert run_checks(settings, dbt_tests=False, out=lines.append) == 1
-    assert "FAIL ranges/cel_totaaloordeel_1_10 on kto_cel (totaaloordeel): 1 rows" in lines[-1]
+    assert "FAIL marts/product_respons_sums_to_cell on kto_product_totalen" in lines[-1]
+    assert ": 1 rows" in lines[-1]
 
 
 def test_no_warehouse(tmp_path):
@@ -71,7 +82,8 @@ time.sleep(60)
 
 @pytest.mark.slow
 def test_kto_check_on_the_dbt_built_sample_warehouse(sample_warehouse, tmp_path):
-    """The samples through dbt: every dbt test and GX rule holds; a grade of 11 fails both."""
+    """The samples through dbt: every dbt test and GX rule holds; a grade of 11 fails a dbt
+    test, products that do not add up fail a GX rule, and `kto check` reports both."""
     from dagster_project.dbt_commands import run_dbt
 
     warehouse = tmp_path / "warehouse.duckdb"
@@ -85,8 +97,10 @@ def test_kto_check_on_the_dbt_built_sample_warehouse(sample_warehouse, tmp_path)
     assert "All rules hold." in lines[-1]
 
     _grade_of_11(warehouse)
+    _products_not_summing_up(warehouse)
     lines.clear()
     assert run_checks(settings, out=lines.append) == 1
     text = "\n".join(lines)
-    assert "FAIL ranges/cel_totaaloordeel_1_10" in text
-    assert lines[0].startswith("dbt tests: ") and "FAIL dbt test." in text
+    assert "FAIL marts/product_respons_sums_to_cell" in text
+    assert lines[0].startswith("dbt tests: ") and "FAIL dbt test.kto.row_rules_kto_cel." in text
+    assert "accepted_range(totaaloordeel, 1, 10)" in text

@@ -154,23 +154,60 @@ def uitnodigingen_below_respons(con, min_n):
     )
 
 
-# corruption -> (the rule that must fail, rules that may fail with it as a consequence)
+# corruption -> (the GX rule that must fail, rules that may fail with it as a consequence).
+# The GX suites hold the rules no dbt test on one model's rows states (docs/quality.md).
 CASES = {
-    grade_of_11: ("cel_totaaloordeel_1_10", set()),
-    published_value_with_n_9: (
-        "aspect_min_n",
-        {"aspect_ci_min_n", "aspect_publiceerbaar_min_n"},
-    ),
-    negative_n: ("stelling_n_not_negative", {"stelling_quarter_back_calculation"}),
     products_not_summing_up: ("product_respons_sums_to_cell", set()),
     back_calculable_quarter: ("cel_quarter_back_calculation", set()),
     duplicate_response_key: ("one2ten_one_row_per_response", set()),
-    ci_not_containing_value: ("aspect_score_exact_below_ci_high", set()),
-    invalid_gemeentecode: ("responses_gemeentecode_format", set()),
-    unknown_channel: ("one2ten_kanaal_known", set()),
     completed_after_its_quarter: ("response_periods_completed_before_end", set()),
-    uitnodigingen_below_respons: ("cel_uitnodigingen_cover_respons", set()),
 }
+
+# corruption -> (the dbt test that must fail, the rule its failing row names, if row_rules)
+DBT_CASES = {
+    grade_of_11: ("row_rules_kto_cel", "accepted_range(totaaloordeel, 1, 10)"),
+    published_value_with_n_9: ("suppressed_below_threshold_kto_aspect_score", None),
+    negative_n: ("row_rules_kto_stelling", "accepted_range(n, 0, None)"),
+    ci_not_containing_value: ("row_rules_kto_aspect", "expression_is_true(ci_low is null or"),
+    invalid_gemeentecode: (
+        "row_rules_int_responses",
+        "expression_is_true(regexp_full_match(gemeentecode, 'GM[0-9]{4}'))",
+    ),
+    unknown_channel: ("row_rules_stg_one2ten__responses", "accepted_values(kanaal)"),
+    uitnodigingen_below_respons: (
+        "row_rules_kto_cel",
+        "expression_is_true(respons_inviter <= respons and (uitnodigingen is null",
+    ),
+}
+
+
+def test_corruptions_fail_their_dbt_tests(built_sample_warehouse, tmp_path):
+    """The rules of single rows are dbt tests: every corruption at once, one dbt test run.
+
+    Each corruption's test fails with a row naming its rule, and no other test fails.
+    """
+    from dagster_project.dbt_commands import failing_tests, run_dbt
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_sample_warehouse, warehouse)
+    min_n = Settings.from_env({}).min_respondents
+    with duckdb.connect(str(warehouse)) as con:
+        for corruption in DBT_CASES:
+            corruption(con, min_n)
+    settings = Settings.from_env({"KTO_WAREHOUSE": str(warehouse)})
+
+    run = run_dbt(["test", "--exclude-resource-type", "unit_test"], settings)
+
+    failures = {f.test.split(".")[2]: f for f in failing_tests(run, settings, limit=1000)}
+    for corruption, (test, rule) in DBT_CASES.items():
+        found = [f for name, f in failures.items() if name.startswith(test)]
+        assert found, f"{corruption.__name__}: {test} did not fail"
+        assert all(f.status == "fail" and f.rows for f in found), corruption.__name__
+        if rule is not None:
+            named = {r for f in found for row in f.rows for r in row["failed_rules"]}
+            assert any(r.startswith(rule) for r in named), (corruption.__name__, named)
+    expected = {test for test, _ in DBT_CASES.values()}
+    assert {n for n in failures if not any(n.startswith(t) for t in expected)} == set()
 
 
 @pytest.mark.parametrize("corruption", list(CASES), ids=[c.__name__ for c in CASES])
@@ -194,48 +231,24 @@ def test_corruption_fails_its_rule(corrupt, corruption):
 
 
 def test_failing_rows_are_counted_and_shown(corrupt):
-    """Three grades of 11: three failing rows, each shown with its cell."""
+    """Three cells whose products no longer add up: three failing rows, each with its cell."""
     path, min_n, con = corrupt
     rows = con.execute(
-        "select rowid, gemeentecode, kanaal, periode from marts.kto_cel "
-        "where totaaloordeel is not null order by rowid limit 3"
+        "select min(rowid), gemeentecode, kanaal, periode from marts.kto_product "
+        "group by all order by all limit 3"
     ).fetchall()
     for rowid, *_ in rows:
-        con.execute(f"update marts.kto_cel set totaaloordeel = 11 where rowid = {rowid}")
+        con.execute(f"update marts.kto_product set respons = respons + 1 where rowid = {rowid}")
     con.close()
 
     (failure,) = [f for r in run_all(path, min_n) for f in r.failures]
 
     assert failure.failing_rows == 3
     shown = {
-        (s["gemeentecode"], s["kanaal"], s["periode"], s["totaaloordeel"]) for s in failure.sample
+        (s["gemeentecode"], s["kanaal"], s["periode"], s["product_respons"] - s["respons"])
+        for s in failure.sample
     }
-    assert shown == {(*cell, 11.0) for _, *cell in rows}
-
-
-def test_threshold_is_a_parameter(clean):
-    """The same warehouse against a higher threshold: every published value below it fails."""
-    path, min_n = clean
-    higher = 3 * min_n
-    suite = load_suites()["min_respondents"]
-    with duckdb.connect(str(path), read_only=True) as con:
-        result = run_suite(con, suite, ("marts", "kto_cel"), suite_parameters(higher))
-        (expected,) = con.execute(
-            "select count(*) from marts.kto_cel where (totaaloordeel is not null "
-            f"or totaaloordeel_exact is not null) and totaaloordeel_n < {higher}"
-        ).fetchone()
-    assert expected > 0
-    by_rule = {f.rule: f.failing_rows for f in result.failures}
-    assert by_rule["cel_totaaloordeel_min_n"] == expected
-
-
-def test_threshold_is_never_a_literal():
-    """Every rule on n compares with the suite parameter, never with a number."""
-    data = json.loads((EXPECTATIONS_DIR / "min_respondents.json").read_text())
-    on_n = [e for e in data["expectations"] if e["meta"]["rule"].endswith("min_n")]
-    assert len(on_n) == 15
-    for e in on_n:
-        assert e["kwargs"]["min_value"] == {"$PARAMETER": "min_respondents"}, e["meta"]["rule"]
+    assert shown == {(*cell, 1) for _, *cell in rows}
 
 
 def test_every_expectation_is_described():
@@ -267,24 +280,24 @@ def test_missing_model_fails_its_rules_with_the_reason(corrupt):
 def test_a_changed_suite_file_is_picked_up(clean, tmp_path):
     """Suites are read from their folder; a stricter copy there judges the same data anew."""
     path, min_n = clean
-    data = json.loads((EXPECTATIONS_DIR / "ranges.json").read_text())
+    data = json.loads((EXPECTATIONS_DIR / "marts.json").read_text())
     for e in data["expectations"]:
-        if e["meta"]["rule"] == "cel_totaaloordeel_1_10":
-            e["kwargs"]["max_value"] = 5
-    (tmp_path / "ranges.json").write_text(json.dumps(data))
+        if e["meta"]["rule"] == "product_respons_sums_to_cell":
+            # the products must now add up to more than the cell: every cell with products fails
+            e["type"] = "expect_column_pair_values_a_to_be_greater_than_b"
+            e["kwargs"]["or_equal"] = False
+    (tmp_path / "marts.json").write_text(json.dumps(data))
     suites = load_suites(tmp_path)
     with duckdb.connect(str(path), read_only=True) as con:
-        result = run_suite(con, suites["ranges"], ("marts", "kto_cel"), suite_parameters(min_n))
-        (above,) = con.execute(
-            "select count(*) from marts.kto_cel where totaaloordeel > 5"
-        ).fetchone()
-    assert [(f.rule, f.failing_rows) for f in result.failures] == [
-        ("cel_totaaloordeel_1_10", above)
+        result = run_suite(con, suites["marts"], ("marts", "kto_product"), suite_parameters(min_n))
+        (cells,) = con.execute("select count(*) from marts.kto_cel").fetchone()
+    assert [(f.rule, f.failing_rows, f.error) for f in result.failures] == [
+        ("product_respons_sums_to_cell", cells, None)
     ]
     # and the original still holds in the same process
     with duckdb.connect(str(path), read_only=True) as con:
         again = run_suite(
-            con, load_suites()["ranges"], ("marts", "kto_cel"), suite_parameters(min_n)
+            con, load_suites()["marts"], ("marts", "kto_product"), suite_parameters(min_n)
         )
     assert again.success
 

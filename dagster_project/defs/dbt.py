@@ -15,9 +15,9 @@ is not activated does not have); everything else calls
 
 import hashlib
 import os
-import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 import dagster as dg
@@ -30,6 +30,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 from dagster_dbt.dbt_project import using_dagster_dev
+from dbt.version import __version__ as dbt_core_version
+from packaging import version
 
 from ..dbt_commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
 from ..quality.dbt_breaches import dbt_breaches
@@ -60,6 +62,9 @@ class KtoDbtTranslator(DagsterDbtTranslator):
 
 
 TRANSLATOR = KtoDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# The dbt unit tests check the models' SQL, not the data: CI runs them (tests/), the
+# pipeline does not (a failing one would skip its model and everything downstream).
+BUILD_ARGS = ["build", "--vars", "{test_severity: warn}", "--exclude-resource-type", "unit_test"]
 
 
 @contextmanager
@@ -86,59 +91,51 @@ def _settings_in_environment() -> Iterator[None]:
     pool=WAREHOUSE_POOL,
 )
 def kto_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """``dbt run`` of the selected models, then ``dbt test`` of them (blocking checks).
+    """One ``dbt build`` of the selected models and their tests (blocking checks).
 
-    Not ``dbt build``: it skips every model downstream of a failing test, so one failing
-    rule on a cell would leave every mart stale and withhold the country. Here every model
-    is built, every test judged, and a failing test says in its result which cells or
-    periods it withholds (``breaches``); the factsheet and publish steps, which start only
-    after every check, withhold exactly those (docs/quality.md).
+    The tests run at severity ``warn`` here (dbt_project.yml, ``test_severity``): with
+    ``error``, ``dbt build`` skips every model downstream of a failing test, so one failing
+    rule on a cell would leave every mart stale and withhold the country. Here every model is
+    built, every test judged, and a failing test says in its result which cells or periods it
+    withholds (``breaches``); the factsheet and publish steps, which start only after every
+    check, withhold exactly those (docs/quality.md). One invocation, not ``dbt run`` then
+    ``dbt test``: dbt's start and parse are a large part of a small run.
     """
-    # One target folder per warehouse, emptied before each run: it keeps the last run's
-    # artifacts for inspection without one more folder per run (a nightly schedule would
-    # pile them up). Runs on one warehouse never overlap: its writers share one pool slot.
+    # One target folder per warehouse, kept between runs: dbt's partial parse state lives
+    # there (a new folder would parse the whole project again), and the last run's artifacts
+    # stay for inspection. Runs on one warehouse never overlap: its writers share one slot.
     warehouse = Settings.from_env().warehouse
     target = RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
     with warehouse_lock(warehouse, on_wait=context.log.info):
-        shutil.rmtree(target, ignore_errors=True)
+        (target / "run_results.json").unlink(missing_ok=True)
         with _settings_in_environment():
-            run = dbt.cli(["run"], context=context, target_path=target)
-            built, failure = [], None
-            try:
-                for event in run.stream():
-                    built.append(event)
-            except Exception as error:  # a failed run still reports what it built, then fails
-                failure = error
-            yield from with_table_metadata(context, built, warehouse)
-            if failure is not None:
-                raise failure
-            tests = dbt.cli(["test"], context=context, target_path=target, raise_on_error=False)
-            events = list(tests.stream())
-        breaches = dbt_breaches(
-            tests.get_artifact("run_results.json"), tests.get_artifact("manifest.json"), warehouse
-        )
-        by_check = {b.rule.removeprefix("dbt "): b for b in breaches.values()}
-        for event in events:
-            if isinstance(event, dg.AssetCheckResult) and not event.passed:
-                found = by_check.get(event.check_name)
-                if found is not None:
-                    for line in found.text():
-                        context.log.error(line)
-                yield dg.AssetCheckResult(
-                    asset_key=event.asset_key,
-                    check_name=event.check_name,
-                    passed=False,
-                    severity=dg.AssetCheckSeverity.WARN,  # withheld by the gate, see above
-                    metadata={
-                        **event.metadata,
-                        BREACHES: dg.MetadataValue.json([found.as_dict()] if found else []),
-                    },
-                    description=event.description,
-                )
-            else:
-                yield event
-        if tests.process.returncode not in (0, 1):  # 1: tests failed; anything else: dbt broke
-            raise dg.Failure(f"dbt test exited with code {tests.process.returncode}")
+            build = dbt.cli(BUILD_ARGS, context=context, target_path=target, raise_on_error=False)
+            events = list(build.stream())
+    # Row counts and column schemas once dbt has released the warehouse.
+    events = list(with_table_metadata(context, events, warehouse))
+    breaches = dbt_breaches(
+        build.get_artifact("run_results.json"), build.get_artifact("manifest.json"), warehouse
+    )
+    for event in events:
+        if isinstance(event, dg.AssetCheckResult) and not event.passed:
+            found = breaches.get(event.check_name, [])
+            for line in (line for b in found for line in b.text()):
+                context.log.error(line)
+            yield dg.AssetCheckResult(
+                asset_key=event.asset_key,
+                check_name=event.check_name,
+                passed=False,
+                severity=dg.AssetCheckSeverity.WARN,  # withheld by the gate, see above
+                metadata={
+                    **event.metadata,
+                    BREACHES: dg.MetadataValue.json([b.as_dict() for b in found]),
+                },
+                description=event.description,
+            )
+        else:
+            yield event
+    if build.process.returncode != 0:  # failing tests only warn: a model or dbt itself broke
+        raise dg.Failure(f"dbt build exited with code {build.process.returncode}")
 
 
 def with_table_metadata(
@@ -188,8 +185,27 @@ def with_table_metadata(
         )
 
 
+class KtoDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource without two costs a run of ours does not need.
+
+    Before every command dagster-dbt asks ``dbt --version`` in a subprocess (which also
+    looks up the latest release on PyPI: seconds, and a network call from the pipeline)
+    and loads dbt's adapter and macros in this process, for ``fetch_row_counts()`` and
+    column metadata, which this project reads itself (``with_table_metadata``). The dbt
+    version is the installed dbt-core's (pinned in pyproject.toml); no adapter in-process.
+    Both hooks are dagster-dbt internals: tests/test_dbt_dagster.py fails if they move.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(dbt_core_version)
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
     """The ``dbt`` resource the assets above need."""
-    return DbtCliResource(
+    return KtoDbtCliResource(
         project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
     )

@@ -1,5 +1,5 @@
-"""Great Expectations suites as blocking asset checks: one step per suite, a check on each
-asset it guards.
+"""Great Expectations suites as blocking asset checks: one step for every suite, a check
+``gx_<suite>`` on each asset a suite guards.
 
 The checks read the warehouse through their own read-only DuckDB connection
 (after the run's writers) and call the Dagster-free runner in
@@ -88,9 +88,9 @@ def check_result(
     )
 
 
-def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
-    """One step for a suite: its blocking check on every asset it guards, one GX start-up."""
-    specs = [
+def _specs(suite: Suite) -> list[dg.AssetCheckSpec]:
+    """The suite's blocking check on every asset it guards."""
+    return [
         dg.AssetCheckSpec(
             name=f"gx_{suite.name}",
             asset=dg.AssetKey(list(asset)),
@@ -107,14 +107,28 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         for asset in suite.assets()
     ]
 
+
+def build_quality_checks() -> list[dg.AssetChecksDefinition]:
+    """Every suite in one step (expectations/*.json): one process and one GX start-up under
+    the multiprocess executor, and a blocking check ``gx_<suite>`` on each asset it guards."""
+    suites = load_suites()
+
     @dg.multi_asset_check(
-        specs=specs, name=f"gx_{suite.name}", can_subset=True, pool=WAREHOUSE_POOL
+        specs=[spec for suite in suites.values() for spec in _specs(suite)],
+        name="gx_suites",
+        can_subset=True,
+        pool=WAREHOUSE_POOL,
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+    def gx_suites(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
         settings = Settings.from_env()
-        current = load_suites().get(suite.name, suite)  # the rules as they are now
-        selected = {key.asset_key for key in context.selected_asset_check_keys}
-        assets = [a for a in current.assets() if dg.AssetKey(list(a)) in selected]
+        selected = {(tuple(k.asset_key.path), k.name) for k in context.selected_asset_check_keys}
+        runs = [
+            (current, asset)
+            for name in suites
+            for current in [load_suites().get(name, suites[name])]  # the rules as they are now
+            for asset in current.assets()
+            if (tuple(asset), f"gx_{name}") in selected
+        ]
         with (
             warehouse_lock(settings.warehouse, on_wait=context.log.info),
             connect(settings.warehouse, read_only=True, on_wait=context.log.info) as con,
@@ -122,12 +136,12 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
             results = [
                 run_suite(
                     con,
-                    current,
+                    suite,
                     asset,
                     suite_parameters(settings.min_respondents),
                     run_name=f"dagster-{context.run.run_id[:8]}",
                 )
-                for asset in assets
+                for suite, asset in runs
             ]
         start = time.perf_counter()
         try:
@@ -139,17 +153,12 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         for result in results:
             for f in result.failures:
                 context.log.error(
-                    f"{suite.name}/{f.rule} on {result.asset_path}: {f.failing_rows} rows: "
+                    f"{result.suite}/{f.rule} on {result.asset_path}: {f.failing_rows} rows: "
                     f"{f.description}"
                 )
             yield check_result(result, page, docs_seconds)
 
-    return _check
-
-
-def build_quality_checks() -> list[dg.AssetChecksDefinition]:
-    """One step per suite, with a blocking check on each asset it guards (expectations/*.json)."""
-    return [build_suite_check(suite) for suite in load_suites().values()]
+    return [gx_suites]
 
 
 QUALITY_CHECKS = build_quality_checks()
