@@ -12,15 +12,15 @@ through that pointer::
     KTO_OUTPUT_DIR/marts        -> .published/current/marts
     KTO_OUTPUT_DIR/docs         -> .published/current/docs
 
-The snapshot's tables are declared from the marts' contract (types, NOT NULL) and carry
-their dbt descriptions as comments (dagster_project/snapshot_tables.py); the Parquet and
-CSV files are written from them (dagster_project/excel_csv.py for the CSV).
-
 so all published files change together: a reader sees the previous publication or
 the new one, never a mix, and a reader that holds a file open keeps reading it.
 The previous version is kept (a reader may be in the middle of it); older ones,
 versions a killed run left half-written and temporary files are removed by the
 next publication.
+
+The snapshot's tables are declared from the marts' contract (types, NOT NULL) and carry
+their dbt descriptions as comments (dagster_project/snapshot_tables.py); the Parquet and
+CSV files are written from them (dagster_project/excel_csv.py for the CSV).
 """
 
 from __future__ import annotations
@@ -105,19 +105,29 @@ def _link(target: str, link: Path) -> None:
     os.replace(tmp, link)
 
 
-def _public_link(output_dir: Path, name: str) -> None:
-    """``output_dir/name`` -> ``.published/current/name``; set once, then never changes."""
+# Public paths that earlier layouts held as real folders of the pipeline's own, taken over
+# by the first versioned publication. Any other real folder in the way (someone's own
+# ``docs/``) is left alone and gets no link.
+OLD_LAYOUT = ("marts",)
+
+
+def _public_link(output_dir: Path, name: str) -> bool:
+    """``output_dir/name`` -> ``.published/current/name``; set once, then never changes.
+    False when a folder that is not the pipeline's stands in the way."""
     link = output_dir / name
     target = f"{PUBLISHED}/{CURRENT}/{name}"
     if link.is_symlink() and os.readlink(link) == target:
-        return
+        return True
     if link.is_dir() and not link.is_symlink():
+        if name not in OLD_LAYOUT:
+            return False
         # The layout before versioned publications: a real folder cannot be renamed
         # over by a link, so move it aside first (a reader may miss it for a moment).
         aside = output_dir / PUBLISHED / f"old-{name}-{os.getpid()}"
         shutil.rmtree(aside, ignore_errors=True)
         os.replace(link, aside)
     _link(target, link)
+    return True
 
 
 def remove_stale(output_dir: Path) -> list[str]:
@@ -171,15 +181,19 @@ def publish_marts(
     folder = output_dir / PUBLISHED / version
     rows = _write_version(warehouse, folder, tables, docs_site)
     _link(version, output_dir / PUBLISHED / CURRENT)  # the switch
-    for name in ("marts.duckdb", "marts", *(["docs"] if docs_site is not None else [])):
+    for name in ("marts.duckdb", "marts"):
         _public_link(output_dir, name)
+    docs = None
+    if docs_site is not None:
+        linked = _public_link(output_dir, "docs")
+        docs = (output_dir if linked else output_dir / PUBLISHED / CURRENT) / "docs" / "index.html"
     removed += remove_stale(output_dir)
     marts_dir = output_dir / "marts"
     return Published(
         snapshot=output_dir / "marts.duckdb",
         parquet={table: marts_dir / f"{table}.parquet" for table in tables},
         csv={table: marts_dir / f"{table}.csv" for table in tables},
-        docs=output_dir / "docs" / "index.html" if docs_site is not None else None,
+        docs=docs,
         rows=rows,
         version=version,
         removed=removed,
