@@ -191,3 +191,49 @@ def failing_tests(
                 )
             )
     return failures
+
+
+DOCS_CACHE = MANIFEST_PATH.parent / "docs-site"
+KEEP_DOCS = 5
+
+
+def _docs_key(settings: Settings) -> str:
+    """What the docs page is made of: the dbt project (its manifest) and the marts' columns."""
+    import hashlib
+
+    digest = hashlib.sha256(MANIFEST_PATH.read_bytes())
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        columns = con.execute(
+            "select table_name, column_name, data_type, is_nullable, comment "
+            "from duckdb_columns() where schema_name = 'marts' order by all"
+        ).fetchall()
+    digest.update(repr(columns).encode())
+    return digest.hexdigest()[:16]
+
+
+def docs_site(target: Path, settings: Settings | None = None) -> Path:
+    """dbt's documentation of the public marts as one self-contained page
+    (``dbt docs generate --static``: manifest and catalog inlined, nothing fetched when it
+    is opened); the catalog is read from the warehouse, so the caller holds its lock.
+
+    The page describes the project and the marts' columns, not their rows: it is made once
+    per dbt project and column set (``dbt docs generate`` takes seconds) and kept in
+    ``dbt/target/docs-site/``.
+    """
+    settings = settings or Settings.from_env()
+    prepare_manifest(settings)
+    cached = DOCS_CACHE / f"{_docs_key(settings)}.html"
+    if cached.is_file():
+        return cached
+    args = ["docs", "generate", "--static", "--select", "marts"]
+    run = run_dbt(args, settings, target_path=target)
+    page = target / "static_index.html"
+    if not run.ok or not page.is_file():
+        raise RuntimeError(f"dbt docs generate failed:\n{run.output}")
+    DOCS_CACHE.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")  # whole files only, for other runs
+    shutil.copyfile(page, partial)
+    os.replace(partial, cached)
+    for old in sorted(DOCS_CACHE.glob("*.html"), key=lambda p: p.stat().st_mtime)[:-KEEP_DOCS]:
+        old.unlink(missing_ok=True)  # pages of earlier projects
+    return cached

@@ -2,20 +2,25 @@
 
 BI tools never read the warehouse the pipeline writes (DuckDB has one writer,
 and a reader would block the next run). Every publication is a complete folder
-``KTO_OUTPUT_DIR/.published/{version}/`` (``marts.duckdb`` and
-``marts/{table}.parquet``), written in full before anyone can see it, and then
-switched in with one atomic rename of the pointer ``.published/current`` (a
-symbolic link to the version). The public paths are fixed links through that
-pointer::
+``KTO_OUTPUT_DIR/.published/{version}/`` (``marts.duckdb``, ``marts/{table}.parquet``,
+``marts/{table}.csv`` and, from the pipeline, ``docs/index.html``), written in full before
+anyone can see it, and then switched in with one atomic rename of the pointer
+``.published/current`` (a symbolic link to the version). The public paths are fixed links
+through that pointer::
 
     KTO_OUTPUT_DIR/marts.duckdb -> .published/current/marts.duckdb
     KTO_OUTPUT_DIR/marts        -> .published/current/marts
+    KTO_OUTPUT_DIR/docs         -> .published/current/docs
 
 so all published files change together: a reader sees the previous publication or
 the new one, never a mix, and a reader that holds a file open keeps reading it.
 The previous version is kept (a reader may be in the middle of it); older ones,
 versions a killed run left half-written and temporary files are removed by the
 next publication.
+
+The snapshot's tables are declared from the marts' contract (types, NOT NULL) and carry
+their dbt descriptions as comments (dagster_project/snapshot_tables.py); the Parquet and
+CSV files are written from them (dagster_project/excel_csv.py for the CSV).
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from pathlib import Path
 
 import duckdb
 
+from .excel_csv import write_excel_csv
 from .public_marts import PUBLIC_MARTS as MART_TABLES  # the public layer only
+from .snapshot_tables import copy_to_parquet, create_like, read_contract
 from .warehouse_lock import attach_read_only
 
 PUBLISHED = ".published"
@@ -40,6 +47,8 @@ KEEP_PREVIOUS = 1  # publications kept besides the current one, for readers stil
 class Published:
     snapshot: Path
     parquet: dict[str, Path]
+    csv: dict[str, Path]
+    docs: Path | None  # the dbt docs site, when one was given
     rows: dict[str, int]
     version: str
     removed: list[str]  # stale versions and temporary files cleaned up
@@ -58,7 +67,9 @@ def _new_version_name() -> str:
     return f"v{stamp}-{os.getpid()}"
 
 
-def _write_version(warehouse: Path, folder: Path, tables: tuple[str, ...]) -> dict[str, int]:
+def _write_version(
+    warehouse: Path, folder: Path, tables: tuple[str, ...], docs_site: Path | None
+) -> dict[str, int]:
     marts_dir = folder / "marts"
     marts_dir.mkdir(parents=True)
     rows: dict[str, int] = {}
@@ -68,13 +79,19 @@ def _write_version(warehouse: Path, folder: Path, tables: tuple[str, ...]) -> di
             # In the snapshot's main schema: opened as marts.duckdb its catalog is `marts`, so
             # `marts.kto_cel` and plain `kto_cel` both resolve (a schema `marts` would make
             # `marts.kto_cel` ambiguous).
-            con.execute(f"CREATE TABLE main.{table} AS SELECT * FROM warehouse.marts.{table}")
-            (rows[table],) = con.execute(f"SELECT count(*) FROM main.{table}").fetchone()
-            con.execute(f"COPY main.{table} TO '{marts_dir / table}.parquet' (FORMAT parquet)")
+            contract = read_contract(con, "warehouse", "marts", table)
+            rows[table] = create_like(con, contract, f"warehouse.marts.{table}")
+            copy_to_parquet(con, contract, f"{marts_dir / table}.parquet")
+            write_excel_csv(con, contract, marts_dir / f"{table}.csv")
         con.execute("DETACH warehouse")
+    written = [folder / "marts.duckdb", *marts_dir.iterdir()]
+    if docs_site is not None:
+        (folder / "docs").mkdir()
+        shutil.copyfile(docs_site, folder / "docs" / "index.html")
+        written.append(folder / "docs" / "index.html")
     # The folder is complete only when its files are on disk: the switch must not
     # point at files a power cut would leave empty.
-    for path in [folder / "marts.duckdb", *marts_dir.iterdir()]:
+    for path in written:
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
     return rows
@@ -88,19 +105,29 @@ def _link(target: str, link: Path) -> None:
     os.replace(tmp, link)
 
 
-def _public_link(output_dir: Path, name: str) -> None:
-    """``output_dir/name`` -> ``.published/current/name``; set once, then never changes."""
+# Public paths that earlier layouts held as real folders of the pipeline's own, taken over
+# by the first versioned publication. Any other real folder in the way (someone's own
+# ``docs/``) is left alone and gets no link.
+OLD_LAYOUT = ("marts",)
+
+
+def _public_link(output_dir: Path, name: str) -> bool:
+    """``output_dir/name`` -> ``.published/current/name``; set once, then never changes.
+    False when a folder that is not the pipeline's stands in the way."""
     link = output_dir / name
     target = f"{PUBLISHED}/{CURRENT}/{name}"
     if link.is_symlink() and os.readlink(link) == target:
-        return
+        return True
     if link.is_dir() and not link.is_symlink():
+        if name not in OLD_LAYOUT:
+            return False
         # The layout before versioned publications: a real folder cannot be renamed
         # over by a link, so move it aside first (a reader may miss it for a moment).
         aside = output_dir / PUBLISHED / f"old-{name}-{os.getpid()}"
         shutil.rmtree(aside, ignore_errors=True)
         os.replace(link, aside)
     _link(target, link)
+    return True
 
 
 def remove_stale(output_dir: Path) -> list[str]:
@@ -138,23 +165,35 @@ def remove_stale(output_dir: Path) -> list[str]:
 
 
 def publish_marts(
-    warehouse: Path, output_dir: Path, tables: tuple[str, ...] = MART_TABLES
+    warehouse: Path,
+    output_dir: Path,
+    tables: tuple[str, ...] = MART_TABLES,
+    docs_site: Path | None = None,
 ) -> Published:
-    """Write a new publication and switch to it; the caller holds the warehouse lock."""
+    """Write a new publication and switch to it; the caller holds the warehouse lock.
+
+    ``docs_site``: a self-contained HTML page (dbt's ``static_index.html``) published as
+    ``docs/index.html``."""
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / PUBLISHED).mkdir(exist_ok=True)
     removed = remove_stale(output_dir)
     version = _new_version_name()
     folder = output_dir / PUBLISHED / version
-    rows = _write_version(warehouse, folder, tables)
+    rows = _write_version(warehouse, folder, tables, docs_site)
     _link(version, output_dir / PUBLISHED / CURRENT)  # the switch
     for name in ("marts.duckdb", "marts"):
         _public_link(output_dir, name)
+    docs = None
+    if docs_site is not None:
+        linked = _public_link(output_dir, "docs")
+        docs = (output_dir if linked else output_dir / PUBLISHED / CURRENT) / "docs" / "index.html"
     removed += remove_stale(output_dir)
     marts_dir = output_dir / "marts"
     return Published(
         snapshot=output_dir / "marts.duckdb",
         parquet={table: marts_dir / f"{table}.parquet" for table in tables},
+        csv={table: marts_dir / f"{table}.csv" for table in tables},
+        docs=docs,
         rows=rows,
         version=version,
         removed=removed,

@@ -78,6 +78,9 @@ def test_published_snapshot_and_parquet_equal_the_marts(built):
             parquet = built.output_dir / "marts" / f"{table}.parquet"
             got = sorted(map(repr, duckdb.sql(f"SELECT * FROM '{parquet}'").fetchall()))
             assert got == want, table
+            assert (built.output_dir / "marts" / f"{table}.csv").is_file(), table
+    # the publish asset also publishes the dbt docs site (tests/test_snapshot_bi.py: content)
+    assert (built.output_dir / "docs" / "index.html").stat().st_size > 100_000
 
 
 def test_no_personal_data_leaves_the_raw_layer(built, expected):

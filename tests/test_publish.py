@@ -135,3 +135,23 @@ def test_every_file_of_a_publication_holds_the_same_version(tmp_path, table):
         output / "marts" / f"{table}.parquet"
     ).resolve()
     assert (folder / "marts.duckdb").resolve() == (output / "marts.duckdb").resolve()
+
+
+def test_a_docs_site_is_published_beside_the_marts_and_a_foreign_docs_folder_kept(tmp_path):
+    warehouse = make_warehouse(tmp_path / "w.duckdb", 1)
+    site = tmp_path / "static_index.html"
+    site.write_text("<html>docs 1</html>")
+    output = tmp_path / "out"
+    first = publish_marts(warehouse, output, TABLES, docs_site=site)
+    assert os.readlink(output / "docs") == f"{PUBLISHED}/{CURRENT}/docs"
+    assert first.docs == output / "docs" / "index.html"
+    assert first.docs.read_text() == "<html>docs 1</html>"
+    assert (output / "marts" / "kto_cel.csv").is_file()
+
+    # someone's own docs/ folder in the output folder is not the pipeline's to replace
+    other = tmp_path / "out2"
+    (other / "docs").mkdir(parents=True)
+    (other / "docs" / "mine.txt").write_text("keep")
+    second = publish_marts(warehouse, other, TABLES, docs_site=site)
+    assert (other / "docs" / "mine.txt").read_text() == "keep"
+    assert second.docs.read_text() == "<html>docs 1</html>"

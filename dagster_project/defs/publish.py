@@ -1,7 +1,11 @@
 """Publish assets (group ``publish``): the marts as Parquet and a read-only snapshot."""
 
+import tempfile
+from pathlib import Path
+
 import dagster as dg
 
+from ..dbt_commands import docs_site
 from ..publish import publish_marts
 from ..warehouse_lock import warehouse_lock
 from .gate import GATED_DEPS, current_gate
@@ -16,8 +20,10 @@ from .settings_resource import KtoSettings
     kinds={"duckdb", "parquet"},
     pool=WAREHOUSE_POOL,
     description=(
-        "KTO_OUTPUT_DIR/marts.duckdb (a read-only snapshot for BI tools) and "
-        "KTO_OUTPUT_DIR/marts/{table}.parquet, switched in together atomically. Not "
+        "KTO_OUTPUT_DIR/marts.duckdb (a read-only snapshot for BI tools, every table and "
+        "column commented with its dbt description), KTO_OUTPUT_DIR/marts/{table}.parquet "
+        "and .csv (Dutch Excel) and the dbt docs site KTO_OUTPUT_DIR/docs/index.html, "
+        "switched in together atomically. Not "
         "replaced while a quality rule fails: the snapshot is one consistent copy of the marts."
     ),
 )
@@ -33,8 +39,13 @@ def marts_snapshot(
             metadata={"rules": dg.MetadataValue.json([b.rule for b in gate.breaches])},
         )
     settings = kto_settings.settings()
-    with warehouse_lock(settings.warehouse, on_wait=context.log.info):
-        published = publish_marts(settings.warehouse, settings.output_dir)
+    with (
+        warehouse_lock(settings.warehouse, on_wait=context.log.info),
+        tempfile.TemporaryDirectory(prefix="kto-docs-") as tmp,
+    ):
+        # dbt reads the warehouse's catalog: before the snapshot attaches it, under the lock
+        site = docs_site(Path(tmp) / "target", settings)
+        published = publish_marts(settings.warehouse, settings.output_dir, docs_site=site)
     return dg.MaterializeResult(
         metadata={
             "snapshot": dg.MetadataValue.path(str(published.snapshot)),
@@ -43,6 +54,8 @@ def marts_snapshot(
             "parquet": dg.MetadataValue.md(
                 "\n".join(f"- `{p}`" for p in published.parquet.values())
             ),
+            "csv": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in published.csv.values())),
+            "docs": dg.MetadataValue.path(str(published.docs)),
             "removed": dg.MetadataValue.md(
                 "\n".join(f"- `{p}`" for p in published.removed) or "none"
             ),
