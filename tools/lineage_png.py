@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,8 @@ SKIP_DIALOG = (
     "Array.from(document.querySelectorAll('button'))"
     ".filter(b => b.innerText.trim() === 'Skip').forEach(b => b.click())"
 )
+ZOOM_OUT_CLICKS = int(os.environ.get("ZOOM_OUT_CLICKS", "1"))
+ZOOM_OUT_FROM_BOTTOM = 149  # px from the window's bottom edge to the zoom-out button
 COUNT_NODES = "document.querySelectorAll('foreignObject').length"
 
 
@@ -77,6 +80,19 @@ async def _shoot(ws_url: str, page: str, width: int, height: int) -> bytes:
                 windowsVirtualKeyCode=69,
             )
         await _settle(call)
+        # Expanded, the graph is taller than the first fit: zoom out on the UI's own button
+        # (bottom right, under the slider) until the whole graph is in view.
+        for _ in range(ZOOM_OUT_CLICKS):
+            for kind in ("mousePressed", "mouseReleased"):
+                await call(
+                    "Input.dispatchMouseEvent",
+                    type=kind,
+                    x=width - 28,
+                    y=height - ZOOM_OUT_FROM_BOTTOM,
+                    button="left",
+                    clickCount=1,
+                )
+            await asyncio.sleep(1)
         shot = await call("Page.captureScreenshot", format="png")
         return base64.b64decode(shot["data"])
 
@@ -99,7 +115,7 @@ def main(base: str = "http://127.0.0.1:3000") -> None:
                     pass
                 time.sleep(1)
             png = asyncio.run(
-                _shoot(targets[0]["webSocketDebuggerUrl"], f"{base}/asset-groups", 1800, 1100)
+                _shoot(targets[0]["webSocketDebuggerUrl"], f"{base}/asset-groups", 2400, 2000)
             )
         finally:
             browser.terminate()
