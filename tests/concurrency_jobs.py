@@ -28,3 +28,15 @@ def ingest_job() -> dg.JobDefinition:
 
 def factsheets_job() -> dg.JobDefinition:
     return _definitions().resolve_job_def("factsheets")
+
+
+def execute(job_name: str, dagster_home: str, tags: dict[str, str]) -> None:
+    """Run one job on the instance at ``dagster_home`` with the multiprocess executor, in a
+    process of its own (two ``execute_job`` in threads of one process deadlock on logging
+    configuration); exits 1 when the run fails."""
+    import sys
+
+    job = {"ingest": ingest_job, "factsheets": factsheets_job}[job_name]
+    with dg.DagsterInstance.from_config(dagster_home) as instance:
+        result = dg.execute_job(dg.reconstructable(job), instance=instance, tags=tags)
+    sys.exit(0 if result.success else 1)

@@ -8,8 +8,7 @@ the later step wait instead, so neither run fails.
 
 from __future__ import annotations
 
-import threading
-import time
+import multiprocessing
 
 import dagster as dg
 import duckdb
@@ -19,7 +18,7 @@ from dagster_project.dbt_commands import run_dbt
 from dagster_project.defs.partitions import PERIODE
 from dagster_project.ingest import load_landing
 from dagster_project.settings import Settings
-from tests.concurrency_jobs import factsheets_job, ingest_job
+from tests.concurrency_jobs import execute
 from tests.conftest import copy_samples
 
 pytestmark = pytest.mark.slow
@@ -55,37 +54,38 @@ def test_a_factsheet_read_during_an_ingest_waits_and_neither_fails(tmp_path, mon
 
     home = tmp_path / "dagster_home"
     home.mkdir()
-    with dg.instance_for_test(temp_dir=str(home)) as instance:
+    (home / "dagster.yaml").write_text("", encoding="utf-8")  # a persistent sqlite instance
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         instance.add_dynamic_partitions(PERIODE.name, ["2020"])
-        results: dict[str, dg.ExecuteJobResult] = {}
+    spawn = multiprocessing.get_context("spawn")
+    processes = {
+        "ingest": spawn.Process(target=execute, args=("ingest", str(home), {})),
+        "factsheets": spawn.Process(
+            target=execute, args=("factsheets", str(home), {"dagster/partition": "2020"})
+        ),
+    }
+    for process in processes.values():
+        process.start()
+    for process in processes.values():
+        process.join(timeout=600)
 
-        def execute(name, job, tags=None):
-            results[name] = dg.execute_job(dg.reconstructable(job), instance=instance, tags=tags)
-
-        threads = [
-            threading.Thread(target=execute, args=("ingest", ingest_job)),
-            threading.Thread(
-                target=execute, args=("factsheets", factsheets_job, {"dagster/partition": "2020"})
-            ),
-        ]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=600)
-        elapsed = time.monotonic() - started
-
-        for name, result in results.items():
-            failures = [e.message for e in result.all_events if e.is_failure]
-            assert result.success, (name, failures)
-        assert set(results) == {"ingest", "factsheets"}
-        ingest_window = _window(instance, results["ingest"].run_id)
-        factsheet_window = _window(instance, results["factsheets"].run_id)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = {r.job_name: r for r in instance.get_runs()}
+        assert set(runs) == {"ingest", "factsheets"}
+        for name, run in runs.items():
+            failures = [
+                r.dagster_event.message
+                for r in instance.all_logs(run.run_id)
+                if r.is_dagster_event and r.dagster_event.is_failure
+            ]
+            assert run.status == dg.DagsterRunStatus.SUCCESS, (name, failures)
+            assert processes[name].exitcode == 0, name
+        ingest_window = _window(instance, runs["ingest"].run_id)
+        factsheet_window = _window(instance, runs["factsheets"].run_id)
     # the runs were under way at the same time (else this tests nothing)
     assert ingest_window[0] < factsheet_window[1] and factsheet_window[0] < ingest_window[1], (
         ingest_window,
         factsheet_window,
-        elapsed,
     )
     with duckdb.connect(str(warehouse), read_only=True) as con:
         (loaded,) = con.execute(
