@@ -98,3 +98,65 @@ def test_one_connected_graph_from_each_landing_folder_to_the_outputs(definitions
             frontier |= set(graph.get(key).child_keys) - reached
         assert outputs <= reached, raw
         assert dg.AssetKey(["marts", "kto_cel"]) in reached, raw
+
+
+def test_a_backfill_of_a_range_of_periods_is_one_run(tmp_path):
+    """The factsheet asset's BackfillPolicy.single_run, exercised by Dagster's own backfill
+    loop (what the UI's "Materialize" over several partitions and the daemon do): a
+    backfill of four periods submits exactly one run, tagged with the range."""
+    import logging
+    from pathlib import Path
+
+    # Dagster's backfill machinery has no public test entry point: the daemon's iteration
+    # over an in-process code location is what its own tests drive.
+    from dagster._core.execution.backfill import PartitionBackfill
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin
+    from dagster._core.test_utils import InProcessTestWorkspaceLoadTarget
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+    from dagster._core.workspace.context import WorkspaceProcessContext
+    from dagster._daemon.backfill import execute_backfill_iteration
+
+    periods = ["2019", "2019-Q4", "2020", "2020-Q1"]
+    factsheets = dg.AssetKey(["factsheets", "pdf_html"])
+    origin = LoadableTargetOrigin(
+        python_file=str(Path(__file__).with_name("backfill_definitions.py")),
+        attribute="defs",
+        working_directory=str(Path(__file__).parents[1]),
+    )
+    # Queued: the runs are only submitted, the test counts them and does not execute them.
+    overrides = {
+        "run_coordinator": {
+            "module": "dagster._core.run_coordinator",
+            "class": "QueuedRunCoordinator",
+        }
+    }
+    with dg.instance_for_test(overrides=overrides, temp_dir=str(tmp_path)) as instance:
+        instance.add_dynamic_partitions(PERIODE.name, periods)
+        target = InProcessTestWorkspaceLoadTarget(InProcessCodeLocationOrigin(origin))
+        with WorkspaceProcessContext(instance, target) as workspace:
+            asset_graph = workspace.create_request_context().asset_graph
+            policy = asset_graph.get(factsheets).backfill_policy
+            assert policy == dg.BackfillPolicy.single_run()
+            backfill = PartitionBackfill.from_asset_partitions(
+                backfill_id="periodes",
+                asset_graph=asset_graph,
+                partition_names=periods,
+                asset_selection=[factsheets],
+                backfill_timestamp=0.0,
+                tags={},
+                dynamic_partitions_store=instance,
+                all_partitions=False,
+                title=None,
+                description=None,
+                run_config=None,
+            )
+            instance.add_backfill(backfill)
+            for _ in range(3):  # one iteration requests the runs; the others find nothing left
+                errors = list(execute_backfill_iteration(workspace, logging.getLogger("test")))
+                assert not [e for e in errors if e is not None], errors
+        runs = instance.get_runs()
+    assert len(runs) == 1, [r.tags for r in runs]
+    (run,) = runs
+    assert run.tags[ASSET_PARTITION_RANGE_START_TAG] == periods[0]
+    assert run.tags[ASSET_PARTITION_RANGE_END_TAG] == periods[-1]
+    assert run.asset_selection == {factsheets}

@@ -133,3 +133,70 @@ def test_benchmark_rounding_matches_the_macro_definition():
             want = half_away(mean.numerator, mean.denominator, decimals).scaleb(decimals)
             assert mean_of_ratios_scaled(fractions, decimals) == int(want)
             assert round_half_away(mean, decimals) == int(want)
+
+
+# Doubles at the half of the printed precision: Python's round() gets each of them wrong
+# (7.25 is exact and rounds to even, 7.35 is stored as 7.34999...); the marts round the
+# decimal the double spells, half away from zero.
+DOUBLE_TIES = [  # (double, decimals, as the marts must hold it)
+    (7.25, 1, Decimal("7.3")),
+    (7.35, 1, Decimal("7.4")),
+    (-7.25, 1, Decimal("-7.3")),
+    (8.345, 2, Decimal("8.35")),
+    (8.335, 2, Decimal("8.34")),
+    (-12.5, 0, Decimal("-13")),
+    (2.5, 0, Decimal("3")),
+    (0.05, 1, Decimal("0.1")),
+    (8.3449999, 2, Decimal("8.34")),
+]
+
+
+@pytest.fixture(scope="module")
+def double_macro_sql(tmp_path_factory: pytest.TempPathFactory) -> str:
+    warehouse = tmp_path_factory.mktemp("rounding_doubles") / "warehouse.duckdb"
+    return compile_inline(
+        "select x, d, {{ decimal_from_scaled(double_half_away_scaled('x', 'd'), 'd') }} as r"
+        " from doubles",
+        warehouse,
+    )
+
+
+def test_doubles_round_half_away_on_their_decimal_in_the_macro(double_macro_sql):
+    assert [round(x, d) for x, d, _ in DOUBLE_TIES[:2]] == [7.2, 7.3]  # the trap
+    with duckdb.connect() as con:
+        con.execute("create table doubles (x double, d integer)")
+        con.executemany("insert into doubles values (?, ?)", [t[:2] for t in DOUBLE_TIES])
+        got = {(x, d): r for x, d, r in con.execute(double_macro_sql).fetchall()}
+    for x, d, want in DOUBLE_TIES:
+        assert got[x, d] == want, (x, d)
+
+
+def test_the_view_prints_the_marts_rounding_of_a_half(double_macro_sql):
+    """Interval bounds at .x5 go through the macro into a kto_cel row; the factsheet prints
+    exactly the macro's result and never Python's own rounding of the double."""
+    from dagster_project.factsheets import dutch
+    from dagster_project.factsheets.view import cell_figures
+
+    with duckdb.connect() as con:
+        con.execute("create table doubles (x double, d integer)")
+        con.executemany("insert into doubles values (?, ?)", [(7.25, 1), (7.35, 1)])
+        rounded = dict((x, r) for x, _, r in con.execute(double_macro_sql).fetchall())
+    cel = {
+        "ces": 7,
+        "ces_n": 40,
+        "ces_bm": 5,
+        "ces_publiceerbaar": True,
+        "ces_richting": "gelijk",
+        "ces_ci_low": 7.25,
+        "ces_ci_high": 7.35,
+        "ces_ci_low_afgerond": rounded[7.25],
+        "ces_ci_high_afgerond": rounded[7.35],
+    }
+    _, ces = cell_figures(cel, drempel=10)
+    assert ces.bi == f"[{dutch.fixed(rounded[7.25], 1)}; {dutch.fixed(rounded[7.35], 1)}]"
+    assert ces.bi == "[7,3; 7,4]"
+    python = [f"{round(x, 1):.1f}".replace(".", ",") for x in (7.25, 7.35)]
+    assert ces.bi != f"[{python[0]}; {python[1]}]"
+    # the double itself is refused: the formatter does not round
+    with pytest.raises(dutch.NotRounded):
+        cell_figures({**cel, "ces_ci_low_afgerond": 7.25}, drempel=10)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -31,6 +31,7 @@ GENERATED_ON = dt.date(2026, 11, 28)
 # Synthetic confidence-interval half-widths: the JSON fixtures carry no intervals,
 # and the factsheet only has to print and compare what the marts hold.
 HALF_WIDTH = {"cijfer": 0.12, "ces": 4.0, "pct": 3.0}
+CI_DECIMALS = {"cijfer": 2, "ces": 1, "pct": 1}  # one more than the figure (docs/metrics.md)
 
 # Bar labels: the code list's display names (docs/factsheets.md), other names as given.
 DISPLAY_NAMES = {
@@ -75,6 +76,11 @@ CEL_COLUMNS = {
     "totaaloordeel_bm_exact": "DOUBLE",
     "totaaloordeel_ci_low": "DOUBLE",
     "totaaloordeel_ci_high": "DOUBLE",
+    "totaaloordeel_ci_low_afgerond": "DECIMAL(18,4)",
+    "totaaloordeel_ci_high_afgerond": "DECIMAL(18,4)",
+    "totaaloordeel_verfijnd_decimalen": "INTEGER",
+    "totaaloordeel_verfijnd": "DECIMAL(18,4)",
+    "totaaloordeel_bm_verfijnd": "DECIMAL(18,4)",
     "totaaloordeel_publiceerbaar": "BOOLEAN",
     "totaaloordeel_significant": "BOOLEAN",
     "totaaloordeel_richting": "VARCHAR",
@@ -85,6 +91,11 @@ CEL_COLUMNS = {
     "ces_bm_exact": "DOUBLE",
     "ces_ci_low": "DOUBLE",
     "ces_ci_high": "DOUBLE",
+    "ces_ci_low_afgerond": "DECIMAL(18,4)",
+    "ces_ci_high_afgerond": "DECIMAL(18,4)",
+    "ces_verfijnd_decimalen": "INTEGER",
+    "ces_verfijnd": "DECIMAL(18,4)",
+    "ces_bm_verfijnd": "DECIMAL(18,4)",
     "ces_publiceerbaar": "BOOLEAN",
     "ces_significant": "BOOLEAN",
     "ces_richting": "VARCHAR",
@@ -99,6 +110,11 @@ ROW_FIGURE = {
     "bm_exact": "DOUBLE",
     "ci_low": "DOUBLE",
     "ci_high": "DOUBLE",
+    "ci_low_afgerond": "DECIMAL(18,4)",
+    "ci_high_afgerond": "DECIMAL(18,4)",
+    "verfijnd_decimalen": "INTEGER",
+    "waarde_verfijnd": "DECIMAL(18,4)",
+    "bm_verfijnd": "DECIMAL(18,4)",
     "publiceerbaar": "BOOLEAN",
     "significant": "BOOLEAN",
     "richting": "VARCHAR",
@@ -157,12 +173,23 @@ def _interval(value, bm, soort: str) -> dict:
     it to a row where a comparison with the rounded BM would point the other way.
     """
     if value is None:
-        return {"ci_low": None, "ci_high": None, "significant": None, "richting": None}
+        return {
+            "ci_low": None,
+            "ci_high": None,
+            "ci_low_afgerond": None,
+            "ci_high_afgerond": None,
+            "significant": None,
+            "richting": None,
+        }
     low, high = value - HALF_WIDTH[soort], value + HALF_WIDTH[soort]
     significant = None if bm is None else not (low <= bm <= high)
+    step = Decimal(1).scaleb(-CI_DECIMALS[soort])
     return {
         "ci_low": low,
         "ci_high": high,
+        # as the marts round them (half away from zero on the decimal the double spells)
+        "ci_low_afgerond": Decimal(repr(low)).quantize(step, rounding=ROUND_HALF_UP),
+        "ci_high_afgerond": Decimal(repr(high)).quantize(step, rounding=ROUND_HALF_UP),
         "significant": significant,
         "richting": None
         if significant is None
@@ -181,6 +208,8 @@ def _cell_figure(name: str, soort: str, value, exact, n, bm, shown: bool) -> dic
         f"{name}_bm_exact": bm,
         f"{name}_ci_low": ci["ci_low"],
         f"{name}_ci_high": ci["ci_high"],
+        f"{name}_ci_low_afgerond": ci["ci_low_afgerond"],
+        f"{name}_ci_high_afgerond": ci["ci_high_afgerond"],
         f"{name}_publiceerbaar": shown,
         f"{name}_significant": ci["significant"],
         f"{name}_richting": ci["richting"],
@@ -368,7 +397,8 @@ def write_marts(path: Path, tables: dict[str, list[dict]]) -> Path:
             # One typed bulk load instead of a slow row-by-row executemany.
             staging = path.with_name(f"{path.stem}.{table}.json")
             staging.write_text(
-                json.dumps([{c: r.get(c) for c in columns} for r in rows]), encoding="utf-8"
+                json.dumps([{c: r.get(c) for c in columns} for r in rows], default=float),
+                encoding="utf-8",
             )
             spec = ", ".join(f"'{c}': '{t}'" for c, t in columns.items())
             con.execute(
@@ -417,19 +447,24 @@ def nl_grade(x: float) -> str:
     return f"{x:.1f}".replace(".", ",")
 
 
-def test_dutch_rounding_is_half_away_from_zero_on_the_exact_decimal():
-    assert dutch.grade(8.35) == "8,4"
-    assert dutch.grade(8.25) == "8,3"
-    assert dutch.whole(-12.5) == "-13"
-    assert dutch.whole(12.5) == "13"
-    assert dutch.whole(-0.4) == "0"
-    assert dutch.percent(61.5) == "62%"
+def test_dutch_notation_prints_rounded_values_and_refuses_to_round():
+    assert dutch.grade(Decimal("8.4")) == "8,4"
+    assert dutch.grade(8) == "8,0"
+    assert dutch.whole(-13) == "-13"
+    assert dutch.percent(62) == "62%"
     assert dutch.grade(None) == dutch.DASH
+    assert dutch.fixed(Decimal("8.3500"), 2) == "8,35"  # trailing zeros of DECIMAL(18,4)
+    # a value with more digits than shown was not rounded by the marts: an error, not a guess
+    for call in (lambda: dutch.grade(8.35), lambda: dutch.whole(12.5), lambda: dutch.percent(61.5)):
+        with pytest.raises(dutch.NotRounded):
+            call()
 
 
-def test_interval_has_one_decimal_more_and_a_semicolon():
-    assert dutch.interval(8.308951945839317, 8.391048054160683, 2) == "[8,31; 8,39]"
-    assert dutch.interval(-3.25, 12.04, 1) == "[-3,3; 12,0]"
+def test_interval_has_a_semicolon_and_its_bounds_as_given():
+    assert dutch.interval(Decimal("8.3100"), Decimal("8.3900"), 2) == "[8,31; 8,39]"
+    assert dutch.interval(Decimal("-3.3"), Decimal("12.0"), 1) == "[-3,3; 12,0]"
+    with pytest.raises(dutch.NotRounded):
+        dutch.interval(8.308951945839317, 8.391048054160683, 2)
 
 
 def test_long_date_does_not_depend_on_the_locale():
@@ -523,15 +558,25 @@ def test_direction_is_the_marts_not_a_rounded_comparison(tmp_path, richting, tek
         "totaaloordeel_bm_exact": 8.051,
         "totaaloordeel_ci_low": 8.052,
         "totaaloordeel_ci_high": 8.068,
+        "totaaloordeel_ci_low_afgerond": Decimal("8.05"),
+        "totaaloordeel_ci_high_afgerond": Decimal("8.07"),
         "totaaloordeel_significant": richting != "gelijk",
         "totaaloordeel_richting": richting,
     }
+    if richting != "gelijk":  # 8,1 against 8,1: the marts add the decimals that part them
+        cel |= {
+            "totaaloordeel_verfijnd_decimalen": 2,
+            "totaaloordeel_verfijnd": Decimal("8.06"),
+            "totaaloordeel_bm_verfijnd": Decimal("8.05"),
+        }
     warehouse = write_marts(tmp_path / "w.duckdb", tables)
     views, _ = views_of(warehouse, "2020", settings_for(tmp_path, warehouse))
     balie = next(v for v in views if v.kanaal == "balie")
     assert balie.totaaloordeel.teken == teken
     assert balie.totaaloordeel.significant == ("" if richting == "gelijk" else richting)
     assert balie.totaaloordeel.bi == "[8,05; 8,07]"
+    shown = (balie.totaaloordeel.waarde, balie.totaaloordeel.bm, balie.totaaloordeel.verfijnd)
+    assert shown == (("8,1", "8,1", False) if richting == "gelijk" else ("8,06", "8,05", True))
 
 
 def test_suppressed_figures_print_a_dash_and_never_their_value(samples_warehouse, tmp_path):

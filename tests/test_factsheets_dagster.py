@@ -1,4 +1,4 @@
-"""The factsheet asset in Dagster: keys, partitions, a range in one run, metadata."""
+"""The factsheet asset in Dagster: keys, partitions, a range run, metadata."""
 
 from __future__ import annotations
 
@@ -72,7 +72,9 @@ def test_one_partition_writes_its_factsheets_and_reports_metadata(tmp_path, monk
     assert str(folder / report["factsheets"][0]["pdf"]) in metadata["pdf_paths"]
 
 
-def test_a_range_of_periods_is_one_run(tmp_path, monkeypatch):
+def test_a_range_run_renders_every_period_and_a_rerun_renders_nothing(tmp_path, monkeypatch):
+    """The run a range becomes (tags as the backfill policy and the sensors set them; that a
+    backfill becomes this one run: test_automation.py) renders every period of the range."""
     instance, periods = _environment(tmp_path, monkeypatch)
     tags = {ASSET_PARTITION_RANGE_START_TAG: periods[0], ASSET_PARTITION_RANGE_END_TAG: periods[-1]}
     result = dg.materialize(

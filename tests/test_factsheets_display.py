@@ -75,6 +75,13 @@ def _equal_when_rounded(tables: dict) -> dict:
         "totaaloordeel_ci_high": 8.42,
         "totaaloordeel_significant": True,
         "totaaloordeel_richting": "lager",
+        # as int_public_figures rounds them (its dbt unit test every_printed_number_is_rounded_here
+        # holds the same exact values to these columns)
+        "totaaloordeel_ci_low_afgerond": Decimal("8.33"),
+        "totaaloordeel_ci_high_afgerond": Decimal("8.42"),
+        "totaaloordeel_verfijnd_decimalen": 2,
+        "totaaloordeel_verfijnd": Decimal("8.38"),
+        "totaaloordeel_bm_verfijnd": Decimal("8.43"),
     }
     aspects = [r for r in tables["kto_aspect"] if r["kanaal"] == "balie"]
     # 8.444 against 8.436: one extra decimal still prints 8,44 twice, two tell them apart
@@ -87,10 +94,16 @@ def _equal_when_rounded(tables: dict) -> dict:
         "ci_high": 8.4481,
         "significant": True,
         "richting": "hoger",
+        "ci_low_afgerond": Decimal("8.44"),
+        "ci_high_afgerond": Decimal("8.45"),
+        "verfijnd_decimalen": 3,
+        "waarde_verfijnd": Decimal("8.444"),
+        "bm_verfijnd": Decimal("8.436"),
     }
     # an unrelated row whose printed figures differ keeps its own precision
     aspects[1] |= {"score": 8.6, "score_exact": 8.61, "bm": 8.1, "bm_exact": 8.12}
     aspects[1] |= {"ci_low": 8.5, "ci_high": 8.7, "significant": True, "richting": "hoger"}
+    aspects[1] |= {"ci_low_afgerond": Decimal("8.5"), "ci_high_afgerond": Decimal("8.7")}
     stelling = next(r for r in tables["kto_stelling"] if r["kanaal"] == "digitaal")
     # 64.3% against 63.6%: both print 64%
     stelling |= {
@@ -102,11 +115,16 @@ def _equal_when_rounded(tables: dict) -> dict:
         "ci_high": 64.7,
         "significant": True,
         "richting": "hoger",
+        "ci_low_afgerond": Decimal("63.9"),
+        "ci_high_afgerond": Decimal("64.7"),
+        "verfijnd_decimalen": 1,
+        "waarde_verfijnd": Decimal("64.3"),
+        "bm_verfijnd": Decimal("63.6"),
     }
     return tables
 
 
-def test_a_mark_between_equal_printed_figures_gets_extra_decimals(tmp_path):
+def test_a_mark_between_equal_printed_figures_prints_the_marts_extra_decimals(tmp_path):
     tables = _equal_when_rounded(marts_from_reference())
     warehouse = write_marts(tmp_path / "w.duckdb", tables)
     settings = settings_for(tmp_path, warehouse)

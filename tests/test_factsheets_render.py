@@ -201,8 +201,15 @@ def test_tips_are_escaped_in_html_and_typst(tmp_path):
     assert html.count("<li>") == len(HOSTILE_TIPS)
     if shutil.which("pdftotext"):
         page1 = " ".join(pdf_pages(result.directory / "GM0637_balie.pdf")[0].split())
-        for fragment in ("#set page(fill: red) *vet* _schuin_", "$x^2$", "#{1 + 1} #box[x]",
-                         '<script>alert("x")</script> &', "Tom & Jerry"):  # fmt: skip
+        fragments = (
+            "#set page(fill: red) *vet* _schuin_",
+            "$x^2$",
+            "#{1 + 1} #box[x]",
+            '<script>alert("x")</script> &',
+            "@label <ref>",
+            'Tom & Jerry\'s "balie" \\ `code` [link](http://x) // geen commentaar',
+        )
+        for fragment in fragments:
             assert fragment in page1, fragment
 
 

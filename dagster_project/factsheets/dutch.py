@@ -1,15 +1,15 @@
 """Dutch notation for the figures on a factsheet, independent of the system locale.
 
-Grades get one decimal and a decimal comma (``8,4``), CES and percentages are
-whole numbers, halves are rounded away from zero (METRICS.md). The marts
-already hold rounded values; rounding again here is a no-op for them and makes
-confidence-interval bounds (kept unrounded in the marts) print the same way.
+Grades get one decimal and a decimal comma (``8,4``), CES and percentages are whole
+numbers. Nothing here rounds: every number arrives rounded from the marts (dbt's
+macros/rounding.sql, halves away from zero, METRICS.md), and a value with more digits
+than its notation shows is an error (:class:`NotRounded`), never silently rounded again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 DASH = "–"  # printed in place of a figure that may not be shown
 
@@ -29,38 +29,46 @@ MONTHS = (
 )
 
 
+class NotRounded(ValueError):
+    """A value with more digits than its notation shows: rounding belongs in the marts."""
+
+
 def _decimal(value: float | int | Decimal) -> Decimal:
-    # repr() of a float is the shortest string that round-trips, so 8.35 stays 8.35
-    # instead of becoming 8.3499999... as Decimal(8.35) would.
+    # repr() of a float is the shortest string that round-trips, so 8.4 stays 8.4
+    # instead of becoming 8.4000000000000003552... as Decimal(8.4) would.
     return value if isinstance(value, Decimal) else Decimal(repr(value))
 
 
-def round_half_away(value: float | int | Decimal, decimals: int) -> Decimal:
-    """Round halves away from zero (ROUND_HALF_UP works on the magnitude)."""
-    return _decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+def _exact(value: float | int | Decimal, decimals: int) -> str:
+    """``value`` with exactly ``decimals`` decimals and a decimal comma, dropping only zeros."""
+    number = _decimal(value)
+    shown = number.quantize(Decimal(1).scaleb(-decimals))
+    if shown != number:
+        raise NotRounded(f"{value!r} has more than {decimals} decimal(s): round it in the marts")
+    return _signed(f"{shown:f}".replace(".", ","))
 
 
 def _signed(text: str) -> str:
-    # "-0" and "-0,0" are artefacts of rounding a small negative number.
+    # "-0" and "-0,0": a negative zero reads as a difference that is not there.
     return text[1:] if text.startswith("-") and text.strip("-0,") == "" else text
 
 
 def grade(value: float | int | Decimal | None) -> str:
-    """A grade on the 1-10 scale: ``8,4``; None prints as a dash."""
+    """A grade on the 1-10 scale, already rounded to one decimal: ``8,4``; None is a dash."""
     if value is None:
         return DASH
-    return _signed(f"{round_half_away(value, 1):f}".replace(".", ","))
+    return _exact(value, 1)
 
 
 def whole(value: float | int | Decimal | None) -> str:
-    """A CES score or a count: ``64``, ``-13``; None prints as a dash."""
+    """A CES score or a count, already whole: ``64``, ``-13``; None prints as a dash."""
     if value is None:
         return DASH
-    return _signed(f"{round_half_away(value, 0):f}")
+    return _exact(value, 0)
 
 
 def percent(value: float | int | Decimal | None) -> str:
-    """A percentage: ``62%``; None prints as a dash."""
+    """A whole percentage: ``62%``; None prints as a dash."""
     if value is None:
         return DASH
     return f"{whole(value)}%"
@@ -68,7 +76,7 @@ def percent(value: float | int | Decimal | None) -> str:
 
 def fixed(value: float | int | Decimal, decimals: int) -> str:
     """A number with exactly ``decimals`` decimals and a decimal comma: ``8,38``."""
-    return _signed(f"{round_half_away(value, decimals):f}".replace(".", ","))
+    return _exact(value, decimals)
 
 
 def signed_difference(text: str, other: str) -> str:
@@ -84,9 +92,9 @@ def signed_difference(text: str, other: str) -> str:
 
 
 def interval(low: float | Decimal, high: float | Decimal, decimals: int) -> str:
-    """A confidence interval ``[8,31; 8,39]``; the semicolon because the comma is decimal."""
-    bounds = (_signed(f"{round_half_away(x, decimals):f}".replace(".", ",")) for x in (low, high))
-    return "[{}; {}]".format(*bounds)
+    """A confidence interval, bounds already rounded: ``[8,31; 8,39]``; the semicolon because
+    the comma is decimal."""
+    return f"[{_exact(low, decimals)}; {_exact(high, decimals)}]"
 
 
 def long_date(day: dt.date) -> str:

@@ -7,6 +7,8 @@ readers, not for statisticians.
 
 from __future__ import annotations
 
+from dagster_project import code_lists
+
 KANAAL_TITEL = {
     "balie": "Dienstverlening aan de balie",
     "telefoon": "Telefonische dienstverlening",
@@ -31,18 +33,11 @@ TABEL_EENHEID = {
     "digitaal": "% eens",
 }
 
-# Display names of the code lists (METRICS.md) on a bar label: short enough to fit
-# under a bar without breaking a word. The full name stays in the HTML's title text.
-# A product outside the list keeps its own name (wrapped at spaces only).
-# "‑" (U+2011) is a hyphen that never ends a line.
-KORTE_NAAM = {
-    "Paspoort en ID-kaart": "Paspoort, ID\u2011kaart",
-    "Huwelijk en partnerschap": "Huwelijk, partnerschap",
-    "Geboorteaangifte": "Aangifte geboorte",
-    "Verklaring omtrent het gedrag": "VOG",
-    "Afspraak maken": "Afspraak",
-    "Verhuizing doorgeven": "Verhuizing",
-}
+# Display names of the code lists on a bar label: short enough to fit under a bar without
+# breaking a word; they live with the product list (dagster_project/code_lists.py). The full
+# name stays in the HTML's title text. A product outside the list keeps its own name
+# (wrapped at spaces only).
+KORTE_NAAM = code_lists.short_names()
 
 
 def korte_naam(naam: str) -> str:

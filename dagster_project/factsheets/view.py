@@ -8,10 +8,11 @@ its value, so no template can leak it.
 
 The view only formats. Every rule lives in the marts (dbt): which figures are
 shown, significance and its direction (``richting``), the threshold the build
-used (``drempel``), which cells get a factsheet (``respons_publiceerbaar``) and
-which tips they show. The setting KTO_MIN_RESPONDENTS is never read here, so
-factsheets rendered after the setting changed still follow the build. Where a
-significant figure prints the same as its BM, the view only adds decimals.
+used (``drempel``), which cells get a factsheet (``respons_publiceerbaar``),
+which tips they show, and every rounding: values, BMs, interval bounds and the
+extra decimals of a significant figure that would print the same as its BM
+(``verfijnd_decimalen``). The setting KTO_MIN_RESPONDENTS is never read here, so
+factsheets rendered after the setting changed still follow the build.
 """
 
 from __future__ import annotations
@@ -32,13 +33,10 @@ TREND_YEARS = 2
 # How each kind of figure prints and how tall its bar is (value / axis maximum).
 _FORMAT = {"cijfer": dutch.grade, "ces": dutch.whole, "pct": dutch.percent}
 _AXIS_MAX = {"cijfer": 10.0, "pct": 100.0}
-# Interval bounds get one decimal more than the figure, so that a BM just outside the
-# interval does not look as if it were inside after rounding.
+# Interval bounds print with one decimal more than the figure (the marts round them so),
+# so that a BM just outside the interval does not look as if it were inside.
 _CI_DECIMALS = {"cijfer": 2, "ces": 1, "pct": 1}
 _ARROWS = {"hoger": "▲", "lager": "▼"}  # the marts' richting; gelijk draws nothing
-_DECIMALS = {"cijfer": 1, "ces": 0, "pct": 0}
-# A significant figure that prints the same as its BM gets up to this many extra decimals.
-MAX_EXTRA_DECIMALS = 3
 MAX_AFWIJKINGEN = 4
 # Differences are ranked on a common scale: a grade point (scale 1-10) weighs as ten
 # percentage points; the CES is not in the table.
@@ -181,41 +179,27 @@ def _note(shown: bool, n: Any, drempel: int) -> str:
     return f"n < {drempel}" if n is None or n < drempel else "afgeschermd"
 
 
-def _apart(soort: str, value: Any, bm: Any, bm_known: bool) -> tuple[str, str]:
-    """Value and BM with the fewest extra decimals that print them differently.
-
-    Without the unrounded BM (``bm_known`` false) only the value gets decimals.
-    """
-    suffix = "%" if soort == "pct" else ""
-    fmt = _FORMAT[soort]
-    waarde, bm_tekst = fmt(value), fmt(bm)
-    for extra in range(1, MAX_EXTRA_DECIMALS + 1):
-        decimals = _DECIMALS[soort] + extra
-        waarde = dutch.fixed(value, decimals) + suffix
-        if bm_known:
-            bm_tekst = dutch.fixed(bm, decimals) + suffix
-        if dutch.signed_difference(waarde, bm_tekst).lstrip("+-").strip("0,") != "":
-            break
-    return waarde, bm_tekst
-
-
 def _figure(
     label: str,
     soort: str,
     *,
     value: Any,
-    exact: Any,
     n: Any,
     bm: Any,
-    bm_exact: Any = None,
     ci_low: Any,
     ci_high: Any,
     shown: bool,
     richting: Any,
     drempel: int,
+    verfijnd_decimalen: Any = None,
+    waarde_verfijnd: Any = None,
+    bm_verfijnd: Any = None,
     bm_klasse: Any = None,
     met_klasse: bool = False,
 ) -> Figuur:
+    """One figure in print. Every number comes rounded from the marts: the value and BM,
+    the interval bounds (``*_ci_*_afgerond``) and, where a significant value prints the same
+    as its BM, both with the extra decimals the marts chose (``verfijnd_decimalen``)."""
     fmt = _FORMAT[soort]
     bi = ""
     teken = significant = ""
@@ -231,12 +215,14 @@ def _figure(
             significant, teken = richting, _ARROWS[richting]
         if soort in _AXIS_MAX:
             fractie = max(0.0, min(1.0, float(value) / _AXIS_MAX[soort]))
-        # A mark between two equal printed numbers would have no visible reason.
-        if teken and bm is not None and waarde == bm_tekst:
-            known = bm_exact is not None
-            waarde, bm_tekst = _apart(
-                soort, exact if exact is not None else value, bm_exact if known else bm, known
-            )
+        # A mark between two equal printed numbers would have no visible reason: the marts
+        # give both with more decimals (the BM only when its exact value is public).
+        if teken and verfijnd_decimalen is not None:
+            suffix = "%" if soort == "pct" else ""
+            decimals = int(verfijnd_decimalen)
+            waarde = dutch.fixed(waarde_verfijnd, decimals) + suffix
+            if bm_verfijnd is not None:
+                bm_tekst = dutch.fixed(bm_verfijnd, decimals) + suffix
             verfijnd = True
     return Figuur(
         label=label,
@@ -261,15 +247,16 @@ def _cell_figure(
         label,
         soort,
         value=cel.get(name),
-        exact=cel.get(f"{name}_exact"),
         n=cel.get(f"{name}_n"),
         bm=cel.get(f"{name}_bm"),
-        bm_exact=cel.get(f"{name}_bm_exact"),
-        ci_low=cel.get(f"{name}_ci_low"),
-        ci_high=cel.get(f"{name}_ci_high"),
+        ci_low=cel.get(f"{name}_ci_low_afgerond"),
+        ci_high=cel.get(f"{name}_ci_high_afgerond"),
         shown=_shown(cel, name, f"{name}_publiceerbaar"),
         richting=cel.get(f"{name}_richting") if marks else None,
         drempel=drempel,
+        verfijnd_decimalen=cel.get(f"{name}_verfijnd_decimalen"),
+        waarde_verfijnd=cel.get(f"{name}_verfijnd"),
+        bm_verfijnd=cel.get(f"{name}_bm_verfijnd"),
         bm_klasse=cel.get(f"{name}_bm_klasse"),
         met_klasse=bool(cel.get("grootteklasse")),
     )
@@ -291,15 +278,16 @@ def _row_figure(row: Row, label: str, value: str, soort: str, drempel: int) -> F
         label,
         soort,
         value=row.get(value),
-        exact=row.get(f"{value}_exact"),
         n=row.get("n"),
         bm=row.get("bm"),
-        bm_exact=row.get("bm_exact"),
-        ci_low=row.get("ci_low"),
-        ci_high=row.get("ci_high"),
+        ci_low=row.get("ci_low_afgerond"),
+        ci_high=row.get("ci_high_afgerond"),
         shown=_shown(row, value, "publiceerbaar"),
         richting=row.get("richting"),
         drempel=drempel,
+        verfijnd_decimalen=row.get("verfijnd_decimalen"),
+        waarde_verfijnd=row.get("waarde_verfijnd"),
+        bm_verfijnd=row.get("bm_verfijnd"),
     )
 
 
@@ -423,7 +411,6 @@ def build_view(
             r["product"],
             "cijfer",
             value=r.get("totaaloordeel"),
-            exact=None,
             n=r.get("totaaloordeel_n"),
             bm=None,
             ci_low=None,

@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .. import code_lists as cl
 from . import answers as a
 from .fields import Field, apply_fields
 from .model import ReadResult
@@ -13,43 +14,20 @@ from .tabular import read_csv, read_xlsx
 
 RAW_TABLE = "one2ten_responses"
 
-KANALEN = a.labels("Balie", "Telefoon")
+KANALEN = a.labels(*cl.labels("kanalen", "one2ten"))
 STATUSSEN = a.labels("Voltooid", "Onvolledig")
-MOEITE = a.labels(
-    "Heel veel moeite", "Veel moeite", "Neutraal", "Weinig moeite", "Geen moeite", "Weet niet"
-)
-JA_NEE = a.labels("Ja", "Nee")
-JA_NEE_WEET_NIET = a.labels("Ja", "Nee", "Weet niet")
+MOEITE = a.labels(*cl.labels("moeite", "one2ten"))
+JA_NEE_WEET_NIET = a.labels(*cl.labels("ja_nee", "one2ten"))
+JA_NEE = a.labels(*cl.labels("ja_nee", "one2ten", without={"weet_niet"}))  # Verbetertip
 UITNODIGINGEN = a.labels("Inviter", "Qmatic", "Timeblockr", "JCC", "Kaartje", "Enquêtezuil")
 
-ASPECTS = (
-    "Openingstijden",
-    "Wachtruimte",
-    "Wachttijd",
-    "Privacy aan de balie",
-    "Vriendelijkheid",
-    "Deskundigheid",
-    "Prijs van het product",
-    "Doorlooptijd",
-    "Bereikbaarheid",
-    "Duidelijkheid van de informatie",
-)
-HOSTMANSHIP = (
-    "bereidheid om te helpen",
-    "deskundigheid",
-    "inleving",
-    "verantwoordelijkheid",
-    "oplossingen aandragen",
-    "vertegenwoordigt de gemeente",
-)
+# Export column -> raw column, from the code lists (dbt reads the same columns).
+ASPECTS = cl.aspects()
+HOSTMANSHIP = tuple((f"Hostmanship - {item}", column) for item, column in cl.hostmanship_items())
 
 
-def _snake(column: str) -> str:
-    return column.lower().replace(" - ", "_").replace(" ", "_").replace("-", "_")
-
-
-def _grade_field(column: str) -> Field:
-    return Field(column, _snake(column), a.grade, "INTEGER")
+def _grade_field(column: str, raw_name: str) -> Field:
+    return Field(column, raw_name, a.grade, "INTEGER")
 
 
 # The identity columns the Inviter log shares with the survey export.
@@ -95,13 +73,13 @@ FIELDS: tuple[Field, ...] = (
         "Uitnodiging", "uitnodiging", partial(a.label, allowed=UITNODIGINGEN, what="Uitnodiging")
     ),
     Field("Product", "product", a.text),
-    _grade_field("Totaaloordeel"),
+    _grade_field("Totaaloordeel", "totaaloordeel"),
     Field("Toelichting totaaloordeel", "toelichting_totaaloordeel", a.free_text),
     Field("Moeite", "moeite", partial(a.label, allowed=MOEITE, what="Moeite")),
-    *(_grade_field(c) for c in ASPECTS),
-    *(_grade_field(f"Hostmanship - {item}") for item in HOSTMANSHIP),
+    *(_grade_field(c, raw) for c, raw in ASPECTS),
+    *(_grade_field(c, raw) for c, raw in HOSTMANSHIP),
     Field(
-        "In één keer geholpen",
+        cl.code_lists()["in_een_keer_geholpen"],
         "in_een_keer_geholpen",
         partial(a.label, allowed=JA_NEE_WEET_NIET, what="answer"),
     ),

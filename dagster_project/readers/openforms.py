@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .. import code_lists as cl
 from . import answers as a
 from .fields import Field, apply_fields
 from .model import FileRejected, ReadResult
@@ -14,22 +15,12 @@ from .tabular import read_csv, read_json, read_xlsx
 RAW_TABLE = "openforms_submissions"
 SURVEY_FORM = "KTO digitale dienstverlening"
 
-MOEITE = a.labels(
-    "heelVeelMoeite", "veelMoeite", "neutraal", "weinigMoeite", "geenMoeite", "weetNiet"
-)
-EENS = a.labels("helemaalOneens", "oneens", "neutraal", "eens", "helemaalEens", "weetNiet")
-JA_NEE = a.labels("ja", "nee")
+MOEITE = a.labels(*cl.labels("moeite", "openforms"))
+EENS = a.labels(*cl.labels("eens", "openforms"))
+JA_NEE = a.labels(*cl.labels("ja_nee", "openforms"))
 
-# Form field keys in factsheet order (FORMATS.md); raw names are their snake_case.
-STATEMENTS = (
-    ("aanvraagEenvoudig", "aanvraag_eenvoudig"),
-    ("loketGebruiksvriendelijk", "loket_gebruiksvriendelijk"),
-    ("loketVindbaar", "loket_vindbaar"),
-    ("infoDuidelijk", "info_duidelijk"),
-    ("infoVindbaar", "info_vindbaar"),
-    ("formulierMakkelijk", "formulier_makkelijk"),
-    ("taalDuidelijk", "taal_duidelijk"),
-)
+# Form field key -> raw column, in factsheet order, from the code lists (dbt reads the same).
+STATEMENTS = tuple((key, column) for _, key, column in cl.statements())
 
 
 def _form_name(value: Any) -> str:

@@ -1,69 +1,43 @@
-{#- The code lists of FORMATS.md and METRICS.md, in factsheet order, in one place. -#}
+{#- The code lists of FORMATS.md and METRICS.md, in factsheet order. Their one source is the
+    var code_lists in dbt_project.yml, which the readers and the factsheets read too
+    (dagster_project/code_lists.py); these macros only give it the shapes the models use. -#}
 
-{#- Graded aspects per channel: (label, column in staging), factsheet order. Hostmanship is
-    placed by aspect_order() but computed from its six items. -#}
+{% macro code_list(name) -%}
+    {{ return(var('code_lists')[name]) }}
+{%- endmacro %}
+
+{#- Graded aspects: (label, column in staging), factsheet order. Hostmanship is placed by
+    aspect_order() but computed from its six items. -#}
 {% macro aspect_columns() -%}
-    {{ return([
-        ('Openingstijden', 'openingstijden'),
-        ('Wachtruimte', 'wachtruimte'),
-        ('Wachttijd', 'wachttijd'),
-        ('Privacy aan de balie', 'privacy_aan_de_balie'),
-        ('Vriendelijkheid', 'vriendelijkheid'),
-        ('Deskundigheid', 'deskundigheid'),
-        ('Prijs van het product', 'prijs_van_het_product'),
-        ('Doorlooptijd', 'doorlooptijd'),
-        ('Bereikbaarheid', 'bereikbaarheid'),
-        ('Duidelijkheid van de informatie', 'duidelijkheid_van_de_informatie'),
-    ]) }}
+    {%- set out = [] -%}
+    {%- for a in code_list('aspecten') -%}{%- do out.append((a.label, a.kolom)) -%}{%- endfor -%}
+    {{ return(out) }}
 {%- endmacro %}
 
 {% macro aspect_order() -%}
-    {{ return({
-        'balie': ['Openingstijden', 'Wachtruimte', 'Wachttijd', 'Privacy aan de balie',
-                  'Vriendelijkheid', 'Deskundigheid', 'Hostmanship', 'Prijs van het product',
-                  'Doorlooptijd'],
-        'telefoon': ['Bereikbaarheid', 'Wachttijd', 'Vriendelijkheid', 'Deskundigheid',
-                     'Hostmanship', 'Duidelijkheid van de informatie', 'Doorlooptijd'],
-    }) }}
+    {{ return(code_list('aspect_volgorde')) }}
 {%- endmacro %}
 
 {% macro hostmanship_columns() -%}
-    {{ return([
-        'hostmanship_bereidheid_om_te_helpen',
-        'hostmanship_deskundigheid',
-        'hostmanship_inleving',
-        'hostmanship_verantwoordelijkheid',
-        'hostmanship_oplossingen_aandragen',
-        'hostmanship_vertegenwoordigt_de_gemeente',
-    ]) }}
+    {{ return(code_list('hostmanship') | map(attribute='kolom') | list) }}
 {%- endmacro %}
 
 {#- Digitaal statements: (factsheet line, column in staging), in factsheet order. -#}
 {% macro statement_columns() -%}
-    {{ return([
-        ('Aanvraag verliep eenvoudig', 'aanvraag_eenvoudig'),
-        ('Digitaal loket is gebruiksvriendelijk', 'loket_gebruiksvriendelijk'),
-        ('Digitaal loket is goed vindbaar', 'loket_vindbaar'),
-        ('Benodigde info van de aanvraag is duidelijk', 'info_duidelijk'),
-        ('Benodigde info is eenvoudig te vinden', 'info_vindbaar'),
-        ('Formulier makkelijk in te vullen', 'formulier_makkelijk'),
-        ('Gebruikte taal in het formulier is duidelijk', 'taal_duidelijk'),
-    ]) }}
+    {%- set out = [] -%}
+    {%- for s in code_list('stellingen') -%}{%- do out.append((s.label, s.kolom)) -%}{%- endfor -%}
+    {{ return(out) }}
 {%- endmacro %}
 
-{% macro in_een_keer_geholpen_label() -%}In één keer geholpen{%- endmacro %}
+{% macro in_een_keer_geholpen_label() -%}{{ code_list('in_een_keer_geholpen') }}{%- endmacro %}
 
+{#- Canonical product names per channel, in factsheet order. -#}
 {% macro product_order() -%}
-    {{ return({
-        'balie': ['Paspoort en ID-kaart', 'Rijbewijs', 'Uittreksel BRP',
-                  'Huwelijk en partnerschap', 'Geboorteaangifte', 'Verhuizing',
-                  'Overige producten'],
-        'digitaal': ['Eerste inschrijving', 'Uittreksel BRP', 'Emigratie',
-                     'Verklaring omtrent het gedrag', 'Naamgebruik', 'Afspraak maken',
-                     'Verhuizing doorgeven'],
-        'telefoon': ['Reisdocumenten', 'Rijbewijs', 'Verhuizing', 'Uittreksel BRP',
-                     'Afspraak', 'Overige vragen'],
-    }) }}
+    {%- set out = {} -%}
+    {%- for kanaal, products in code_list('producten').items() -%}
+        {%- do out.update({kanaal: products | map(attribute='naam') | list}) -%}
+    {%- endfor -%}
+    {{ return(out) }}
 {%- endmacro %}
 
 {#- A VALUES list (kanaal, label, volgorde) from one of the dicts above. -#}
@@ -76,4 +50,18 @@
         {%- endfor %}
     {%- endfor %}
     )
+{%- endmacro %}
+
+{#- The product list as a relation (lijst_kanaal, lijst_product, lijst_sleutel): a free-text
+    product whose product_key() equals lijst_sleutel is that listed product (staging joins on
+    it; the names do not clash with the export's columns). -#}
+{% macro product_list() -%}
+    (select kanaal as lijst_kanaal, product as lijst_product, lower(product) as lijst_sleutel
+     from {{ order_values(product_order()) }} as t(kanaal, product, volgorde))
+{%- endmacro %}
+
+{#- A product as compared with the list: case and blanks (surrounding, doubled,
+    non-breaking) do not count. -#}
+{% macro product_key(column) -%}
+    lower(trim(regexp_replace({{ column }}, '[\s\x{00a0}]+', ' ', 'g')))
 {%- endmacro %}

@@ -1,38 +1,23 @@
-{#- Answer labels of both tools mapped to the shared codes of the staging layer. Labels are
+{#- Answer labels of both tools mapped to the shared codes of the staging layer, from the
+    code lists (var code_lists in dbt_project.yml, the readers' source too). Labels are
     already canonical in raw (the readers validated them); anything else maps to NULL. -#}
 
-{% macro moeite_code(column) -%}
+{% macro answer_code(list_name, column) -%}
+    {%- set seen = [] -%}
     case {{ column }}
-        when 'Heel veel moeite' then 'heel_veel_moeite'
-        when 'heelVeelMoeite' then 'heel_veel_moeite'
-        when 'Veel moeite' then 'veel_moeite'
-        when 'veelMoeite' then 'veel_moeite'
-        when 'Neutraal' then 'neutraal'
-        when 'neutraal' then 'neutraal'
-        when 'Weinig moeite' then 'weinig_moeite'
-        when 'weinigMoeite' then 'weinig_moeite'
-        when 'Geen moeite' then 'geen_moeite'
-        when 'geenMoeite' then 'geen_moeite'
-        when 'Weet niet' then 'weet_niet'
-        when 'weetNiet' then 'weet_niet'
+    {%- for entry in code_list(list_name) %}
+        {%- for tool in ['one2ten', 'openforms'] %}
+            {%- if entry[tool] is defined and entry[tool] not in seen %}
+            {%- do seen.append(entry[tool]) %}
+        when {{ sql_string(entry[tool]) }} then {{ sql_string(entry.code) }}
+            {%- endif %}
+        {%- endfor %}
+    {%- endfor %}
     end
 {%- endmacro %}
 
-{% macro eens_code(column) -%}
-    case {{ column }}
-        when 'helemaalOneens' then 'helemaal_oneens'
-        when 'oneens' then 'oneens'
-        when 'neutraal' then 'neutraal'
-        when 'eens' then 'eens'
-        when 'helemaalEens' then 'helemaal_eens'
-        when 'weetNiet' then 'weet_niet'
-    end
-{%- endmacro %}
+{% macro moeite_code(column) -%}{{ answer_code('moeite', column) }}{%- endmacro %}
 
-{% macro ja_nee_code(column) -%}
-    case lower({{ column }})
-        when 'ja' then 'ja'
-        when 'nee' then 'nee'
-        when 'weet niet' then 'weet_niet'
-    end
-{%- endmacro %}
+{% macro eens_code(column) -%}{{ answer_code('eens', column) }}{%- endmacro %}
+
+{% macro ja_nee_code(column) -%}{{ answer_code('ja_nee', column) }}{%- endmacro %}

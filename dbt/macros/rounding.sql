@@ -38,3 +38,20 @@
 {% macro whole_from_scaled(column) -%}
     cast({{ column }} as integer)
 {%- endmacro %}
+
+{#- A double (an interval bound, an exact BM) rounded half away from zero to d decimals, as
+    round_half_away_scaled: from its shortest decimal spelling (DuckDB writes a double as the
+    shortest text that reads back to it, so 7.35 is 7.35, not 7.3499999999999996447), taken
+    exactly at 15 decimals (the doubles here lie within -100..100). -#}
+{% macro double_half_away_scaled(value, decimals) -%}
+    {{ round_half_away_scaled(
+        'cast(cast(cast(' ~ value ~ ' as varchar) as decimal(38, 15)) * 1000000000000000 as hugeint)',
+        '1000000000000000', decimals) }}
+{%- endmacro %}
+
+{#- A scaled integer (value times 10^d, d = 0..4, a SQL expression) as a DECIMAL(18, 4), in
+    exact decimal arithmetic: the factsheet prints it with d decimals and drops only zeros. -#}
+{% macro decimal_from_scaled(column, decimals) -%}
+    cast(cast(({{ column }}) * cast(10 ** (4 - ({{ decimals }})) as hugeint) as decimal(18, 0))
+         * cast(0.0001 as decimal(5, 4)) as decimal(18, 4))
+{%- endmacro %}

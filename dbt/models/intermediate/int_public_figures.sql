@@ -16,6 +16,14 @@
 -- uncertain by at least 0.15 either way (the BM's 0.05 times three), more than a printed digit.
 -- The size-class BM (int_benchmarks_klasse, with KTO_SIZE_CLASSES) follows the same rules
 -- and is shown only over at least size_class_min_gemeenten() municipalities.
+--
+-- Every number a factsheet prints is rounded here (macros/rounding.sql), never by the
+-- factsheet: the interval bounds with one decimal more than the figure (a BM just outside
+-- does not look inside), and, for a significant figure whose rounded value equals its
+-- rounded BM, both with the fewest extra decimals (1..3) that print them apart
+-- (verfijnd_decimalen; the BM only when its exact value is public, else the value against
+-- the rounded BM).
+{%- set max_extra = 3 %}
 with figures as (
     select
         f.*,
@@ -50,6 +58,26 @@ judged as (
             false
         ) as bm_klasse_publiek
     from figures
+),
+
+refined as (
+    select
+        *,
+        case
+            when publiceerbaar and bm_publiek and richting in ('hoger', 'lager')
+                and waarde_scaled = bm_scaled
+                then case
+                {%- for extra in range(1, max_extra) %}
+                    when {{ double_half_away_scaled('exact', 'decimalen + ' ~ extra) }}
+                        <> case when bm_verborgen_n = 0 and bm_exact is not null
+                            then {{ double_half_away_scaled('bm_exact', 'decimalen + ' ~ extra) }}
+                            else bm_scaled * {{ 10 ** extra }} end
+                        then decimalen + {{ extra }}
+                {%- endfor %}
+                    else decimalen + {{ max_extra }}
+                end
+        end as verfijnd_decimalen
+    from judged
 )
 
 select
@@ -71,6 +99,18 @@ select
     case when publiceerbaar then exact end as exact,
     case when publiceerbaar then ci_low end as ci_low,
     case when publiceerbaar then ci_high end as ci_high,
+    case when publiceerbaar then
+        {{ decimal_from_scaled(double_half_away_scaled('ci_low', 'decimalen + 1'), 'decimalen + 1') }}
+    end as ci_low_afgerond,
+    case when publiceerbaar then
+        {{ decimal_from_scaled(double_half_away_scaled('ci_high', 'decimalen + 1'), 'decimalen + 1') }}
+    end as ci_high_afgerond,
+    verfijnd_decimalen,
+    {{ decimal_from_scaled(double_half_away_scaled('exact', 'verfijnd_decimalen'), 'verfijnd_decimalen') }}
+        as waarde_verfijnd,
+    case when bm_verborgen_n = 0 then
+        {{ decimal_from_scaled(double_half_away_scaled('bm_exact', 'verfijnd_decimalen'), 'verfijnd_decimalen') }}
+    end as bm_verfijnd,
     case when bm_publiek then bm_scaled end as bm_scaled,
     case when bm_publiek and bm_verborgen_n = 0 then bm_exact end as bm_exact,
     bm_method,
@@ -81,4 +121,4 @@ select
     case when bm_klasse_publiek then bm_klasse_scaled end as bm_klasse_scaled,
     case when bm_klasse_publiek and bm_klasse_verborgen_n = 0 then bm_klasse_exact end
         as bm_klasse_exact
-from judged
+from refined

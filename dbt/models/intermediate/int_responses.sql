@@ -6,7 +6,8 @@
 -- items (k = 3..6), 60 is a multiple of every such k, so sum * (60 / k) is whole. The mart
 -- score is sum(hostmanship_60) / (60 * n): integer arithmetic to the last digit.
 with names as (
-    -- openforms carries no municipality name: take the name of the latest One2Ten response.
+    -- openforms carries no municipality name: the CBS code list names it (stg_one2ten does
+    -- the same); a code outside the list takes the name of the latest One2Ten response.
     select gemeentecode, gemeente
     from {{ ref('stg_one2ten__responses') }}
     where gemeente is not null
@@ -74,7 +75,7 @@ select
     r.response_id,
     r.kanaal,
     r.gemeentecode,
-    coalesce(names.gemeente, r.gemeentecode) as gemeente,
+    coalesce(cbs_gemeenten.naam, names.gemeente, r.gemeentecode) as gemeente,
     r.is_voltooid,
     r.voltooid_op,
     r.product,
@@ -96,3 +97,4 @@ select
     r.source_row
 from responses as r
 left join names using (gemeentecode)
+left join {{ cbs_gemeenten() }} using (gemeentecode)

@@ -1,7 +1,7 @@
 -- One row per One2Ten response (balie, telefoon): the latest version of each
 -- (kanaal, respondentnummer), typed and renamed, labels mapped to the shared codes, the
--- municipality named from the CBS code list, free text redacted and sanitised
--- (kto_free_text), the e-mail address dropped. Incomplete questionnaires stay here.
+-- municipality named from the CBS code list, the product from the product code list, free
+-- text redacted and sanitised (kto_free_text), the e-mail address dropped. Incomplete questionnaires stay here.
 with versions as (
     select
         *,
@@ -26,7 +26,8 @@ select
     status = 'Voltooid' as is_voltooid,
     survey,
     uitnodiging,
-    nullif(kto_free_text(product), '') as product,
+    -- the code list's name when the export's matches it up to case and blanks
+    coalesce(lijst_product, nullif(kto_free_text(product), '')) as product,
     cast(totaaloordeel as integer) as totaaloordeel,
     kto_free_text(toelichting_totaaloordeel) as toelichting,
     {{ moeite_code('moeite') }} as moeite,
@@ -45,4 +46,6 @@ select
     cast(coalesce(source_version_at, source_modified_at) as timestamp) as source_version_at
 from versions
 left join {{ cbs_gemeenten() }} using (gemeentecode)
+left join {{ product_list() }}
+    on lijst_kanaal = lower(kanaal) and lijst_sleutel = {{ product_key('product') }}
 where versie_rang = 1

@@ -1,7 +1,7 @@
 -- One row per submission of the digital survey form: the latest version of each
--- respondent_id, renamed, labels mapped to the shared codes, free text redacted and
--- sanitised (kto_free_text), the e-mail address dropped. Every submission is a completed
--- questionnaire.
+-- respondent_id, renamed, labels mapped to the shared codes, the product named from the
+-- product code list, free text redacted and sanitised (kto_free_text), the e-mail address
+-- dropped. Every submission is a completed questionnaire.
 with versions as (
     select
         *,
@@ -21,7 +21,8 @@ select
     gemeentecode,
     formuliernaam,
     cast(inzendingdatum as timestamp) as ingezonden_op,
-    nullif(kto_free_text(product), '') as product,
+    -- the code list's name when the export's matches it up to case and blanks
+    coalesce(lijst_product, nullif(kto_free_text(product), '')) as product,
     cast(totaaloordeel as integer) as totaaloordeel,
     kto_free_text(toelichting) as toelichting,
     {{ moeite_code('moeite') }} as moeite,
@@ -35,4 +36,6 @@ select
     cast(source_modified_at as timestamp) as source_modified_at,
     cast(coalesce(source_version_at, source_modified_at) as timestamp) as source_version_at
 from versions
+left join {{ product_list() }}
+    on lijst_kanaal = 'digitaal' and lijst_sleutel = {{ product_key('product') }}
 where versie_rang = 1

@@ -1,0 +1,56 @@
+"""The code lists of FORMATS.md and METRICS.md, read from their one source.
+
+The lists (channels, answer labels of both tools, aspects, Hostmanship items, statements,
+products with their short display names) live once, as the var ``code_lists`` in the dbt
+project's ``dbt_project.yml``: dbt's macros read them through ``var()``, the readers and the
+factsheets through this module. Nothing is generated from them, so nothing can drift.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import yaml
+
+from dagster_project.project_files import project_dir
+
+
+@cache
+def code_lists() -> dict[str, Any]:
+    path = project_dir("dbt") / "dbt_project.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["vars"]["code_lists"]
+
+
+def labels(
+    list_name: str, tool: str, without: frozenset[str] | set[str] = frozenset()
+) -> tuple[str, ...]:
+    """The labels ``tool`` (one2ten, openforms) writes for the codes of ``list_name``."""
+    return tuple(e[tool] for e in code_lists()[list_name] if tool in e and e["code"] not in without)
+
+
+def aspects() -> tuple[tuple[str, str], ...]:
+    """(label as the One2Ten column and the factsheet name it, column in raw/staging)."""
+    return tuple((a["label"], a["kolom"]) for a in code_lists()["aspecten"])
+
+
+def hostmanship_items() -> tuple[tuple[str, str], ...]:
+    """(item as in the One2Ten column ``Hostmanship - <item>``, column in raw/staging)."""
+    return tuple((h["item"], h["kolom"]) for h in code_lists()["hostmanship"])
+
+
+def statements() -> tuple[tuple[str, str, str], ...]:
+    """(factsheet line, Open Formulieren field key, column in raw/staging)."""
+    return tuple((s["label"], s["veld"], s["kolom"]) for s in code_lists()["stellingen"])
+
+
+def products() -> dict[str, tuple[str, ...]]:
+    """Canonical product names per channel, in factsheet order."""
+    return {k: tuple(p["naam"] for p in ps) for k, ps in code_lists()["producten"].items()}
+
+
+def short_names() -> dict[str, str]:
+    """Product name -> the shorter name a bar label shows, for the products that have one."""
+    return {
+        p["naam"]: p["kort"] for ps in code_lists()["producten"].values() for p in ps if "kort" in p
+    }
