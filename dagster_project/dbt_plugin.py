@@ -6,8 +6,9 @@ Python UDFs live on the connection, not in the database file: models that call
 them are materialized as tables, so readers of the warehouse never need them.
 
 - ``kto_redact(text)``: ``dagster_project.redaction.redact``.
-- ``kto_free_text(text)``: ``dagster_project.sanitise.free_text``: cleaned, redacted and
-  made breakable; every free-text column on its way to an output goes through it.
+- ``kto_free_text(text)``: ``dagster_project.sanitise.free_text`` (remembered per distinct
+  text): cleaned, redacted and made breakable; every free-text column on its way to an
+  output goes through it.
 - ``kto_t_quantile(p, df)``: the p-quantile of Student's t with df degrees of freedom.
 - ``kto_mean_of_ratios_scaled(fractions, decimals)``: the mean of the exact fractions,
   a list of ``{teller, noemer}`` structs (one list, so a teller never meets another
@@ -20,7 +21,7 @@ them are materialized as tables, so readers of the warehouse never need them.
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection, list_type, struct_type
@@ -29,6 +30,10 @@ from scipy.stats import t as student_t
 
 from dagster_project.redaction import redact
 from dagster_project.sanitise import free_text
+
+# Distinct texts kept by kto_free_text: every municipality and product name and the most
+# recent reviews and tips, a few MiB at most.
+FREE_TEXT_CACHE = 4096
 
 
 @cache
@@ -67,11 +72,18 @@ def mean_of_ratios(fractions: list[dict[str, int]] | None) -> float | None:
     return None if mean is None else float(mean)
 
 
+@lru_cache(maxsize=FREE_TEXT_CACHE)
+def free_text_cached(text: str | None) -> str | None:
+    """``free_text``, remembered: staging calls it on every row, and municipality and
+    product names repeat on nearly every row (it is a pure function of its text)."""
+    return free_text(text)
+
+
 def register_udfs(conn: DuckDBPyConnection) -> None:
     """Register the functions on a connection (dbt's, or one that runs the tests' SQL)."""
     fractions = list_type(struct_type({"teller": HUGEINT, "noemer": HUGEINT}))
     conn.create_function("kto_redact", redact, [VARCHAR], VARCHAR)
-    conn.create_function("kto_free_text", free_text, [VARCHAR], VARCHAR)
+    conn.create_function("kto_free_text", free_text_cached, [VARCHAR], VARCHAR)
     conn.create_function("kto_t_quantile", t_quantile, [DOUBLE, BIGINT], DOUBLE)
     conn.create_function(
         "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [fractions, INTEGER], HUGEINT

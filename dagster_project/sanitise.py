@@ -38,17 +38,22 @@ _WHITESPACE = re.compile(r"\s+")
 _UNBROKEN = re.compile(rf"[^\s{ZWSP}\-/]{{{WORD_CHUNK + 1},}}")
 
 
+# Category Cc is exactly NUL..US, DEL and the C1 range; Zl and Zp are U+2028 and U+2029
+# alone; Cs is the surrogate block. Character classes instead of a category lookup per
+# character, as every review, tip, product and municipality name passes here
+# (tests/test_sanitise.py holds the classes to unicodedata over every code point).
+_CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # lone surrogates cannot be written out
+
+
 def _control_to_space(text: str) -> str:
-    # Category Cc is NUL..US, DEL and the C1 range; Zl/Zp are U+2028/U+2029.
-    return "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
-        for ch in text
-        if unicodedata.category(ch) != "Cs"  # lone surrogates cannot be written out
-    )
+    return _CONTROL_OR_SEPARATOR.sub(" ", _SURROGATE.sub("", text))
 
 
 def _has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+    if text.isascii():  # no ASCII character is right-to-left
+        return False
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text if ch > "\x7f")
 
 
 def clean(text: str | None) -> str | None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
+import duckdb
 import pytest
 
+from dagster_project.dbt_plugin import register_udfs
 from dagster_project.sanitise import (
     FSI,
     PDI,
     WORD_CHUNK,
     ZWSP,
+    _control_to_space,
+    _has_rtl,
     break_long_words,
     clean,
     free_text,
@@ -82,3 +89,24 @@ def test_free_text_cleans_before_and_breaks_after_redaction(text, want):
 def test_a_long_email_is_redacted_whole_not_broken():
     address = "heel.lang.adres.van.iemand.die.klaagt@gemeentelijke-dienstverlening.nl"
     assert free_text(f"stuur naar {address}") == "stuur naar [E-MAIL]"
+
+
+def test_control_characters_and_right_to_left_letters_by_their_unicode_properties():
+    """Every code point: the character classes of clean() against unicodedata's categories
+    and bidi classes, so a class that misses or adds one character fails here."""
+    for point in range(sys.maxunicode + 1):
+        ch = chr(point)
+        category = unicodedata.category(ch)
+        want = "" if category == "Cs" else " " if category in ("Cc", "Zl", "Zp") else ch
+        assert _control_to_space(f"a{ch}b") == f"a{want}b", hex(point)
+        if category != "Cs":
+            rtl = unicodedata.bidirectional(ch) in ("R", "AL")
+            assert _has_rtl(f"ab{ch}") is rtl, hex(point)
+
+
+def test_the_dbt_function_equals_free_text_also_when_a_text_repeats():
+    texts = ["Zoetermeer", "  Den \u202eHaag ", "mail jan@voorbeeld.nl", None, "x" * 60]
+    with duckdb.connect() as con:
+        register_udfs(con)
+        got = con.execute("SELECT kto_free_text(t) FROM unnest(?) AS u(t)", [texts * 3]).fetchall()
+    assert [g for (g,) in got] == [free_text(t) for t in texts * 3]

@@ -133,8 +133,9 @@ def _phases(instance, runs, started: float, seconds: float) -> RunPhases:
                 if duration is not None and phase_of(event.step_key) == "dbt build":
                     dbt_models += float(duration)
                     dbt_counts["models"] += 1
-                if phase_of(event.step_key) == "factsheets" and "pages" in metadata:
-                    # the rendering step's (the portal step of the same phase has no pages)
+                if phase_of(event.step_key) == "factsheets" and "render_seconds" in metadata:
+                    # the rendering step's: the portal step of the same phase counts pages
+                    # too (its HTML pages) and comes later, so "pages" cannot tell them apart
                     factsheets = {k: _value(metadata, k) for k in metadata}
             elif kind == "ASSET_CHECK_EVALUATION":
                 duration = _value(event.event_specific_data.metadata, "Execution Duration")
