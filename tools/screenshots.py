@@ -14,26 +14,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: tests/
+
 from dagster_project.factsheets import read_only, render_periods
 from dagster_project.portal import build_portal
 from dagster_project.settings import Settings
+from tests.browser import CHROMIUM_FLAGS as FLAGS  # the headless Chromium the tests measure with
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 GEMEENTE = "GM0637"  # Zoetermeer: the seed factsheet's municipality
 YEAR, QUARTER = "2020", "2020-Q2"
 KANALEN = ("balie", "telefoon", "digitaal")
 DAY = dt.date(2026, 11, 28)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
 
 
 def chromium_png(page: Path, png: Path, width: int, height: int) -> None:
