@@ -10,6 +10,7 @@ import dagster as dg
 from .defs.automation import JOBS, SCHEDULES, SENSORS
 from .defs.control_room import with_owner_and_freshness
 from .defs.dbt import dbt_resource, kto_dbt_models
+from .defs.executor import STEP_EXECUTOR
 from .defs.factsheets import factsheets_pdf_html
 from .defs.ingest import ingest_landing
 from .defs.portal import factsheets_portal
@@ -26,5 +27,6 @@ defs = dg.Definitions(
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=SENSORS,
+    executor=STEP_EXECUTOR,
     resources={"dbt": dbt_resource(), RESOURCE_KEY: KtoSettings.from_environment()},
 )

@@ -35,20 +35,6 @@ refresh_job = dg.define_asset_job(
         "dbt staging and marts, blocking quality checks, factsheets of the selected periods "
         "(a range runs as one run) and the published snapshot."
     ),
-    # Each step of a daemon or UI run is a process of its own; importing Dagster, dagster-dbt
-    # and the definitions costs it seconds. A forkserver that has imported them once forks
-    # every step instead (`kto run` executes in process and is not affected).
-    config={
-        "execution": {
-            "config": {
-                "multiprocess": {
-                    "start_method": {
-                        "forkserver": {"preload_modules": ["dagster_project.definitions"]}
-                    }
-                }
-            }
-        }
-    },
 )
 
 

@@ -3,8 +3,8 @@
 Every dbt model is an asset keyed by its schema and name (``staging/stg_one2ten__responses``,
 ``intermediate/int_cells``, ``marts/kto_cel``); the dbt sources are ``raw/<table>``, the
 keys of the ingest assets, so the graph runs from each landing folder to each mart. dbt tests
-are blocking asset checks on the model they test. One ``dbt run`` and one ``dbt test``
-per run, in one step in the warehouse pool: DuckDB allows a single writer.
+are blocking asset checks on the model they test. One ``dbt build`` per run, in one step
+in the warehouse pool: DuckDB allows a single writer.
 
 The manifest must exist before this module is imported. Under ``dagster dev`` it is
 (re)built here when missing or older than the dbt project, with the dbt next to this
