@@ -200,3 +200,16 @@ def test_the_view_prints_the_marts_rounding_of_a_half(double_macro_sql):
     # the double itself is refused: the formatter does not round
     with pytest.raises(dutch.NotRounded):
         cell_figures({**cel, "ces_ci_low_afgerond": 7.25}, drempel=10)
+
+
+def test_the_t_quantile_is_scipy_stats_own():
+    """The UDF takes scipy.special.stdtrit (cheap to import); it must be what
+    scipy.stats.t.ppf gives, bit for bit, for every p the marts use and any df."""
+    from scipy.stats import t as student_t
+
+    from dagster_project.dbt_plugin import t_quantile
+
+    for p in (0.95, 0.975, 0.995):
+        for df in [*range(1, 2001), 10_000, 99_999, 1_000_003]:
+            assert t_quantile(p, df) == float(student_t.ppf(p, df)), (p, df)
+    assert t_quantile(0.975, 0) is None
