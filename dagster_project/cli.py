@@ -9,8 +9,10 @@ the KTO_* environment variables (README).
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
+import threading
 import time
 import uuid
 from contextlib import redirect_stdout
@@ -100,6 +102,12 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
     instance = _instance()
     release_stale(instance, log=lambda line: print(line, file=out))
     report = _report(settings, out)
+    # The checks need Great Expectations, seconds to import, only after dbt, and while dbt
+    # runs in its own process this one waits: import it meanwhile.
+    preload = threading.Thread(
+        target=importlib.import_module, args=("great_expectations",), name="preload", daemon=True
+    )
+    preload.start()
     # dagster-dbt writes every dbt line to sys.stdout (no switch in DbtCliResource): the
     # whole process's stdout goes to the log while the jobs run, the report to ``out``.
     with report.log_path.open("a", encoding="utf-8") as log, redirect_stdout(log):
@@ -109,6 +117,8 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
             canceled = cancel_own_runs(instance, f"stopped by {stop}")
             print(f"stopped by {stop}; canceled runs: {', '.join(canceled) or 'none'}", file=out)
             raise
+        finally:
+            preload.join()  # never leave an import half done at interpreter exit
 
 
 def _report(settings: Settings, out: TextIO):
