@@ -227,6 +227,32 @@ def test_json_that_is_not_an_array_is_rejected(tmp_path):
         read_file(tmp_path, file_path)
 
 
+@pytest.mark.parametrize(
+    ("nesting", "refusal"),
+    [
+        # parses: the limit is checked on the parsed data
+        ('[{"respondentId": [[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}]', "nested 17 levels deep"),
+        # does not parse: too deep a nesting is still the reason given, not the syntax
+        ('[{"respondentId": [[[[[[[[[[[[[[[1]]]]]]]]]]]]]]}', "nested 17 levels deep"),
+        ('[{"a": 1, "a": [[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}]', "nested 17 levels deep"),
+        ('[{"a": 1, "a": [[[[[[[[[[[[[[1]]]]]]]]]]]]]]}]', "duplicated column name 'a'"),
+        ('[{"respondentId": [[[[[[[[[[[[[[1]]]]]]]]]]]]]]}', "not valid JSON"),
+    ],
+)
+def test_json_nested_past_the_limit_is_refused_with_its_depth(tmp_path, nesting, refusal):
+    file_path = write(tmp_path, "openforms/export.json", nesting)
+    with pytest.raises(FileRejected, match=refusal):
+        read_file(tmp_path, file_path)
+
+
+def test_json_nested_to_the_limit_is_read(tmp_path):
+    nesting = '[{"respondentId": [[[[[[[[[[[[[[1]]]]]]]]]]]]]]}]'  # 16 levels
+    file_path = write(tmp_path, "openforms/export.json", nesting)
+    # past the nesting check, refused for what the object lacks
+    with pytest.raises(FileRejected, match="missing required column"):
+        read_file(tmp_path, file_path)
+
+
 def test_files_outside_the_known_folders_or_types_are_rejected(tmp_path):
     with pytest.raises(FileRejected, match="not in a known folder"):
         read_file(tmp_path, write(tmp_path, "export.csv", "x"))

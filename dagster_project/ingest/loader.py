@@ -286,9 +286,14 @@ def _read_all(landing_dir: Path, files: list[LandingFile]) -> Iterator[ReadResul
         done = 0
         try:
             with pool:
-                for result in pool.map(
-                    _read, [landing_dir] * len(files), [f.file_path for f in files]
-                ):
+                # Largest first, so that a big file does not start last while the other
+                # worker idles; the results are still written in the files' order.
+                futures = {
+                    f.file_path: pool.submit(_read, landing_dir, f.file_path)
+                    for f in sorted(files, key=lambda f: f.size_bytes, reverse=True)
+                }
+                for file in files:
+                    result = futures.pop(file.file_path).result()
                     done += 1
                     yield result
         except BrokenProcessPool:

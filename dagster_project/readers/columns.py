@@ -9,6 +9,7 @@ through ``parse`` itself, so values and messages are exactly the per-cell rules'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -49,31 +50,30 @@ def by_cell(cells: list[Any], parse: Parse, arrow_type: pa.DataType) -> Parsed:
     return pa.array([values.get(i) for i in range(len(cells))], arrow_type), failures
 
 
-def _only_text(cells: list[Any]) -> bool:
-    # XLSX and JSON give numbers, booleans and dates too; 1, 1.0 and True are equal keys,
-    # so only a column of text and blanks may be parsed per distinct value.
-    return set(map(type, cells)) <= {str, type(None)}
-
-
 def text(cells: list[Any], parse: Parse, arrow_type: pa.DataType) -> Parsed:
-    """Trimmed text, empty as None (answers.text)."""
-    if not _only_text(cells):
-        return by_cell(cells, parse, arrow_type)
-    return pa.array([(v.strip() or None) if v else None for v in cells], arrow_type), {}
+    """Trimmed text, empty as None (answers.text); numbers and dates of XLSX by cell."""
+    values = [(v.strip() or None) if type(v) is str else parse(v) for v in cells]
+    return pa.array(values, arrow_type), {}
 
 
 def distinct(cells: list[Any], parse: Parse, arrow_type: pa.DataType) -> Parsed:
     """Each distinct cell parsed once: labels, grades, codes repeat on every row."""
-    if not _only_text(cells):
+    try:
+        strings = pa.array(cells, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        # Numbers, booleans and dates (XLSX, JSON): 1, 1.0 and True are equal as keys.
         return by_cell(cells, parse, arrow_type)
-    unique = list(set(cells))
+    encoded = pc.dictionary_encode(strings, null_encoding="encode")
+    unique = encoded.dictionary.to_pylist()
     values, failures = _settle(unique, range(len(unique)), parse)
-    result = {v: values.get(i) for i, v in enumerate(unique)}
-    column = pa.array([result[v] for v in cells], arrow_type)
+    parsed = pa.array([values.get(i) for i in range(len(unique))], arrow_type)
+    column = pc.take(parsed, encoded.indices)
     if not failures:
         return column, {}
-    rules = {unique[i]: rule for i, rule in failures.items()}
-    return column, {i: rules[v] for i, v in enumerate(cells) if v in rules}
+    failed = pc.is_in(encoded.indices, pa.array(list(failures), encoded.indices.type))
+    rows = failed.to_numpy(zero_copy_only=False).nonzero()[0].tolist()
+    which = encoded.indices.take(pa.array(rows, pa.int64())).to_pylist()
+    return column, {row: failures[k] for row, k in zip(rows, which, strict=True)}
 
 
 def _patched(
@@ -107,22 +107,53 @@ def whole_numbers(cells: list[Any], parse: Parse, arrow_type: pa.DataType) -> Pa
     return _patched(numbers, cells, _unsettled(numbers), parse, arrow_type)
 
 
+# strptime directives of a fixed width, and the component each is.
+_DIRECTIVES = {
+    "%Y": (4, pc.year),
+    "%m": (2, pc.month),
+    "%d": (2, pc.day),
+    "%H": (2, pc.hour),
+    "%M": (2, pc.minute),
+    "%S": (2, pc.second),
+}
+
+
+def _layout(fmt: str) -> tuple[str, list[tuple[int, int, Callable]]]:
+    """A format's shape as an anchored ASCII-digit regex, and where each component sits."""
+    shape, places, position, i = "", [], 0, 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            width, component = _DIRECTIVES[fmt[i : i + 2]]
+            shape += f"[0-9]{{{width}}}"
+            places.append((position, position + width, component))
+            position, i = position + width, i + 2
+        else:
+            shape += re.escape(fmt[i])
+            position, i = position + 1, i + 1
+    return f"^{shape}$", places
+
+
 def dates(*formats: str) -> ColumnParser:
     """Date-times in one of ``formats`` (strptime), as the per-cell rule reads them.
 
-    Arrow's strptime is lenient (31-02 becomes 02-03, a one-digit day passes), so a cell
-    counts as read only when formatting the result again gives the cell back exactly.
-    Implausible dates (before the first survey year, in the future) go by cell for the
-    message.
+    Arrow's strptime is lenient (a one-digit day passes, 31-02 becomes 02-03), so a cell
+    counts as read only when it has the format's exact shape and every component of the
+    result is the number written in the cell. Implausible dates (before the first survey
+    year, in the future) go by cell for the message.
     """
+    layouts = [(fmt, *_layout(fmt)) for fmt in formats]
 
     def parse_column(cells: list[Any], parse: Parse, arrow_type: pa.DataType) -> Parsed:
         strings = _strings(cells)
         found = pa.nulls(len(cells), pa.timestamp("s"))
-        for fmt in formats:
-            moments = pc.strptime(strings, fmt, "s", error_is_null=True)
-            exact = pc.equal(pc.strftime(moments, fmt), strings)
-            found = pc.coalesce(found, pc.if_else(exact, moments, None))
+        for fmt, shape, places in layouts:
+            todo = pc.and_(pc.is_null(found), pc.match_substring_regex(strings, shape))
+            candidates = pc.if_else(todo, strings, None)
+            moments = pc.strptime(candidates, fmt, "s", error_is_null=True)
+            for start, end, component in places:
+                written = pc.cast(pc.utf8_slice_codeunits(candidates, start, end), pa.int64())
+                moments = pc.if_else(pc.equal(component(moments), written), moments, None)
+            found = pc.coalesce(found, moments)
         earliest = pa.scalar(datetime(a.FIRST_SURVEY_YEAR, 1, 1), pa.timestamp("s"))
         latest = pa.scalar(datetime.now() + a.FUTURE_SLACK, pa.timestamp("s"))
         plausible = pc.and_(pc.greater_equal(found, earliest), pc.less_equal(found, latest))

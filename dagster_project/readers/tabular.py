@@ -206,19 +206,45 @@ def _json_depth(text: str) -> int:
     return max(accumulate(1 if c in "[{" else -1 for c in brackets), default=0)
 
 
-def read_json(path: Path, file_path: str) -> Table:
-    text = decode(path.read_bytes(), file_path)
+def _nests_deeper_than(data: Any, limit: int) -> bool:
+    """Whether parsed JSON nests arrays and objects more than ``limit`` deep (no recursion)."""
+    stack = [(data, 1)] if type(data) in (list, dict) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in value.values() if type(value) is dict else value:
+            if type(child) in (list, dict):
+                stack.append((child, depth + 1))
+    return False
+
+
+def _refuse_nesting(text: str, file_path: str) -> None:
     depth = _json_depth(text)
     if depth > MAX_JSON_DEPTH:
         raise FileRejected(
             file_path, f"JSON nested {depth} levels deep, more than the limit of {MAX_JSON_DEPTH}"
         )
+
+
+def read_json(path: Path, file_path: str) -> Table:
+    text = decode(path.read_bytes(), file_path)
+    # The nesting limit is checked on the parsed data, which is cheap; counting brackets
+    # in the text (slow) only when parsing failed, where too deep a nesting is the reason
+    # given first, as for a file that parses.
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except _DuplicateKey as exc:
+        _refuse_nesting(text, file_path)
         raise FileRejected(file_path, f"duplicated column name {exc.args[0]!r}") from None
     except json.JSONDecodeError as exc:
+        _refuse_nesting(text, file_path)
         raise FileRejected(file_path, f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        _refuse_nesting(text, file_path)
+        raise
+    if _nests_deeper_than(data, MAX_JSON_DEPTH):
+        _refuse_nesting(text, file_path)
     if not isinstance(data, list):
         raise FileRejected(file_path, "JSON export must be an array of objects")
     if len(data) > MAX_ROWS:
