@@ -80,7 +80,19 @@ def decode(data: bytes, file_path: str) -> str:
             raise FileRejected(
                 file_path, f"not UTF-8 or Windows-1252 text (byte {exc.start})"
             ) from None
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+    return _CONTROL.sub("", text) if _may_have_control(data) and _CONTROL.search(text) else text
+
+
+# Bytes that are or begin control characters: C0 but tab, LF, CR; DEL; in UTF-8 the C1
+# controls begin with 0xC2 (Windows-1252 has no C1 controls: 0x80-0x9F are letters and signs).
+_NOT_CONTROL_BYTES = bytes(
+    b for b in range(256) if b not in {*range(9), 11, 12, *range(14, 32), 127, 0xC2}
+)
+
+
+def _may_have_control(data: bytes) -> bool:
+    """A quick test on the bytes (a pass in C) before the slow search of the decoded text."""
+    return bool(data.translate(None, _NOT_CONTROL_BYTES))
 
 
 def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
@@ -106,8 +118,32 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
         raise FileRejected(
             file_path, f"header has no {delimiter!r} delimiter{hint}: expected {delimiter!r}"
         )
-    rows: list[tuple[int, list[Any]]] = []
-    malformed: list[tuple[int, str]] = []
+    width = len(header)
+    header_lines = reader.line_num
+    try:
+        records = list(reader)
+    except csv.Error:
+        records = None  # the loop below finds the line and the reason
+    if records is not None and reader.line_num == header_lines + len(records):
+        # Every record took one line (the common case), so its line is its position: no
+        # bookkeeping per record. A record with a line break inside quotes takes the loop.
+        first = header_lines + 1
+        rows = [(first + k, cells) for k, cells in enumerate(records) if len(cells) == width]
+        malformed = []
+        if len(rows) != len(records):
+            for k, cells in enumerate(records):
+                if len(cells) != width and cells and (len(cells) > 1 or cells[0].strip()):
+                    malformed.append(
+                        (first + k, f"row has {len(cells)} fields, header has {len(header)}")
+                    )
+        if len(rows) + len(malformed) > MAX_ROWS:
+            raise _too_many_rows(file_path)
+        return Table(header, rows, malformed)
+    del records
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    next(reader)  # the header, read above
+    rows = []
+    malformed = []
     while True:
         start = reader.line_num + 1
         try:
