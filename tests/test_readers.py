@@ -95,6 +95,13 @@ def test_dates():
     [
         ("Respondentnummer", "", "missing Respondentnummer"),
         ("Respondentnummer", "abc", "Respondentnummer must be a positive whole number"),
+        ("Respondentnummer", "0", "Respondentnummer must be a positive whole number"),
+        # other Unicode digits: int() refused them, which refused the whole file
+        ("Respondentnummer", "²", "Respondentnummer must be a positive whole number"),
+        # past BIGINT: the insert into raw failed, which stopped the whole ingest
+        ("Respondentnummer", "9" * 20, "Respondentnummer larger than 9,223,372,036,854,775,807"),
+        ("Startdatum", "2-03-2020 10:00", "Startdatum must be a date"),
+        ("Startdatum", "02-03-2020 10:00:60", "Startdatum must be a date"),
         ("Gemeentecode", "0637", "Gemeentecode must be GM followed by 4 digits"),
         ("Gemeentecode", "GM637", "Gemeentecode must be GM followed by 4 digits"),
         ("Kanaal", "Loket", "unknown Kanaal"),
