@@ -13,7 +13,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -95,6 +95,25 @@ def _may_have_control(data: bytes) -> bool:
     return bool(data.translate(None, _NOT_CONTROL_BYTES))
 
 
+def _starts(records: list[list[str]], header_lines: int, lines: int) -> Sequence[int] | None:
+    """The line each record starts on, from the line breaks inside its quoted fields.
+
+    None when they do not add up to the lines the reader consumed; then the
+    record-by-record loop, which asks the reader, decides.
+    """
+    if lines == header_lines + len(records):  # every record one line: its line is its place
+        return range(header_lines + 1, lines + 1)
+    starts = []
+    line = header_lines + 1
+    for cells in records:
+        starts.append(line)
+        joined = "|".join(cells)  # a separator, so that "\r" and "\n" of two cells stay two
+        if "\n" in joined or "\r" in joined:
+            line += joined.count("\n") + joined.count("\r") - joined.count("\r\n")
+        line += 1
+    return starts if line == lines + 1 else None
+
+
 def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
     text = decode(path.read_bytes(), file_path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -124,17 +143,15 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
         records = list(reader)
     except csv.Error:
         records = None  # the loop below finds the line and the reason
-    if records is not None and reader.line_num == header_lines + len(records):
-        # Every record took one line (the common case), so its line is its position: no
-        # bookkeeping per record. A record with a line break inside quotes takes the loop.
-        first = header_lines + 1
-        rows = [(first + k, cells) for k, cells in enumerate(records) if len(cells) == width]
+    starts = None if records is None else _starts(records, header_lines, reader.line_num)
+    if records is not None and starts is not None:
+        rows = [(starts[k], cells) for k, cells in enumerate(records) if len(cells) == width]
         malformed = []
         if len(rows) != len(records):
             for k, cells in enumerate(records):
                 if len(cells) != width and cells and (len(cells) > 1 or cells[0].strip()):
                     malformed.append(
-                        (first + k, f"row has {len(cells)} fields, header has {len(header)}")
+                        (starts[k], f"row has {len(cells)} fields, header has {len(header)}")
                     )
         if len(rows) + len(malformed) > MAX_ROWS:
             raise _too_many_rows(file_path)
