@@ -95,6 +95,13 @@ def test_dates():
     [
         ("Respondentnummer", "", "missing Respondentnummer"),
         ("Respondentnummer", "abc", "Respondentnummer must be a positive whole number"),
+        ("Respondentnummer", "0", "Respondentnummer must be a positive whole number"),
+        # other Unicode digits: int() refused them, which refused the whole file
+        ("Respondentnummer", "²", "Respondentnummer must be a positive whole number"),
+        # past BIGINT: the insert into raw failed, which stopped the whole ingest
+        ("Respondentnummer", "9" * 20, "Respondentnummer larger than 9,223,372,036,854,775,807"),
+        ("Startdatum", "2-03-2020 10:00", "Startdatum must be a date"),
+        ("Startdatum", "02-03-2020 10:00:60", "Startdatum must be a date"),
         ("Gemeentecode", "0637", "Gemeentecode must be GM followed by 4 digits"),
         ("Gemeentecode", "GM637", "Gemeentecode must be GM followed by 4 digits"),
         ("Kanaal", "Loket", "unknown Kanaal"),
@@ -224,6 +231,32 @@ def test_another_form_in_the_openforms_folder_is_rejected(tmp_path):
 def test_json_that_is_not_an_array_is_rejected(tmp_path):
     file_path = write(tmp_path, "openforms/export.json", json.dumps({"a": 1}))
     with pytest.raises(FileRejected, match="array"):
+        read_file(tmp_path, file_path)
+
+
+@pytest.mark.parametrize(
+    ("nesting", "refusal"),
+    [
+        # parses: the limit is checked on the parsed data
+        ('[{"respondentId": [[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}]', "nested 17 levels deep"),
+        # does not parse: too deep a nesting is still the reason given, not the syntax
+        ('[{"respondentId": [[[[[[[[[[[[[[[1]]]]]]]]]]]]]]}', "nested 17 levels deep"),
+        ('[{"a": 1, "a": [[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}]', "nested 17 levels deep"),
+        ('[{"a": 1, "a": [[[[[[[[[[[[[[1]]]]]]]]]]]]]]}]', "duplicated column name 'a'"),
+        ('[{"respondentId": [[[[[[[[[[[[[[1]]]]]]]]]]]]]]}', "not valid JSON"),
+    ],
+)
+def test_json_nested_past_the_limit_is_refused_with_its_depth(tmp_path, nesting, refusal):
+    file_path = write(tmp_path, "openforms/export.json", nesting)
+    with pytest.raises(FileRejected, match=refusal):
+        read_file(tmp_path, file_path)
+
+
+def test_json_nested_to_the_limit_is_read(tmp_path):
+    nesting = '[{"respondentId": [[[[[[[[[[[[[[1]]]]]]]]]]]]]]}]'  # 16 levels
+    file_path = write(tmp_path, "openforms/export.json", nesting)
+    # past the nesting check, refused for what the object lacks
+    with pytest.raises(FileRejected, match="missing required column"):
         read_file(tmp_path, file_path)
 
 

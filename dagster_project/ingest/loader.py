@@ -22,10 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from ..readers import SOURCES, FileRejected, ReadResult, Source, read_file, source_for
-from .raw_schema import ensure_raw_schema, source_columns
+from .raw_schema import ensure_raw_schema
 
 # Below this many bytes to read, starting worker processes costs more than it saves.
 PARALLEL_READ_BYTES = 8 * 1024 * 1024
@@ -237,20 +236,17 @@ def _insert_rows(
     file: LandingFile,
     version_at: datetime,
 ) -> None:
-    if not result.rows:
+    if not result.rows_accepted:
         return
-    columns = [name for name, _ in source_columns(source)]
-    frame = pd.DataFrame.from_records(result.rows)
-    frame["source_file"] = file.file_path
-    frame["source_modified_at"] = file.modified_at
-    frame["source_version_at"] = version_at
-    frame = frame.reindex(columns=columns).astype(object)
-    frame = frame.where(frame.notna(), None)
-    names = ", ".join(f'"{c}"' for c in columns)
-    con.register("incoming_rows", frame)
+    # DuckDB scans the reader's Arrow columns in place; the lineage is one value per file.
+    fields = [f'"{f.raw_name}"' for f in source.fields] + ['"source_row"']
+    lineage = ['"source_file"', '"source_modified_at"', '"source_version_at"']
+    con.register("incoming_rows", result.columns)
     try:
         con.execute(
-            f"INSERT INTO raw.{source.raw_table} ({names}) SELECT {names} FROM incoming_rows"
+            f"INSERT INTO raw.{source.raw_table} ({', '.join(fields + lineage)}) "
+            f"SELECT {', '.join(fields)}, ?, ?, ? FROM incoming_rows",
+            [file.file_path, file.modified_at, version_at],
         )
     finally:
         con.unregister("incoming_rows")
@@ -290,9 +286,14 @@ def _read_all(landing_dir: Path, files: list[LandingFile]) -> Iterator[ReadResul
         done = 0
         try:
             with pool:
-                for result in pool.map(
-                    _read, [landing_dir] * len(files), [f.file_path for f in files]
-                ):
+                # Largest first, so that a big file does not start last while the other
+                # worker idles; the results are still written in the files' order.
+                futures = {
+                    f.file_path: pool.submit(_read, landing_dir, f.file_path)
+                    for f in sorted(files, key=lambda f: f.size_bytes, reverse=True)
+                }
+                for file in files:
+                    result = futures.pop(file.file_path).result()
                     done += 1
                     yield result
         except BrokenProcessPool:
@@ -350,7 +351,7 @@ def _write_file(
                     file.size_bytes,
                     file.modified_at,
                     read.rows_read,
-                    len(read.rows),
+                    read.rows_accepted,
                     read.rows_quarantined,
                     len(read.answer_issues),
                     ", ".join(read.extra_columns) or None,
@@ -370,7 +371,7 @@ def _write_file(
         file.source,
         "ingested",
         read.rows_read,
-        len(read.rows),
+        read.rows_accepted,
         read.rows_quarantined,
         len(read.answer_issues),
         extra_columns=read.extra_columns,

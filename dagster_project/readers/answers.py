@@ -104,15 +104,24 @@ def gemeentecode(value: Any) -> str:
     return raw
 
 
+# raw.one2ten_responses.respondentnummer is a BIGINT.
+MAX_RESPONDENTNUMMER = 2**63 - 1
+
+
 def respondentnummer(value: Any) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InvalidValue("missing Respondentnummer")
+    number = None
     if isinstance(value, int | float) and not isinstance(value, bool):
         if float(value).is_integer() and value > 0:
-            return int(value)
-    elif isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return int(value)
-    raise InvalidValue("Respondentnummer must be a positive whole number")
+            number = int(value)
+    elif isinstance(value, str) and value.strip().isdecimal() and int(value) > 0:
+        number = int(value)
+    if number is None:
+        raise InvalidValue("Respondentnummer must be a positive whole number")
+    if number > MAX_RESPONDENTNUMMER:
+        raise InvalidValue(f"Respondentnummer larger than {MAX_RESPONDENTNUMMER:,}")
+    return number
 
 
 def uuid(value: Any) -> str:

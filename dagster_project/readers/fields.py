@@ -1,4 +1,4 @@
-"""Column specs and the one loop that applies them to a table's rows.
+"""Column specs and the one function that applies them to a table, column by column.
 
 An identity field that fails quarantines its row; an answer field that fails
 is blanked and recorded as an answer issue, and the row is kept (FORMATS.md).
@@ -10,7 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .answers import InvalidValue, text
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import columns as c
+from .answers import text
 from .model import FileRejected, Problem, ReadResult
 from .tabular import Table
 
@@ -19,13 +23,21 @@ from .tabular import Table
 class Field:
     column: str  # as named in the export
     raw_name: str  # column in the raw table
-    parse: Callable[[Any], Any]
+    parse: Callable[[Any], Any]  # one cell; the rule and its messages
     sql_type: str = "VARCHAR"
     identity: bool = False  # failure quarantines the row
     required: bool = False  # the file must have the column
+    # The whole column at once (columns.py); it gives what ``parse`` gives, cell for cell.
+    vector: c.ColumnParser = c.by_cell
 
 
-RowCheck = Callable[[dict[str, Any]], tuple[str, str] | None]  # -> (column, rule) or None
+@dataclass(frozen=True)
+class RowCheck:
+    """A rule over several fields of a row whose identity fields all passed."""
+
+    column: str  # the export column the message names
+    rule: str
+    fails: Callable[[dict[str, pa.Array]], pa.Array]  # parsed columns -> rows that break it
 
 
 def apply_fields(
@@ -55,36 +67,54 @@ def apply_fields(
     for number, why in table.malformed:
         result.quarantined.append(Problem(file_path, number, None, None, why))
 
-    for number, cells in table.rows:
-        row: dict[str, Any] = {}
-        problems: list[Problem] = []
-        issues: list[Problem] = []
-        for f in fields:
-            value = cells[positions[f.column]] if f.column in positions else None
-            try:
-                row[f.raw_name] = f.parse(value)
-            except InvalidValue as exc:
-                problem = Problem(file_path, number, f.column, text(value), str(exc))
-                (problems if f.identity else issues).append(problem)
-                row[f.raw_name] = None
-        if not problems:
-            for check in row_checks:
-                failed = check(row)
-                if failed:
-                    column, rule = failed
-                    raw_name = next(f.raw_name for f in fields if f.column == column)
-                    problems.append(Problem(file_path, number, column, text(row[raw_name]), rule))
-        if problems:
-            # One entry per refused row: the first broken rule names the column; all are listed.
-            first = problems[0]
-            rules = "; ".join(
-                p.rule if p is first else f"{p.column_name}: {p.rule}" for p in problems
-            )
-            result.quarantined.append(
-                Problem(file_path, number, first.column_name, first.value, rules)
-            )
-        else:
-            row["source_row"] = number
-            result.rows.append(row)
-            result.answer_issues.extend(issues)
+    numbers = [number for number, _ in table.rows]
+    count = len(numbers)
+    given = list(zip(*(cells for _, cells in table.rows), strict=True)) if count else []
+    parsed: dict[str, pa.Array] = {}
+    refusals: dict[int, list[Problem]] = {}  # row index -> its identity problems, field order
+    issues: list[tuple[int, int, Problem]] = []  # (row index, field index, problem)
+    for k, f in enumerate(fields):
+        present = count and f.column in positions
+        cells = list(given[positions[f.column]]) if present else [None] * count
+        values, failures = f.vector(cells, f.parse, c.ARROW_TYPES[f.sql_type])
+        parsed[f.raw_name] = values
+        for i, rule in failures.items():
+            problem = Problem(file_path, numbers[i], f.column, text(cells[i]), rule)
+            if f.identity:
+                refusals.setdefault(i, []).append(problem)
+            else:
+                issues.append((i, k, problem))
+    del given
+
+    if row_checks and count:
+        raw_names = {f.column: f.raw_name for f in fields}
+        refused_by_fields = set(refusals)  # a row whose identity failed is not checked further
+        for check in row_checks:
+            failing = pc.fill_null(check.fails(parsed), False).to_numpy(zero_copy_only=False)
+            values = parsed[raw_names[check.column]]
+            for i in failing.nonzero()[0].tolist():
+                if i not in refused_by_fields:
+                    value = text(values[i].as_py())
+                    problem = Problem(file_path, numbers[i], check.column, value, check.rule)
+                    refusals.setdefault(i, []).append(problem)
+
+    for i in sorted(refusals):
+        # One entry per refused row: the first broken rule names the column; all are listed.
+        problems = refusals[i]
+        first = problems[0]
+        rules = "; ".join(p.rule if p is first else f"{p.column_name}: {p.rule}" for p in problems)
+        result.quarantined.append(
+            Problem(file_path, numbers[i], first.column_name, first.value, rules)
+        )
+    result.answer_issues.extend(
+        p for i, _, p in sorted(issues, key=lambda t: t[:2]) if i not in refusals
+    )
+
+    accepted = pa.table({**parsed, "source_row": pa.array(numbers, pa.int32())})
+    if refusals:
+        keep = [True] * count
+        for i in refusals:
+            keep[i] = False
+        accepted = accepted.filter(pa.array(keep))
+    result.columns = accepted
     return result

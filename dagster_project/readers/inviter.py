@@ -6,9 +6,10 @@ from functools import partial
 from pathlib import Path
 
 from . import answers as a
+from . import columns as c
 from .fields import Field, apply_fields
 from .model import ReadResult
-from .one2ten import GEMEENTECODE, KANAAL  # the Inviter invites to the One2Ten surveys
+from .one2ten import GEMEENTECODE, KANAAL, ONE2TEN_DATES  # it invites to the One2Ten surveys
 from .tabular import read_csv
 
 RAW_TABLE = "inviter_invitations"
@@ -23,14 +24,16 @@ FIELDS: tuple[Field, ...] = (
         "TIMESTAMP",
         True,
         True,
+        vector=ONE2TEN_DATES,
     ),
-    Field("E-mailadres", "e_mailadres", a.text, required=True),
+    Field("E-mailadres", "e_mailadres", a.text, required=True, vector=c.text),
     Field(
         "Status",
         "status",
         partial(a.required_label, allowed=a.labels("Verzonden", "Bounce"), what="Status"),
         identity=True,
         required=True,
+        vector=c.distinct,
     ),
 )
 

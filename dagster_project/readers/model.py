@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+
 
 class FileRejected(Exception):
     """The whole file cannot be read; the message names the file and the reason."""
@@ -37,18 +39,29 @@ class Problem:
 
 @dataclass
 class ReadResult:
-    """One file's rows. Every data row is either in ``rows`` or in ``quarantined``."""
+    """One file's rows. Every data row is either in ``columns`` or in ``quarantined``."""
 
     file_path: str
     table: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    # The accepted rows as typed columns (the raw table's field columns and source_row):
+    # they cross from a reading process and into DuckDB without a copy per row.
+    columns: pa.Table | None = None
     quarantined: list[Problem] = field(default_factory=list)
     answer_issues: list[Problem] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
 
     @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The accepted rows as dicts, in file order (for a look at a few; ingest uses columns)."""
+        return [] if self.columns is None else self.columns.to_pylist()
+
+    @property
+    def rows_accepted(self) -> int:
+        return 0 if self.columns is None else self.columns.num_rows
+
+    @property
     def rows_read(self) -> int:
-        return len(self.rows) + len(self.quarantined)
+        return self.rows_accepted + len(self.quarantined)
 
     @property
     def rows_quarantined(self) -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any
+
+import pyarrow.compute as pc
 
 from .. import code_lists as cl
 from . import answers as a
-from .fields import Field, apply_fields
+from . import columns as c
+from .fields import Field, RowCheck, apply_fields
 from .model import ReadResult
 from .tabular import read_csv, read_xlsx
 
@@ -27,23 +29,51 @@ HOSTMANSHIP = tuple((f"Hostmanship - {item}", column) for item, column in cl.hos
 
 
 def _grade_field(column: str, raw_name: str) -> Field:
-    return Field(column, raw_name, a.grade, "INTEGER")
+    return Field(column, raw_name, a.grade, "INTEGER", vector=c.distinct)
+
+
+def _label_field(column: str, raw_name: str, allowed: dict[str, str], what: str) -> Field:
+    return Field(column, raw_name, partial(a.label, allowed=allowed, what=what), vector=c.distinct)
+
+
+def _text_field(column: str, raw_name: str, required: bool = False, parse=a.text) -> Field:
+    return Field(column, raw_name, parse, required=required, vector=c.text)
+
+
+# One2Ten and Inviter write "dd-mm-jjjj uu:mm", seconds optional (answers.one2ten_datetime).
+ONE2TEN_DATES = c.dates("%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S")
 
 
 # The identity columns the Inviter log shares with the survey export.
-GEMEENTECODE = Field("Gemeentecode", "gemeentecode", a.gemeentecode, identity=True, required=True)
+GEMEENTECODE = Field(
+    "Gemeentecode",
+    "gemeentecode",
+    a.gemeentecode,
+    identity=True,
+    required=True,
+    vector=c.distinct,
+)
 KANAAL = Field(
     "Kanaal",
     "kanaal",
     partial(a.required_label, allowed=KANALEN, what="Kanaal"),
     identity=True,
     required=True,
+    vector=c.distinct,
 )
 
 FIELDS: tuple[Field, ...] = (
-    Field("Respondentnummer", "respondentnummer", a.respondentnummer, "BIGINT", True, True),
+    Field(
+        "Respondentnummer",
+        "respondentnummer",
+        a.respondentnummer,
+        "BIGINT",
+        True,
+        True,
+        vector=c.whole_numbers,
+    ),
     GEMEENTECODE,
-    Field("Gemeente", "gemeente", a.text, required=True),
+    _text_field("Gemeente", "gemeente", required=True),
     KANAAL,
     Field(
         "Startdatum",
@@ -52,6 +82,7 @@ FIELDS: tuple[Field, ...] = (
         "TIMESTAMP",
         True,
         True,
+        vector=ONE2TEN_DATES,
     ),
     Field(
         "Einddatum",
@@ -60,6 +91,7 @@ FIELDS: tuple[Field, ...] = (
         "TIMESTAMP",
         True,
         True,
+        vector=ONE2TEN_DATES,
     ),
     Field(
         "Status",
@@ -67,39 +99,37 @@ FIELDS: tuple[Field, ...] = (
         partial(a.required_label, allowed=STATUSSEN, what="Status"),
         identity=True,
         required=True,
+        vector=c.distinct,
     ),
-    Field("Survey", "survey", a.text),
-    Field(
-        "Uitnodiging", "uitnodiging", partial(a.label, allowed=UITNODIGINGEN, what="Uitnodiging")
-    ),
-    Field("Product", "product", a.text),
+    _text_field("Survey", "survey"),
+    _label_field("Uitnodiging", "uitnodiging", UITNODIGINGEN, "Uitnodiging"),
+    _text_field("Product", "product"),
     _grade_field("Totaaloordeel", "totaaloordeel"),
-    Field("Toelichting totaaloordeel", "toelichting_totaaloordeel", a.free_text),
-    Field("Moeite", "moeite", partial(a.label, allowed=MOEITE, what="Moeite")),
-    *(_grade_field(c, raw) for c, raw in ASPECTS),
-    *(_grade_field(c, raw) for c, raw in HOSTMANSHIP),
-    Field(
-        cl.code_lists()["in_een_keer_geholpen"],
-        "in_een_keer_geholpen",
-        partial(a.label, allowed=JA_NEE_WEET_NIET, what="answer"),
+    _text_field("Toelichting totaaloordeel", "toelichting_totaaloordeel", parse=a.free_text),
+    _label_field("Moeite", "moeite", MOEITE, "Moeite"),
+    *(_grade_field(column, raw) for column, raw in ASPECTS),
+    *(_grade_field(column, raw) for column, raw in HOSTMANSHIP),
+    _label_field(
+        cl.code_lists()["in_een_keer_geholpen"], "in_een_keer_geholpen", JA_NEE_WEET_NIET, "answer"
     ),
-    Field("Verbetertip", "verbetertip", partial(a.label, allowed=JA_NEE, what="answer")),
-    Field("Verbetertip toelichting", "verbetertip_toelichting", a.free_text),
-    Field("E-mailadres", "e_mailadres", a.text),
+    _label_field("Verbetertip", "verbetertip", JA_NEE, "answer"),
+    _text_field("Verbetertip toelichting", "verbetertip_toelichting", parse=a.free_text),
+    _text_field("E-mailadres", "e_mailadres"),
 )
 
-
-def _status_needs_end(row: dict[str, Any]) -> tuple[str, str] | None:
+ROW_CHECKS = (
     # Without Einddatum a completed questionnaire has no period to count in.
-    if row["status"] == "Voltooid" and row["einddatum"] is None:
-        return "Einddatum", "missing Einddatum for a completed (Voltooid) questionnaire"
-    return None
-
-
-def _ends_after_start(row: dict[str, Any]) -> tuple[str, str] | None:
-    if row["einddatum"] is not None and row["einddatum"] < row["startdatum"]:
-        return "Einddatum", "Einddatum before Startdatum"
-    return None
+    RowCheck(
+        "Einddatum",
+        "missing Einddatum for a completed (Voltooid) questionnaire",
+        lambda col: pc.and_(pc.equal(col["status"], "Voltooid"), pc.is_null(col["einddatum"])),
+    ),
+    RowCheck(
+        "Einddatum",
+        "Einddatum before Startdatum",
+        lambda col: pc.less(col["einddatum"], col["startdatum"]),
+    ),
+)
 
 
 def read(path: Path, file_path: str) -> ReadResult:
@@ -107,4 +137,4 @@ def read(path: Path, file_path: str) -> ReadResult:
         table = read_xlsx(path, file_path)
     else:
         table = read_csv(path, file_path, delimiter=";")
-    return apply_fields(table, file_path, RAW_TABLE, FIELDS, (_status_needs_end, _ends_after_start))
+    return apply_fields(table, file_path, RAW_TABLE, FIELDS, ROW_CHECKS)

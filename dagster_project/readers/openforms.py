@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import code_lists as cl
 from . import answers as a
+from . import columns as c
 from .fields import Field, apply_fields
 from .model import FileRejected, ReadResult
 from .tabular import read_csv, read_json, read_xlsx
@@ -30,8 +31,23 @@ def _form_name(value: Any) -> str:
     return name
 
 
+# Open Formulieren writes "jjjj-mm-dd uu:mm:ss", a T or a blank between, seconds optional.
+ISO_DATES = c.dates("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
+
+
+def _label_field(key: str, raw_name: str, allowed: dict[str, str]) -> Field:
+    return Field(key, raw_name, partial(a.label, allowed=allowed, what=key), vector=c.distinct)
+
+
 FIELDS: tuple[Field, ...] = (
-    Field("Formuliernaam", "formuliernaam", _form_name, identity=True, required=True),
+    Field(
+        "Formuliernaam",
+        "formuliernaam",
+        _form_name,
+        identity=True,
+        required=True,
+        vector=c.distinct,
+    ),
     Field(
         "Inzendingdatum",
         "inzendingdatum",
@@ -39,17 +55,25 @@ FIELDS: tuple[Field, ...] = (
         "TIMESTAMP",
         True,
         True,
+        vector=ISO_DATES,
     ),
     Field("respondentId", "respondent_id", a.uuid, identity=True, required=True),
-    Field("gemeentecode", "gemeentecode", a.gemeentecode, identity=True, required=True),
-    Field("product", "product", a.text),
-    Field("totaaloordeel", "totaaloordeel", a.grade, "INTEGER"),
-    Field("toelichting", "toelichting", a.free_text),
-    Field("moeite", "moeite", partial(a.label, allowed=MOEITE, what="moeite")),
-    *(Field(key, raw, partial(a.label, allowed=EENS, what=key)) for key, raw in STATEMENTS),
-    Field("verbetertip", "verbetertip", partial(a.label, allowed=JA_NEE, what="verbetertip")),
-    Field("verbetertipToelichting", "verbetertip_toelichting", a.free_text),
-    Field("email", "email", a.text),
+    Field(
+        "gemeentecode",
+        "gemeentecode",
+        a.gemeentecode,
+        identity=True,
+        required=True,
+        vector=c.distinct,
+    ),
+    Field("product", "product", a.text, vector=c.text),
+    Field("totaaloordeel", "totaaloordeel", a.grade, "INTEGER", vector=c.distinct),
+    Field("toelichting", "toelichting", a.free_text, vector=c.text),
+    _label_field("moeite", "moeite", MOEITE),
+    *(_label_field(key, raw, EENS) for key, raw in STATEMENTS),
+    _label_field("verbetertip", "verbetertip", JA_NEE),
+    Field("verbetertipToelichting", "verbetertip_toelichting", a.free_text, vector=c.text),
+    Field("email", "email", a.text, vector=c.text),
 )
 
 

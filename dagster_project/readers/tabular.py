@@ -13,7 +13,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -80,7 +80,38 @@ def decode(data: bytes, file_path: str) -> str:
             raise FileRejected(
                 file_path, f"not UTF-8 or Windows-1252 text (byte {exc.start})"
             ) from None
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+    return _CONTROL.sub("", text) if _may_have_control(data) and _CONTROL.search(text) else text
+
+
+# Bytes that are or begin control characters: C0 but tab, LF, CR; DEL; in UTF-8 the C1
+# controls begin with 0xC2 (Windows-1252 has no C1 controls: 0x80-0x9F are letters and signs).
+_NOT_CONTROL_BYTES = bytes(
+    b for b in range(256) if b not in {*range(9), 11, 12, *range(14, 32), 127, 0xC2}
+)
+
+
+def _may_have_control(data: bytes) -> bool:
+    """A quick test on the bytes (a pass in C) before the slow search of the decoded text."""
+    return bool(data.translate(None, _NOT_CONTROL_BYTES))
+
+
+def _starts(records: list[list[str]], header_lines: int, lines: int) -> Sequence[int] | None:
+    """The line each record starts on, from the line breaks inside its quoted fields.
+
+    None when they do not add up to the lines the reader consumed; then the
+    record-by-record loop, which asks the reader, decides.
+    """
+    if lines == header_lines + len(records):  # every record one line: its line is its place
+        return range(header_lines + 1, lines + 1)
+    starts = []
+    line = header_lines + 1
+    for cells in records:
+        starts.append(line)
+        joined = "|".join(cells)  # a separator, so that "\r" and "\n" of two cells stay two
+        if "\n" in joined or "\r" in joined:
+            line += joined.count("\n") + joined.count("\r") - joined.count("\r\n")
+        line += 1
+    return starts if line == lines + 1 else None
 
 
 def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
@@ -106,8 +137,30 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
         raise FileRejected(
             file_path, f"header has no {delimiter!r} delimiter{hint}: expected {delimiter!r}"
         )
-    rows: list[tuple[int, list[Any]]] = []
-    malformed: list[tuple[int, str]] = []
+    width = len(header)
+    header_lines = reader.line_num
+    try:
+        records = list(reader)
+    except csv.Error:
+        records = None  # the loop below finds the line and the reason
+    starts = None if records is None else _starts(records, header_lines, reader.line_num)
+    if records is not None and starts is not None:
+        rows = [(starts[k], cells) for k, cells in enumerate(records) if len(cells) == width]
+        malformed = []
+        if len(rows) != len(records):
+            for k, cells in enumerate(records):
+                if len(cells) != width and cells and (len(cells) > 1 or cells[0].strip()):
+                    malformed.append(
+                        (starts[k], f"row has {len(cells)} fields, header has {len(header)}")
+                    )
+        if len(rows) + len(malformed) > MAX_ROWS:
+            raise _too_many_rows(file_path)
+        return Table(header, rows, malformed)
+    del records
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    next(reader)  # the header, read above
+    rows = []
+    malformed = []
     while True:
         start = reader.line_num + 1
         try:
@@ -206,19 +259,45 @@ def _json_depth(text: str) -> int:
     return max(accumulate(1 if c in "[{" else -1 for c in brackets), default=0)
 
 
-def read_json(path: Path, file_path: str) -> Table:
-    text = decode(path.read_bytes(), file_path)
+def _nests_deeper_than(data: Any, limit: int) -> bool:
+    """Whether parsed JSON nests arrays and objects more than ``limit`` deep (no recursion)."""
+    stack = [(data, 1)] if type(data) in (list, dict) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in value.values() if type(value) is dict else value:
+            if type(child) in (list, dict):
+                stack.append((child, depth + 1))
+    return False
+
+
+def _refuse_nesting(text: str, file_path: str) -> None:
     depth = _json_depth(text)
     if depth > MAX_JSON_DEPTH:
         raise FileRejected(
             file_path, f"JSON nested {depth} levels deep, more than the limit of {MAX_JSON_DEPTH}"
         )
+
+
+def read_json(path: Path, file_path: str) -> Table:
+    text = decode(path.read_bytes(), file_path)
+    # The nesting limit is checked on the parsed data, which is cheap; counting brackets
+    # in the text (slow) only when parsing failed, where too deep a nesting is the reason
+    # given first, as for a file that parses.
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except _DuplicateKey as exc:
+        _refuse_nesting(text, file_path)
         raise FileRejected(file_path, f"duplicated column name {exc.args[0]!r}") from None
     except json.JSONDecodeError as exc:
+        _refuse_nesting(text, file_path)
         raise FileRejected(file_path, f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        _refuse_nesting(text, file_path)
+        raise
+    if _nests_deeper_than(data, MAX_JSON_DEPTH):
+        _refuse_nesting(text, file_path)
     if not isinstance(data, list):
         raise FileRejected(file_path, "JSON export must be an array of objects")
     if len(data) > MAX_ROWS:
