@@ -204,6 +204,7 @@ def test_bench_smoke(tmp_path: Path, capsys):
     for reference in ("floor", "pandas"):
         assert f"✓ {reference} = marts: {cells} cells, {cells * 12} values, all equal" in text
     assert "✗" not in text
+    assert "✓ ingest: " in text and " 0 quarantined, 0 files rejected, 0 answers blanked" in text
     for phase in ("start-up", "ingest", "dbt build", "quality checks (GX)", "factsheets",
                   "publish", "Dagster overhead"):  # fmt: skip
         assert f"| {phase} |" in text
@@ -212,3 +213,29 @@ def test_bench_smoke(tmp_path: Path, capsys):
     assert "None" not in factsheet_row  # the rendering step's metadata, not the portal's
     assert "> smoke" in text
     assert "vs the floor" in printed and "ingest + dbt build" in printed
+
+
+def test_ingest_account_of_the_generator_output(tmp_path: Path):
+    """The generator's plain folder is read whole; one bad row is counted and makes it unclean."""
+    from dagster_project.bench.ingest_account import account
+    from dagster_project.ingest.loader import load_landing
+
+    year = write_year(tmp_path / "landing", 3, 20, 2020)
+    faults = len(year.manifest.quirks)
+    assert faults == 0  # the bench's folder is plain
+    load_landing(tmp_path / "landing", tmp_path / "clean.duckdb")
+    clean = account(tmp_path / "clean.duckdb", year.files, year.rows, faults)
+    assert clean.clean, clean.summary()
+    assert (clean.files_read, clean.rows_read, clean.rows_accepted) == (
+        year.files,
+        year.rows,
+        year.rows,
+    )
+    (log,) = (tmp_path / "landing" / "inviter").glob("*.csv")
+    with log.open("a", encoding="utf-8") as out:
+        out.write("GM0479;Telefoon;31-02-2020 19:08;x@example.net;Verzonden\n")  # no 31 February
+    load_landing(tmp_path / "landing", tmp_path / "faulty.duckdb")
+    faulty = account(tmp_path / "faulty.duckdb", year.files, year.rows + 1, faults)
+    assert not faulty.clean
+    assert faulty.rows_quarantined == 1 and faulty.rows_accepted == year.rows
+    assert "✗ ingest" in faulty.summary() and "quarantined (1)" in faulty.summary()

@@ -224,6 +224,20 @@ def render(result: BenchResult) -> str:
         "",
         *[f"- {'✓' if a.agrees else '✗'} {a.summary()}" for a in result.agreements],
         "",
+        *(
+            [
+                "## Ingest of the generator's output",
+                "",
+                "The full year's folder against what the generator wrote: every file read, "
+                "every row accepted, nothing quarantined, rejected or blanked beyond the "
+                "faults the generator injects on purpose (none in the bench's plain folder).",
+                "",
+                f"- {result.ingest.summary()}",
+                "",
+            ]
+            if result.ingest
+            else []
+        ),
         f"Whole bench: {_s(result.seconds)} s.",
         "",
     ]

@@ -30,6 +30,7 @@ from pathlib import Path
 from ..settings import Settings
 from . import landing as bench_landing
 from .agreement import Agreement, compare
+from .ingest_account import IngestAccount, account
 from .measure import Measured, run_measured
 from .phases import RunPhases, read_phases
 
@@ -76,6 +77,7 @@ class BenchResult:
     drop: PipelineRun | None = None
     drop_floor: Reference | None = None
     tiny: PipelineRun | None = None
+    ingest: IngestAccount | None = None
     started_at: str = ""
     seconds: float = 0.0
     report: Path | None = None
@@ -87,7 +89,8 @@ class BenchResult:
 
     @property
     def agrees(self) -> bool:
-        return bool(self.agreements) and all(a.agrees for a in self.agreements)
+        ingest_clean = self.ingest is None or self.ingest.clean
+        return bool(self.agreements) and all(a.agrees for a in self.agreements) and ingest_clean
 
 
 def _kto() -> list[str]:
@@ -241,6 +244,11 @@ def run_bench(
     settings = _settings(root, landing_dir, min_respondents)
     home = root / "dagster_home"
     result.full = _kto_run("full year", settings, home)
+    result.ingest = account(
+        settings.warehouse, year_landing.files, year_landing.rows,
+        faults_injected=len(year_landing.manifest.quirks),
+    )  # fmt: skip
+    _say(result.ingest.summary())
     snapshot = settings.output_dir / "marts.duckdb"
     for ref, cells in ((result.floor, "floor"), (result.pandas, "pandas")):
         if ref is not None:
