@@ -11,8 +11,9 @@ files (into a temporary folder, through output.write_atomically) and the whole o
 output.render_to_files. Pages per second per core = pages / CPU seconds of the whole.
 
 ``--template`` compiles the same views with other .typ files (variants of
-factsheet.typ with parts removed) to time parts of the layout apart; they are looked up
-next to factsheet.typ's folder as root, so put them in dagster_project/factsheets/templates/.
+factsheet.typ with parts removed, each defining ``factsheet(d)``) to time parts of the
+layout apart; Typst's root is factsheet.typ's folder, so put them in
+dagster_project/factsheets/templates/ (and remove them after).
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import typst  # noqa: E402
+import typst
 
-from dagster_project.factsheets import output, read_only, render  # noqa: E402
-from dagster_project.factsheets.view import build_period  # noqa: E402
-from dagster_project.settings import Settings  # noqa: E402
+from dagster_project.factsheets import output, read_only, render
+from dagster_project.factsheets.view import build_period
+from dagster_project.settings import Settings
 
 DAY = dt.date(2026, 11, 29)
 
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(views)} factsheets of {', '.join(periodes)} from {warehouse}")
     print(f"load average {os.getloadavg()[0]:.2f}")
 
-    render._compiler().compile(format="pdf", sys_inputs={"view": views[0].to_json()})  # warm
+    render.render_pdf(views[0])  # warm: fonts and the template
     render.render_html(views[0])
     rows: list[tuple[str, float]] = []
     rows.append(("view to_dict", _cpu_ms(lambda v: v.to_dict(), views, args.repeat)[0]))
@@ -95,13 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:24s} {ms:8.2f} ms CPU / factsheet")
     print(f"  write wall {write_wall:.2f} ms, render_to_files wall {total_wall:.2f} ms / factsheet")
     per_sheet = pages / len(views)
-    print(f"  {per_sheet:.2f} pages per factsheet; {per_sheet * 1000 / total_ms:.1f} pages/s per core")
+    rate = per_sheet * 1000 / total_ms
+    print(f"  {per_sheet:.2f} pages per factsheet; {rate:.1f} pages/s per core")
 
     for variant in args.template:
-        compiler = typst.Compiler(input=str(variant), root=str(render.TEMPLATES))
+        compiler = typst.Compiler(root=str(render.TEMPLATES))
 
-        def compile_variant(v, compiler=compiler):
-            return compiler.compile(format="pdf", sys_inputs={"view": v.to_json()})
+        def compile_variant(v, compiler=compiler, name=variant.name):
+            main = render._main_source(v).replace(b"factsheet.typ", name.encode())
+            return compiler.compile(input=main, format="pdf")
 
         compile_variant(views[0])
         ms = _cpu_ms(compile_variant, views, args.repeat)[0]
