@@ -9,6 +9,7 @@ pointing them at the demo pipeline's marts keeps these assertions as they are.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -385,6 +386,44 @@ def test_process_pool_renders_the_same_files(tmp_path, monkeypatch, samples_outp
 def test_atomic_write_leaves_no_temporary_files(reference_output):
     leftovers = [p for p in reference_output.directory.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_factsheets_are_flushed_once_before_any_report_names_them(tmp_path, monkeypatch):
+    """No fsync per factsheet: one flush of the filesystem after every file is in place and
+    before the report (which the next run trusts to keep unchanged files) is written
+    durably, the only file synced on its own."""
+    warehouse = write_marts(tmp_path / "w.duckdb", marts_from_reference())
+    settings = settings_for(tmp_path, warehouse)
+    flushes: list[dict] = []
+    synced: list[str] = []
+    real_flush, real_fsync = output.flush_filesystem, os.fsync
+
+    def flush(folder):
+        period = output.period_directory(settings.output_dir, "2020")
+        flushes.append(
+            {
+                "files": sorted(p.name for p in period.iterdir()),
+                "report": (period / output.REPORT_NAME).exists(),
+            }
+        )
+        real_flush(folder)
+
+    def fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(output, "flush_filesystem", flush)
+    monkeypatch.setattr(os, "fsync", fsync)
+    with read_only(warehouse) as con:
+        result = render_period(con, "2020", settings, generated_on=GENERATED_ON, workers=1)
+    names = sorted(n for f in result.factsheets for n in (f.pdf, f.html))
+    assert len(names) >= 4
+    assert flushes == [{"files": names, "report": False}]
+    assert [Path(p).name for p in synced] == [f".{output.REPORT_NAME}.{os.getpid()}.tmp"]
+    # unchanged marts: nothing rendered, so nothing to flush
+    with read_only(warehouse) as con:
+        again = render_period(con, "2020", settings, generated_on=GENERATED_ON, workers=1)
+    assert again.rendered == 0 and len(flushes) == 1
 
 
 def test_marts_are_read_through_a_read_only_connection(tmp_path):
