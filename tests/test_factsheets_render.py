@@ -8,6 +8,7 @@ pointing them at the demo pipeline's marts keeps these assertions as they are.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -19,8 +20,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import typst
 
-from dagster_project.factsheets import output, read_only, render_period, render_periods
+from dagster_project.factsheets import (
+    build_view_models,
+    output,
+    read_only,
+    render,
+    render_period,
+    render_periods,
+)
 from tests.test_factsheets import (
     GENERATED_ON,
     REFERENCE,
@@ -212,6 +221,24 @@ def test_tips_are_escaped_in_html_and_typst(tmp_path):
         )
         for fragment in fragments:
             assert fragment in page1, fragment
+
+
+def test_typst_reads_the_view_exactly_as_python_wrote_it(tmp_path):
+    """The view goes into Typst as a string literal in the main file (render._main_source):
+    whatever the texts hold, Typst's json() gives back exactly the view's dict."""
+    warehouse = write_marts(tmp_path / "w.duckdb", marts_from_reference())
+    settings = settings_for(tmp_path, warehouse)
+    with read_only(warehouse) as con:
+        view = build_view_models(con, "2020", settings, GENERATED_ON)[0]
+    hostile = [*HOSTILE_TIPS, 'a\\b \\" \x01 \u2028 \\u{41} ") #panic("x") // /* ]', "🙂 é ß"]
+    view = dataclasses.replace(view, tips=hostile, gemeente='Den "Haag" \\')
+    main = render._main_source(view)
+    call = b'#import "factsheet.typ": factsheet\n#factsheet('
+    assert main.startswith(call)
+    probe = b"#metadata(" + main.removeprefix(call).rstrip() + b" <view>\n"
+    value = typst.Compiler(input=probe).query("<view>", field="value", one=True)
+    assert json.loads(value) == json.loads(view.to_json())
+    assert json.loads(value)["tips"] == hostile
 
 
 def test_tips_are_the_marts_and_the_redaction_tags_pass_through(reference_output):
