@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 import shutil
 import subprocess
@@ -19,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from dagster_project.factsheets import read_only, render_period, render_periods
-from dagster_project.factsheets.view import FactsheetView
+from dagster_project.factsheets.render import render_pdf
+from dagster_project.factsheets.view import FactsheetView, Staaf
 from tests.test_factsheets import (
     DISPLAY_NAMES,
     GENERATED_ON,
@@ -287,3 +290,53 @@ def test_the_worst_case_still_fits_on_two_pages(tmp_path):
     assert len(digitaal.producten) == 10 and len(digitaal.tips) == 4
     assert len(digitaal.kwartalen) == 4 and len(digitaal.tabel) == 7 and digitaal.trend
     assert sheet.pages == 2
+
+
+def _chart_sheet(tmp_path: Path, base: FactsheetView, n: int) -> Path:
+    producten = [
+        Staaf(
+            f"Kwispelvergunning met medische keuring aanvragen nr{i}",
+            f"Kwispelvergunning {i}",
+            "7,5" if i % 3 else "–",
+            bool(i % 3),
+            "" if i % 3 else "n < 10",
+            0.75 if i % 3 else None,
+            f"N={1000 + i}",
+        )
+        for i in range(n)
+    ]
+    pdf = tmp_path / f"chart{n}.pdf"
+    pdf.write_bytes(render_pdf(dataclasses.replace(base, producten=producten)))
+    return pdf
+
+
+def test_product_chart_keeps_its_height_budget_and_shrinks_labels_only_when_needed(tmp_path):
+    """factsheet.typ's `staven` sizes the rows from their cells' heights (not by measuring
+    the whole chart): for 1 to 10 products with long names the chart stays within its
+    80 mm, rows stay in order without overlap, and labels get smaller only when the rows
+    would not fit at full size."""
+    warehouse = write_marts(tmp_path / "w.duckdb", marts_from_reference())
+    settings = settings_for(tmp_path, warehouse)
+    base = next(v for v in views_of(warehouse, "2020", settings)[0] if v.kanaal == "balie")
+    budget = 80 / 25.4 * 72  # points
+    label_heights = {}
+    for n in (1, 2, 4, 7, 10):
+        words = _words(_chart_sheet(tmp_path, base, n))
+        texts = [w[0] for w in words]
+        chart = [w for w in words if re.fullmatch(r"Kwispelvergunning|nr\d+|N=10\d\d", w[0])]
+        counts = sorted(w[0] for w in chart if w[0].startswith("N="))
+        assert counts == [f"N={1000 + i}" for i in range(n)]
+        for i in range(n):  # every word of every label, whole
+            for word in f"Kwispelvergunning met medische keuring aanvragen nr{i}".split():
+                assert word in texts, (n, i, word)
+        top, bottom = min(w[2] for w in chart), max(w[4] for w in chart)
+        assert bottom - top <= budget, (n, bottom - top, budget)
+        rows = [next(w for w in chart if w[0] == f"N={1000 + i}") for i in range(n)]
+        assert all(a[4] <= b[2] for a, b in itertools.pairwise(rows)), n
+        for i, a in enumerate(words):  # nothing on page 1 overlaps
+            for b in words[i + 1 :]:
+                same_line = abs(a[2] - b[2]) < 1 and abs(a[4] - b[4]) < 1
+                assert not (same_line and min(a[3], b[3]) - max(a[1], b[1]) > 0.5), (n, a, b)
+        label_heights[n] = next(w[4] - w[2] for w in chart if w[0] == "Kwispelvergunning")
+    assert label_heights[1] == label_heights[2]  # room enough: full size
+    assert label_heights[10] < label_heights[1]  # ten long labels: smaller

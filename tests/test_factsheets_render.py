@@ -8,7 +8,9 @@ pointing them at the demo pipeline's marts keeps these assertions as they are.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,8 +20,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import typst
 
-from dagster_project.factsheets import output, read_only, render_period, render_periods
+from dagster_project.factsheets import (
+    build_view_models,
+    output,
+    read_only,
+    render,
+    render_period,
+    render_periods,
+)
 from tests.test_factsheets import (
     GENERATED_ON,
     REFERENCE,
@@ -213,6 +223,24 @@ def test_tips_are_escaped_in_html_and_typst(tmp_path):
             assert fragment in page1, fragment
 
 
+def test_typst_reads_the_view_exactly_as_python_wrote_it(tmp_path):
+    """The view goes into Typst as a string literal in the main file (render._main_source):
+    whatever the texts hold, Typst's json() gives back exactly the view's dict."""
+    warehouse = write_marts(tmp_path / "w.duckdb", marts_from_reference())
+    settings = settings_for(tmp_path, warehouse)
+    with read_only(warehouse) as con:
+        view = build_view_models(con, "2020", settings, GENERATED_ON)[0]
+    hostile = [*HOSTILE_TIPS, 'a\\b \\" \x01 \u2028 \\u{41} ") #panic("x") // /* ]', "🙂 é ß"]
+    view = dataclasses.replace(view, tips=hostile, gemeente='Den "Haag" \\')
+    main = render._main_source(view)
+    call = b'#import "factsheet.typ": factsheet\n#factsheet('
+    assert main.startswith(call)
+    probe = b"#metadata(" + main.removeprefix(call).rstrip() + b" <view>\n"
+    value = typst.Compiler(input=probe).query("<view>", field="value", one=True)
+    assert json.loads(value) == json.loads(view.to_json())
+    assert json.loads(value)["tips"] == hostile
+
+
 def test_tips_are_the_marts_and_the_redaction_tags_pass_through(reference_output):
     html = (reference_output.directory / "GM0637_balie.html").read_text(encoding="utf-8")
     assert html.count("<li>") == 4  # kto_tip holds four for this cell
@@ -385,6 +413,44 @@ def test_process_pool_renders_the_same_files(tmp_path, monkeypatch, samples_outp
 def test_atomic_write_leaves_no_temporary_files(reference_output):
     leftovers = [p for p in reference_output.directory.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_factsheets_are_flushed_once_before_any_report_names_them(tmp_path, monkeypatch):
+    """No fsync per factsheet: one flush of the filesystem after every file is in place and
+    before the report (which the next run trusts to keep unchanged files) is written
+    durably, the only file synced on its own."""
+    warehouse = write_marts(tmp_path / "w.duckdb", marts_from_reference())
+    settings = settings_for(tmp_path, warehouse)
+    flushes: list[dict] = []
+    synced: list[str] = []
+    real_flush, real_fsync = output.flush_filesystem, os.fsync
+
+    def flush(folder):
+        period = output.period_directory(settings.output_dir, "2020")
+        flushes.append(
+            {
+                "files": sorted(p.name for p in period.iterdir()),
+                "report": (period / output.REPORT_NAME).exists(),
+            }
+        )
+        real_flush(folder)
+
+    def fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(output, "flush_filesystem", flush)
+    monkeypatch.setattr(os, "fsync", fsync)
+    with read_only(warehouse) as con:
+        result = render_period(con, "2020", settings, generated_on=GENERATED_ON, workers=1)
+    names = sorted(n for f in result.factsheets for n in (f.pdf, f.html))
+    assert len(names) >= 4
+    assert flushes == [{"files": names, "report": False}]
+    assert [Path(p).name for p in synced] == [f".{output.REPORT_NAME}.{os.getpid()}.tmp"]
+    # unchanged marts: nothing rendered, so nothing to flush
+    with read_only(warehouse) as con:
+        again = render_period(con, "2020", settings, generated_on=GENERATED_ON, workers=1)
+    assert again.rendered == 0 and len(flushes) == 1
 
 
 def test_marts_are_read_through_a_read_only_connection(tmp_path):

@@ -1,7 +1,7 @@
 """The factsheet view model: every figure of one factsheet, already in print.
 
-One ``FactsheetView`` feeds both templates: ``to_json()`` goes into Typst's
-``sys.inputs`` and ``to_dict()`` into Jinja2, so the PDF and the HTML cannot
+One ``FactsheetView`` feeds both templates: ``to_json()`` goes into Typst
+(render.py) and ``to_dict()`` into Jinja2, so the PDF and the HTML cannot
 disagree. The view holds formatted strings only; a figure that may not be
 shown (not ``publiceerbaar`` in the marts) carries a dash and a note, never
 its value, so no template can leak it.
@@ -18,8 +18,9 @@ factsheets rendered after the setting changed still follow the build.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -157,10 +158,31 @@ class FactsheetView:
         return f"{self.gemeentecode}_{self.kanaal}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _plain(self)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` for the view's types, several times faster: it copies lists
+    and dicts the same way but does not deep-copy the strings and numbers they hold."""
+    if isinstance(value, (str, int, float, type(None))):
+        return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    raise TypeError(f"not in a factsheet view: {type(value).__name__}")
 
 
 def _num(value: Any) -> float | None:
