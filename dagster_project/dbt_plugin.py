@@ -26,9 +26,7 @@ from functools import cache, lru_cache
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection, list_type, struct_type
 from duckdb.sqltypes import BIGINT, DOUBLE, HUGEINT, INTEGER, VARCHAR
-# scipy.stats.t.ppf is special.stdtrit after its argument checks; importing scipy.stats
-# costs every dbt run about 2 s more than scipy.special.
-from scipy.special import stdtrit
+from scipy.special import stdtrit  # t.ppf's own quantile; scipy.stats costs ~2 s to import
 
 from dagster_project.redaction import redact
 from dagster_project.sanitise import free_text
