@@ -146,3 +146,18 @@ def test_materialize_on_the_samples(dbt_defs, sample_warehouse: Path, tmp_path, 
             assert [(c.name, c.type) for c in shown] == columns, event.asset_key
             if schema == "marts":
                 assert all(c.description for c in shown), event.asset_key
+
+
+def test_run_targets_beyond_the_most_recent_are_pruned(tmp_path, monkeypatch):
+    import os
+
+    from dagster_project.defs import dbt as dbt_defs_module
+
+    monkeypatch.setattr(dbt_defs_module, "RUN_TARGETS", tmp_path)
+    for age, name in enumerate(["newest", "second", "third", "oldest"]):
+        folder = tmp_path / name
+        (folder / "compiled").mkdir(parents=True)
+        os.utime(folder, (1_000_000 - age, 1_000_000 - age))
+    removed = dbt_defs_module.prune_run_targets(keep=2)
+    assert sorted(f.name for f in removed) == ["oldest", "third"]
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["newest", "second"]

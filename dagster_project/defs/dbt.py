@@ -15,9 +15,11 @@ is not activated does not have); everything else calls
 
 import hashlib
 import os
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -44,6 +46,7 @@ from .settings_resource import KtoSettings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 RUN_TARGETS = DBT_PROJECT_DIR / "target" / "runs"
+KEPT_RUN_TARGETS = 16  # warehouses whose dbt state is kept for partial parsing
 if using_dagster_dev():
     prepare_manifest()
 
@@ -110,6 +113,9 @@ def kto_dbt_models(
     settings = kto_settings.settings()
     warehouse = settings.warehouse
     target = RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
+    target.mkdir(parents=True, exist_ok=True)
+    os.utime(target)  # most recently used first when pruning
+    prune_run_targets(keep=KEPT_RUN_TARGETS)
     with warehouse_lock(warehouse, on_wait=context.log.info):
         (target / "run_results.json").unlink(missing_ok=True)
         with _settings_in_environment(settings):
@@ -140,6 +146,22 @@ def kto_dbt_models(
             yield event
     if build.process.returncode != 0:  # failing tests only warn: a model or dbt itself broke
         raise dg.Failure(f"dbt build exited with code {build.process.returncode}")
+
+
+def prune_run_targets(keep: int) -> list[Path]:
+    """Remove all but the ``keep`` most recently used run target folders.
+
+    Every warehouse gets a folder of about 10 MB (manifest, compiled SQL, partial-parse
+    state), and test runs or trial warehouses would otherwise pile them up for good.
+    """
+    folders = sorted(
+        (f for f in RUN_TARGETS.iterdir() if f.is_dir()),
+        key=lambda f: f.stat().st_mtime,
+        reverse=True,
+    )
+    for stale in folders[keep:]:
+        shutil.rmtree(stale, ignore_errors=True)
+    return folders[keep:]
 
 
 def with_table_metadata(
