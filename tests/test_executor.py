@@ -8,18 +8,20 @@ interpreter importing Dagster, dagster-dbt and Great Expectations again).
 
 import dagster as dg
 
-from dagster_project.definitions import defs
 from dagster_project.defs.automation import period_range_tags
 from dagster_project.defs.executor import STEP_EXECUTOR
 from tests import executor_jobs
 
 
-def test_every_job_of_the_code_location_uses_the_forkserver_executor():
+def test_every_job_of_the_code_location_uses_the_forkserver_executor(definitions):
     for name in ("ingest_job", "refresh_job"):
-        assert defs.resolve_job_def(name).executor_def is STEP_EXECUTOR, name
+        assert definitions.resolve_job_def(name).executor_def is STEP_EXECUTOR, name
 
 
-def test_a_range_run_without_run_config_forks_its_steps_from_the_preloaded_forkserver(tmp_path):
+def test_a_range_run_without_run_config_forks_its_steps_from_the_preloaded_forkserver(
+    tmp_path, definitions
+):
+    # ``definitions``: the forkserver preloads them, and they need dbt's manifest.
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         result = dg.execute_job(
             dg.reconstructable(executor_jobs.job),
