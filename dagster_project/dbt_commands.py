@@ -198,10 +198,21 @@ KEEP_DOCS = 5
 
 
 def _docs_key(settings: Settings) -> str:
-    """What the docs page is made of: the dbt project (its manifest) and the marts' columns."""
+    """What the docs page is made of: the dbt project (its manifest) and the marts' columns.
+
+    When a parse happened is left out (the ``metadata`` block, every node's
+    ``created_at``): a manifest parsed again from the same project is the same project.
+    """
     import hashlib
 
-    digest = hashlib.sha256(MANIFEST_PATH.read_bytes())
+    def timeless(value):
+        if isinstance(value, dict):
+            return {k: timeless(v) for k, v in value.items() if k != "created_at"}
+        return [timeless(v) for v in value] if isinstance(value, list) else value
+
+    manifest = json.loads(MANIFEST_PATH.read_bytes())
+    manifest.pop("metadata", None)
+    digest = hashlib.sha256(json.dumps(timeless(manifest), sort_keys=True).encode())
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         columns = con.execute(
             "select table_name, column_name, data_type, is_nullable, comment "

@@ -155,3 +155,35 @@ def test_a_docs_site_is_published_beside_the_marts_and_a_foreign_docs_folder_kep
     second = publish_marts(warehouse, other, TABLES, docs_site=site)
     assert (other / "docs" / "mine.txt").read_text() == "keep"
     assert second.docs.read_text() == "<html>docs 1</html>"
+
+
+def test_the_docs_page_key_ignores_when_the_manifest_was_parsed(tmp_path, monkeypatch):
+    """A manifest parsed again from the same project keys the same cached page; a changed
+    project or marts column does not."""
+    import json
+
+    import duckdb
+
+    from dagster_project import dbt_commands
+    from dagster_project.settings import Settings
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts; create table marts.kto_cel (periode varchar)")
+    settings = Settings.from_env({"KTO_WAREHOUSE": str(warehouse)})
+    manifest = tmp_path / "manifest.json"
+    monkeypatch.setattr(dbt_commands, "MANIFEST_PATH", manifest)
+
+    def key(created_at: float, generated_at: str, sql: str) -> str:
+        node = {"raw_code": sql, "created_at": created_at, "config": {"created_at": created_at}}
+        manifest.write_text(
+            json.dumps({"metadata": {"generated_at": generated_at}, "nodes": {"m": node}})
+        )
+        return dbt_commands._docs_key(settings)
+
+    first = key(1.0, "2026-01-01", "select 1")
+    assert key(2.0, "2026-01-02", "select 1") == first
+    assert key(2.0, "2026-01-02", "select 2") != first
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table marts.kto_cel add column respons integer")
+    assert key(1.0, "2026-01-01", "select 1") != first
