@@ -30,7 +30,6 @@ ingest_job = dg.define_asset_job(
 refresh_job = dg.define_asset_job(
     "refresh_job",
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("ingest"),
-    partitions_def=PERIODE,
     description=(
         "dbt staging and marts, blocking quality checks, factsheets of the selected periods "
         "(a range runs as one run) and the published snapshot."
