@@ -161,3 +161,37 @@ def test_run_targets_beyond_the_most_recent_are_pruned(tmp_path, monkeypatch):
     removed = dbt_defs_module.prune_run_targets(keep=2)
     assert sorted(f.name for f in removed) == ["oldest", "third"]
     assert sorted(f.name for f in tmp_path.iterdir()) == ["newest", "second"]
+
+
+def test_the_run_results_are_read_while_the_warehouse_is_still_locked(
+    dbt_defs, sample_warehouse: Path, tmp_path, monkeypatch
+):
+    """The next run on the warehouse shares the dbt target folder and starts by removing
+    run_results.json: this run must read its artifacts before it lets go of the lock (a
+    second `kto run` once found the file gone)."""
+    import fcntl
+
+    from dagster_project.warehouse_lock import lock_path
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_warehouse, warehouse)
+    monkeypatch.setenv("KTO_WAREHOUSE", str(warehouse))
+    held = []
+    original = dbt_defs.dbt_breaches
+
+    def breaches_checking_the_lock(*args, **kwargs):
+        with open(lock_path(warehouse), "a+") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held.append(False)
+                fcntl.flock(other, fcntl.LOCK_UN)
+            except BlockingIOError:
+                held.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dbt_defs, "dbt_breaches", breaches_checking_the_lock)
+    result = dg.materialize(
+        [dbt_defs.kto_dbt_models], resources=settings_resources(dbt=dbt_defs.dbt_resource())
+    )
+    assert result.success
+    assert held == [True]

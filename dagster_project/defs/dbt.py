@@ -109,7 +109,7 @@ def kto_dbt_models(
     """
     # One target folder per warehouse, kept between runs: dbt's partial parse state lives
     # there (a new folder would parse the whole project again), and the last run's artifacts
-    # stay for inspection. Runs on one warehouse never overlap: its writers share one slot.
+    # stay for inspection. Runs on one warehouse take turns in its lock, and share this folder.
     settings = kto_settings.settings()
     warehouse = settings.warehouse
     target = RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
@@ -121,11 +121,13 @@ def kto_dbt_models(
         with _settings_in_environment(settings):
             build = dbt.cli(BUILD_ARGS, context=context, target_path=target, raise_on_error=False)
             events = list(build.stream())
-    # Row counts and column schemas once dbt has released the warehouse.
-    events = list(with_table_metadata(context, events, warehouse))
-    breaches = dbt_breaches(
-        build.get_artifact("run_results.json"), build.get_artifact("manifest.json"), warehouse
-    )
+        # Still in the lock: the next run on this warehouse starts by removing this run's
+        # run_results.json from the shared folder and then writes the warehouse. Row counts
+        # and column schemas once dbt has released DuckDB's file lock (its process ended).
+        events = list(with_table_metadata(context, events, warehouse))
+        breaches = dbt_breaches(
+            build.get_artifact("run_results.json"), build.get_artifact("manifest.json"), warehouse
+        )
     for event in events:
         if isinstance(event, dg.AssetCheckResult) and not event.passed:
             found = breaches.get(event.check_name, [])
