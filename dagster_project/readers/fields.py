@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import answers
 from . import columns as c
 from .answers import text
 from .model import FileRejected, Problem, ReadResult
@@ -29,6 +31,24 @@ class Field:
     required: bool = False  # the file must have the column
     # The whole column at once (columns.py); it gives what ``parse`` gives, cell for cell.
     vector: c.ColumnParser = c.by_cell
+
+
+def grade_field(column: str, raw_name: str) -> Field:
+    """A 1-10 grade; parsed once per distinct cell."""
+    return Field(column, raw_name, answers.grade, "INTEGER", vector=c.distinct)
+
+
+def label_field(column: str, raw_name: str, allowed: dict[str, str], what: str) -> Field:
+    """An answer from a fixed list of labels; parsed once per distinct cell."""
+    parse = partial(answers.label, allowed=allowed, what=what)
+    return Field(column, raw_name, parse, vector=c.distinct)
+
+
+def text_field(
+    column: str, raw_name: str, required: bool = False, parse: Callable[[Any], Any] = text
+) -> Field:
+    """Text (``answers.text``, or ``answers.free_text`` for reviews and tips)."""
+    return Field(column, raw_name, parse, required=required, vector=c.text)
 
 
 @dataclass(frozen=True)

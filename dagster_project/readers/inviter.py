@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import answers as a
 from . import columns as c
-from .fields import Field, apply_fields
+from .fields import Field, apply_fields, text_field
 from .model import ReadResult
 from .one2ten import GEMEENTECODE, KANAAL, ONE2TEN_DATES  # it invites to the One2Ten surveys
 from .tabular import read_csv
@@ -26,7 +26,7 @@ FIELDS: tuple[Field, ...] = (
         True,
         vector=ONE2TEN_DATES,
     ),
-    Field("E-mailadres", "e_mailadres", a.text, required=True, vector=c.text),
+    text_field("E-mailadres", "e_mailadres", required=True),
     Field(
         "Status",
         "status",

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from .. import code_lists as cl
 from . import answers as a
 from . import columns as c
-from .fields import Field, RowCheck, apply_fields
+from .fields import Field, RowCheck, apply_fields, grade_field, label_field, text_field
 from .model import ReadResult
 from .tabular import read_csv, read_xlsx
 
@@ -26,18 +26,6 @@ UITNODIGINGEN = a.labels("Inviter", "Qmatic", "Timeblockr", "JCC", "Kaartje", "E
 # Export column -> raw column, from the code lists (dbt reads the same columns).
 ASPECTS = cl.aspects()
 HOSTMANSHIP = tuple((f"Hostmanship - {item}", column) for item, column in cl.hostmanship_items())
-
-
-def _grade_field(column: str, raw_name: str) -> Field:
-    return Field(column, raw_name, a.grade, "INTEGER", vector=c.distinct)
-
-
-def _label_field(column: str, raw_name: str, allowed: dict[str, str], what: str) -> Field:
-    return Field(column, raw_name, partial(a.label, allowed=allowed, what=what), vector=c.distinct)
-
-
-def _text_field(column: str, raw_name: str, required: bool = False, parse=a.text) -> Field:
-    return Field(column, raw_name, parse, required=required, vector=c.text)
 
 
 # One2Ten and Inviter write "dd-mm-jjjj uu:mm", seconds optional (answers.one2ten_datetime).
@@ -73,7 +61,7 @@ FIELDS: tuple[Field, ...] = (
         vector=c.whole_numbers,
     ),
     GEMEENTECODE,
-    _text_field("Gemeente", "gemeente", required=True),
+    text_field("Gemeente", "gemeente", required=True),
     KANAAL,
     Field(
         "Startdatum",
@@ -101,20 +89,20 @@ FIELDS: tuple[Field, ...] = (
         required=True,
         vector=c.distinct,
     ),
-    _text_field("Survey", "survey"),
-    _label_field("Uitnodiging", "uitnodiging", UITNODIGINGEN, "Uitnodiging"),
-    _text_field("Product", "product"),
-    _grade_field("Totaaloordeel", "totaaloordeel"),
-    _text_field("Toelichting totaaloordeel", "toelichting_totaaloordeel", parse=a.free_text),
-    _label_field("Moeite", "moeite", MOEITE, "Moeite"),
-    *(_grade_field(column, raw) for column, raw in ASPECTS),
-    *(_grade_field(column, raw) for column, raw in HOSTMANSHIP),
-    _label_field(
+    text_field("Survey", "survey"),
+    label_field("Uitnodiging", "uitnodiging", UITNODIGINGEN, "Uitnodiging"),
+    text_field("Product", "product"),
+    grade_field("Totaaloordeel", "totaaloordeel"),
+    text_field("Toelichting totaaloordeel", "toelichting_totaaloordeel", parse=a.free_text),
+    label_field("Moeite", "moeite", MOEITE, "Moeite"),
+    *(grade_field(column, raw) for column, raw in ASPECTS),
+    *(grade_field(column, raw) for column, raw in HOSTMANSHIP),
+    label_field(
         cl.code_lists()["in_een_keer_geholpen"], "in_een_keer_geholpen", JA_NEE_WEET_NIET, "answer"
     ),
-    _label_field("Verbetertip", "verbetertip", JA_NEE, "answer"),
-    _text_field("Verbetertip toelichting", "verbetertip_toelichting", parse=a.free_text),
-    _text_field("E-mailadres", "e_mailadres"),
+    label_field("Verbetertip", "verbetertip", JA_NEE, "answer"),
+    text_field("Verbetertip toelichting", "verbetertip_toelichting", parse=a.free_text),
+    text_field("E-mailadres", "e_mailadres"),
 )
 
 ROW_CHECKS = (

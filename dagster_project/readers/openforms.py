@@ -9,7 +9,7 @@ from typing import Any
 from .. import code_lists as cl
 from . import answers as a
 from . import columns as c
-from .fields import Field, apply_fields
+from .fields import Field, apply_fields, grade_field, label_field, text_field
 from .model import FileRejected, ReadResult
 from .tabular import read_csv, read_json, read_xlsx
 
@@ -33,10 +33,6 @@ def _form_name(value: Any) -> str:
 
 # Open Formulieren writes "jjjj-mm-dd uu:mm:ss", a T or a blank between, seconds optional.
 ISO_DATES = c.dates("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
-
-
-def _label_field(key: str, raw_name: str, allowed: dict[str, str]) -> Field:
-    return Field(key, raw_name, partial(a.label, allowed=allowed, what=key), vector=c.distinct)
 
 
 FIELDS: tuple[Field, ...] = (
@@ -66,14 +62,14 @@ FIELDS: tuple[Field, ...] = (
         required=True,
         vector=c.distinct,
     ),
-    Field("product", "product", a.text, vector=c.text),
-    Field("totaaloordeel", "totaaloordeel", a.grade, "INTEGER", vector=c.distinct),
-    Field("toelichting", "toelichting", a.free_text, vector=c.text),
-    _label_field("moeite", "moeite", MOEITE),
-    *(_label_field(key, raw, EENS) for key, raw in STATEMENTS),
-    _label_field("verbetertip", "verbetertip", JA_NEE),
-    Field("verbetertipToelichting", "verbetertip_toelichting", a.free_text, vector=c.text),
-    Field("email", "email", a.text, vector=c.text),
+    text_field("product", "product"),
+    grade_field("totaaloordeel", "totaaloordeel"),
+    text_field("toelichting", "toelichting", parse=a.free_text),
+    label_field("moeite", "moeite", MOEITE, "moeite"),
+    *(label_field(key, raw, EENS, key) for key, raw in STATEMENTS),
+    label_field("verbetertip", "verbetertip", JA_NEE, "verbetertip"),
+    text_field("verbetertipToelichting", "verbetertip_toelichting", parse=a.free_text),
+    text_field("email", "email"),
 )
 
 
