@@ -114,6 +114,15 @@ def _starts(records: list[list[str]], header_lines: int, lines: int) -> Sequence
     return starts if line == lines + 1 else None
 
 
+def _blank(cells: list[str]) -> bool:
+    """A blank line: not a data row."""
+    return not cells or (len(cells) == 1 and not cells[0].strip())
+
+
+def _field_count(cells: list[str], header: list[str]) -> str:
+    return f"row has {len(cells)} fields, header has {len(header)}"
+
+
 def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
     text = decode(path.read_bytes(), file_path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -149,10 +158,8 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
         malformed = []
         if len(rows) != len(records):
             for k, cells in enumerate(records):
-                if len(cells) != width and cells and (len(cells) > 1 or cells[0].strip()):
-                    malformed.append(
-                        (starts[k], f"row has {len(cells)} fields, header has {len(header)}")
-                    )
+                if len(cells) != width and not _blank(cells):
+                    malformed.append((starts[k], _field_count(cells, header)))
         if len(rows) + len(malformed) > MAX_ROWS:
             raise _too_many_rows(file_path)
         return Table(header, rows, malformed)
@@ -169,12 +176,12 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
             break
         except csv.Error as exc:
             raise unreadable(start, exc) from None
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue  # blank line: not a data row
+        if _blank(cells):
+            continue
         if len(rows) + len(malformed) >= MAX_ROWS:
             raise _too_many_rows(file_path)
         if len(cells) != len(header):
-            malformed.append((start, f"row has {len(cells)} fields, header has {len(header)}"))
+            malformed.append((start, _field_count(cells, header)))
             continue
         rows.append((start, cells))
     return Table(header, rows, malformed)
