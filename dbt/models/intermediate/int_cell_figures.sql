@@ -20,10 +20,14 @@ with periods as (
     inner join {{ ref('int_responses') }} as r using (response_id, kanaal, gemeentecode)
 ),
 
+-- Each answer once, in its response's quarter: a year's answer figures are summed from its
+-- quarters below (counts, sums and sums of squares add up exactly), so the largest table
+-- joins one period per response instead of two.
 answers as (
-    select p.gemeentecode, p.kanaal, p.periode, a.vraag_type, a.vraag, a.cijfer, a.code
+    select p.gemeentecode, p.kanaal, p.jaar, p.kwartaal, a.vraag_type, a.vraag, a.cijfer, a.code
     from {{ ref('int_response_periods') }} as p
     inner join {{ ref('int_response_answers') }} as a using (response_id, kanaal, gemeentecode)
+    where p.kwartaal is not null
 ),
 
 figure_list as (
@@ -44,20 +48,83 @@ figure_list as (
     from {{ order_values(aspect_order()) }} as t(kanaal, label, volgorde)
 ),
 
-grades as (
+-- Per quarter: n, the sums of the grades and of their squares (grades), the answers at
+-- either end (ces: k_laag little or no effort, k_hoog much; stelling: k_laag agrees).
+answer_sums_per_quarter as (
     select
-        gemeentecode, kanaal, periode,
+        gemeentecode, kanaal, jaar, kwartaal,
         case when vraag_type = 'totaaloordeel' then 'totaaloordeel' else 'aspect' end as figuur_type,
         vraag as figuur,
         count(*) as n,
-        sum(cijfer) as teller,
-        count(*) as noemer,
-        {{ sd_from_sums('cijfer') }} as sd,
+        sum(cast(cijfer as hugeint)) as s1,
+        sum(cast(cijfer as hugeint) * cijfer) as s2,
         null::bigint as k_laag,
         null::bigint as k_hoog
     from answers
     where vraag_type in ('totaaloordeel', 'aspect')
     group by all
+    union all
+    select
+        gemeentecode, kanaal, jaar, kwartaal,
+        'ces' as figuur_type,
+        'CES' as figuur,
+        count(*) as n,
+        null::hugeint as s1,
+        null::hugeint as s2,
+        count(*) filter (where code in ('weinig_moeite', 'geen_moeite')) as k_laag,
+        count(*) filter (where code in ('veel_moeite', 'heel_veel_moeite')) as k_hoog
+    from answers
+    where vraag_type = 'moeite' and code <> 'weet_niet'
+    group by all
+    union all
+    select
+        gemeentecode, kanaal, jaar, kwartaal,
+        'stelling' as figuur_type,
+        vraag as figuur,
+        count(*) as n,
+        null::hugeint as s1,
+        null::hugeint as s2,
+        count(*) filter (where code in ('eens', 'helemaal_eens', 'ja')) as k_laag,
+        null::bigint as k_hoog
+    from answers
+    where (vraag_type = 'stelling' and code <> 'weet_niet')
+        or (vraag_type = 'in_een_keer_geholpen' and code in ('ja', 'nee'))
+    group by all
+),
+
+answer_sums as (
+    select
+        gemeentecode, kanaal,
+        cast(jaar as varchar) || '-Q' || cast(kwartaal as varchar) as periode,
+        figuur_type, figuur, n, s1, s2, k_laag, k_hoog
+    from answer_sums_per_quarter
+    union all
+    select
+        gemeentecode, kanaal, cast(jaar as varchar) as periode, figuur_type, figuur,
+        cast(sum(n) as bigint) as n,
+        sum(s1) as s1,
+        sum(s2) as s2,
+        cast(sum(k_laag) as bigint) as k_laag,
+        cast(sum(k_hoog) as bigint) as k_hoog
+    from answer_sums_per_quarter
+    group by all
+),
+
+answer_stats as (
+    select
+        gemeentecode, kanaal, periode, figuur_type, figuur, n,
+        case figuur_type
+            when 'ces' then 100 * (k_laag - k_hoog)
+            when 'stelling' then 100 * k_laag
+            else s1
+        end as teller,
+        n as noemer,
+        case when figuur_type in ('totaaloordeel', 'aspect') then
+            {{ sd_from_totals('n', 's1', 's2') }}
+        end as sd,
+        k_laag,
+        k_hoog
+    from answer_sums
 ),
 
 hostmanship as (
@@ -76,45 +143,9 @@ hostmanship as (
     group by all
 ),
 
-ces as (
-    select
-        gemeentecode, kanaal, periode,
-        'ces' as figuur_type,
-        'CES' as figuur,
-        count(*) as n,
-        100 * (count(*) filter (where code in ('weinig_moeite', 'geen_moeite'))
-            - count(*) filter (where code in ('veel_moeite', 'heel_veel_moeite'))) as teller,
-        count(*) as noemer,
-        null::double as sd,
-        count(*) filter (where code in ('weinig_moeite', 'geen_moeite')) as k_laag,
-        count(*) filter (where code in ('veel_moeite', 'heel_veel_moeite')) as k_hoog
-    from answers
-    where vraag_type = 'moeite' and code <> 'weet_niet'
-    group by all
-),
-
-percentages as (
-    select
-        gemeentecode, kanaal, periode,
-        'stelling' as figuur_type,
-        vraag as figuur,
-        count(*) as n,
-        100 * count(*) filter (where code in ('eens', 'helemaal_eens', 'ja')) as teller,
-        count(*) as noemer,
-        null::double as sd,
-        count(*) filter (where code in ('eens', 'helemaal_eens', 'ja')) as k_laag,
-        null::bigint as k_hoog
-    from answers
-    where (vraag_type = 'stelling' and code <> 'weet_niet')
-        or (vraag_type = 'in_een_keer_geholpen' and code in ('ja', 'nee'))
-    group by all
-),
-
 stats as (
-    select * from grades
+    select * from answer_stats
     union all select * from hostmanship
-    union all select * from ces
-    union all select * from percentages
 ),
 
 cell_figures as (
