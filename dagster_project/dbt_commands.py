@@ -34,9 +34,13 @@ _PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "test
 
 
 def dbt_executable() -> str:
-    """The dbt next to this interpreter (a venv need not be activated), else dbt on PATH."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+    """``kto-dbt`` next to this interpreter (a venv need not be activated): dbt, with its parse
+    state shared between warehouses (dbt_launch.py); else dbt itself, there or on PATH."""
+    for name in ("kto-dbt", "dbt"):
+        candidate = Path(sys.executable).parent / name
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("dbt") or "dbt"
 
 
 def dbt_env(settings: Settings | None = None) -> dict[str, str]:

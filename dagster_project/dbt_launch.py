@@ -1,0 +1,124 @@
+"""``kto-dbt``: dbt's command line, with its parse state shared between warehouses.
+
+dbt keeps what it parsed in ``partial_parse.msgpack`` in its target folder and re-parses
+the whole project (seconds; most of a small run's dbt time) when anything in its state
+check differs. The connection settings are part of that check, and the warehouse path is
+one of them, so every new warehouse (a trial, a test, the bench) parsed everything anew.
+Parsing does not depend on the path, only on the database name DuckDB derives from it
+(the file's stem), which stays in the check. This command therefore:
+
+- leaves the path out of the connection settings' hash, and
+- gives a target folder that has no parse state of its own yet a copy of the last state
+  written for the same database name and command-line vars (``target/parse-state/`` in the dbt
+  project).
+
+dbt still checks everything else itself (its version, the vars, the rest of the profile,
+the hash of every project file, the environment variables the files read) and parses
+again whatever differs. The patched method is dbt internals: tests/test_dbt_launch.py
+fails if it moves.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import os
+import pprint
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+STATE_FILE = "partial_parse.msgpack"
+SHARED_STATE = Path("target") / "parse-state"  # in the dbt project
+# the profile's fallback when KTO_WAREHOUSE is not set (dbt/profiles.yml)
+DEFAULT_WAREHOUSE = "../data/warehouse.duckdb"
+
+
+def _option(argv: list[str], name: str) -> str | None:
+    """The value of ``--name value`` or ``--name=value`` in dbt's arguments."""
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _project_dir(argv: list[str]) -> Path:
+    return Path(_option(argv, "--project-dir") or os.getcwd())
+
+
+def shared_state_path(argv: list[str], environ: dict[str, str]) -> Path:
+    """Where the parse state of this project for this database name and these vars is shared."""
+    database = Path(environ.get("KTO_WAREHOUSE") or DEFAULT_WAREHOUSE).stem
+    key = "\x00".join([database, _option(argv, "--vars") or ""])
+    name = f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
+    return _project_dir(argv) / SHARED_STATE / name
+
+
+def _copy_atomically(source: Path, dest: Path) -> None:
+    """Copy under a temporary name, then rename: readers see the old file or the new one."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _target_dir(argv: list[str]) -> Path:
+    target = _option(argv, "--target-path") or os.environ.get("DBT_TARGET_PATH") or "target"
+    return _project_dir(argv) / target  # an absolute target path stays as it is
+
+
+def _unused(own_state: Path, project_state: Path) -> bool:
+    """True when the target folder has no parse state of its own: none, or the copy of the
+    project's default target's that dagster-dbt puts into a new target folder (written by
+    whichever dbt command last ran without a target path, for any warehouse and vars)."""
+    if not own_state.exists():
+        return True
+    return project_state.exists() and filecmp.cmp(own_state, project_state, shallow=False)
+
+
+def _hash_without_path() -> None:
+    """dbt's manifest state check, with the warehouse path left out of the profile hash."""
+    from dbt.contracts.files import FileHash
+    from dbt.parser.manifest import ManifestLoader
+
+    original = ManifestLoader.build_manifest_state_check
+
+    def build_manifest_state_check(self):
+        state = original(self)
+        info = [kv for kv in self.root_project.credentials.connection_info() if kv[0] != "path"]
+        info.sort()  # as dbt does, so the order of the settings does not matter
+        state.profile_hash = FileHash.from_contents(pprint.pformat(info))
+        return state
+
+    ManifestLoader.build_manifest_state_check = build_manifest_state_check
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    own_state = _target_dir(argv) / STATE_FILE
+    shared = shared_state_path(argv, dict(os.environ))
+    if shared.exists() and _unused(own_state, _project_dir(argv) / "target" / STATE_FILE):
+        _copy_atomically(shared, own_state)
+    seeded = own_state.stat().st_mtime_ns if own_state.exists() else None
+
+    _hash_without_path()
+    from dbt.cli.main import cli
+
+    try:
+        cli.main(args=argv, prog_name="dbt")  # exits with dbt's own code
+    finally:
+        # dbt wrote new parse state (it parsed something): share it
+        if own_state.exists() and own_state.stat().st_mtime_ns != seeded:
+            _copy_atomically(own_state, shared)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

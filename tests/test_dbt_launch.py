@@ -1,0 +1,107 @@
+"""kto-dbt: dbt's parse state shared between warehouses of the same database name.
+
+Each case runs ``kto-dbt parse`` in its own target folder and reads dbt's own log for how
+it parsed. dbt internals are patched there (dagster_project/dbt_launch.py): these fail if
+dbt moves them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dagster_project import dbt_launch
+from dagster_project.dbt_commands import DBT_PROJECT_DIR, dbt_executable
+
+# vars of their own, so no other test's runs share this state
+VARS = "{test_severity: warn, kto_dbt_launch_test: 1}"
+FULL = "Starting full parse"
+REUSED = "Partial parsing enabled"
+
+
+def _parse(root: Path, warehouse: str, project: Path = DBT_PROJECT_DIR) -> str:
+    env = {
+        **os.environ,
+        "KTO_WAREHOUSE": str(root / warehouse),
+        "DBT_PROFILES_DIR": str(project),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    run = subprocess.run(
+        [
+            dbt_executable(),
+            "parse",
+            "--quiet",
+            "--vars",
+            VARS,
+            "--project-dir",
+            str(project),
+            "--target-path",
+            str(root / "target"),
+            "--log-path",
+            str(root / "logs"),
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return (root / "logs" / "dbt.log").read_text()
+
+
+def _shared(warehouse: str) -> Path:
+    argv = ["--vars", VARS, "--project-dir", str(DBT_PROJECT_DIR)]
+    return dbt_launch.shared_state_path(argv, {"KTO_WAREHOUSE": f"x/{warehouse}"})
+
+
+@pytest.fixture
+def shared_state():
+    """The project's shared state for these vars, removed before and after."""
+    paths = [_shared("warehouse.duckdb"), _shared("elsewhere.duckdb")]
+    for path in paths:
+        path.unlink(missing_ok=True)
+    yield paths[0]
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def test_the_pipeline_runs_dbt_through_kto_dbt():
+    assert Path(dbt_executable()).name == "kto-dbt"
+    assert Path(dbt_executable()).parent == Path(sys.executable).parent
+
+
+def test_a_new_warehouse_reuses_the_parse_of_another_with_the_same_name(tmp_path, shared_state):
+    first = _parse(tmp_path / "a", "warehouse.duckdb")
+    assert FULL in first
+    assert shared_state.is_file()
+
+    # another folder, another path, same database name: dbt's own check passes
+    second = _parse(tmp_path / "b", "warehouse.duckdb")
+    assert FULL not in second
+    assert REUSED in second
+    assert (tmp_path / "b" / "target" / "manifest.json").is_file()
+
+
+def test_another_database_name_parses_anew(tmp_path, shared_state):
+    _parse(tmp_path / "a", "warehouse.duckdb")
+    other = _parse(tmp_path / "b", "elsewhere.duckdb")
+    assert FULL in other
+
+
+def test_a_changed_model_is_parsed_again_from_shared_state(tmp_path):
+    # a copy of the project (its shared state is its own), so the change touches no other
+    # test's files
+    project = tmp_path / "project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    _parse(tmp_path / "a", "warehouse.duckdb", project)
+    model = project / "models" / "marts" / "dim_gemeente.sql"
+    model.write_text(model.read_text() + "\n-- changed\n")
+    again = _parse(tmp_path / "b", "warehouse.duckdb", project)
+    assert FULL not in again
+    assert "1 files changed" in again
