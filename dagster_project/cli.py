@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import TextIO
@@ -103,22 +104,23 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
     release_stale(instance, log=lambda line: print(line, file=out))
     report = _report(settings, out)
     # The checks need Great Expectations, seconds to import, only after dbt, and while dbt
-    # runs in its own process this one waits: import it meanwhile.
+    # runs in its own process this one waits: import it meanwhile (started after ingest,
+    # whose Python work the import would slow down).
     preload = threading.Thread(
         target=importlib.import_module, args=("great_expectations",), name="preload", daemon=True
     )
-    preload.start()
     # dagster-dbt writes every dbt line to sys.stdout (no switch in DbtCliResource): the
     # whole process's stdout goes to the log while the jobs run, the report to ``out``.
     with report.log_path.open("a", encoding="utf-8") as log, redirect_stdout(log):
         try:
-            return run_interruptibly(lambda: _execute(defs, instance, report))
+            return run_interruptibly(lambda: _execute(defs, instance, report, preload.start))
         except Stopped as stop:
             canceled = cancel_own_runs(instance, f"stopped by {stop}")
             print(f"stopped by {stop}; canceled runs: {', '.join(canceled) or 'none'}", file=out)
             raise
         finally:
-            preload.join()  # never leave an import half done at interpreter exit
+            if preload.is_alive():
+                preload.join()  # never leave an import half done at interpreter exit
 
 
 def _report(settings: Settings, out: TextIO):
@@ -146,7 +148,7 @@ def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: di
         report.end_phase()
 
 
-def _execute(defs, instance, report) -> bool:
+def _execute(defs, instance, report, after_ingest: Callable[[], None]) -> bool:
     from .defs.automation import period_range_tags
     from .defs.ingest import held_files_of
     from .defs.partitions import PERIODE
@@ -166,6 +168,7 @@ def _execute(defs, instance, report) -> bool:
     if not ingest.success:
         print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
         return close(False)
+    after_ingest()
     held = held_files_of(ingest)  # changed files that could not be read: the run fails on them
     for line in held:
         print(f"held: {line}", file=out)
