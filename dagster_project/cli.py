@@ -104,8 +104,8 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
     release_stale(instance, log=lambda line: print(line, file=out))
     report = _report(settings, out)
     # The checks need Great Expectations, seconds to import, only after dbt, and while dbt
-    # runs in its own process this one waits: import it meanwhile (started after ingest,
-    # whose Python work the import would slow down).
+    # runs in its own process this one waits: import it then. Not earlier: the import holds
+    # the GIL for seconds, and ingest and the start of each run are Python work.
     preload = threading.Thread(
         target=importlib.import_module, args=("great_expectations",), name="preload", daemon=True
     )
@@ -113,7 +113,9 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
     # whole process's stdout goes to the log while the jobs run, the report to ``out``.
     with report.log_path.open("a", encoding="utf-8") as log, redirect_stdout(log):
         try:
-            return run_interruptibly(lambda: _execute(defs, instance, report, preload.start))
+            return run_interruptibly(
+                lambda: _execute(defs, instance, report, _once_dbt_starts(preload.start))
+            )
         except Stopped as stop:
             canceled = cancel_own_runs(instance, f"stopped by {stop}")
             print(f"stopped by {stop}; canceled runs: {', '.join(canceled) or 'none'}", file=out)
@@ -136,10 +138,31 @@ def _report(settings: Settings, out: TextIO):
     )
 
 
-def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: dict):
-    """One job in process, its events reported as they are stored."""
+def _once_dbt_starts(action: Callable[[], None]) -> Callable[[object], None]:
+    """An event listener that calls ``action`` when the first dbt step starts."""
+    from .run_report import phase
+
+    done = threading.Event()
+
+    def listener(entry) -> None:
+        event = entry.dagster_event
+        if (
+            not done.is_set()
+            and event is not None
+            and event.event_type_value == "STEP_START"
+            and phase(event.step_key) == "dbt"
+        ):
+            done.set()
+            action()
+
+    return listener
+
+
+def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: dict, *listeners):
+    """One job in process, its events reported as they are stored (and to ``listeners``)."""
     run_id = str(uuid.uuid4())
-    instance.add_event_listener(run_id, report.on_event)
+    for listener in (report.on_event, *listeners):
+        instance.add_event_listener(run_id, listener)
     try:
         return defs.resolve_job_def(name).execute_in_process(
             instance=instance, run_config=run_config, tags=tags, run_id=run_id, raise_on_error=False
@@ -148,7 +171,7 @@ def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: di
         report.end_phase()
 
 
-def _execute(defs, instance, report, after_ingest: Callable[[], None]) -> bool:
+def _execute(defs, instance, report, refresh_listener: Callable[[object], None]) -> bool:
     from .defs.automation import period_range_tags
     from .defs.ingest import held_files_of
     from .defs.partitions import PERIODE
@@ -168,7 +191,6 @@ def _execute(defs, instance, report, after_ingest: Callable[[], None]) -> bool:
     if not ingest.success:
         print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
         return close(False)
-    after_ingest()
     held = held_files_of(ingest)  # changed files that could not be read: the run fails on them
     for line in held:
         print(f"held: {line}", file=out)
@@ -178,7 +200,13 @@ def _execute(defs, instance, report, after_ingest: Callable[[], None]) -> bool:
         print("no completed responses in the landing folder: nothing to build", file=out)
         return close(not held)
     refresh = _job(
-        defs, "refresh_job", instance, report, {**period_range_tags(periods), **tags}, run_config
+        defs,
+        "refresh_job",
+        instance,
+        report,
+        {**period_range_tags(periods), **tags},
+        run_config,
+        refresh_listener,
     )
     failures = _failures(refresh)
     if not refresh.success or failures:

@@ -19,7 +19,7 @@ from dagster_project.bench.agreement import compare
 from dagster_project.bench.floor import floor_cells
 from dagster_project.bench.landing import january_after, move_into, write_drop, write_year
 from dagster_project.bench.measure import run_measured
-from dagster_project.bench.phases import phase_of
+from dagster_project.bench.phases import OVERHEAD, STARTUP, Phase, RunPhases, phase_of
 from dagster_project.cli import main
 from dagster_project.demo import random_dataset, write_landing
 from tests import oracle
@@ -175,6 +175,26 @@ def test_the_tree_counts_the_children(tmp_path: Path):
     assert measured.seconds >= 1.0
 
 
+def test_each_sample_counts_for_the_phase_running_then():
+    phases = RunPhases(
+        [
+            Phase(STARTUP, 2.0),
+            Phase("ingest", 3.0, spans=[(12.0, 15.0)]),
+            Phase("dbt build", 4.0, spans=[(16.0, 20.0)]),
+            Phase(OVERHEAD, 1.0),
+        ],
+        jobs=[],
+    )
+    samples = [(10.5, 100), (11.9, 150), (12.0, 90), (14.0, 300), (15.5, 400), (17.0, 250),
+               (20.0, 260), (21.0, 120)]  # fmt: skip
+    assert phases.peak_rss(samples) == {
+        STARTUP: 150,  # before the first step
+        "ingest": 300,
+        OVERHEAD: 400,  # between the steps and after the last
+        "dbt build": 260,
+    }
+
+
 def test_steps_fall_into_phases():
     assert phase_of("ingest_landing") == "ingest"
     assert phase_of("kto_dbt_models") == "dbt build"
@@ -208,7 +228,16 @@ def test_bench_smoke(tmp_path: Path, capsys):
     for phase in ("start-up", "ingest", "dbt build", "quality checks (GX)", "factsheets",
                   "publish", "Dagster overhead"):  # fmt: skip
         assert f"| {phase} |" in text
-    assert "pages/s per core" in text and "peak RSS of the process tree" in text
+    assert "pages/s per core" in text
+    # every phase's peak RSS, the largest of them the whole run's
+    rows = [line.split("|") for line in text.split("## `kto run`, full year")[1].splitlines()]
+    rows = [[cell.strip() for cell in row] for row in rows if len(row) > 6][2:]
+    peaks = {row[1]: row[5] for row in rows}
+    total = peaks.pop("**kto run**").strip("*")
+    assert all(peaks[phase] for phase in ("ingest", "dbt build", "factsheets"))
+    assert max(float(p.replace(",", "")) for p in peaks.values() if p) == float(
+        total.replace(",", "")
+    )
     (factsheet_row,) = [line for line in text.splitlines() if line.startswith("| factsheets |")]
     assert "None" not in factsheet_row  # the rendering step's metadata, not the portal's
     assert "> smoke" in text

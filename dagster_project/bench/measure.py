@@ -19,7 +19,7 @@ import resource
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -35,6 +35,8 @@ class Measured:
     peak_rss: int  # bytes, process tree
     output: str  # stdout and stderr, interleaved
     cpu_seconds: float = 0.0  # user + system, process tree
+    # (Unix time, RSS of the tree in bytes) of every sample, to tell which phase peaked
+    samples: list[tuple[float, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -66,6 +68,7 @@ def run_measured(
     Run one at a time: the CPU seconds are the growth of this process's ended children.
     """
     peak = 0
+    samples: list[tuple[float, int]] = []
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     child = subprocess.Popen(
@@ -82,7 +85,9 @@ def run_measured(
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss(process))
+            rss = tree_rss(process)
+            samples.append((time.time(), rss))
+            peak = max(peak, rss)
             done.wait(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -93,4 +98,4 @@ def run_measured(
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Measured(command, child.returncode, seconds, peak, output, cpu)
+    return Measured(command, child.returncode, seconds, peak, output, cpu, samples)

@@ -45,6 +45,7 @@ class Phase:
     seconds: float
     steps: int = 0
     detail: dict[str, Any] = field(default_factory=dict)
+    spans: list[tuple[float, float]] = field(default_factory=list)  # (start, end), Unix time
 
 
 @dataclass
@@ -59,6 +60,20 @@ class RunPhases:
 
     def get(self, name: str) -> Phase | None:
         return next((p for p in self.phases if p.name == name), None)
+
+    def peak_rss(self, samples: list[tuple[float, int]]) -> dict[str, int]:
+        """The largest sample of each phase (bytes): a sample belongs to the phase whose step
+        was running at its moment; one outside every step to start-up before the first run,
+        else to Dagster's overhead."""
+        peaks: dict[str, int] = {}
+        stepped = [(start, end, p.name) for p in self.phases for start, end in p.spans]
+        first = min((start for start, _, _ in stepped), default=None)
+        for moment, rss in samples:
+            name = next((n for start, end, n in stepped if start <= moment <= end), None)
+            if name is None:
+                name = STARTUP if first is None or moment < first else OVERHEAD
+            peaks[name] = max(peaks.get(name, 0), rss)
+        return peaks
 
 
 @contextmanager
@@ -125,8 +140,10 @@ def _phases(instance, runs, started: float, seconds: float) -> RunPhases:
             elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in opened:
                 name = phase_of(event.step_key)
                 phase = steps.setdefault(name, Phase(name, 0.0))
-                phase.seconds += entry.timestamp - opened.pop(event.step_key)
+                start = opened.pop(event.step_key)
+                phase.seconds += entry.timestamp - start
                 phase.steps += 1
+                phase.spans.append((start, entry.timestamp))
             elif kind == "ASSET_MATERIALIZATION":
                 metadata = event.event_specific_data.materialization.metadata
                 duration = _value(metadata, "Execution Duration")

@@ -63,20 +63,22 @@ def _detail(phase) -> str:
 
 def _phase_table(run: PipelineRun, floor: Reference | None) -> list[str]:
     total = run.measured.seconds
+    peaks = run.phases.peak_rss(run.measured.samples)
     lines = [
-        "| phase | seconds | share | vs floor | detail |",
-        "|---|---:|---:|---:|---|",
+        "| phase | seconds | share | vs floor | peak RSS (MiB) | detail |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for phase in run.phases.phases:
         vs = _ratio(phase.seconds, floor.seconds) if floor and phase.name in PHASES else ""
+        peak = f"{peaks[phase.name] / 2**20:,.0f}" if phase.name in peaks else ""
         lines.append(
             f"| {phase.name} | {_s(phase.seconds)} | {phase.seconds / total:.0%} | {vs} "
-            f"| {_detail(phase)} |"
+            f"| {peak} | {_detail(phase)} |"
         )
     vs = _ratio(total, floor.seconds) if floor else ""
     lines.append(
-        f"| **kto run** | **{_s(total)}** | 100% | {vs} | peak RSS of the process tree "
-        f"**{_mib(run.measured)} MiB**, CPU {_s(run.measured.cpu_seconds)} s; runs: "
+        f"| **kto run** | **{_s(total)}** | 100% | {vs} | **{_mib(run.measured)}** | "
+        f"the whole process tree, CPU {_s(run.measured.cpu_seconds)} s; runs: "
         + ", ".join(f"{job} {status}" for job, status in run.phases.jobs)
         + " |"
     )
