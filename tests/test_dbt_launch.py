@@ -105,3 +105,12 @@ def test_a_changed_model_is_parsed_again_from_shared_state(tmp_path):
     again = _parse(tmp_path / "b", "warehouse.duckdb", project)
     assert FULL not in again
     assert "1 files changed" in again
+
+
+def test_a_damaged_shared_state_costs_a_full_parse_not_the_run(tmp_path, shared_state):
+    shared_state.parent.mkdir(parents=True, exist_ok=True)
+    shared_state.write_bytes(b"\x00 not msgpack")
+    log = _parse(tmp_path / "a", "warehouse.duckdb")
+    assert FULL in log
+    assert (tmp_path / "a" / "target" / "manifest.json").is_file()
+    assert shared_state.read_bytes() != b"\x00 not msgpack"  # replaced by the new state
