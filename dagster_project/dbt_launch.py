@@ -9,8 +9,8 @@ Parsing does not depend on the path, only on the database name DuckDB derives fr
 
 - leaves the path out of the connection settings' hash, and
 - gives a target folder that has no parse state of its own yet a copy of the last state
-  written for the same database name and command-line vars (``target/parse-state/`` in the dbt
-  project).
+  written for the same database name and command-line vars (``target/parse-state/`` in
+  the dbt project).
 
 dbt still checks everything else itself (its version, the vars, the rest of the profile,
 the hash of every project file, the environment variables the files read) and parses
@@ -46,7 +46,8 @@ def _option(argv: list[str], name: str) -> str | None:
 
 
 def _project_dir(argv: list[str]) -> Path:
-    return Path(_option(argv, "--project-dir") or os.getcwd())
+    """dbt's project folder: as dbt finds it (the option, DBT_PROJECT_DIR, else here)."""
+    return Path(_option(argv, "--project-dir") or os.environ.get("DBT_PROJECT_DIR") or os.getcwd())
 
 
 def shared_state_path(argv: list[str], environ: dict[str, str]) -> Path:
