@@ -7,14 +7,11 @@ that opened the file during the read would fail. A queued ingest waits for the
 step, rendering included; it never fails on the lock.
 """
 
-from collections.abc import Iterator
-
 import dagster as dg
 
 from ..factsheets import read_only
-from ..factsheets.marts import Row
 from ..factsheets.output import RenderResult, write_periods
-from ..factsheets.view import FactsheetView, build_period, today_amsterdam
+from ..factsheets.view import build_period, today_amsterdam
 from ..periods import sort_periods
 from ..settings import Settings
 from ..warehouse_lock import warehouse_lock
@@ -95,27 +92,19 @@ def factsheets_pdf_html(
     # The lock for the whole step: the output folder has one writer too (publish cleans
     # up what a killed writer left there).
     with warehouse_lock(settings.warehouse, on_wait=context.log.info):
+        with read_only(settings.warehouse) as con:
+            built = [(p, *build_period(con, p, settings, day)) for p in periodes]
+        withheld = {
+            periode: {
+                (v.gemeentecode, v.kanaal): rules
+                for v in views
+                if (rules := gate.rules_withholding(periode, (v.gemeentecode, v.kanaal, periode)))
+            }
+            for periode, views, _ in built
+        }
         for line in gate.text().splitlines():
             context.log.error(line)
-        withheld: dict[str, dict[tuple[str, str], list[str]]] = {}
-
-        def built(con) -> Iterator[tuple[str, list[FactsheetView], list[Row]]]:
-            # one period at a time: the first ones render while the next are built
-            for periode in periodes:
-                views, skipped = build_period(con, periode, settings, day)
-                withheld[periode] = {
-                    (v.gemeentecode, v.kanaal): rules
-                    for v in views
-                    if (
-                        rules := gate.rules_withholding(
-                            periode, (v.gemeentecode, v.kanaal, periode)
-                        )
-                    )
-                }
-                yield periode, views, skipped
-
-        with read_only(settings.warehouse) as con:
-            result = write_periods(built(con), settings, withheld=withheld)
+        result = write_periods(built, settings, withheld=withheld)
     for period in result.periods:
         context.log.info(
             f"{period.periode}: {len(period.factsheets)} factsheets "

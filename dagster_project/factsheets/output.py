@@ -18,12 +18,13 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,6 @@ REPORT_NAME = "report.json"
 # Below this many factsheets, starting worker processes costs more than it saves
 # (a PDF takes about 15 ms; a worker about 0.3 s to start and import Typst).
 PARALLEL_MIN_FACTSHEETS = 40
-# Factsheets per task for a worker: a few seconds of work, so both workers stay busy to
-# the end and the pickling of views is small.
-RENDER_CHUNK = 32
 
 
 @dataclass(frozen=True)
@@ -188,54 +186,16 @@ def _render_chunk(jobs: list[Job]) -> list[FactsheetFile]:
     return [render_to_files(view, Path(directory), inhoud) for directory, view, inhoud in jobs]
 
 
-class _Rendering:
-    """Factsheets rendered as their jobs come in, period by period.
-
-    Below ``PARALLEL_MIN_FACTSHEETS`` jobs in all they are rendered in this process at the
-    end. Beyond it a pool of ``workers`` processes starts and renders chunk by chunk while
-    the caller builds the views of the next period (a sixth of the step at national
-    scale, one core's work that would otherwise leave the other idle).
-    """
-
-    def __init__(self, workers: int):
-        self.workers = workers
-        self.pending: list[Job] = []
-        self.futures: list[Future[list[FactsheetFile]]] = []
-        self.pool: ProcessPoolExecutor | None = None
-        self.started = 0.0
-
-    def add(self, jobs: list[Job]) -> None:
-        self.pending += jobs
-        if self.pool is None and self.workers > 1 and len(self.pending) >= PARALLEL_MIN_FACTSHEETS:
-            # spawn, not fork: the caller (Dagster) may run threads, which fork does not
-            # copy safely.
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-            self.started = time.perf_counter()
-        while self.pool is not None and len(self.pending) >= RENDER_CHUNK:
-            self._submit(RENDER_CHUNK)
-
-    def _submit(self, size: int) -> None:
-        chunk, self.pending = self.pending[:size], self.pending[size:]
-        assert self.pool is not None
-        self.futures.append(self.pool.submit(_render_chunk, chunk))
-
-    def finish(self) -> tuple[list[FactsheetFile], int, float]:
-        """The files of every job in the order added, the processes that rendered them and
-        the seconds from the first rendering to the last."""
-        if self.pool is None:
-            start = time.perf_counter()
-            files = _render_chunk(self.pending)
-            return files, 1, time.perf_counter() - start
-        with self.pool:
-            if self.pending:
-                self._submit(len(self.pending))
-            files = [f for future in self.futures for f in future.result()]
-        return files, self.workers, time.perf_counter() - self.started
-
-    def cancel(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+def _render_all(jobs: list[Job], workers: int) -> tuple[list[FactsheetFile], int]:
+    if workers <= 1 or len(jobs) < PARALLEL_MIN_FACTSHEETS:
+        return _render_chunk(jobs), 1
+    # A few chunks per worker balances uneven factsheets without much pickling.
+    size = math.ceil(len(jobs) / (workers * 4))
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    # spawn, not fork: the caller (Dagster) may run threads, which fork does not copy safely.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return [f for chunk in pool.map(_render_chunk, chunks) for f in chunk], workers
 
 
 def _skipped_line(cel: Row, threshold: int) -> dict[str, Any]:
@@ -273,7 +233,7 @@ def _remove_stale(directory: Path, keep: set[str]) -> list[str]:
 
 
 def write_periods(
-    built: Iterable[tuple[str, list[FactsheetView], list[Row]]],
+    built: list[tuple[str, list[FactsheetView], list[Row]]],
     settings: Settings,
     *,
     output_dir: Path | None = None,
@@ -284,53 +244,43 @@ def write_periods(
     """Render and write the factsheets of several periods, in one process pool.
 
     ``built`` holds, per period, what ``build_period`` returns: the views of the cells
-    that get a factsheet and the kto_cel rows of those that do not. It may be a generator
-    that builds each period when asked: the first periods render meanwhile. ``force``
-    renders unchanged factsheets too. ``withheld`` names the cells a failing quality rule
-    holds back (quality/gate.py): they are not rendered, their files of an earlier run are
-    left as they are, and report.json lists them under ``achtergehouden`` with their
-    rules. It is read for a period once ``built`` has given that period.
+    that get a factsheet and the kto_cel rows of those that do not. ``force`` renders
+    unchanged factsheets too. ``withheld`` names the cells a failing quality rule holds
+    back (quality/gate.py): they are not rendered, their files of an earlier run are left
+    as they are, and report.json lists them under ``achtergehouden`` with their rules.
     """
-    withheld = {} if withheld is None else withheld  # the caller may still fill it
+    withheld = withheld or {}
     root = output_dir or settings.output_dir
-    rendering = _Rendering(workers or os.cpu_count() or 1)
-    periods_built: list[tuple[str, list[FactsheetView], list[Row]]] = []
+    workers = workers or os.cpu_count() or 1
     kept: dict[str, list[FactsheetFile]] = {}
     held_back: dict[str, list[dict[str, Any]]] = {}
     jobs: list[Job] = []
-    try:
-        for periode, views, skipped_cells in built:
-            periods_built.append((periode, views, skipped_cells))
-            directory = period_directory(root, periode)
-            directory.mkdir(parents=True, exist_ok=True)
-            previous = {} if force else _previous(directory)
-            kept[periode] = []
-            held_back[periode] = []
-            period_jobs: list[Job] = []
-            for view in views:
-                rules = withheld.get(periode, {}).get((view.gemeentecode, view.kanaal))
-                if rules:
-                    held_back[periode].append(
-                        {
-                            "gemeentecode": view.gemeentecode,
-                            "gemeente": view.gemeente,
-                            "kanaal": view.kanaal,
-                            "regels": sorted(set(rules)),
-                        }
-                    )
-                    continue
-                inhoud = fingerprint(view)
-                old = previous.get(f"{view.stem}.pdf")
-                if old is not None and old.inhoud == inhoud:
-                    kept[periode].append(old)
-                else:
-                    period_jobs.append((str(directory), view, inhoud))
-            jobs += period_jobs
-            rendering.add(period_jobs)
-        files, used, seconds = rendering.finish()
-    except BaseException:
-        rendering.cancel()
-        raise
+    for periode, views, _ in built:
+        directory = period_directory(root, periode)
+        directory.mkdir(parents=True, exist_ok=True)
+        previous = {} if force else _previous(directory)
+        kept[periode] = []
+        held_back[periode] = []
+        for view in views:
+            rules = withheld.get(periode, {}).get((view.gemeentecode, view.kanaal))
+            if rules:
+                held_back[periode].append(
+                    {
+                        "gemeentecode": view.gemeentecode,
+                        "gemeente": view.gemeente,
+                        "kanaal": view.kanaal,
+                        "regels": sorted(set(rules)),
+                    }
+                )
+                continue
+            inhoud = fingerprint(view)
+            old = previous.get(f"{view.stem}.pdf")
+            if old is not None and old.inhoud == inhoud:
+                kept[periode].append(old)
+            else:
+                jobs.append((str(directory), view, inhoud))
+    start = time.perf_counter()
+    files, used = _render_all(jobs, workers)
     # Crash safety without an fsync per file: the factsheets were written to temporary
     # names and renamed, not yet durably. A report.json below is written durably and lists
     # each factsheet's fingerprint, by which the next run keeps a file as it is; so every
@@ -344,7 +294,7 @@ def write_periods(
     for (directory, _, _), f in zip(jobs, files, strict=True):
         rendered_by_folder.setdefault(directory, []).append(f)
     periods = []
-    for periode, period_views, skipped_cells in periods_built:
+    for periode, period_views, skipped_cells in built:
         directory = period_directory(root, periode)
         rendered = rendered_by_folder.get(str(directory), [])
         factsheets = sorted(kept[periode] + rendered, key=lambda f: (f.gemeentecode, f.kanaal))
@@ -380,7 +330,7 @@ def write_periods(
         )
     return RenderResult(
         periods=periods,
-        seconds=seconds,
+        seconds=time.perf_counter() - start,
         workers=used,
         rendered_pages=sum(f.pages for f in files),
     )
