@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from multiprocessing import forkserver
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,22 @@ def dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DAGSTER_HOME", str(home))
         yield home
+
+
+@pytest.fixture(autouse=True)
+def fresh_forkserver() -> Iterator[None]:
+    """A test's multiprocess runs fork their steps from a forkserver of their own.
+
+    The executor forks steps from a forkserver (dagster_project/defs/executor.py), and
+    multiprocessing keeps one per process, with the environment of the moment it started.
+    A later test in the same worker with other settings in its environment (KTO_OUTPUT_DIR,
+    KTO_EXPECTATIONS_DIR) would run its steps with the earlier test's. A run worker of the
+    daemon or the UI is a process per run, so this concerns only tests.
+    """
+    yield
+    server = forkserver._forkserver
+    if server._forkserver_pid is not None:
+        server._stop()
 
 
 @pytest.fixture(scope="session")
