@@ -67,7 +67,6 @@ def run_measured(
 
     Run one at a time: the CPU seconds are the growth of this process's ended children.
     """
-    peak = 0
     samples: list[tuple[float, int]] = []
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -83,11 +82,8 @@ def run_measured(
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
         while not done.is_set():
-            rss = tree_rss(process)
-            samples.append((time.time(), rss))
-            peak = max(peak, rss)
+            samples.append((time.time(), tree_rss(process)))
             done.wait(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -98,4 +94,5 @@ def run_measured(
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    peak = max((rss for _, rss in samples), default=0)
     return Measured(command, child.returncode, seconds, peak, output, cpu, samples)
