@@ -27,10 +27,12 @@ import pprint
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 STATE_FILE = "partial_parse.msgpack"
-SHARED_STATE = Path("target") / "parse-state"  # in the dbt project
+DEFAULT_TARGET = "target"  # dbt's target folder in the project when none is given
+SHARED_STATE = Path(DEFAULT_TARGET) / "parse-state"  # in the dbt project
 # the profile's fallback when KTO_WAREHOUSE is not set (dbt/profiles.yml)
 DEFAULT_WAREHOUSE = "../data/warehouse.duckdb"
 
@@ -50,7 +52,7 @@ def _project_dir(argv: list[str]) -> Path:
     return Path(_option(argv, "--project-dir") or os.environ.get("DBT_PROJECT_DIR") or os.getcwd())
 
 
-def shared_state_path(argv: list[str], environ: dict[str, str]) -> Path:
+def shared_state_path(argv: list[str], environ: Mapping[str, str]) -> Path:
     """Where the parse state of this project for this database name and these vars is shared."""
     database = Path(environ.get("KTO_WAREHOUSE") or DEFAULT_WAREHOUSE).stem
     key = "\x00".join([database, _option(argv, "--vars") or ""])
@@ -71,7 +73,7 @@ def _copy_atomically(source: Path, dest: Path) -> None:
 
 
 def _target_dir(argv: list[str]) -> Path:
-    target = _option(argv, "--target-path") or os.environ.get("DBT_TARGET_PATH") or "target"
+    target = _option(argv, "--target-path") or os.environ.get("DBT_TARGET_PATH") or DEFAULT_TARGET
     return _project_dir(argv) / target  # an absolute target path stays as it is
 
 
@@ -104,8 +106,8 @@ def _hash_without_path() -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     own_state = _target_dir(argv) / STATE_FILE
-    shared = shared_state_path(argv, dict(os.environ))
-    if shared.exists() and _unused(own_state, _project_dir(argv) / "target" / STATE_FILE):
+    shared = shared_state_path(argv, os.environ)
+    if shared.exists() and _unused(own_state, _project_dir(argv) / DEFAULT_TARGET / STATE_FILE):
         _copy_atomically(shared, own_state)
     seeded = own_state.stat().st_mtime_ns if own_state.exists() else None
 
