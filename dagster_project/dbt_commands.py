@@ -23,6 +23,8 @@ from typing import Any
 
 import duckdb
 
+from .dbt_build_key import ENV_VAR as BUILD_KEY_ENV_VAR
+from .dbt_build_key import build_key
 from .project_files import project_dir
 from .settings import Settings
 
@@ -45,11 +47,12 @@ def dbt_executable() -> str:
 
 def dbt_env(settings: Settings | None = None) -> dict[str, str]:
     """The environment for a dbt subprocess: the current one plus the settings (absolute paths,
-    since dbt runs in the project directory)."""
+    since dbt runs in the project directory) and the build key of the models built by year."""
     settings = settings or Settings.from_env()
     return {
         **os.environ,
         **settings.as_env(),
+        BUILD_KEY_ENV_VAR: build_key(settings),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }

@@ -35,6 +35,8 @@ from dagster_dbt.dbt_project import using_dagster_dev
 from dbt.version import __version__ as dbt_core_version
 from packaging import version
 
+from ..dbt_build_key import ENV_VAR as BUILD_KEY_ENV_VAR
+from ..dbt_build_key import build_key, recorded_build_key
 from ..dbt_commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
 from ..quality.dbt_breaches import dbt_breaches
 from ..quality.gate import BREACHES
@@ -69,12 +71,28 @@ TRANSLATOR = KtoDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=T
 # The dbt unit tests check the models' SQL, not the data: CI runs them (tests/), the
 # pipeline does not (a failing one would skip its model and everything downstream).
 BUILD_ARGS = ["build", "--vars", "{test_severity: warn}", "--exclude-resource-type", "unit_test"]
+# The record of the models built by year (dbt/macros/by_year.sql): only a build of every
+# model may write it, else it would call years built that models left out never rebuilt.
+BUILT_YEARS_RECORD = "int_built_years"
+
+
+def build_args(context: dg.AssetExecutionContext, warehouse: Path, key: str) -> list[str]:
+    """``dbt build`` as this run needs it: from scratch when the warehouse's years were built
+    under another build key (other code or settings, perhaps other columns), by year else;
+    without the record of built years when the run builds only some of the models."""
+    args = list(BUILD_ARGS)
+    if recorded_build_key(warehouse) != key:
+        args.append("--full-refresh")
+    if set(context.selected_asset_keys) != set(context.assets_def.keys):
+        args += ["--exclude", BUILT_YEARS_RECORD]
+    return args
 
 
 @contextmanager
 def _settings_in_environment(settings: Settings) -> Iterator[None]:
-    """dbt runs in its project directory: hand it the settings with absolute paths."""
-    env = settings.as_env()
+    """dbt runs in its project directory: hand it the settings with absolute paths, and the
+    build key of the models built by year."""
+    env = {**settings.as_env(), BUILD_KEY_ENV_VAR: build_key(settings)}
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     try:
@@ -118,8 +136,9 @@ def kto_dbt_models(
     prune_run_targets(keep=KEPT_RUN_TARGETS)
     with warehouse_lock(warehouse, on_wait=context.log.info):
         (target / "run_results.json").unlink(missing_ok=True)
+        args = build_args(context, warehouse, build_key(settings))
         with _settings_in_environment(settings):
-            build = dbt.cli(BUILD_ARGS, context=context, target_path=target, raise_on_error=False)
+            build = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
             events = list(build.stream())
         # Still in the lock: the next run on this warehouse starts by removing this run's
         # run_results.json from the shared folder and then writes the warehouse. Row counts

@@ -12,12 +12,14 @@
 -- one multinomial sample for CES; Wilson score interval for percentages.
 -- Aspects and statements have a row in every cell of their channel, also with n = 0;
 -- products only where the cell has responses for them.
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set z = 1.959963984540054 %}
 
 with periods as (
     select p.periode, r.*
     from {{ ref('int_response_periods') }} as p
     inner join {{ ref('int_responses') }} as r using (response_id, kanaal, gemeentecode)
+    where {{ in_years_to_build('p.jaar') }}
 ),
 
 -- Each answer once, in its response's quarter: a year's answer figures are summed from its
@@ -27,7 +29,7 @@ answers as (
     select p.gemeentecode, p.kanaal, p.jaar, p.kwartaal, a.vraag_type, a.vraag, a.cijfer, a.code
     from {{ ref('int_response_periods') }} as p
     inner join {{ ref('int_response_answers') }} as a using (response_id, kanaal, gemeentecode)
-    where p.kwartaal is not null
+    where p.kwartaal is not null and {{ in_years_to_build('p.jaar') }}
 ),
 
 figure_list as (
@@ -155,7 +157,7 @@ cell_figures as (
         cast(null as integer) as respons,
         coalesce(s.n, 0) as n, s.teller, s.noemer, s.sd, s.k_laag, s.k_hoog
     from {{ ref('int_cells') }} as c
-    inner join figure_list as f on c.kanaal = f.kanaal
+    inner join figure_list as f on c.kanaal = f.kanaal and {{ in_years_to_build('c.jaar') }}
     left join stats as s
         on c.gemeentecode = s.gemeentecode
         and c.kanaal = s.kanaal

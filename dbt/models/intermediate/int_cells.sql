@@ -11,6 +11,8 @@
 -- The log counts only those invitations (cards, Qmatic, JCC, Timeblockr and the kiosk are
 -- not in it), so the response rate is respons_inviter / uitnodigingen, not respons /
 -- uitnodigingen, which can exceed 100%.
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
+
 with cells as (
     select
         gemeentecode,
@@ -25,18 +27,25 @@ with cells as (
         count(*) filter (where r.via_inviter) as respons_inviter
     from {{ ref('int_response_periods') }} as p
     inner join {{ ref('int_responses') }} as r using (response_id, kanaal, gemeentecode)
+    where {{ in_years_to_build('p.jaar') }}
     group by gemeentecode, kanaal, periode, jaar, kwartaal
+),
+
+invitations_to_build as (
+    select gemeentecode, kanaal, is_verzonden, verzonden_op
+    from {{ ref('stg_inviter__invitations') }}
+    where {{ in_years_to_build('cast(year(verzonden_op) as integer)') }}
 ),
 
 invitation_periods as (
     select gemeentecode, kanaal, is_verzonden,
         cast(year(verzonden_op) as integer) as jaar, cast(null as integer) as kwartaal
-    from {{ ref('stg_inviter__invitations') }}
+    from invitations_to_build
     union all
     select gemeentecode, kanaal, is_verzonden,
         cast(year(verzonden_op) as integer) as jaar,
         cast(quarter(verzonden_op) as integer) as kwartaal
-    from {{ ref('stg_inviter__invitations') }}
+    from invitations_to_build
 ),
 
 invitations as (

@@ -11,6 +11,7 @@
 -- member is left). Hiding one figure can leave another group with one hidden figure, so
 -- the rounds repeat; the test disclosure_no_single_hidden fails the build should the last
 -- round not have reached the point where no group has exactly one hidden figure.
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set threshold = min_respondents() %}
 {%- set rounds = 6 %}
 
@@ -28,6 +29,7 @@ with elements as (
         n,
         n < {{ threshold }} as onderdrukt
     from {{ ref('int_cell_figures') }}
+    where {{ in_years_to_build('jaar') }}
 ),
 
 memberships as (

@@ -7,6 +7,7 @@
 -- significant: the 95% interval excludes the exact (unrounded) BM. richting: hoger or lager
 -- when significant (the exact value lies on that side of the exact BM), gelijk when not; the
 -- factsheet's arrow is this column, never a comparison of its own.
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 
 with figures as (
     select
@@ -18,6 +19,7 @@ with figures as (
     from {{ ref('int_cell_figures') }} as f
     inner join {{ ref('int_disclosure') }} as d
         using (gemeentecode, kanaal, periode, figuur_type, figuur)
+    where {{ in_years_to_build('f.jaar') }}
 ),
 
 judged as (

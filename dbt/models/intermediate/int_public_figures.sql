@@ -23,6 +23,7 @@
 -- rounded BM, both with the fewest extra decimals (1..3) that print them apart
 -- (verfijnd_decimalen; the BM only when its exact value is public, else the value against
 -- the rounded BM).
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set max_extra = 3 %}
 with figures as (
     select
@@ -44,6 +45,7 @@ with figures as (
         and f.periode = b.periode
         and f.figuur_type = b.figuur_type
         and f.figuur = b.figuur
+    where {{ in_years_to_build('f.jaar') }}
 ),
 
 judged as (

@@ -1,6 +1,10 @@
 -- One row per response x answered item: grades (totaaloordeel, aspects, hostmanship items)
 -- in cijfer, labels (moeite, statements, in één keer geholpen) in code. Unanswered items
--- have no row; 'weet_niet' is an answer and has one (the figures leave it out).
+-- have no row; 'weet_niet' is an answer and has one (the figures leave it out). Built by
+-- year (macros/by_year.sql): jaar is the year the response counts in, NULL for one that
+-- counts nowhere (not completed).
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
+
 {%- set parts = [] %}
 {%- do parts.append(("'totaaloordeel'", "'Totaaloordeel'", 'totaaloordeel', 'null', 'r')) %}
 {%- do parts.append(("'moeite'", "'Moeite'", 'null', 'moeite', 'r')) %}
@@ -35,7 +39,9 @@ select
     answers.vraag_type,
     answers.vraag,
     answers.cijfer,
-    answers.code
+    answers.code,
+    cast(year(responses.voltooid_op) as integer) as jaar
 from answers
 inner join {{ ref('int_responses') }} as responses using (response_id)
-where answers.cijfer is not null or answers.code is not null
+where (answers.cijfer is not null or answers.code is not null)
+    and {{ in_years_to_build('cast(year(responses.voltooid_op) as integer)') }}

@@ -1,10 +1,13 @@
 -- Each counted response in its year and in its quarter, by the moment it was completed
 -- (naive local time, Europe/Amsterdam, as the exports give it). Only completed
 -- questionnaires count: One2Ten Status Voltooid, and every Open Formulieren submission.
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
+
 with counted as (
     select response_id, kanaal, gemeentecode, gemeente, voltooid_op
     from {{ ref('int_responses') }}
     where is_voltooid and voltooid_op is not null
+        and {{ in_years_to_build('cast(year(voltooid_op) as integer)') }}
 )
 
 select

@@ -2,6 +2,7 @@
 -- (kto_cel.respons_publiceerbaar), at most four per cell among the responses that answered
 -- Verbetertip Ja with a non-empty text (already redacted in staging). Chosen
 -- deterministically: the most recently completed first, ties broken by response id.
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set max_tips = 4 %}
 
 with tips as (
@@ -16,7 +17,7 @@ with tips as (
         ) as rang
     from {{ ref('int_response_periods') }} as p
     inner join {{ ref('int_responses') }} as r using (response_id, kanaal, gemeentecode)
-    where r.heeft_tiptekst
+    where r.heeft_tiptekst and {{ in_years_to_build('p.jaar') }}
 )
 
 select

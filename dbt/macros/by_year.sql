@@ -1,0 +1,56 @@
+{#- Models built by year (docs/architecture.md, "Built by year"). The models whose rows
+    belong to a year are incremental: a build deletes and rebuilds only the years whose inputs
+    changed since the last complete build, one transaction per model.
+
+    int_year_fingerprints hashes each year's inputs (its responses as staged and as
+    int_responses sees them, its invitations). int_built_years, built after every
+    incremental model, records those fingerprints with the build key: a hash of everything
+    else the rows depend on (the dbt project, the Python UDFs, the settings;
+    dagster_project/dbt_build_key.py), handed in as KTO_DBT_BUILD_KEY.
+
+    A year is rebuilt when its fingerprint differs from the record's or it is gone from the
+    data; every year is, when there is no record, when the record was made under another key,
+    or when no key is given (dbt run by hand). The pipeline adds --full-refresh when the key
+    changed, since other code may also mean other columns. -#}
+
+{% macro dbt_build_key() -%}
+    {{ return(env_var('KTO_DBT_BUILD_KEY', '')) }}
+{%- endmacro %}
+
+{#- The record of the last complete build; none before the first. Not a ref(): the record is
+    built after the models that read it. -#}
+{% macro built_years_record() -%}
+    {{ return(adapter.get_relation(database=this.database, schema='intermediate', identifier='int_built_years')) }}
+{%- endmacro %}
+
+{#- A condition on a year column: true for the rows of the years this build (re)builds. -#}
+{% macro in_years_to_build(year_column) -%}
+    {%- set fingerprints = ref('int_year_fingerprints') -%}
+    {%- set record = built_years_record() if is_incremental() else none -%}
+    {%- if record is none or dbt_build_key() == '' -%}
+        true
+    {%- else -%}
+        coalesce({{ year_column }}, -1) in (
+            select coalesce(f.jaar, -1)
+            from {{ fingerprints }} as f
+            left join {{ record }} as b
+                on f.jaar is not distinct from b.jaar
+                and b.build_key = {{ sql_string(dbt_build_key()) }}
+            where b.fingerprint is distinct from f.fingerprint
+            union all
+            select coalesce(b.jaar, -1)
+            from {{ record }} as b
+            where not exists (
+                select 1 from {{ fingerprints }} as f where f.jaar is not distinct from b.jaar
+            )
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The pre-hook of a model built by year: out with the rows of the years it rebuilds (the
+    insert follows in the same transaction). -#}
+{% macro delete_years_to_build() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_years_to_build('jaar') }}
+    {%- endif -%}
+{%- endmacro %}
