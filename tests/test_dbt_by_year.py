@@ -239,8 +239,8 @@ def test_another_setting_rebuilds_every_year(built: Settings, tmp_path: Path):
     _build_marked(settings)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute(
-            "select count(*) filter (where ci_low = -99), "
-            "count(*) filter (where drempel <> 3) from intermediate.int_cell_figures "
-            "join intermediate.int_disclosure using (gemeentecode, kanaal, periode, figuur_type, figuur)"
+            "select count(*) filter (where ci_low = -99), count(*) filter (where drempel <> 3) "
+            "from intermediate.int_cell_figures join intermediate.int_disclosure "
+            "using (gemeentecode, kanaal, periode, figuur_type, figuur)"
         ).fetchone() == (0, 0)
     assert recorded_build_key(settings.warehouse) == build_key(settings)
