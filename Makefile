@@ -46,7 +46,7 @@ test: setup
 # take hours; DEEP_EXAMPLES=50 make test-deep for a shorter run).
 test-deep: setup
 	KTO_DEEP_TESTS=1 $(BIN)/pytest tests/test_gate.py -q
-	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/test_properties.py -x -q \
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/test_properties.py tests/test_dbt_by_year.py -x -q \
 		--hypothesis-show-statistics
 
 # Every crash phase and every concurrency combination (tests/test_runs_hardening.py):
