@@ -11,6 +11,7 @@ follows must leave every intermediate and mart table exactly as ``dbt build
 from __future__ import annotations
 
 import copy
+import json
 import os
 import random
 import shutil
@@ -23,8 +24,11 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from dagster_project import cli
+from dagster_project.bench.landing import move_into, write_drop, write_year
 from dagster_project.dbt_build_key import build_key, recorded_build_key
 from dagster_project.dbt_commands import run_dbt
+from dagster_project.defs.dbt import run_target
 from dagster_project.demo import write_landing
 from dagster_project.demo.model import Dataset
 from dagster_project.ingest import load_landing
@@ -244,3 +248,33 @@ def test_another_setting_rebuilds_every_year(built: Settings, tmp_path: Path):
             "using (gemeentecode, kanaal, periode, figuur_type, figuur)"
         ).fetchone() == (0, 0)
     assert recorded_build_key(settings.warehouse) == build_key(settings)
+
+
+def test_kto_run_builds_a_drop_by_year_like_a_build_from_scratch(tmp_path: Path):
+    """The user's path: `kto run` on a year builds from scratch (a new warehouse has no
+    record); `kto run` after a month's drop builds by year, and equals a build from scratch
+    of the same raw layer."""
+    year = write_year(tmp_path / "landing", 3, 60, 2020)
+    settings = _settings(tmp_path)
+
+    def kto_run() -> bool:
+        """`kto run`; whether its dbt build was a full refresh."""
+        assert cli.main(["run"]) == 0
+        results = json.loads((run_target(settings.warehouse) / "run_results.json").read_text())
+        return results["args"].get("full_refresh", False)
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in {**settings.as_env(), "KTO_LANDING_DIR": str(year.path)}.items():
+            mp.setenv(name, value)
+        mp.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+        assert kto_run() is True
+        move_into(write_drop(tmp_path / "drop", year, 60, 2020), year.path)
+        assert kto_run() is False
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        new = con.execute("select count(*) from intermediate.int_cells where jaar = 2021")
+        assert new.fetchone()[0] > 0
+    scratch = _settings(tmp_path, "scratch.duckdb")
+    shutil.copyfile(settings.warehouse, scratch.warehouse)
+    _build(scratch, "--full-refresh")
+    differences = table_differences(settings.warehouse, scratch.warehouse)
+    assert not differences, "\n".join(differences)

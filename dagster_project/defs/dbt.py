@@ -130,7 +130,7 @@ def kto_dbt_models(
     # stay for inspection. Runs on one warehouse take turns in its lock, and share this folder.
     settings = kto_settings.settings()
     warehouse = settings.warehouse
-    target = RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
+    target = run_target(warehouse)
     target.mkdir(parents=True, exist_ok=True)
     os.utime(target)  # most recently used first when pruning
     prune_run_targets(keep=KEPT_RUN_TARGETS)
@@ -167,6 +167,11 @@ def kto_dbt_models(
             yield event
     if build.process.returncode != 0:  # failing tests only warn: a model or dbt itself broke
         raise dg.Failure(f"dbt build exited with code {build.process.returncode}")
+
+
+def run_target(warehouse: Path) -> Path:
+    """The dbt target folder of a warehouse's builds."""
+    return RUN_TARGETS / hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
 
 
 def prune_run_targets(keep: int) -> list[Path]:
