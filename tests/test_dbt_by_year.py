@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -28,7 +29,7 @@ from dagster_project import cli
 from dagster_project.bench.landing import move_into, write_drop, write_year
 from dagster_project.dbt_build_key import build_key, recorded_build_key
 from dagster_project.dbt_commands import run_dbt
-from dagster_project.defs.dbt import run_target
+from dagster_project.defs.dbt import BUILT_YEARS_RECORD, build_args, run_target
 from dagster_project.demo import write_landing
 from dagster_project.demo.model import Dataset
 from dagster_project.ingest import load_landing
@@ -278,3 +279,17 @@ def test_kto_run_builds_a_drop_by_year_like_a_build_from_scratch(tmp_path: Path)
     _build(scratch, "--full-refresh")
     differences = table_differences(settings.warehouse, scratch.warehouse)
     assert not differences, "\n".join(differences)
+
+
+def test_a_run_of_some_dbt_assets_leaves_the_record_of_built_years_alone(built: Settings):
+    """Only a build of every model may record years as built; a warehouse built under
+    another key (or none) is built from scratch."""
+    every = {"a", "b", "c"}
+    whole = SimpleNamespace(selected_asset_keys=every, assets_def=SimpleNamespace(keys=every))
+    part = SimpleNamespace(selected_asset_keys={"a"}, assets_def=SimpleNamespace(keys=every))
+    key = build_key(built)
+    assert build_args(whole, built.warehouse, key)[-1] != BUILT_YEARS_RECORD
+    assert "--full-refresh" not in build_args(whole, built.warehouse, key)
+    assert build_args(part, built.warehouse, key)[-2:] == ["--exclude", BUILT_YEARS_RECORD]
+    assert "--full-refresh" in build_args(whole, built.warehouse, "another key")
+    assert "--full-refresh" in build_args(whole, built.warehouse.with_name("none.duckdb"), key)
