@@ -23,7 +23,8 @@
     {{ return(adapter.get_relation(database=this.database, schema='intermediate', identifier='int_built_years')) }}
 {%- endmacro %}
 
-{#- A condition on a year column: true for the rows of the years this build (re)builds. -#}
+{#- A condition on a year column: true for the rows of the years this build (re)builds. (The
+    aliases are the macro's own, so that no alias of the model around it is taken.) -#}
 {% macro in_years_to_build(year_column) -%}
     {%- set fingerprints = ref('int_year_fingerprints') -%}
     {%- set record = built_years_record() if is_incremental() else none -%}
@@ -31,17 +32,18 @@
         true
     {%- else -%}
         coalesce({{ year_column }}, -1) in (
-            select coalesce(f.jaar, -1)
-            from {{ fingerprints }} as f
-            left join {{ record }} as b
-                on f.jaar is not distinct from b.jaar
-                and b.build_key = {{ sql_string(dbt_build_key()) }}
-            where b.fingerprint is distinct from f.fingerprint
+            select coalesce(by_year_now.jaar, -1)
+            from {{ fingerprints }} as by_year_now
+            left join {{ record }} as by_year_built
+                on by_year_now.jaar is not distinct from by_year_built.jaar
+                and by_year_built.build_key = {{ sql_string(dbt_build_key()) }}
+            where by_year_built.fingerprint is distinct from by_year_now.fingerprint
             union all
-            select coalesce(b.jaar, -1)
-            from {{ record }} as b
+            select coalesce(by_year_built.jaar, -1)
+            from {{ record }} as by_year_built
             where not exists (
-                select 1 from {{ fingerprints }} as f where f.jaar is not distinct from b.jaar
+                select 1 from {{ fingerprints }} as by_year_now
+                where by_year_now.jaar is not distinct from by_year_built.jaar
             )
         )
     {%- endif -%}

@@ -29,7 +29,9 @@ answers as (
     select p.gemeentecode, p.kanaal, p.jaar, p.kwartaal, a.vraag_type, a.vraag, a.cijfer, a.code
     from {{ ref('int_response_periods') }} as p
     inner join {{ ref('int_response_answers') }} as a using (response_id, kanaal, gemeentecode)
+    -- (the answers' own year too: the largest table is then scanned for those years only)
     where p.kwartaal is not null and {{ in_years_to_build('p.jaar') }}
+        and {{ in_years_to_build('a.jaar') }}
 ),
 
 figure_list as (
