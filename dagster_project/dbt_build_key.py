@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from .project_files import project_dir
+from .project_files import files_in, project_dir
 from .settings import Settings
 
 ENV_VAR = "KTO_DBT_BUILD_KEY"
@@ -32,14 +32,6 @@ UDF_MODULES = ("dbt_plugin.py", "redaction.py", "sanitise.py")
 LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "scipy")
 
 
-def _files(root: Path, names: tuple[str, ...]) -> list[Path]:
-    found = []
-    for name in names:
-        path = root / name
-        found += [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    return found
-
-
 def build_key(settings: Settings) -> str:
     """A hash of the code, settings and library versions the by-year models depend on."""
     digest = hashlib.sha256()
@@ -49,9 +41,9 @@ def build_key(settings: Settings) -> str:
         digest.update(content)
 
     dbt_dir = project_dir("dbt")
-    for path in _files(dbt_dir, DBT_SOURCES):
+    for path in files_in(dbt_dir, DBT_SOURCES):
         add(f"dbt/{path.relative_to(dbt_dir).as_posix()}", path.read_bytes())
-    for path in _files(_PACKAGE, UDF_MODULES):
+    for path in files_in(_PACKAGE, UDF_MODULES):
         add(f"python/{path.name}", path.read_bytes())
     for library in LIBRARIES:
         add(f"library/{library}", metadata.version(library).encode())
@@ -65,6 +57,12 @@ def build_key(settings: Settings) -> str:
     else:  # dbt fails on it; a later run with the file must rebuild
         add("setting/size_classes", f"missing {size_classes}".encode())
     return digest.hexdigest()[:16]
+
+
+def dbt_settings_env(settings: Settings) -> dict[str, str]:
+    """What a dbt process needs in its environment besides the current one: the settings and
+    the build key they make."""
+    return {**settings.as_env(), ENV_VAR: build_key(settings)}
 
 
 def recorded_build_key(warehouse: Path) -> str | None:

@@ -23,9 +23,8 @@ from typing import Any
 
 import duckdb
 
-from .dbt_build_key import ENV_VAR as BUILD_KEY_ENV_VAR
-from .dbt_build_key import build_key
-from .project_files import project_dir
+from .dbt_build_key import dbt_settings_env
+from .project_files import files_in, project_dir
 from .settings import Settings
 
 DBT_PROJECT_DIR = project_dir("dbt")
@@ -51,20 +50,15 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
     settings = settings or Settings.from_env()
     return {
         **os.environ,
-        **settings.as_env(),
-        BUILD_KEY_ENV_VAR: build_key(settings),
+        **dbt_settings_env(settings),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 
 
 def _newest_source_mtime() -> float:
-    newest = 0.0
-    for name in _PROJECT_SOURCES:
-        path = DBT_PROJECT_DIR / name
-        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-        newest = max([newest, *(p.stat().st_mtime for p in files)])
-    return newest
+    files = files_in(DBT_PROJECT_DIR, _PROJECT_SOURCES)
+    return max((p.stat().st_mtime for p in files), default=0.0)
 
 
 def manifest_is_stale() -> bool:

@@ -19,3 +19,13 @@ def project_dir(name: str) -> Path:
     """``dbt`` or ``expectations``: the installed copy when there is one, else the checkout's."""
     bundled = BUNDLED / name
     return bundled if bundled.is_dir() else CHECKOUT / name
+
+
+def files_in(root: Path, names: tuple[str, ...]) -> list[Path]:
+    """The files ``names`` name under ``root``: a file itself, a folder's files at any depth
+    (sorted, so that a hash over them does not depend on the file system's order)."""
+    found: list[Path] = []
+    for name in names:
+        path = root / name
+        found += [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    return found

@@ -36,11 +36,10 @@ from dbt.version import __version__ as dbt_core_version
 from packaging import version
 
 from ..dbt_build_key import ENV_VAR as BUILD_KEY_ENV_VAR
-from ..dbt_build_key import build_key, recorded_build_key
+from ..dbt_build_key import dbt_settings_env, recorded_build_key
 from ..dbt_commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
 from ..quality.dbt_breaches import dbt_breaches
 from ..quality.gate import BREACHES
-from ..settings import Settings
 from ..warehouse_catalog import table_facts
 from ..warehouse_lock import warehouse_lock
 from .ingest import WAREHOUSE_POOL
@@ -89,10 +88,9 @@ def build_args(context: dg.AssetExecutionContext, warehouse: Path, key: str) -> 
 
 
 @contextmanager
-def _settings_in_environment(settings: Settings) -> Iterator[None]:
+def _in_environment(env: Mapping[str, str]) -> Iterator[None]:
     """dbt runs in its project directory: hand it the settings with absolute paths, and the
-    build key of the models built by year."""
-    env = {**settings.as_env(), BUILD_KEY_ENV_VAR: build_key(settings)}
+    build key of the models built by year (``dbt_settings_env``)."""
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     try:
@@ -136,8 +134,9 @@ def kto_dbt_models(
     prune_run_targets(keep=KEPT_RUN_TARGETS)
     with warehouse_lock(warehouse, on_wait=context.log.info):
         (target / "run_results.json").unlink(missing_ok=True)
-        args = build_args(context, warehouse, build_key(settings))
-        with _settings_in_environment(settings):
+        env = dbt_settings_env(settings)
+        args = build_args(context, warehouse, env[BUILD_KEY_ENV_VAR])
+        with _in_environment(env):
             build = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
             events = list(build.stream())
         # Still in the lock: the next run on this warehouse starts by removing this run's
