@@ -17,9 +17,18 @@ from dagster_project.project_files import project_dir
 
 
 @cache
-def code_lists() -> dict[str, Any]:
+def _vars() -> dict[str, Any]:
     path = project_dir("dbt") / "dbt_project.yml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["vars"]["code_lists"]
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["vars"]
+
+
+def code_lists() -> dict[str, Any]:
+    return _vars()["code_lists"]
+
+
+def withheld_text() -> str:
+    """What a free text that still looks personal after redaction becomes (sanitise.py)."""
+    return _vars()["withheld_text"]
 
 
 def labels(

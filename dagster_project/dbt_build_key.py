@@ -28,8 +28,18 @@ _PACKAGE = Path(__file__).resolve().parent
 DBT_SOURCES = ("dbt_project.yml", "models", "macros")
 # The Python dbt runs: the plugin and the modules of this package it imports
 # (tests/test_dbt_build_key.py checks the list against the plugin's imports).
-UDF_MODULES = ("dbt_plugin.py", "redaction.py", "sanitise.py")
-LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "scipy")
+UDF_MODULES = (
+    "code_lists.py",
+    "dbt_plugin.py",
+    "dutch_lists.py",
+    "project_files.py",
+    "redaction.py",
+    "sanitise.py",
+    "text_fold.py",
+)
+# deduce: its name and street lists; phonenumbers, python-stdnum: what a phone number, an
+# IBAN and a BSN are. Each decides which texts are redacted or withheld.
+LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "scipy", "deduce", "phonenumbers", "python-stdnum")
 
 
 def build_key(settings: Settings) -> str:

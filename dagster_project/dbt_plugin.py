@@ -6,6 +6,8 @@ Python UDFs live on the connection, not in the database file: models that call
 them are materialized as tables, so readers of the warehouse never need them.
 
 - ``kto_redact(text)``: ``dagster_project.redaction.redact``.
+- ``kto_is_publishable(text)``: ``dagster_project.sanitise.publishable``, the rule the
+  ``no_personal_data`` test holds every shown text to.
 - ``kto_free_text(text)``: ``dagster_project.sanitise.free_text`` (remembered per distinct
   text): cleaned, redacted and made breakable; every free-text column on its way to an
   output goes through it.
@@ -25,11 +27,11 @@ from functools import cache, lru_cache
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection, list_type, struct_type
-from duckdb.sqltypes import BIGINT, DOUBLE, HUGEINT, INTEGER, VARCHAR
+from duckdb.sqltypes import BIGINT, BOOLEAN, DOUBLE, HUGEINT, INTEGER, VARCHAR
 from scipy.special import stdtrit  # t.ppf's own quantile; scipy.stats costs ~2 s to import
 
 from dagster_project.redaction import redact
-from dagster_project.sanitise import free_text
+from dagster_project.sanitise import free_text, publishable
 
 # Distinct texts kept by kto_free_text: every municipality and product name and the most
 # recent reviews and tips, a few MiB at most.
@@ -84,6 +86,7 @@ def register_udfs(conn: DuckDBPyConnection) -> None:
     fractions = list_type(struct_type({"teller": HUGEINT, "noemer": HUGEINT}))
     conn.create_function("kto_redact", redact, [VARCHAR], VARCHAR)
     conn.create_function("kto_free_text", free_text_cached, [VARCHAR], VARCHAR)
+    conn.create_function("kto_is_publishable", publishable, [VARCHAR], BOOLEAN)
     conn.create_function("kto_t_quantile", t_quantile, [DOUBLE, BIGINT], DOUBLE)
     conn.create_function(
         "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [fractions, INTEGER], HUGEINT

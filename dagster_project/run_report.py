@@ -56,6 +56,7 @@ class RunReport:
     gx: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})
     gx_rules: int = 0
     cells: int | None = None
+    texts_withheld: int | None = None
     factsheets: dict[str, Any] | None = None
     snapshot: str | None = None
     portal_pages: int | None = None
@@ -114,6 +115,8 @@ class RunReport:
             self.models_built += 1
             if path == ("marts", "kto_cel"):
                 self.cells = _value(metadata, "dagster/row_count")
+            elif path == ("intermediate", "int_withheld_texts"):
+                self.texts_withheld = _value(metadata, "dagster/row_count")
         elif path == ("factsheets", "pdf_html"):
             self.factsheets = {name: _value(metadata, name) for name in metadata}
         elif path == ("publish", "marts_snapshot"):
@@ -208,6 +211,8 @@ class RunReport:
             f"{_n(t.get('rows_quarantined'))} quarantined (rejected files are refused whole, "
             "their rows not counted)",
             f"  cells       {_n(self.cells)} (gemeente x kanaal x periode in marts.kto_cel)",
+            f"  free text   {_n(self.texts_withheld)} withheld: still looked personal after "
+            "redaction, shown nowhere (intermediate.int_withheld_texts)",
             f"  factsheets  {_n(written)} written, {_n(unchanged)} unchanged, "
             f"{_n(f.get('cells_withheld'))} withheld",
             f"  time        {times or '-'}; total {total_seconds:.1f} s",

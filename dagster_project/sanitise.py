@@ -1,16 +1,26 @@
 """The one sanitiser for free text that reaches an output (product, municipality name,
 reviews, tips): what the marts hold, the factsheets print and BI tools read.
 
-``free_text(text)`` = ``break_long_words(redact(clean(text)))``:
+``free_text(text)`` = ``break_long_words(redact(clean(text)))``, or ``WITHHELD`` when
+``publishable`` refuses the redacted text:
 
-1. ``clean``: control characters (NUL, C0, DEL, C1) and line/paragraph separators
+1. ``clean``: folded first (``text_fold.fold``: NFKC, every invisible format character
+   such as U+200B, U+00AD and U+2060 out, digits of any script and dashes ASCII); then
+   control characters (NUL, C0, DEL, C1) and line/paragraph separators
    become a space or disappear; the byte-order mark and explicit bidi formatting
    characters (embeddings, overrides, isolates, marks) are removed, so an unbalanced
    U+202E cannot reverse what follows it; runs of white space become one space.
    Text with right-to-left letters is then wrapped in one isolate (U+2068 FSI ...
    U+2069 PDI): it keeps its own direction without reordering the text around it.
-2. ``redaction.redact``: personal data replaced by tags. After cleaning, so a NUL or
-   a bidi mark inside an e-mail address cannot hide it from the patterns.
+2. ``redaction.redact``: personal data replaced by tags. After cleaning, so a NUL, a
+   zero-width space or a bidi mark inside an e-mail address cannot hide it from the
+   patterns.
+2b. ``publishable``: fail closed. The redacted text with accents off and look-alike letters Latin
+   (``text_fold.latin``), tags taken out, may hold none
+   of: an ``@`` or a written-out one, a run of six or more digits (separators between
+   them do not break a run), a code of letters with three or more digits, and nothing the
+   redaction rules find. A text that does is replaced whole by ``WITHHELD``: it is not
+   shown anywhere, and it still counts as a review or tip.
 3. ``break_long_words``: a zero-width space (U+200B) after every ``WORD_CHUNK``
    characters of a run without a break opportunity, so a long word or URL wraps
    instead of running off the PDF page (Typst and browsers break lines there; it is
@@ -22,7 +32,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .redaction import redact
+from .code_lists import withheld_text
+from .redaction import TAGS, redact
+from .text_fold import fold, latin
 
 ZWSP = "\u200b"
 ZWJ = "\u200d"
@@ -61,7 +73,7 @@ def clean(text: str | None) -> str | None:
     collapsed; None stays None, text that is only white space becomes ''."""
     if text is None:
         return None
-    text = unicodedata.normalize("NFC", text).translate(_REMOVE)
+    text = fold(unicodedata.normalize("NFC", text)).translate(_REMOVE)
     text = _WHITESPACE.sub(" ", _control_to_space(text)).strip()
     if _has_rtl(text):
         text = FSI + text + PDI
@@ -96,6 +108,37 @@ def break_long_words(text: str | None) -> str | None:
     return _UNBROKEN.sub(lambda m: _break_word(m.group(0)), text)
 
 
+# A text that still looks personal after redaction is replaced by this, whole; the tips of
+# the marts leave it out (dbt_project.yml's var withheld_text, its one source).
+WITHHELD = withheld_text()
+
+_TAGS_AND_WITHHELD = re.compile("|".join(re.escape(t) for t in (*TAGS, WITHHELD)))
+_AT_WRITTEN = re.compile(
+    r"[\w.-]+\s*(?:\(at\)|\[at\]|\{at\}|\bat\b|apenstaartje)\s*[\w-]+"
+    r"\s*(?:\.|\(dot\)|\[dot\]|\bdot\b|\bpunt\b)\s*[a-z]{2,}"
+)
+# Six digits with at most two characters that are no letter or digit between each two.
+_DIGIT_RUN = re.compile(r"\d(?:[^a-z0-9]{0,2}\d){5,}")
+_CODE = re.compile(r"\b(?=(?:[a-z]*\d){3})(?=\w*[a-z])[a-z0-9]{5,}\b")
+
+
+def publishable(redacted: str) -> bool:
+    """Whether a redacted text may be shown: its skeleton, tags out, holds nothing that
+    looks personal. The redaction rules run once more on the skeleton, so a look-alike
+    letter that kept an address or a name from them keeps the text from being shown."""
+    bare = _TAGS_AND_WITHHELD.sub(" ", latin(redacted))
+    low = bare.lower()
+    if "@" in low or _AT_WRITTEN.search(low) or _DIGIT_RUN.search(low) or _CODE.search(low):
+        return False
+    return redact(bare) == bare
+
+
 def free_text(text: str | None) -> str | None:
-    """Clean, redact, then make breakable: every free-text value on its way to an output."""
-    return break_long_words(redact(clean(text)))
+    """Clean, redact, then make breakable: every free-text value on its way to an output;
+    ``WITHHELD`` for a text that still looks personal after redaction."""
+    redacted = redact(clean(text))
+    if redacted is None:
+        return None
+    if not publishable(redacted):
+        return WITHHELD
+    return break_long_words(redacted)

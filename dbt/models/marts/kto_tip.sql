@@ -1,6 +1,7 @@
 -- The improvement tips a factsheet shows: for the cells that get a factsheet
 -- (kto_cel.respons_publiceerbaar), at most four per cell among the responses that answered
--- Verbetertip Ja with a non-empty text (already redacted in staging). Chosen
+-- Verbetertip Ja with a non-empty text (already redacted in staging), leaving out the texts
+-- that still looked personal after redaction (var withheld_text). Chosen
 -- deterministically: the most recently completed first, ties broken by response id.
 {{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set max_tips = 4 %}
@@ -17,7 +18,9 @@ with tips as (
         ) as rang
     from {{ ref('int_response_periods') }} as p
     inner join {{ ref('int_responses') }} as r using (response_id, kanaal, gemeentecode)
-    where r.heeft_tiptekst and {{ in_years_to_build('p.jaar') }}
+    where r.heeft_tiptekst
+        and r.verbetertip_toelichting <> {{ sql_string(var('withheld_text')) }}
+        and {{ in_years_to_build('p.jaar') }}
 )
 
 select
