@@ -51,6 +51,8 @@ _DOMAIN_WORDS = {
     "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "mei", "juni", "juli", "april",
     "maart", "augustus", "echt", "beter", "meer", "minder", "sneller", "ok", "oke", "mag",
     "alles", "niets", "niks", "geen", "wel", "niet", "ook", "nog", "dus", "maar", "want",
+    "engels", "frans", "duits", "spaans", "turks", "arabisch", "pools", "nederlands",
+    "lente", "zomer", "herfst", "winter", "burger", "laat", "bij",
 }  # fmt: skip
 
 
@@ -87,6 +89,17 @@ def titles() -> frozenset[str]:
     """Forms of address before a name, without their dot: ``mevrouw``, ``dhr``, ``collega``."""
     items = {skeleton(item).rstrip(".") for item in _lines("names", "lst_prefix", "items.txt")}
     return frozenset(items | {"de heer", "medewerker", "medewerkster", "baliemedewerker"})
+
+
+@cache
+def places() -> frozenset[str]:
+    """Municipalities, provinces and regions: a surname that is also one (``Delft``) after
+    a capitalised word is more often the place (``Stadhuis van Delft``). Not the 6,700
+    towns and hamlets: many are surnames first (``Langereis``)."""
+    names: set[str] = set()
+    for kind in ("lst_municipality", "lst_province", "lst_region"):
+        names |= _folded("locations", "lst_placename", kind, "items.txt")
+    return frozenset(names)
 
 
 @cache

@@ -17,16 +17,17 @@ from it, and replaces, in this order:
   ``12/3/80``) or a day with a month's name (``12 maart``, ``3 jun. 1990``).
 - addresses (``[ADRES]``): a postcode (``2711 AB``) with the house number after it; a
   street with a house number, the street either ending in a street word (``straat``,
-  ``laan``, ...) with the capitalised words before it, or, capitalised, in the BAG's list
-  of streets (``Lange Voorhout 9``).
+  ``laan``, ...) with the capitalised words before it, or in the BAG's list of streets
+  (``Lange Voorhout 9``, ``de pan 1``; a street of one word only with a capital).
 - licence plates (``[KENTEKEN]``): every Dutch side code (``12-ABC-3``, ``AB-12-CD``),
   with hyphens or run together in capitals.
 - passport and identity-card numbers (``[DOCUMENTNUMMER]``): two letters, six letters
   or digits and a digit, at least two digits in all (``NXC3F2R14``).
 - names (``[NAAM]``): after ``mijn naam is``, ``ik heet``, ``ik ben`` (the last only
   before a word that is a name); after a form of address (``mevrouw``, ``dhr.``,
-  ``collega``); and a capitalised first name from the name lists (``dutch_lists``), with
-  the interfixes and surname that follow it.
+  ``collega``); a capitalised first name from the name lists (``dutch_lists``); and a
+  capitalised word followed by a capitalised surname of the lists that is no place name
+  (``Achilles van Langereis``); each with the interfixes and surnames that follow.
 
 The order matters: IBANs and e-mail addresses contain digit runs that the later rules
 would otherwise take apart, and a phone number written with dots (``06.12.34.56.78``)
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cached_property, lru_cache
 
 import phonenumbers
 from stdnum import iban as stdnum_iban
@@ -93,10 +95,16 @@ _DATE = re.compile(
     r")(?![\w])",
     re.IGNORECASE,
 )
-_HOUSE_NUMBER = r"(?:[\s,]+(?:nr\.?\s?|huisnummer\s)?\d{1,5}(?:\s?-?\s?[A-Za-z]\b|[-/]\d{1,4})?)?"
+_HOUSE_NUMBER = r"[\s,]+(?:nr\.?\s?|huisnummer\s)?\d{1,5}(?:\s?-?\s?[A-Za-z]\b|[-/]\d{1,4})?"
+# A postcode: four digits and two letters. In lower case with a space between it is
+# taken only with a house number of at most three digits after it: "1234 en" and "2020 en
+# 2019" are ordinary text.
+_SHORT_HOUSE_NUMBER = _HOUSE_NUMBER.replace(r"\d{1,5}", r"\d{1,3}(?!\d)")
 _POSTCODE = re.compile(
-    r"(?<!\w)[1-9]\d{3}(?:[\s.\-]{0,2}(?!SA|SD|SS)[A-Z]{2}|(?!sa|sd|ss)[a-z]{2})(?!\w)"
-    + _HOUSE_NUMBER
+    r"(?<!\w)[1-9]\d{3}(?:"
+    rf"[\s.\-]{{0,2}}(?i:(?!sa|sd|ss)[a-z]{{2}})(?!\w){_SHORT_HOUSE_NUMBER}"
+    rf"|(?:[\s.\-]{{0,2}}(?!SA|SD|SS)[A-Z]{{2}}|(?!sa|sd|ss)[a-z]{{2}})(?!\w)(?:{_HOUSE_NUMBER})?"
+    r")"
 )
 _STREET_WORDS = (
     "straat|laan|weg|plein|gracht|kade|singel|dijk|park|hof|dreef|steeg|pad|markt|baan|"
@@ -132,8 +140,24 @@ _NAME_TRIGGER = re.compile(
     r"\b(?:mijn\s+naam\s+is|naam\s*:|ik\s+heet|heet|genaamd|ik\s+ben|namens)\s+",
     re.IGNORECASE,
 )
-# Every rule needs a digit, an @ or its written form, a capital or a name trigger.
-_MAYBE_PERSONAL = re.compile(r"[0-9@A-Z]|\bat\b|apenstaartje|naam|heet|ik ben", re.IGNORECASE)
+# The rules but the names need a digit, or an @ or its written form.
+_DIGIT_OR_AT = re.compile(r"[0-9@]|\bat\b|\(at\)|\[at\]|\{at\}|apenstaartje", re.IGNORECASE)
+
+
+class _Titles:
+    """The forms of address of the name lists as one pattern, followed by a space."""
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        titles = sorted(dutch_lists.titles(), key=len, reverse=True)
+        alternatives = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in titles)
+        return re.compile(rf"(?<![\w.])(?:{alternatives})\.?\s+", re.IGNORECASE)
+
+    def finditer(self, text: str):
+        return self.pattern.finditer(text)
+
+
+_TITLE = _Titles()
 _INTERFIX_WORDS = {"van", "de", "der", "den", "het", "ten", "ter", "te", "la", "le", "op", "in"}
 
 
@@ -182,6 +206,12 @@ def _words(text: str) -> list[re.Match[str]]:
     return list(_WORD.finditer(text))
 
 
+@lru_cache(maxsize=1 << 16)
+def _key(word: str) -> str:
+    """A word as the lists hold it (``text_fold.skeleton``); words repeat across texts."""
+    return skeleton(word)
+
+
 def street_spans(text: str) -> list[tuple[int, int]]:
     """Street name + house number: the words before a number that are a street of the BAG
     (up to six words), or end in a street word, with the capitalised words and interfixes
@@ -196,11 +226,10 @@ def street_spans(text: str) -> list[tuple[int, int]]:
         start = None
         for k in range(min(6, i + 1), 0, -1):
             first = words[i - k + 1]
-            # a street of the BAG is written with a capital: "punt 2" is no address
-            if (
-                first.group(0)[:1].isupper()
-                and skeleton(text[first.start() : word.end()]) in streets
-            ):
+            # one word of the BAG is a street only with a capital: "punt 2" is no address
+            if (k > 1 or first.group(0)[:1].isupper()) and skeleton(
+                text[first.start() : word.end()]
+            ) in streets:
                 start = first.start()
                 break
         if start is None and len(word.group(0)) > 4 and _STREET_END.search(word.group(0)):
@@ -222,12 +251,17 @@ def street_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _name_like(word: str, *, lower_ok: bool) -> bool:
-    """A capitalised word that is no common word, or (where a name is expected) a word of
-    the name lists in any case."""
-    folded = skeleton(word)
+def _name_like(word: str, *, lower_ok: bool, expected: bool = False) -> bool:
+    """A capitalised word that is no common word (any capitalised word where a name is
+    ``expected``: mevrouw Appel), or (where ``lower_ok``) a word of the name lists in any
+    case."""
+    folded = _key(word)
     if word[:1].isupper():
-        return folded not in dutch_lists.common_words() or folded in dutch_lists.first_names()
+        return (
+            expected
+            or folded not in dutch_lists.common_words()
+            or folded in dutch_lists.first_names()
+        )
     return lower_ok and (folded in dutch_lists.first_names() or folded in dutch_lists.surnames())
 
 
@@ -241,12 +275,14 @@ def _joined(text: str, words: list[re.Match[str]], j: int) -> bool:
 _NAME_GAP = re.compile(r"\.?\s+")
 
 
-def _extend_name(text: str, words: list[re.Match[str]], i: int, *, lower_ok: bool) -> int:
+def _extend_name(
+    text: str, words: list[re.Match[str]], i: int, *, lower_ok: bool, expected: bool = False
+) -> int:
     """The index after the last word of a name that goes on at words[i]: name words, and
     interfixes (van, de, van der) followed by a name word."""
     j = i
     while j < len(words) and j - i < 5 and _joined(text, words, j):
-        if _name_like(words[j].group(0), lower_ok=lower_ok):
+        if _name_like(words[j].group(0), lower_ok=lower_ok, expected=expected and j == i):
             j += 1
             continue
         k = j
@@ -254,7 +290,7 @@ def _extend_name(text: str, words: list[re.Match[str]], i: int, *, lower_ok: boo
             k < len(words)
             and k - j < 3
             and _joined(text, words, k)
-            and skeleton(words[k].group(0)) in _INTERFIX_WORDS
+            and _key(words[k].group(0)) in _INTERFIX_WORDS
         ):
             k += 1
         if (
@@ -268,6 +304,23 @@ def _extend_name(text: str, words: list[re.Match[str]], i: int, *, lower_ok: boo
     return j
 
 
+def _surname_follows(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """Whether words[i:] start with a capitalised surname of the lists that is no place,
+    perhaps after interfixes: "Achilles van Langereis", "Achilles Langereis"."""
+    while i < len(words) and _joined(text, words, i) and _key(words[i].group(0)) in _INTERFIX_WORDS:
+        i += 1
+    if i >= len(words) or not _joined(text, words, i):
+        return False
+    word = words[i].group(0)
+    key = _key(word)
+    return (
+        word[:1].isupper()
+        and key in dutch_lists.surnames()
+        and key not in dutch_lists.places()
+        and key not in dutch_lists.common_words()
+    )
+
+
 def name_spans(text: str) -> list[tuple[int, int]]:
     """People's names: after a trigger phrase or a form of address, and first names from
     the lists (capitalised), each with the interfixes and surnames that follow."""
@@ -276,7 +329,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
         return []
     spans: list[tuple[int, int]] = []
     by_start = {w.start(): i for i, w in enumerate(words)}
-    firsts, titles = dutch_lists.first_names(), dutch_lists.titles()
+    firsts = dutch_lists.first_names()
     for trigger in _NAME_TRIGGER.finditer(text):
         i = by_start.get(trigger.end())
         if i is None:
@@ -285,19 +338,20 @@ def name_spans(text: str) -> list[tuple[int, int]]:
         # ben blij) only a word that is a name by its capital or the lists.
         ambiguous = trigger.group(0).strip().lower().startswith(("ik ben", "heet", "namens"))
         first = words[i].group(0)
-        if ambiguous and not (_name_like(first, lower_ok=False) or skeleton(first) in firsts):
+        if ambiguous and not (_name_like(first, lower_ok=False) or _key(first) in firsts):
             continue
         end = _extend_name(text, words, i + 1, lower_ok=True)
         spans.append((words[i].start(), words[end - 1].end()))
-    for i, word in enumerate(words):
-        folded = skeleton(word.group(0)).rstrip(".")
-        two = f"{folded} {skeleton(words[i + 1].group(0))}" if i + 1 < len(words) else ""
-        if folded in titles or two in titles:
-            start = i + (2 if two in titles else 1)
-            end = _extend_name(text, words, start, lower_ok=False)
+    for title in _TITLE.finditer(text):
+        start = by_start.get(title.end())
+        if start is not None:
+            end = _extend_name(text, words, start, lower_ok=False, expected=True)
             if end > start:
-                spans.append((word.start(), words[end - 1].end()))
-        elif word.group(0)[:1].isupper() and folded in firsts:
+                spans.append((title.start(), words[end - 1].end()))
+    for i, word in enumerate(words):
+        if not word.group(0)[:1].isupper():
+            continue
+        if _key(word.group(0)) in firsts or _surname_follows(text, words, i + 1):
             end = _extend_name(text, words, i + 1, lower_ok=False)
             spans.append((word.start(), words[end - 1].end()))
     return _merged(spans)
@@ -317,6 +371,7 @@ def _spans_rule(find: Callable[[str], list[tuple[int, int]]], tag: str) -> Calla
     return lambda text: _replace_spans(text, find(text), tag)
 
 
+# Each needs a digit or an @ (or its written form); names are looked for in every text.
 _RULES: tuple[Callable[[str], str], ...] = (
     lambda t: _IBAN.sub(_iban, t),
     lambda t: _EMAIL.sub(TAG_EMAIL, t),
@@ -327,8 +382,8 @@ _RULES: tuple[Callable[[str], str], ...] = (
     _spans_rule(street_spans, TAG_ADDRESS),
     lambda t: _PLATE.sub(TAG_PLATE, t),
     lambda t: _DOCUMENT.sub(TAG_DOCUMENT, t),
-    _spans_rule(name_spans, TAG_NAME),
 )
+_names = _spans_rule(name_spans, TAG_NAME)
 
 
 def redact(text: str | None) -> str | None:
@@ -336,8 +391,7 @@ def redact(text: str | None) -> str | None:
     if text is None:
         return None
     text = fold(text)
-    if not _MAYBE_PERSONAL.search(text):
-        return text
-    for rule in _RULES:
-        text = rule(text)
-    return text
+    if _DIGIT_OR_AT.search(text):
+        for rule in _RULES:
+            text = rule(text)
+    return _names(text)

@@ -126,11 +126,14 @@ def publishable(redacted: str) -> bool:
     """Whether a redacted text may be shown: its skeleton, tags out, holds nothing that
     looks personal. The redaction rules run once more on the skeleton, so a look-alike
     letter that kept an address or a name from them keeps the text from being shown."""
-    bare = _TAGS_AND_WITHHELD.sub(" ", latin(redacted))
+    shown = latin(redacted)
+    bare = _TAGS_AND_WITHHELD.sub(" ", shown)
     low = bare.lower()
     if "@" in low or _AT_WRITTEN.search(low) or _DIGIT_RUN.search(low) or _CODE.search(low):
         return False
-    return redact(bare) == bare
+    # The rules once more where folding to Latin changed a letter; the text as it is has
+    # been through them already (``redact`` leaves its own output as it is).
+    return shown == redacted or redact(bare) == bare
 
 
 def free_text(text: str | None) -> str | None:
