@@ -72,7 +72,8 @@ def skeleton(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in (skeleton(part) for part in unicodedata.normalize("NFKC", text).split()) if w]
+    parts = unicodedata.normalize("NFKC", text).split()
+    return [w for w in map(skeleton, parts) if w]
 
 
 def leaked(core: str, output: str, kind: str = "") -> bool:
@@ -230,7 +231,7 @@ def email(draw):
 @st.composite
 def postcode(draw):
     digits = str(draw(st.integers(1000, 9999)))
-    letters = draw(st.sampled_from("ABCEGHJKLMNPRTVWXZ")) + draw(st.sampled_from("ABCEGHJKLNPRTVWXZ"))
+    letters = "".join(draw(st.sampled_from("ABCEGHJKLMNPRTVWXZ")) for _ in range(2))
     number = str(draw(st.integers(1, 300)))
     letters_shown = letters if draw(st.booleans()) else letters.lower()
     sep = draw(st.sampled_from(["", " ", "-", "\u00a0"]))
@@ -250,7 +251,8 @@ def street(draw):
 
 @st.composite
 def date_of_birth(draw):
-    day, month, year = draw(st.integers(1, 28)), draw(st.integers(1, 12)), draw(st.integers(1930, 2010))
+    day, month = draw(st.integers(1, 28)), draw(st.integers(1, 12))
+    year = draw(st.integers(1930, 2010))
     months = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus"]
     months += ["september", "oktober", "november", "december"]
     sep = draw(st.sampled_from(["-", "/", ".", " - ", "\u2011"]))
@@ -276,8 +278,14 @@ _SIDE_CODES += ["LLL-DD-L", "L-DD-LLL", "D-LL-DDD", "DDD-LL-D", "LL-LL-DD", "DD-
 def plate(draw):
     code = draw(st.sampled_from(_SIDE_CODES))
     letters = "BDFGHJKLNPRSTVXZ"
-    chars = [draw(st.sampled_from(letters)) if c == "L" else str(draw(st.integers(0, 9))) if c == "D" else c for c in code]
-    shown = "".join(chars)
+    shown = "".join(
+        draw(st.sampled_from(letters))
+        if c == "L"
+        else str(draw(st.integers(0, 9)))
+        if c == "D"
+        else c
+        for c in code
+    )
     style = draw(st.sampled_from(["hyphens", "together", "lower"]))
     if style == "together":
         shown = shown.replace("-", "")
