@@ -337,3 +337,25 @@ def personal_text(draw):
     text, core, kind = draw(st.one_of(KINDS))
     before, after = draw(st.sampled_from(FILLERS)), draw(st.sampled_from(FILLERS))
     return f"{before} {text} {after}".strip(), core, kind
+
+
+def main() -> None:
+    """Draw 40 items, four of each kind, and write them to tests/fixtures/pii_items.json."""
+    import json
+    import warnings
+
+    from hypothesis.errors import NonInteractiveExampleWarning
+
+    items: list[tuple[str, str, str]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonInteractiveExampleWarning)
+        for kind in KINDS:
+            for _ in range(4):
+                text, core, name = kind.example()
+                items.append((f"{FILLERS[len(items) % 8]} {text}", core, name))
+    path = Path(__file__).parent / "fixtures" / "pii_items.json"
+    path.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
