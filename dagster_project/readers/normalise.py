@@ -50,7 +50,7 @@ def normalise(value: str) -> str:
     it is not text, and whatever holds it fails its rule (tabular.py quarantines its row).
     """
     if value.isascii():  # nearly every cell: only the blanks can need work
-        return " ".join(value.split()) if _needs_blanks(value) else value
+        return " ".join(value.split())
     # Drop and fold first (NFKC would turn a fullwidth digit into ASCII anyway, but not
     # Arabic-Indic ones), NFKC, then again: NFKC can produce a dash or digit to fold.
     folded = _nfkc(value.translate(_MAP)).translate(_MAP)
@@ -72,10 +72,6 @@ def _nfkc(value: str) -> str:
             run.append(c)
     out.append(unicodedata.normalize("NFKC", "".join(run)))
     return "".join(out)
-
-
-def _needs_blanks(value: str) -> bool:
-    return value != value.strip() or "  " in value or any(c in value for c in "\t\r\n\x0b\x0c")
 
 
 def has_surrogate(value: str) -> bool:
