@@ -84,7 +84,8 @@ def read(path: Path, file_path: str) -> ReadResult:
     # Other forms land in the same folder; a file none of whose rows is the survey is refused.
     if "Formuliernaam" in table.header and table.rows:
         position = table.header.index("Formuliernaam")
-        names = {a.code_text(cells[position]) for _, cells in table.rows}
+        given = {v if type(v) is str else a.text(v) for v in (c[position] for _, c in table.rows)}
+        names = {a.code_text(v) for v in given}  # normalised once per distinct name
         if SURVEY_FORM not in names:
             shown = ", ".join(sorted(repr(n) for n in names if n))[:200]
             raise FileRejected(file_path, f"not the survey form {SURVEY_FORM!r} (form {shown})")

@@ -29,6 +29,8 @@ DELIMITERS = (";", ",", "\t", "|")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# A lone surrogate can only come from a JSON escape (decoding never yields one).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 
@@ -321,11 +323,12 @@ def read_json(path: Path, file_path: str) -> Table:
                     seen.add(k)
                     header.append(k)
     rows, malformed, refused = [], [], []
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None  # else no row needs the look
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             malformed.append((number, "array element is not an object"))
             continue
-        invalid = _surrogate_cell(item)
+        invalid = _surrogate_cell(item) if surrogates else None
         if invalid is not None:
             refused.append((number, *invalid))
             continue
