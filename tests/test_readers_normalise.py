@@ -20,13 +20,19 @@ from dagster_project.readers.normalise import (
 
 SETTINGS = settings(max_examples=300, deadline=None)
 ANY = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
-INVISIBLE = [c for c in map(chr, range(0x3000)) if unicodedata.category(c) == "Cf"]
+# Format characters (Cf) and the other invisible ones Unicode lists as default-ignorable
+# (DerivedCoreProperties.txt), written out here as the Unicode data has them.
+OTHER_INVISIBLE = "\u034f\u115f\u1160\u180b\u180c\u180d\u180f\u3164\uffa0\ufe00\ufe0f\U000e0100"
+INVISIBLE = [
+    *(c for c in map(chr, range(0x3000)) if unicodedata.category(c) == "Cf"),
+    *OTHER_INVISIBLE,
+]
 # Every script's digits: the code points whose decimal value Unicode defines (Nd).
 DIGITS = [c for c in map(chr, range(0x20000)) if unicodedata.category(c) == "Nd"]
 
 
 def is_invisible(c: str) -> bool:
-    return unicodedata.category(c) == "Cf"
+    return unicodedata.category(c) == "Cf" or c in OTHER_INVISIBLE
 
 
 @SETTINGS

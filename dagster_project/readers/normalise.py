@@ -18,6 +18,14 @@ import unicodedata
 
 # Dash look-alikes that are not dash punctuation (Pd): the minus sign and the hyphen bullet.
 _OTHER_DASHES = frozenset("\u2212\u2043")
+# Invisible characters outside category Cf (Unicode's other default-ignorables): the
+# combining grapheme joiner, variation selectors, Mongolian free variation selectors,
+# Hangul fillers.
+_OTHER_INVISIBLE = frozenset(
+    "\u034f\u115f\u1160\u180b\u180c\u180d\u180f\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
 
 
 class _CharMap(dict):
@@ -26,7 +34,7 @@ class _CharMap(dict):
     def __missing__(self, code: int) -> str | None:
         char = chr(code)
         category = unicodedata.category(char)
-        if category == "Cf":  # zero-width and bidi marks, soft hyphen, BOM, word joiner
+        if category == "Cf" or char in _OTHER_INVISIBLE:  # zero-width, bidi, soft hyphen, BOM
             out: str | None = None
         elif category == "Nd":
             out = str(unicodedata.decimal(char))  # Arabic-Indic, fullwidth, ... -> ASCII
