@@ -99,6 +99,8 @@ def run(tmp_path_factory):
     landing = copy_samples(root / "landing")
     (landing / "one2ten" / "vermomd.csv").write_text(disguised_csv(), encoding="utf-8")
     (landing / "openforms" / "surrogaat.json").write_text(surrogate_json(), encoding="ascii")
+    # The oldest file, so it is read first: the files after it must load.
+    os.utime(landing / "openforms" / "surrogaat.json", (946684800, 946684800))
     good = disguised_csv().splitlines()[0] + "\r\n"  # a header only: a readable file
     with open(os.fsencode(landing) + b"/" + NOT_UTF8, "wb") as handle:
         handle.write(good.encode("utf-8"))
@@ -191,8 +193,11 @@ def test_a_file_name_that_is_not_utf8_is_refused_with_its_reason(run, expected):
     assert rejected["one2ten/caf\\xe9.csv"] == (
         "file name is not UTF-8 (byte 0xe9); rename the file"
     )
-    # Every other file was read: the name stopped nothing.
-    assert set(expected["files"]) | {NEWLINE, "one2ten/vermomd.csv"} <= loaded
+    # Every other file was read: neither the name nor the surrogates stopped anything.
+    assert (
+        set(expected["files"]) | {NEWLINE, "one2ten/vermomd.csv", "openforms/surrogaat.json"}
+        <= loaded
+    )
 
 
 def test_kto_files_prints_each_file_on_one_line_and_kto_retract_takes_the_odd_names(run):

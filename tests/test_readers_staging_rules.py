@@ -59,7 +59,9 @@ def staging_sql(tmp_path_factory) -> dict[str, str]:
 
 # -- disguises ----------------------------------------------------------------------------
 
-INVISIBLE = "\u200b\u200c\u200d\u00ad\u2060\ufeff\u200e\u200f\u202a\u202c\u202e\u2066\u2069\ufe0f\u034f"
+INVISIBLE = (
+    "\u200b\u200c\u200d\u00ad\u2060\ufeff\u200e\u200f\u202a\u202c\u202e\u2066\u2069\ufe0f\u034f"
+)
 ZEROS = [0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xFF10, 0x1D7CE, 0x1D7F6]  # Nd digit 0s
 DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d"
 BLANKS = "\u00a0\u2009\u202f\u3000 \t"
