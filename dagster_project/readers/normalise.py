@@ -51,8 +51,9 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def normalise(value: str) -> str:
-    """``value`` as it is compared: NFKC, invisible (Cf) characters removed, decimal digits
-    as ASCII, dashes as ``-``, whitespace runs as one space, trimmed.
+    """``value`` as it is compared: invisible characters (Cf, default-ignorables) removed,
+    decimal digits as ASCII, dashes as ``-``, NFKC (but not for numbers that are no digits),
+    whitespace runs as one space, trimmed.
 
     Idempotent. A lone surrogate (an invalid ``\\ud800`` from a JSON escape) is left in:
     it is not text, and whatever holds it fails its rule (tabular.py quarantines its row).
