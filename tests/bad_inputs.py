@@ -200,6 +200,28 @@ def _openforms_json(**changes) -> list[dict]:
     ]
 
 
+def _disguised() -> bytes:
+    """Codes and labels written with other code points (docs/formats.md, "Normalised values")."""
+    return csv_bytes(
+        row(4101, Gemeentecode="GM\u0660\u0666\u0663\u0667", Product="Rij\u200bbewijs"),
+        row(4102, Gemeentecode="\uff27\uff2d\uff10\uff16\uff13\uff17", Kanaal="Ba\u00adlie"),
+        row(4103, Gemeentecode="GM06\u00b37"),  # a superscript is no digit
+        row(4104, Product="Paspoort en ID\u2011kaart", Moeite="Geen\u00a0moeite"),
+    )
+
+
+def _surrogates() -> bytes:
+    """Lone surrogates (JSON escapes of half a character) in an id, a key and free text."""
+    items = [
+        *_openforms_json(),
+        *_openforms_json(respondentId="\ud800"),
+        {**_openforms_json()[0], "respondentId": "0b6b1ac4-5a43-4c1e-9c83-5d3e4c1c7a02",
+         "k\udc00": 1},
+        *_openforms_json(respondentId="0b6b1ac4-5a43-4c1e-9c83-5d3e4c1c7a03", toelichting="\udfff"),
+    ]  # fmt: skip
+    return json.dumps(items, ensure_ascii=True).encode()
+
+
 CORPUS: tuple[Case, ...] = (
     Case(
         "openforms/diep.json",
@@ -338,6 +360,22 @@ CORPUS: tuple[Case, ...] = (
         ),
         rows=(1, 1, 0),
         stored={"gemeente": "Zoetermeer", "toelichting_totaaloordeel": "ab[31mc"},
+    ),
+    Case(
+        "one2ten/vermomd.csv",
+        _disguised,
+        rows=(4, 3, 1),
+        problems=((4, "Gemeentecode", r"^Gemeentecode must be GM followed by 4 digits$"),),
+    ),
+    Case(
+        "openforms/surrogaten.json",
+        _surrogates,
+        rows=(4, 1, 3),
+        problems=(
+            (2, "respondentId", r"^not valid Unicode text \(a lone surrogate"),
+            (3, "k\\udc00", r"^not valid Unicode text .* in the key$"),
+            (4, "toelichting", r"^not valid Unicode text"),
+        ),
     ),
     Case("one2ten/export (1).csv", lambda: csv_bytes(row(4001)), rows=(1, 1, 0)),
     Case("one2ten/ëxport; 'quote\" <b>.csv", lambda: csv_bytes(row(4002)), rows=(1, 1, 0)),

@@ -54,9 +54,12 @@ def test_each_file_is_refused_with_its_reason_or_every_row_is_accounted_for(corp
             "ORDER BY row_number",
             [case.file_path],
         ).fetchall()
-        loaded = con.execute(
-            "SELECT count(*) FROM raw.one2ten_responses WHERE source_file = ?", [case.file_path]
-        ).fetchall()[0][0]
+        loaded = sum(
+            con.execute(
+                f"SELECT count(*) FROM raw.{table} WHERE source_file = ?", [case.file_path]
+            ).fetchall()[0][0]
+            for table in ("one2ten_responses", "openforms_submissions", "inviter_invitations")
+        )
     if case.rejected:
         assert outcome.status == "rejected"
         assert rejected and re.search(case.rejected, rejected[0][0]), rejected

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 import duckdb
 
 from ..readers import SOURCES
+from ..readers.normalise import shown_name, storable
 from .loader import content_hash, forget, held_files, known_versions, scan_landing
 from .raw_schema import ensure_raw_schema
 
@@ -44,8 +45,9 @@ def landing_relative(landing_dir: Path, given: str) -> str:
     for base in (landing_dir.absolute(), landing_dir.resolve()):
         for candidate in (path.absolute(), path.resolve()) if path.exists() else (path,):
             if candidate.is_absolute() and candidate.is_relative_to(base):
-                return candidate.relative_to(base).as_posix()
-    return PurePosixPath(path.as_posix()).as_posix()
+                # A name that is not UTF-8 is known by its escaped form (loader.scan_landing).
+                return storable(candidate.relative_to(base).as_posix(), file_name=True)
+    return storable(PurePosixPath(path.as_posix()).as_posix(), file_name=True)
 
 
 def _supplies(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
@@ -132,7 +134,7 @@ def format_files(files: list[LandingFileStatus]) -> str:
     header = ("file", "status", "read", "accepted", "quarantined", "supplies")
     lines = [
         (
-            f.file_path,
+            shown_name(f.file_path),  # a newline in a name would split its row
             f.status,
             shown(f.rows_read),
             shown(f.rows_accepted),
@@ -151,7 +153,7 @@ def format_files(files: list[LandingFileStatus]) -> str:
     ]
     for f in files:
         if f.reason:
-            text.append(f"  {f.file_path}: {f.reason}")
+            text.append(f"  {shown_name(f.file_path)}: {f.reason}")
     text.append(
         "supplies: responses (Inviter: invitations) whose current version staging takes from "
         "the file, as of the last build ('-': not built yet)"
@@ -172,8 +174,14 @@ def retract(
     if not reason.strip():
         raise ValueError("a retraction needs a reason")
     ensure_raw_schema(con)
-    version = known_versions(con).get(file_path)
-    present = {f.file_path: f for f in scan_landing(landing_dir)}.get(file_path)
+    versions = known_versions(con)
+    on_disk = {f.file_path: f for f in scan_landing(landing_dir)}
+    if file_path not in versions and file_path not in on_disk:
+        # The name as `kto files` prints it (a newline shown as \n) names the file too.
+        escaped = {shown_name(p): p for p in versions.keys() | on_disk.keys()}
+        file_path = escaped.get(file_path, file_path)
+    version = versions.get(file_path)
+    present = on_disk.get(file_path)
     if version is None and present is None:
         raise UnknownFile(f"{file_path}: not a file of the landing folder {landing_dir}")
     if present is not None and present.refusal is None:
@@ -244,11 +252,12 @@ def retract_command(landing_dir: Path, warehouse: Path, given: str, reason: str,
         try:
             done = retract(con, landing_dir, file_path, reason)
         except (UnknownFile, ValueError) as exc:
-            print(f"kto retract: {exc}", file=out)
+            print(f"kto retract: {shown_name(str(exc))}", file=out)
             return 2
     print(
-        f"retracted {done.file_path}: {done.rows_removed} rows taken out of raw; it is ignored "
-        "until its content changes. `kto run` rebuilds the marts and factsheets without it.",
+        f"retracted {shown_name(done.file_path)}: {done.rows_removed} rows taken out of raw; "
+        "it is ignored until its content changes. `kto run` rebuilds the marts and factsheets "
+        "without it.",
         file=out,
     )
     return 0

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from ..readers import SOURCES, FileRejected, ReadResult, Source, read_file, source_for
+from ..readers.normalise import file_name_problem, storable
 from .raw_schema import ensure_raw_schema
 
 # Below this many bytes to read, starting worker processes costs more than it saves.
@@ -124,7 +125,9 @@ def scan_landing(landing_dir: Path) -> list[LandingFile]:
 
     def refuse(file_path: str, path: Path, reason: str) -> None:
         stat = path.lstat()
-        found.append(LandingFile(file_path, path, stat.st_size, _modified(stat), reason))
+        # A name that is not UTF-8 is recorded with its bytes escaped (caf\xe9.csv).
+        shown = storable(file_path, file_name=True)
+        found.append(LandingFile(shown, path, stat.st_size, _modified(stat), reason))
 
     def walk(directory: Path, prefix: str, ancestors: frozenset[Path]) -> None:
         for entry in sorted(os.scandir(directory), key=lambda e: e.name):
@@ -150,6 +153,10 @@ def scan_landing(landing_dir: Path) -> list[LandingFile]:
                 if real not in ancestors:  # a link back up would loop for ever
                     walk(path, file_path + "/", ancestors | {real})
             elif entry.is_file():
+                bad_name = file_name_problem(file_path)
+                if bad_name:  # it could be neither stored nor printed as it is
+                    refuse(file_path, path, bad_name)
+                    continue
                 stat = path.stat()
                 found.append(LandingFile(file_path, path, stat.st_size, _modified(stat)))
             else:

@@ -11,6 +11,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from .normalise import normalise
+
 # The first year the surveys ran (docs/formats.md); an earlier date is a typing or export error.
 FIRST_SURVEY_YEAR = 2010
 # A date later than now by more than this is in the future; the slack covers clocks and zones.
@@ -18,11 +20,15 @@ FUTURE_SLACK = timedelta(days=1)
 
 NO_ANSWER = frozenset({"weet niet", "n.v.t."})
 
-_GRADE = re.compile(r"(\d{1,2})(?:,0+)?")
-_GEMEENTECODE = re.compile(r"GM\d{4}")
+# ASCII digits only ([0-9], not \d): values are normalised first (normalise.py), and what
+# passes here must pass dbt's staging rules, which are ASCII (regexp_full_match 'GM[0-9]{4}').
+_GRADE = re.compile(r"([0-9]{1,2})(?:,0+)?")
+_GEMEENTECODE = re.compile(r"GM[0-9]{4}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_ONE2TEN_DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4}) (\d{2}):(\d{2})(?::(\d{2}))?")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?")
+_ONE2TEN_DATE = re.compile(
+    r"([0-9]{2})-([0-9]{2})-([0-9]{4}) ([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?"
+)
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
 
 
 class InvalidValue(ValueError):
@@ -37,6 +43,16 @@ def text(value: Any) -> str | None:
         value = int(value)
     out = str(value).strip()
     return out or None
+
+
+def code_text(value: Any) -> str | None:
+    """A code, label, identifier or product name as it is judged and stored: normalised
+    (normalise.py: NFKC, invisible characters removed, digits and dashes folded); empty
+    cells are None."""
+    raw = text(value)
+    if raw is None:
+        return None
+    return normalise(raw) or None
 
 
 def free_text(value: Any) -> str | None:
@@ -64,7 +80,7 @@ def grade(value: Any) -> int | None:
         if float(value).is_integer() and 1 <= value <= 10:
             return int(value)
         raise InvalidValue("grade must be a whole number 1..10")
-    raw = str(value).strip()
+    raw = code_text(value)
     if not raw or raw.lower() in NO_ANSWER:
         return None
     match = _GRADE.fullmatch(raw)
@@ -75,7 +91,7 @@ def grade(value: Any) -> int | None:
 
 def label(value: Any, allowed: dict[str, str], what: str) -> str | None:
     """A label from ``allowed`` (lower-case spelling -> canonical), any case; empty is None."""
-    raw = text(value)
+    raw = code_text(value)
     if raw is None:
         return None
     canonical = allowed.get(raw.lower())
@@ -86,7 +102,7 @@ def label(value: Any, allowed: dict[str, str], what: str) -> str | None:
 
 def required_label(value: Any, allowed: dict[str, str], what: str) -> str:
     """A label that identifies the row: empty is as unusable as unknown."""
-    if text(value) is None:
+    if code_text(value) is None:
         raise InvalidValue(f"missing {what}")
     return label(value, allowed, what)  # type: ignore[return-value]
 
@@ -96,7 +112,7 @@ def labels(*canonical: str) -> dict[str, str]:
 
 
 def gemeentecode(value: Any) -> str:
-    raw = text(value)
+    raw = code_text(value)
     if raw is None:
         raise InvalidValue("missing Gemeentecode")
     if not _GEMEENTECODE.fullmatch(raw):
@@ -109,14 +125,16 @@ MAX_RESPONDENTNUMMER = 2**63 - 1
 
 
 def respondentnummer(value: Any) -> int:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and code_text(value) is None):
         raise InvalidValue("missing Respondentnummer")
     number = None
     if isinstance(value, int | float) and not isinstance(value, bool):
         if float(value).is_integer() and value > 0:
             number = int(value)
-    elif isinstance(value, str) and value.strip().isdecimal() and int(value) > 0:
-        number = int(value)
+    elif isinstance(value, str):
+        digits = code_text(value) or ""
+        if digits.isascii() and digits.isdigit() and int(digits) > 0:
+            number = int(digits)
     if number is None:
         raise InvalidValue("Respondentnummer must be a positive whole number")
     if number > MAX_RESPONDENTNUMMER:
@@ -125,7 +143,7 @@ def respondentnummer(value: Any) -> int:
 
 
 def uuid(value: Any) -> str:
-    raw = text(value)
+    raw = code_text(value)
     if raw is None:
         raise InvalidValue("missing respondentId")
     if not _UUID.fullmatch(raw.lower()):
@@ -142,7 +160,7 @@ def _datetime(
     """
     if isinstance(value, datetime):
         return _plausible(value.replace(tzinfo=None), column)
-    raw = text(value)
+    raw = code_text(value)
     if raw is None:
         raise InvalidValue(f"missing {column}")
     match = pattern.fullmatch(raw)
@@ -176,3 +194,8 @@ def one2ten_datetime(value: Any, column: str) -> datetime:
 def openforms_datetime(value: Any, column: str) -> datetime:
     """``jjjj-mm-dd uu:mm:ss`` naive local time (Open Formulieren)."""
     return _datetime(value, column, _ISO_DATE, (2, 1, 0), "jjjj-mm-dd uu:mm:ss")
+
+
+def name(value: Any) -> str | None:
+    """A product name, normalised: ``Rijbewijs`` with a zero-width space is no other product."""
+    return code_text(value)

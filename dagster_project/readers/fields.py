@@ -51,6 +51,11 @@ def text_field(
     return Field(column, raw_name, parse, required=required, vector=c.text)
 
 
+def name_field(column: str, raw_name: str) -> Field:
+    """A name from a list (a product): normalised (normalise.py); parsed once per distinct cell."""
+    return Field(column, raw_name, answers.name, vector=c.distinct)
+
+
 @dataclass(frozen=True)
 class RowCheck:
     """A rule over several fields of a row whose identity fields all passed."""
@@ -86,6 +91,8 @@ def apply_fields(
     )
     for number, why in table.malformed:
         result.quarantined.append(Problem(file_path, number, None, None, why))
+    for number, column, value, why in table.refused:
+        result.quarantined.append(Problem(file_path, number, column, value, why))
 
     numbers = [number for number, _ in table.rows]
     count = len(numbers)

@@ -7,6 +7,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from .normalise import has_surrogate, storable
+
 
 class FileRejected(Exception):
     """The whole file cannot be read; the message names the file and the reason."""
@@ -29,6 +31,13 @@ class Problem:
     column_name: str | None
     value: str | None
     rule: str
+
+    def __post_init__(self) -> None:
+        # A lone surrogate cannot be stored (DuckDB, Arrow) or printed: kept as its escape.
+        for name in ("file_path", "column_name", "value", "rule"):
+            given = getattr(self, name)
+            if given is not None and has_surrogate(given):
+                object.__setattr__(self, name, storable(given))
 
     def __str__(self) -> str:
         column = f", column {self.column_name!r}" if self.column_name else ""

@@ -10,7 +10,15 @@ import pyarrow.compute as pc
 from .. import code_lists as cl
 from . import answers as a
 from . import columns as c
-from .fields import Field, RowCheck, apply_fields, grade_field, label_field, text_field
+from .fields import (
+    Field,
+    RowCheck,
+    apply_fields,
+    grade_field,
+    label_field,
+    name_field,
+    text_field,
+)
 from .model import ReadResult
 from .tabular import read_csv, read_xlsx
 
@@ -91,7 +99,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     text_field("Survey", "survey"),
     label_field("Uitnodiging", "uitnodiging", UITNODIGINGEN, "Uitnodiging"),
-    text_field("Product", "product"),
+    name_field("Product", "product"),
     grade_field("Totaaloordeel", "totaaloordeel"),
     text_field("Toelichting totaaloordeel", "toelichting_totaaloordeel", parse=a.free_text),
     label_field("Moeite", "moeite", MOEITE, "Moeite"),

@@ -9,7 +9,7 @@ from typing import Any
 from .. import code_lists as cl
 from . import answers as a
 from . import columns as c
-from .fields import Field, apply_fields, grade_field, label_field, text_field
+from .fields import Field, apply_fields, grade_field, label_field, name_field, text_field
 from .model import FileRejected, ReadResult
 from .tabular import read_csv, read_json, read_xlsx
 
@@ -25,7 +25,7 @@ STATEMENTS = tuple((key, column) for _, key, column in cl.statements())
 
 
 def _form_name(value: Any) -> str:
-    name = a.text(value)
+    name = a.code_text(value)
     if name != SURVEY_FORM:
         raise a.InvalidValue(f"not the survey form {SURVEY_FORM!r}")
     return name
@@ -62,7 +62,7 @@ FIELDS: tuple[Field, ...] = (
         required=True,
         vector=c.distinct,
     ),
-    text_field("product", "product"),
+    name_field("product", "product"),
     grade_field("totaaloordeel", "totaaloordeel"),
     text_field("toelichting", "toelichting", parse=a.free_text),
     label_field("moeite", "moeite", MOEITE, "moeite"),
@@ -84,7 +84,8 @@ def read(path: Path, file_path: str) -> ReadResult:
     # Other forms land in the same folder; a file none of whose rows is the survey is refused.
     if "Formuliernaam" in table.header and table.rows:
         position = table.header.index("Formuliernaam")
-        names = {a.text(cells[position]) for _, cells in table.rows}
+        given = {v if type(v) is str else a.text(v) for v in (c[position] for _, c in table.rows)}
+        names = {a.code_text(v) for v in given}  # normalised once per distinct name
         if SURVEY_FORM not in names:
             shown = ", ".join(sorted(repr(n) for n in names if n))[:200]
             raise FileRejected(file_path, f"not the survey form {SURVEY_FORM!r} (form {shown})")

@@ -14,13 +14,14 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 from .limits import MAX_FIELD_CHARS, MAX_JSON_DEPTH, MAX_ROWS, MAX_XLSX_UNPACKED_BYTES, shown
 from .model import FileRejected
+from .normalise import has_surrogate, storable
 
 DELIMITERS = (";", ",", "\t", "|")
 
@@ -28,6 +29,8 @@ DELIMITERS = (";", ",", "\t", "|")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# A lone surrogate can only come from a JSON escape (decoding never yields one).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 
@@ -37,6 +40,8 @@ class Table:
     header: list[str]
     rows: list[tuple[int, list[Any]]]  # (row number, cells in header order)
     malformed: list[tuple[int, str]]  # (row number, why) for rows that cannot be split into cells
+    # (row number, column, value, why) for rows refused for one cell that is not text at all
+    refused: list[tuple[int, str, str | None, str]] = field(default_factory=list)
 
 
 def clean(value: Any) -> Any:
@@ -317,11 +322,35 @@ def read_json(path: Path, file_path: str) -> Table:
                 if k not in seen:
                     seen.add(k)
                     header.append(k)
-    rows, malformed = [], []
+    rows, malformed, refused = [], [], []
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None  # else no row needs the look
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             malformed.append((number, "array element is not an object"))
             continue
+        invalid = _surrogate_cell(item) if surrogates else None
+        if invalid is not None:
+            refused.append((number, *invalid))
+            continue
         values = [item.get(k) for k in header]
         rows.append((number, _cells(values, header, file_path, f"element {number}")))
-    return Table([clean(h).strip() for h in header], rows, malformed)
+    # A key with a lone surrogate is shown escaped (its rows are refused above).
+    return Table([storable(clean(h)).strip() for h in header], rows, malformed, refused)
+
+
+_SURROGATE_RULE = "not valid Unicode text (a lone surrogate such as \\ud800)"
+
+
+def _surrogate_cell(item: dict[str, Any]) -> tuple[str, str | None, str] | None:
+    """(column, value, rule) of the first key or text value holding a lone surrogate, or None.
+
+    JSON may escape half a character (``"\\ud800"``); no UTF-8 writer accepts it (Arrow and
+    DuckDB raise), so its row is quarantined naming the column, both shown escaped. Nested
+    values are text through repr(), which escapes them already.
+    """
+    for key, value in item.items():
+        if has_surrogate(key):
+            return storable(key), None, f"{_SURROGATE_RULE} in the key"
+        if isinstance(value, str) and has_surrogate(value):
+            return storable(key), storable(value)[:200], _SURROGATE_RULE
+    return None
