@@ -48,6 +48,8 @@ test-deep: setup
 	KTO_DEEP_TESTS=1 $(BIN)/pytest tests/test_gate.py -q
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/test_properties.py tests/test_dbt_by_year.py -x -q \
 		--hypothesis-show-statistics
+	KTO_DEEP_TESTS=1 HYPOTHESIS_PROFILE=deep DEEP_EXAMPLES=$${DEEP_EXAMPLES:-20} \
+		PII_EXAMPLES=$${PII_EXAMPLES:-20000} $(BIN)/pytest tests/test_pii.py -x -q
 
 # Every crash phase and every concurrency combination (tests/test_runs_hardening.py):
 # a kto run each, so minutes to tens of minutes.

@@ -31,11 +31,13 @@ DBT_SOURCES = ("dbt_project.yml", "models", "macros")
 UDF_MODULES = (
     "code_lists.py",
     "dbt_plugin.py",
-    "dutch_lists.py",
     "project_files.py",
-    "redaction.py",
-    "sanitise.py",
-    "text_fold.py",
+    "text/__init__.py",
+    "text/dutch_lists.py",
+    "text/fold.py",
+    "text/normalise.py",
+    "text/redaction.py",
+    "text/sanitise.py",
 )
 # deduce: its name and street lists; phonenumbers, python-stdnum: what a phone number, an
 # IBAN and a BSN are. Each decides which texts are redacted or withheld.

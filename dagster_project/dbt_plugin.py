@@ -5,10 +5,10 @@ dbt-duckdb calls ``Plugin.configure_connection`` on every connection it opens.
 Python UDFs live on the connection, not in the database file: models that call
 them are materialized as tables, so readers of the warehouse never need them.
 
-- ``kto_redact(text)``: ``dagster_project.redaction.redact``.
-- ``kto_is_publishable(text)``: ``dagster_project.sanitise.publishable``, the rule the
+- ``kto_redact(text)``: ``dagster_project.text.redaction.redact``.
+- ``kto_is_publishable(text)``: ``dagster_project.text.sanitise.publishable``, the rule the
   ``no_personal_data`` test holds every shown text to.
-- ``kto_free_text(text)``: ``dagster_project.sanitise.free_text`` (remembered per distinct
+- ``kto_free_text(text)``: ``dagster_project.text.sanitise.free_text`` (remembered per distinct
   text): cleaned, redacted and made breakable; every free-text column on its way to an
   output goes through it.
 - ``kto_t_quantile(p, df)``: the p-quantile of Student's t with df degrees of freedom.
@@ -30,8 +30,8 @@ from duckdb import DuckDBPyConnection, list_type, struct_type
 from duckdb.sqltypes import BIGINT, BOOLEAN, DOUBLE, HUGEINT, INTEGER, VARCHAR
 from scipy.special import stdtrit  # t.ppf's own quantile; scipy.stats costs ~2 s to import
 
-from dagster_project.redaction import redact
-from dagster_project.sanitise import free_text, publishable
+from dagster_project.text.redaction import redact
+from dagster_project.text.sanitise import free_text, publishable
 
 # Distinct texts kept by kto_free_text: every municipality and product name and the most
 # recent reviews and tips, a few MiB at most.

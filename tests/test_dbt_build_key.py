@@ -3,6 +3,7 @@ everything their rows depend on besides the data."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import dagster_project
 from dagster_project import dbt_build_key
 from dagster_project.dbt_build_key import UDF_MODULES, build_key
 from dagster_project.project_files import project_dir
@@ -70,5 +72,9 @@ def test_the_key_covers_the_python_dbt_runs():
         text=True,
         check=True,
     ).stdout.split()
-    files = {f"{name.rsplit('.', 1)[-1]}.py" for name in loaded}
+    package = Path(dagster_project.__file__).parent
+    files = {
+        Path(spec.origin).relative_to(package).as_posix()
+        for spec in map(importlib.util.find_spec, loaded)
+    }
     assert files == set(UDF_MODULES)

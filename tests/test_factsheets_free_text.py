@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from dagster_project.factsheets import read_only, render_period
-from dagster_project.sanitise import ZWSP, free_text
+from dagster_project.text.sanitise import ZWSP, free_text
 from tests.test_factsheets import (
     GENERATED_ON,
     REFERENCE,

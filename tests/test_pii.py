@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.sanitise import WITHHELD, break_long_words, clean, free_text, publishable
 from dagster_project.settings import Settings
+from dagster_project.text.sanitise import WITHHELD, break_long_words, clean, free_text, publishable
 from tests.conftest import FIXTURES, copy_samples
 from tests.pii import FILLERS, leaked, personal_text
 

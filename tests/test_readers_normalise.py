@@ -1,4 +1,4 @@
-"""The one normaliser of codes, labels and product names (readers/normalise.py), and how
+"""The one normaliser of codes, labels and product names (text/normalise.py), and how
 file names are stored and shown. Properties against oracles written here from the Unicode
 database directly: what a character is, not what the normaliser does with it."""
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.readers.normalise import (
+from dagster_project.text.normalise import (
     file_name_problem,
     has_surrogate,
     normalise,

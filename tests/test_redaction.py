@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.redaction import redact
+from dagster_project.text.redaction import redact
 
 
 @pytest.mark.parametrize(

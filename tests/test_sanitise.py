@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from dagster_project.dbt_plugin import register_udfs
-from dagster_project.sanitise import (
+from dagster_project.text.sanitise import (
     FSI,
     PDI,
     WORD_CHUNK,

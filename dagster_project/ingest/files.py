@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 import duckdb
 
 from ..readers import SOURCES
-from ..readers.normalise import shown_name, storable
+from ..text.normalise import shown_name, storable
 from .loader import content_hash, forget, held_files, known_versions, scan_landing
 from .raw_schema import ensure_raw_schema
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from ..readers import SOURCES, FileRejected, ReadResult, Source, read_file, source_for
-from ..readers.normalise import file_name_problem, storable
+from ..text.normalise import file_name_problem, storable
 from .raw_schema import ensure_raw_schema
 
 # Below this many bytes to read, starting worker processes costs more than it saves.

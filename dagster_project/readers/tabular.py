@@ -19,9 +19,9 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from ..text.normalise import has_surrogate, storable
 from .limits import MAX_FIELD_CHARS, MAX_JSON_DEPTH, MAX_ROWS, MAX_XLSX_UNPACKED_BYTES, shown
 from .model import FileRejected
-from .normalise import has_surrogate, storable
 
 DELIMITERS = (";", ",", "\t", "|")
 

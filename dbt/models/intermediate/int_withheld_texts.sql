@@ -1,5 +1,5 @@
 -- One row per free text that still looked personal after redaction and is therefore shown
--- nowhere (dagster_project/sanitise.py, var withheld_text): which response and which
+-- nowhere (dagster_project/text/sanitise.py, var withheld_text): which response and which
 -- column. Its row count is the run report's "free texts withheld".
 {%- set withheld = sql_string(var('withheld_text')) %}
 {%- set sources = [

@@ -50,6 +50,12 @@ _MAP = _CharMap()
 _WHITESPACE = re.compile(r"\s+")
 
 
+def fold_char(char: str) -> str | None:
+    """One character as :func:`normalise` folds it: None for an invisible one, the ASCII
+    digit for a decimal digit, ``-`` for a dash; free text (``fold``) folds with it."""
+    return _MAP[ord(char)]
+
+
 def normalise(value: str) -> str:
     """``value`` as it is compared: invisible characters (Cf, default-ignorables) removed,
     decimal digits as ASCII, dashes as ``-``, NFKC (but not for numbers that are no digits),

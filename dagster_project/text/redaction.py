@@ -1,6 +1,6 @@
 """Redaction of personal data in free text (tips, reviews, product and municipality names).
 
-``redact(text)`` works on folded text (``text_fold.fold``: NFKC, invisible characters out,
+``redact(text)`` works on folded text (``fold.fold``: NFKC, invisible characters out,
 digits and dashes ASCII), so a zero-width space or a fullwidth digit cannot hide anything
 from it, and replaces, in this order:
 
@@ -48,7 +48,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
 from . import dutch_lists
-from .text_fold import fold, skeleton
+from .fold import fold, skeleton
 
 TAG_BSN = "[BSN]"
 TAG_EMAIL = "[E-MAIL]"
@@ -208,7 +208,7 @@ def _words(text: str) -> list[re.Match[str]]:
 
 @lru_cache(maxsize=1 << 16)
 def _key(word: str) -> str:
-    """A word as the lists hold it (``text_fold.skeleton``); words repeat across texts."""
+    """A word as the lists hold it (``fold.skeleton``); words repeat across texts."""
     return skeleton(word)
 
 

@@ -4,7 +4,7 @@ reviews, tips): what the marts hold, the factsheets print and BI tools read.
 ``free_text(text)`` = ``break_long_words(redact(clean(text)))``, or ``WITHHELD`` when
 ``publishable`` refuses the redacted text:
 
-1. ``clean``: folded first (``text_fold.fold``: NFKC, every invisible format character
+1. ``clean``: folded first (``fold.fold``: NFKC, every invisible format character
    such as U+200B, U+00AD and U+2060 out, digits of any script and dashes ASCII); then
    control characters (NUL, C0, DEL, C1) and line/paragraph separators
    become a space or disappear; the byte-order mark and explicit bidi formatting
@@ -16,7 +16,7 @@ reviews, tips): what the marts hold, the factsheets print and BI tools read.
    zero-width space or a bidi mark inside an e-mail address cannot hide it from the
    patterns.
 2b. ``publishable``: fail closed. The redacted text with accents off and look-alike letters Latin
-   (``text_fold.latin``), tags taken out, may hold none
+   (``fold.latin``), tags taken out, may hold none
    of: an ``@`` or a written-out one, a run of six or more digits (separators between
    them do not break a run), a code of letters with three or more digits, and nothing the
    redaction rules find. A text that does is replaced whole by ``WITHHELD``: it is not
@@ -32,9 +32,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .code_lists import withheld_text
+from ..code_lists import withheld_text
+from .fold import fold, latin
 from .redaction import TAGS, redact
-from .text_fold import fold, latin
 
 ZWSP = "\u200b"
 ZWJ = "\u200d"

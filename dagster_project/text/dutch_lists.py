@@ -8,7 +8,7 @@ Deduce's full pipeline loads about 9 seconds of lookup structures per process, m
 dbt run may spend on a handful of tips; the lists themselves load in a fraction of that,
 once per process and only when a text needs them.
 
-Every entry is folded as text is for matching (``text_fold.skeleton``): lower case, accents
+Every entry is folded as text is for matching (``fold.skeleton``): lower case, accents
 and look-alike letters folded, so ``Jansen``, ``JANSEN`` and ``Jаnsen`` (Cyrillic а) meet.
 """
 
@@ -18,7 +18,7 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from .text_fold import skeleton
+from .fold import skeleton
 
 _SOURCE = ("data", "lookup", "src")
 

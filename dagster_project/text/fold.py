@@ -3,10 +3,12 @@
 Two levels:
 
 - ``fold(text)``: what is shown. Unicode NFKC (fullwidth and mathematical letters and
-  digits, ligatures, the many spaces become their plain forms), every format character
-  removed (category Cf: zero-width space and joiners, soft hyphen, word joiner, byte-order
-  mark, bidi marks), every decimal digit of any script folded to ASCII (Arabic-Indic ``٣``
-  is ``3``), dashes and minus signs to ``-``. A zero-width joiner between two emoji stays:
+  digits, ligatures, the many spaces become their plain forms), then the readers'
+  normaliser's folding of each character (``normalise``, the one definition):
+  every invisible character removed (category Cf: zero-width space and joiners, soft
+  hyphen, word joiner, byte-order mark, bidi marks; variation selectors), every decimal
+  digit of any script ASCII (Arabic-Indic ``٣`` is ``3``), dashes and minus signs ``-``.
+  An emoji's zero-width joiner or presentation selector stays inside an emoji sequence:
   it joins them into one picture and carries no letter or digit.
 - ``latin(text)``: what is matched. ``fold``, then accents stripped and letters that
   look like Latin ones (Cyrillic ``а``, Greek ``ο``) taken for them; ``skeleton`` is the
@@ -19,13 +21,11 @@ character or a look-alike: the hostile spellings are gone before any pattern see
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+
+from .normalise import fold_char
 
 ZWJ = "\u200d"
-
-# Dashes and minus signs that NFKC leaves alone: hyphen, non-breaking hyphen (NFKC makes it
-# a hyphen), figure, en, em and horizontal-bar dashes, minus, small and fullwidth hyphen-minus.
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"), "-")
+VS16 = "\ufe0f"  # emoji presentation
 
 # Letters of other scripts drawn like a Latin letter (Unicode's confusables for the letters
 # an e-mail address, a name or a code is written in).
@@ -40,47 +40,29 @@ _LOOK_ALIKES = str.maketrans(
 )
 
 
-@cache
-def _is_format(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cf"
-
-
 def _emoji_side(ch: str) -> bool:
     return not ch.isascii() and unicodedata.category(ch)[0] in "SM"
 
 
-def _drop_format(text: str) -> str:
-    out = []
-    for i, ch in enumerate(text):
-        # A joiner is kept only inside an emoji sequence: between two symbols or marks.
-        if not _is_format(ch) or (
-            ch == ZWJ
-            and 0 < i < len(text) - 1
-            and out
-            and _emoji_side(out[-1])
-            and _emoji_side(text[i + 1])
-        ):
-            out.append(ch)
-    return "".join(out)
-
-
-@cache
-def _ascii_digit(ch: str) -> str:
-    value = unicodedata.decimal(ch, None)
-    return ch if value is None else str(value)
-
-
-def _fold_digits(text: str) -> str:
-    return "".join(ch if ch.isascii() else _ascii_digit(ch) for ch in text)
-
-
 def fold(text: str) -> str:
-    """NFKC, format characters out (an emoji's joiner kept), digits and dashes to ASCII."""
+    """NFKC, then each character as the readers' normaliser folds it (``fold_char``:
+    invisible characters out, digits and dashes ASCII), except an emoji's joiner or
+    presentation selector inside an emoji sequence (👩‍💻, ❤️), which carry no letter."""
     if text.isascii():
         return text
     text = unicodedata.normalize("NFKC", text)
-    text = _drop_format(text)
-    return _fold_digits(text).translate(_DASHES)
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if ch.isascii() or (
+            ch in (ZWJ, VS16)
+            and out
+            and _emoji_side(out[-1])
+            and (ch == VS16 or (i + 1 < len(text) and _emoji_side(text[i + 1])))
+        ):
+            out.append(ch)
+        else:
+            out.append(fold_char(ch) or "")
+    return "".join(out)
 
 
 def latin(text: str) -> str:
@@ -92,7 +74,7 @@ def latin(text: str) -> str:
     text = "".join(
         ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn"
     )
-    return _drop_format(text.replace(ZWJ, ""))
+    return text.replace(ZWJ, "").replace(VS16, "")
 
 
 def skeleton(text: str) -> str:
