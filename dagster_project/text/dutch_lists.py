@@ -103,6 +103,18 @@ def places() -> frozenset[str]:
 
 
 @cache
+def title_heads() -> frozenset[str]:
+    """The first words of the forms of address of more than one word (``de`` of ``de heer``)."""
+    return frozenset(t.split()[0] for t in titles() if " " in t)
+
+
+@cache
+def address_words() -> frozenset[str]:
+    """Every word a form of address can start with, as typed in lower case."""
+    return titles() | title_heads()
+
+
+@cache
 def streets() -> frozenset[str]:
     """The street names of the BAG, folded; the words deduce excludes (``Balie``) left out."""
     names = _folded("locations", "lst_street", "items.txt")

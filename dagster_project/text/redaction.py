@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import phonenumbers
 from stdnum import iban as stdnum_iban
@@ -144,20 +144,6 @@ _NAME_TRIGGER = re.compile(
 _DIGIT_OR_AT = re.compile(r"[0-9@]|\bat\b|\(at\)|\[at\]|\{at\}|apenstaartje", re.IGNORECASE)
 
 
-class _Titles:
-    """The forms of address of the name lists as one pattern, followed by a space."""
-
-    @cached_property
-    def pattern(self) -> re.Pattern[str]:
-        titles = sorted(dutch_lists.titles(), key=len, reverse=True)
-        alternatives = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in titles)
-        return re.compile(rf"(?<![\w.])(?:{alternatives})\.?\s+", re.IGNORECASE)
-
-    def finditer(self, text: str):
-        return self.pattern.finditer(text)
-
-
-_TITLE = _Titles()
 _INTERFIX_WORDS = {"van", "de", "der", "den", "het", "ten", "ter", "te", "la", "le", "op", "in"}
 
 
@@ -328,9 +314,10 @@ def name_spans(text: str) -> list[tuple[int, int]]:
     if not words:
         return []
     spans: list[tuple[int, int]] = []
-    by_start = {w.start(): i for i, w in enumerate(words)}
     firsts = dutch_lists.first_names()
-    for trigger in _NAME_TRIGGER.finditer(text):
+    triggers = list(_NAME_TRIGGER.finditer(text))
+    by_start = {w.start(): i for i, w in enumerate(words)} if triggers else {}
+    for trigger in triggers:
         i = by_start.get(trigger.end())
         if i is None:
             continue
@@ -342,16 +329,22 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             continue
         end = _extend_name(text, words, i + 1, lower_ok=True)
         spans.append((words[i].start(), words[end - 1].end()))
-    for title in _TITLE.finditer(text):
-        start = by_start.get(title.end())
-        if start is not None:
-            end = _extend_name(text, words, start, lower_ok=False, expected=True)
-            if end > start:
-                spans.append((title.start(), words[end - 1].end()))
+    titles, heads = dutch_lists.titles(), dutch_lists.title_heads()
+    address = dutch_lists.address_words()
     for i, word in enumerate(words):
-        if not word.group(0)[:1].isupper():
-            continue
-        if _key(word.group(0)) in firsts or _surname_follows(text, words, i + 1):
+        text_word = word.group(0)
+        if not text_word[:1].isupper() and text_word.lower() not in address:
+            continue  # most words: neither a name's start nor a form of address
+        key = _key(text_word)
+        # a form of address (mevrouw, dhr., de heer) and the name after it
+        size = 1 if key in titles else 0
+        if key in heads and i + 1 < len(words):
+            size = 2 if f"{key} {_key(words[i + 1].group(0))}" in titles else size
+        if size and i + size < len(words) and _joined(text, words, i + size):
+            end = _extend_name(text, words, i + size, lower_ok=False, expected=True)
+            if end > i + size:
+                spans.append((word.start(), words[end - 1].end()))
+        elif text_word[:1].isupper() and (key in firsts or _surname_follows(text, words, i + 1)):
             end = _extend_name(text, words, i + 1, lower_ok=False)
             spans.append((word.start(), words[end - 1].end()))
     return _merged(spans)

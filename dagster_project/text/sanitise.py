@@ -117,6 +117,8 @@ _AT_WRITTEN = re.compile(
     r"[\w.-]+\s*(?:\(at\)|\[at\]|\{at\}|\bat\b|apenstaartje)\s*[\w-]+"
     r"\s*(?:\.|\(dot\)|\[dot\]|\bdot\b|\bpunt\b)\s*[a-z]{2,}"
 )
+_AT_WORD = re.compile(r"\bat\b|apenstaartje")
+_DIGIT = re.compile(r"[0-9]")
 # Six digits with at most two characters that are no letter or digit between each two.
 _DIGIT_RUN = re.compile(r"\d(?:[^a-z0-9]{0,2}\d){5,}")
 _CODE = re.compile(r"\b(?=(?:[a-z]*\d){3})(?=\w*[a-z])[a-z0-9]{5,}\b")
@@ -129,7 +131,9 @@ def publishable(redacted: str) -> bool:
     shown = latin(redacted)
     bare = _TAGS_AND_WITHHELD.sub(" ", shown)
     low = bare.lower()
-    if "@" in low or _AT_WRITTEN.search(low) or _DIGIT_RUN.search(low) or _CODE.search(low):
+    if "@" in low or (_AT_WORD.search(low) and _AT_WRITTEN.search(low)):
+        return False
+    if _DIGIT.search(low) and (_DIGIT_RUN.search(low) or _CODE.search(low)):
         return False
     # The rules once more where folding to Latin changed a letter; the text as it is has
     # been through them already (``redact`` leaves its own output as it is).
