@@ -36,6 +36,7 @@ import duckdb
 from .excel_csv import write_excel_csv
 from .public_marts import PUBLIC_MARTS as MART_TABLES  # the public layer only
 from .snapshot_tables import copy_to_parquet, create_like, read_contract
+from .sqlalchemy_compat import add_reflection_types
 from .warehouse_lock import attach_read_only
 
 PUBLISHED = ".published"
@@ -84,6 +85,7 @@ def _write_version(
             copy_to_parquet(con, contract, f"{marts_dir / table}.parquet")
             write_excel_csv(con, contract, marts_dir / f"{table}.csv")
         con.execute("DETACH warehouse")
+        add_reflection_types(con)
     written = [folder / "marts.duckdb", *marts_dir.iterdir()]
     if docs_site is not None:
         (folder / "docs").mkdir()

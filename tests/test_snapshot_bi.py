@@ -13,12 +13,14 @@ import io
 import json
 import re
 import shutil
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -113,6 +115,45 @@ def test_a_bi_tool_sees_every_table_column_and_comment(publication, manifest_mod
         # read only: a BI tool cannot change the snapshot
         with engine.connect() as con, pytest.raises(sa.exc.DBAPIError):
             con.execute(sa.text("CREATE TABLE x (a INTEGER)"))
+    finally:
+        engine.dispose()
+
+
+def test_sqlalchemy_and_pandas_reflect_the_snapshot(publication, manifest_models):
+    """MetaData.reflect, Table(autoload_with=...), pandas.read_sql_table and the key
+    look-ups work on the published snapshot (dagster_project/sqlalchemy_compat.py)."""
+    url = f"duckdb:///{publication.published.snapshot}?access_mode=read_only"
+    engine = sa.create_engine(url)
+    try:
+        metadata = sa.MetaData()
+        with warnings.catch_warnings():  # duckdb-engine: "no reflection on indices" (none)
+            warnings.simplefilter("ignore")
+            metadata.reflect(engine)
+            table = sa.Table("kto_cel", sa.MetaData(), autoload_with=engine)
+            inspector = sa.inspect(engine)
+            assert inspector.get_pk_constraint("kto_cel")["constrained_columns"] == []
+            assert inspector.get_foreign_keys("kto_cel") == []
+        assert sorted(metadata.tables) == sorted(PUBLIC_MARTS)
+        assert [c.name for c in table.columns] == list(manifest_models["kto_cel"]["columns"])
+        assert table.comment == manifest_models["kto_cel"]["description"]
+        frame = pd.read_sql_table("kto_figuur", engine)
+        with engine.connect() as con:
+            n = con.execute(sa.text("SELECT count(*) FROM kto_figuur")).scalar_one()
+        assert len(frame) == n > 0
+    finally:
+        engine.dispose()
+
+
+def test_the_reflection_types_are_still_needed(tmp_path):
+    """The pinned duckdb-engine fails to reflect a DuckDB file without the snapshot's
+    reflection types: when this fails, a release fixed it and sqlalchemy_compat can go."""
+    plain = tmp_path / "plain.duckdb"
+    with duckdb.connect(str(plain)) as con:
+        con.execute("CREATE TABLE t (a INTEGER)")
+    engine = sa.create_engine(f"duckdb:///{plain}?access_mode=read_only")
+    try:
+        with pytest.raises(sa.exc.DBAPIError, match="REGCLASS"):
+            sa.MetaData().reflect(engine)
     finally:
         engine.dispose()
 
