@@ -328,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         from .quality.cli import run_checks
         from .warehouse_lock import warehouse_lock
 
+        if not settings.warehouse.exists():  # said before the lock: no stray lock file beside it
+            return run_checks(settings)
         # Queues behind a running pipeline (and holds it off) instead of failing on
         # DuckDB's lock: dbt test and the suites read the warehouse for a while.
         with warehouse_lock(settings.warehouse, on_wait=print):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -55,6 +56,19 @@ def test_no_warehouse(tmp_path):
     lines: list[str] = []
     code = run_checks(_settings(tmp_path / "none.duckdb", tmp_path), out=lines.append)
     assert code == 2 and "kto run" in lines[0]
+
+
+def test_kto_check_without_a_warehouse_leaves_nothing_behind(tmp_path):
+    """`kto check` as a user types it, on a warehouse that does not exist: exit 2 with the
+    path, and no lock file (or anything else) left in the folder."""
+    env = {"KTO_WAREHOUSE": str(tmp_path / "none.duckdb"), "KTO_OUTPUT_DIR": str(tmp_path / "o")}
+    kto = Path(sys.executable).parent / "kto"
+    run = subprocess.run(
+        [str(kto), "check"], env={**os.environ, **env}, capture_output=True, text=True
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert str(tmp_path / "none.duckdb") in run.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_warehouse_held_by_a_writer(tmp_path):
