@@ -717,3 +717,26 @@ def test_periods_are_listed_chronologically(samples_warehouse):
     for year in years:  # a year comes before its own quarters
         assert periods.index(year) < periods.index(f"{year}-Q1")
     assert periods == sorted(periods, key=lambda p: (int(p[:4]), p[4:]))
+
+
+def test_wording_says_what_the_figures_are():
+    """The corrections of issue 24 (docs/factsheets.md, "Wording"), kept from coming back."""
+    from dagster_project.factsheets import texts
+
+    tile = texts.responspercentage(31, 1186)
+    assert "1186 genodigden vulden de vragenlijst in" in tile
+    assert "uitnodigingen werden ingevuld" not in tile
+    for methode in ("gemeenten", "respondenten"):
+        toelichting = texts.toelichting("balie", 10, methode)
+        secties = {s["kop"]: " ".join(s["alineas"]) for s in toelichting}
+        bm = secties["Benchmark (BM)"]
+        # docs/metrics.md: a value withheld only to protect another counts in the BM
+        assert "afgeschermd" in bm if methode == "gemeenten" else "niet getoond" in bm
+        assert "getoond cijfer één keer" not in bm
+        suppression = secties["Minimaal aantal respondenten"]
+        assert "kwartaal" in suppression and "product" in suppression, suppression
+        bi = secties["Betrouwbaarheidsinterval en significantie"]
+        # the misreading: the true figure "falls in the interval in 95 of 100 cases"
+        assert "valt het echte cijfer" not in bi and "intervallen" in bi
+        assert "procentpunten (pp)" in bi
+    assert "anders uit de andere cijfers terug te rekenen" not in " ".join(texts.legenda(10))

@@ -466,7 +466,7 @@ def build_view(
     figures += [t.getoond for t in trend if not t.huidig]
     figures += [f.getoond for k in kwartalen for f in (k.totaaloordeel, k.ces)]
     verfijnd = any(f.verfijnd for f in (totaal, ces, *tabel))
-    trend_titel = "Totaaloordeel door de jaren"
+    trend_titel = "Totaaloordeel door de jaren heen"
     if periode.kwartaal is not None:
         trend_titel += f" ({periode.kwartaal}e kwartaal)"
     return FactsheetView(
