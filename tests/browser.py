@@ -55,7 +55,50 @@ function measure(doc, win) {
     .map(el => el.tagName.toLowerCase() + "." + el.className + ": "
                + el.textContent.trim().slice(0, 40));
   return {scrollWidth: doc.documentElement.scrollWidth, innerWidth: win.innerWidth,
-          bodyScrollWidth: doc.body.scrollWidth, smallest: smallest, wide: wide};
+          bodyScrollWidth: doc.body.scrollWidth, smallest: smallest, wide: wide,
+          broken: brokenWords(doc), overflowing: overflowingCells(doc),
+          kpiBottom: bottomOf(doc, win, ".kpi")};
+}
+const CELLS = "td, th, .hrij > *, .afwijkingen > *, .kpi, .tegel, .vkolom";
+const where = el => el.tagName.toLowerCase() + "." + el.className;
+// A word (between spaces or zero-width spaces, where a break is allowed) whose line
+// boxes lie on more than one line is broken inside; free-text tips may break anywhere.
+function brokenWords(doc) {
+  const found = [];
+  const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest(".tips, script, style, option")) continue;
+    // a piece ends at a space, a zero-width space or after a hyphen before a letter
+    // ("e-|mailadressen"): the breaks a Dutch text allows; "-6" or "68%%" stays one piece
+    const re = /[^\\s\\u200b-]*(?:-(?=\\p{L})|[^\\s\\u200b]*)/gu;
+    for (let m = re.exec(node.textContent); m; m = re.exec(node.textContent)) {
+      if (!m[0]) { re.lastIndex++; continue; }
+      const range = doc.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const rects = Array.from(range.getClientRects()).filter(r => r.width > 0);
+      if (rects.length < 2) continue;
+      const tops = rects.map(r => r.top), height = Math.min(...rects.map(r => r.height));
+      if (Math.max(...tops) - Math.min(...tops) > height / 2) {
+        found.push({word: m[0], where: where(parent), lines: rects.length});
+      }
+    }
+  }
+  return found.slice(0, 10);
+}
+// A cell whose content is wider than the cell: clipped or drawn over its neighbour.
+function overflowingCells(doc) {
+  return Array.from(doc.querySelectorAll(CELLS))
+    .filter(el => el.getClientRects().length && el.scrollWidth > el.clientWidth + 1)
+    .slice(0, 10)
+    .map(el => ({where: where(el), text: el.textContent.trim().slice(0, 40),
+                 scrollWidth: el.scrollWidth, clientWidth: el.clientWidth}));
+}
+// The lowest bottom edge (px from the top of the page) of the elements matching sel.
+function bottomOf(doc, win, sel) {
+  const b = Array.from(doc.querySelectorAll(sel)).map(el => el.getBoundingClientRect().bottom);
+  return b.length ? Math.max(...b) + win.scrollY : null;
 }
 (async () => {
   for (const page of pages) {
@@ -102,7 +145,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def measure_pages(root: Path, pages: list[str], width: int, selector: str = "body *") -> dict:
     """Per page (path relative to ``root``): scrollWidth, innerWidth and the smallest font
-    size (px) of the visible elements matching ``selector`` that hold text themselves."""
+    size (px) of the visible elements matching ``selector`` that hold text themselves;
+    ``broken``: words drawn on more than one line (outside the tips), ``overflowing``:
+    table and grid cells whose content is wider than they are, ``kpiBottom``: how far
+    down the page (px) the headline figures' boxes end (None without them)."""
     harness = _HARNESS % {
         "pages": json.dumps(["/" + p for p in pages]),
         "width": width,

@@ -173,3 +173,36 @@ def test_tips_carry_every_kind_of_personal_data(data):
     assert all(iban.is_valid(v) for v in found["iban"])
     for value in data.pii_in_text:
         assert any(value in t for t in tips), value
+
+
+def test_tips_fit_their_channel(data):
+    """No web-form tip ("Noem de knop ‘Versturen’ …") on a balie or telefoon factsheet and
+    no waiting-room tip on a digitaal one: each tip's sentences are among its channel's."""
+    from dagster_project.demo import text
+
+    per_kanaal: dict[str, list[str]] = {"balie": [], "telefoon": [], "digitaal": []}
+    for r in data.responses:
+        per_kanaal[r.kanaal.lower()].append(r.verbetertip_toelichting)
+    per_kanaal["digitaal"] += [s.verbetertip_toelichting for s in data.submissions]
+    seeds = set(text.SEED_TIPS_BALIE) | set(text.SEED_TIPS_DIGITAAL)
+    for kanaal, tips in per_kanaal.items():
+        allowed = text._PER_KANAAL[kanaal]
+        checked = 0
+        for tip in tips:
+            if not tip or tip in seeds or "\n" in tip:
+                continue
+            # a generated tip is one or two of the channel's sentences, perhaps lowercased,
+            # perhaps followed by personal data; take the sentences it starts with
+            matches = [t for t in text._TIPS if tip.lower().startswith(t.lower())]
+            assert matches, tip
+            first = max(matches, key=len)
+            assert first in allowed, (kanaal, tip)
+            rest = tip[len(first) :].strip()
+            second = [t for t in text._TIPS if rest.startswith(t)]
+            assert all(t in allowed for t in second), (kanaal, tip)
+            checked += 1
+        assert checked > 50, (kanaal, checked)
+    web = "Noem de knop ‘Versturen’ in plaats van ‘Afronden’."
+    assert any(t and web in t for t in per_kanaal["digitaal"])
+    assert not any(t and web in t for k in ("balie", "telefoon") for t in per_kanaal[k])
+    assert not any('"' in t for ts in per_kanaal.values() for t in ts if t)

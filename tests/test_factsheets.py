@@ -467,6 +467,39 @@ def test_interval_has_a_semicolon_and_its_bounds_as_given():
         dutch.interval(8.308951945839317, 8.391048054160683, 2)
 
 
+def test_a_difference_has_a_minus_sign_and_adds_up():
+    # the minus sign U+2212, never the hyphen-minus a browser may break a line after
+    assert dutch.signed_difference("54%", "60%") == "\u22126"
+    assert dutch.signed_difference("8,0", "8,1") == "\u22120,1"
+    assert dutch.signed_difference("8,444", "8,436") == "+0,008"
+    assert dutch.signed_difference("64%", "64%") == "0"
+
+
+def test_differences_between_percentages_are_in_procentpunten(samples_warehouse, tmp_path):
+    """ "−6 pp" for 54% against 60%, not "-6%": the difference is recomputed here from the
+    printed figures and the unit follows the kind of figure."""
+    settings = settings_for(tmp_path, samples_warehouse, SAMPLES["min_n"])
+    seen = {"pct": 0, "cijfer": 0}
+    for periode in ("2020", "2020-Q1"):
+        for v in views_of(samples_warehouse, periode, settings)[0]:
+            soort = {f.label: f.soort for f in v.tabel}
+            for a in v.afwijkingen:
+                pct = soort[a.label] == "pct"
+                seen[soort[a.label]] += 1
+                figures = [Decimal(t.rstrip("%").replace(",", ".")) for t in (a.waarde, a.bm)]
+                diff = figures[0] - figures[1]
+                number = a.verschil.removesuffix("\u00a0pp") if pct else a.verschil
+                assert a.verschil.endswith("\u00a0pp") == pct, a
+                assert "-" not in a.verschil and "%" not in a.verschil, a
+                sign = {1: "+", -1: "\u2212", 0: ""}[(diff > 0) - (diff < 0)]
+                assert number == sign + nl_decimal(abs(diff)), a
+    assert seen["pct"] and seen["cijfer"], seen
+
+
+def nl_decimal(x: Decimal) -> str:
+    return f"{x:f}".replace(".", ",")
+
+
 def test_long_date_does_not_depend_on_the_locale():
     assert dutch.long_date(dt.date(2026, 11, 28)) == "28 november 2026"
     assert dutch.long_date(dt.date(2021, 3, 1)) == "1 maart 2021"
@@ -684,3 +717,26 @@ def test_periods_are_listed_chronologically(samples_warehouse):
     for year in years:  # a year comes before its own quarters
         assert periods.index(year) < periods.index(f"{year}-Q1")
     assert periods == sorted(periods, key=lambda p: (int(p[:4]), p[4:]))
+
+
+def test_wording_says_what_the_figures_are():
+    """The corrections of issue 24 (docs/factsheets.md, "Wording"), kept from coming back."""
+    from dagster_project.factsheets import texts
+
+    tile = texts.responspercentage(31, 1186)
+    assert "1186 genodigden vulden de vragenlijst in" in tile
+    assert "uitnodigingen werden ingevuld" not in tile
+    for methode in ("gemeenten", "respondenten"):
+        toelichting = texts.toelichting("balie", 10, methode)
+        secties = {s["kop"]: " ".join(s["alineas"]) for s in toelichting}
+        bm = secties["Benchmark (BM)"]
+        # docs/metrics.md: a value withheld only to protect another counts in the BM
+        assert "afgeschermd" in bm if methode == "gemeenten" else "niet getoond" in bm
+        assert "getoond cijfer één keer" not in bm
+        suppression = secties["Minimaal aantal respondenten"]
+        assert "kwartaal" in suppression and "product" in suppression, suppression
+        bi = secties["Betrouwbaarheidsinterval en significantie"]
+        # the misreading: the true figure "falls in the interval in 95 of 100 cases"
+        assert "valt het echte cijfer" not in bi and "intervallen" in bi
+        assert "procentpunten (pp)" in bi
+    assert "anders uit de andere cijfers terug te rekenen" not in " ".join(texts.legenda(10))

@@ -480,3 +480,23 @@ def test_reader_waits_for_a_writer_in_another_process(tmp_path):
             assert con.execute("SELECT count(*) FROM marts.kto_cel").fetchone()[0] > 0
     finally:
         holder.wait(timeout=30)
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo (poppler-utils) not installed")
+def test_poppler_reads_every_pdf_without_a_syntax_error(samples_output):
+    """pdfinfo (poppler 22.12) printed "Syntax Error: Suspects object is wrong type" on every
+    factsheet: Typst's valid /Suspects false, which render_pdf blanks. Every PDF of every
+    channel must read without a word on stderr, still tagged, with its two pages."""
+    _, settings, _ = samples_output
+    pdfs = sorted((settings.output_dir / "factsheets").rglob("*.pdf"))
+    assert {p.stem.rsplit("_", 1)[1] for p in pdfs} == {"balie", "telefoon", "digitaal"}
+    for pdf in pdfs:
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+        assert info.stderr == "", (pdf.name, info.stderr)
+        fields = dict(line.split(":", 1) for line in info.stdout.splitlines() if ":" in line)
+        assert fields["Tagged"].strip() == "yes", pdf.name
+        assert fields["Suspects"].strip() == "no", pdf.name
+        assert fields["Pages"].strip() == "2", pdf.name
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
+        assert text.returncode == 0 and text.stderr == "", (pdf.name, text.stderr)
+        assert b"/Suspects" not in pdf.read_bytes()

@@ -3,7 +3,9 @@
 At 360 px no page may scroll sideways (the document's scrollWidth is the
 viewport's width), and no text of a factsheet's figures and charts is smaller
 than 11 px. Desktop width is measured too: the layout must not depend on a
-narrow screen to fit.
+narrow screen to fit. At every width from a small phone to a wide desktop no
+word or number is broken across lines and no cell is narrower than its
+content, and on a phone the headline figures are on the first screen.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from tests.test_factsheets import (
 pytestmark = pytest.mark.slow
 
 MIN_CHART_PX = 11
+WIDTHS = (360, 390, 768, 1280, 1600)
+# What a phone shows before scrolling: 844 px of a 390 x 844 screen minus the browser's bars.
+FIRST_SCREEN_PX = 750
+PHONES = (360, 390)
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +41,10 @@ def site(tmp_path_factory):
     tables = marts_from_samples()
     for table, rows in marts_from_reference().items():
         tables[table] += [dict(r, gemeentecode="GM0001", gemeente="Seedstad") for r in rows]
+        # long municipality names in the table's header: with a hyphen, and the longest
+        # word of all (16 characters), which no browser may break
+        tables[table] += [dict(r, gemeentecode="GM1900", gemeente="Súdwest-Fryslân") for r in rows]
+        tables[table] += [dict(r, gemeentecode="GM0085", gemeente="Ooststellingwerf") for r in rows]
     warehouse = write_marts(root / "w.duckdb", tables)
     settings = settings_for(root, warehouse, SAMPLES["min_n"])
     with read_only(warehouse) as con:
@@ -43,6 +53,21 @@ def site(tmp_path_factory):
     folder = settings.output_dir / "factsheets"
     pages = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))
     return folder, pages
+
+
+@pytest.fixture(scope="module")
+def measured(site):
+    """measured(width): every page measured once per width (a Chromium start each)."""
+    folder, pages = site
+    cache: dict[int, dict] = {}
+
+    def at(width: int) -> dict:
+        if width not in cache:
+            cache[width] = measure_pages(folder, pages, width)
+            assert sorted(cache[width]) == pages
+        return cache[width]
+
+    return at
 
 
 def test_every_channel_and_the_portal_are_measured(site):
@@ -54,11 +79,8 @@ def test_every_channel_and_the_portal_are_measured(site):
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_no_page_scrolls_sideways(site, width):
-    folder, pages = site
-    measured = measure_pages(folder, pages, width)
-    assert sorted(measured) == pages
-    for page, m in measured.items():
+def test_no_page_scrolls_sideways(measured, width):
+    for page, m in measured(width).items():
         assert m["innerWidth"] == width, page
         assert m["scrollWidth"] <= width, (page, m["scrollWidth"], m["wide"])
         assert m["bodyScrollWidth"] <= width, (page, m)
@@ -71,3 +93,37 @@ def test_factsheet_chart_text_is_at_least_11px_at_phone_width(site):
     for page, m in measured.items():
         assert m["smallest"] is not None, page
         assert m["smallest"]["size"] >= MIN_CHART_PX, (page, m["smallest"])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_word_or_number_is_broken_and_no_cell_overflows(measured, width):
+    """ "Zoeterme/er", "68/%", "B/M": a word drawn on two lines (compared per word through
+    the line boxes of its text) or a cell narrower than its content fails."""
+    for page, m in measured(width).items():
+        assert m["broken"] == [], (width, page, m["broken"])
+        assert m["overflowing"] == [], (width, page, m["overflowing"])
+
+
+def test_a_broken_word_is_seen(tmp_path):
+    """The measurement itself: a cell too narrow for its word, as overflow-wrap: anywhere
+    breaks it, and the same word overflowing a cell that may not break it."""
+    page = tmp_path / "p.html"
+    page.write_text(
+        '<!DOCTYPE html><html><body><table><tr><td style="width: 40px; max-width: 40px;'
+        ' overflow-wrap: anywhere">Zoetermeer</td></tr></table>'
+        '<table style="table-layout: fixed; width: 60px"><tr><td>Zoetermeer 68%</td></tr>'
+        "</table></body></html>",
+        encoding="utf-8",
+    )
+    m = measure_pages(tmp_path, ["p.html"], 390)["p.html"]
+    assert [b["word"] for b in m["broken"]] == ["Zoetermeer"]
+    assert [o["text"] for o in m["overflowing"]] == ["Zoetermeer 68%"]
+
+
+@pytest.mark.parametrize("width", PHONES)
+def test_headline_figures_on_a_phones_first_screen(measured, width):
+    sheets = {p: m for p, m in measured(width).items() if "/" in p}
+    assert sheets
+    for page, m in sheets.items():
+        assert m["kpiBottom"] is not None, page
+        assert m["kpiBottom"] <= FIRST_SCREEN_PX, (width, page, m["kpiBottom"])

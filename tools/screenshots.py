@@ -3,12 +3,17 @@
 Renders the factsheets and the portal from the warehouse of a `kto demo` run
 (KTO_WAREHOUSE, KTO_OUTPUT_DIR), then photographs them: page 1 of each PDF
 with pdftoppm, the HTML pages with headless Chromium at desktop width and at
-390 px (a phone). Writes docs/screenshots/*.png.
+390 px (a phone). Writes docs/screenshots/*.png and docs/screenshots/SOURCES.json: the
+digest of what the pictures show (the templates of the factsheets and the portal and the
+fixed wording, texts.py) and the hash of each picture, so tests/test_screenshots.py fails
+when a template changed after the pictures were taken.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import subprocess
 import sys
 import tempfile
@@ -21,11 +26,36 @@ from dagster_project.portal import build_portal
 from dagster_project.settings import Settings
 from tests.browser import CHROMIUM_FLAGS as FLAGS  # the headless Chromium the tests measure with
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "screenshots"
+RECORD = DOCS / "SOURCES.json"
+# What the pictures show: a change in any of these makes them out of date.
+SOURCES = (
+    "dagster_project/factsheets/templates",
+    "dagster_project/portal/templates",
+    "dagster_project/factsheets/texts.py",
+)
 GEMEENTE = "GM0637"  # Zoetermeer: the seed factsheet's municipality
 YEAR, QUARTER = "2020", "2020-Q2"
 KANALEN = ("balie", "telefoon", "digitaal")
 DAY = dt.date(2026, 11, 28)
+
+
+def sources_digest(root: Path = ROOT) -> str:
+    """sha256 over the path and bytes of every file of SOURCES, in path order."""
+    digest = hashlib.sha256()
+    for source in SOURCES:
+        path = root / source
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        for f in files:
+            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()
+
+
+def png_hashes(folder: Path = DOCS) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.png"))
+    }
 
 
 def chromium_png(page: Path, png: Path, width: int, height: int) -> None:
@@ -72,6 +102,8 @@ def main() -> int:
     ):
         chromium_png(folder / page, DOCS / f"{name}_desktop.png", 1280, 1100)
         chromium_png(folder / page, DOCS / f"{name}_390.png", 390, 1600)
+    record = {"sources": sources_digest(), "pictures": png_hashes()}
+    RECORD.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(f"screenshots in {DOCS}")
     return 0
 

@@ -230,7 +230,7 @@ def _free_texts(rng: random.Random, plan: CellPlan, grades: list[Grade], pii: se
         if k < len(seed_tips):
             tips[i] = seed_tips[k]
         elif rng.random() < 0.93:
-            tip = text.tip(rng)
+            tip = text.tip(rng, plan.kanaal)
             if rng.random() < plan.pii_rate:
                 tip, value = text.with_personal_data(rng, tip)
                 pii.add(value)

@@ -102,7 +102,7 @@ _TIPS = (
     "De bewegwijzering in het stadhuis kan beter.",
     "Maak het formulier geschikt voor de telefoon.",
     "Laat zien welke documenten je mee moet nemen.",
-    'Noem de knop "Versturen" in plaats van "Afronden".',
+    "Noem de knop ‘Versturen’ in plaats van ‘Afronden’.",
     "Sla ingevulde gegevens tussendoor op.",
     "Geef een ontvangstbevestiging met een zaaknummer.",
     "Maak het mogelijk om bijlagen later toe te voegen.",
@@ -112,6 +112,59 @@ _TIP_LISTS = (
     "Twee dingen:\n1. eerder openen\n2. meer balies open bij drukte",
     "Graag:\n- duidelijkere uitleg\n- een bevestiging per mail",
 )
+# Which tips a customer of each channel can give: no web-form tips on a balie factsheet, no
+# waiting-room tips on a digitaal one. The tips above that fit every channel are in all three.
+_ALLE = {
+    "Maak de website overzichtelijker.",
+    "Zet de openingstijden duidelijker op de website.",
+    "Uitleg in eenvoudiger taal graag.",
+    "Zorg dat de medewerkers dezelfde informatie geven als de website.",
+    "Stuur een sms als het paspoort klaar is.",
+    "Laat zien welke documenten je mee moet nemen.",
+    "Laat je paspoort thuisbezorgen, dat scheelt een keer komen.",
+}
+_PER_KANAAL = {
+    "balie": _ALLE
+    | {
+        "Zorg dat je sneller een afspraak kunt maken.",
+        "Meer avondopeningen, ik werk overdag.",
+        "Meer parkeerplaatsen bij het stadhuis.",
+        "Stuur een dag van tevoren een herinnering voor de afspraak.",
+        "Laat weten hoe lang het nog duurt voor je aan de beurt bent.",
+        "Bied de mogelijkheid om vooraf online te betalen.",
+        "Een scherm met volgnummers in de wachtruimte.",
+        "Meer stopcontacten in de wachtruimte.",
+        "Een hoekje voor kinderen in de wachtruimte.",
+        "Meer personeel; nu is het te druk.",
+        "Een koffieautomaat zou fijn zijn.",
+        "Houd de afspraaktijden beter aan.",
+        "De bewegwijzering in het stadhuis kan beter.",
+        "Één loket voor alles zou handig zijn.",
+    },
+    "telefoon": _ALLE
+    | {
+        "Zorg dat je sneller een afspraak kunt maken.",
+        "Meer avondopeningen, ik werk overdag.",
+        "Laat weten hoe lang het nog duurt voor je aan de beurt bent.",
+        "Minder lang in de wacht aan de telefoon.",
+        "Maak een terugbelverzoek mogelijk.",
+        "Meer personeel; nu is het te druk.",
+        "Één loket voor alles zou handig zijn.",
+    },
+    "digitaal": _ALLE
+    | {
+        "Stuur een bevestigingsmail na het indienen van een aanvraag.",
+        "Bied de mogelijkheid om vooraf online te betalen.",
+        "Bied de formulieren ook in het Engels aan.",
+        "Maak het formulier geschikt voor de telefoon.",
+        "Noem de knop ‘Versturen’ in plaats van ‘Afronden’.",
+        "Sla ingevulde gegevens tussendoor op.",
+        "Geef een ontvangstbevestiging met een zaaknummer.",
+        "Maak het mogelijk om bijlagen later toe te voegen.",
+    },
+}
+# per channel its tips in _TIPS order, so the mapping below does not depend on set order
+_KANAAL_TIPS = {k: tuple(t for t in _TIPS if t in tips) for k, tips in _PER_KANAAL.items()}
 FIRST_NAMES = (
     "jan",
     "anna",
@@ -157,12 +210,26 @@ def review(rng: random.Random, grade: int | None, kanaal: str) -> str:
     return text
 
 
-def tip(rng: random.Random) -> str:
+def _for_channel(tip: str, kanaal: str) -> str:
+    """``tip`` when a customer of ``kanaal`` can give it, else a tip of that channel picked
+    by its place in _TIPS: no extra draw, so the random stream, and with it every other
+    value of the demo (tests/fixtures/zoetermeer_2020.json), stays as it was."""
+    tips = _KANAAL_TIPS.get(kanaal)
+    if tips is None or tip in tips:
+        return tip
+    return tips[_TIPS.index(tip) % len(tips)]
+
+
+def tip(rng: random.Random, kanaal: str | None = None) -> str:
+    """A tip a customer of ``kanaal`` could give (any channel's when None)."""
     if rng.random() < 0.04:
-        return rng.choice(_TIP_LISTS)
-    text = rng.choice(_TIPS)
+        lijst = rng.choice(_TIP_LISTS)
+        # "meer balies open" only at the balie
+        return lijst if kanaal in (None, "balie") else _TIP_LISTS[1]
+    text = _for_channel(rng.choice(_TIPS), kanaal) if kanaal else rng.choice(_TIPS)
     if rng.random() < 0.25:
-        text += " " + rng.choice(_TIPS)
+        extra = rng.choice(_TIPS)
+        text += " " + (_for_channel(extra, kanaal) if kanaal else extra)
     if rng.random() < 0.1:
         text = text[0].lower() + text[1:]
     return text

@@ -12,6 +12,9 @@ import datetime as dt
 from decimal import Decimal
 
 DASH = "–"  # printed in place of a figure that may not be shown
+# The minus sign (U+2212) of a printed difference, not the hyphen: it is as wide as the
+# plus, so +0,3 and −0,3 line up, and no browser or PDF reader breaks a line after it.
+MINUS = "\u2212"
 
 MONTHS = (
     "januari",
@@ -80,15 +83,17 @@ def fixed(value: float | int | Decimal, decimals: int) -> str:
 
 
 def signed_difference(text: str, other: str) -> str:
-    """``text - other`` of two printed figures, with a sign: ``+0,3``, ``-4``, ``0``.
+    """``text - other`` of two printed figures, with a sign: ``+0,3``, ``−4`` (U+2212), ``0``.
 
-    Computed on the printed numbers, so the difference adds up on the sheet.
+    Computed on the printed numbers, so the difference adds up on the sheet. Of two
+    percentages (``54%``, ``60%``) it is a number of percentage points: the caller adds
+    the unit.
     """
     a, b = (Decimal(t.rstrip("%").replace(",", ".")) for t in (text, other))
     diff = a - b
     decimals = max(-a.as_tuple().exponent, -b.as_tuple().exponent, 0)
     body = fixed(abs(diff), decimals)
-    return body if diff == 0 else ("+" if diff > 0 else "-") + body
+    return body if diff == 0 else ("+" if diff > 0 else MINUS) + body
 
 
 def interval(low: float | Decimal, high: float | Decimal, decimals: int) -> str:

@@ -26,7 +26,14 @@ HTML_TEMPLATE = "factsheet.html.j2"
 
 # Part of every factsheet's content fingerprint: raise it when a change in this module
 # changes the output without changing a template.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
+
+# Typst marks the PDF as tagged with /MarkInfo <</Marked true /Suspects false>>, which is
+# valid (ISO 32000-1, 14.7.1: Suspects is an optional boolean, default false), but poppler
+# 22.12 (Debian 12's pdfinfo, pdftotext) reports any Suspects that is not true as "Syntax
+# Error: Suspects object is wrong type (boolean)". Blanking the entry with as many spaces
+# keeps the meaning (the default) and every byte offset of the cross-reference table.
+_SUSPECTS_FALSE = b"/Suspects false"
 
 # A page object in Typst's PDF output (not the /Pages tree node).
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
@@ -68,7 +75,7 @@ def render_pdf(view: FactsheetView) -> bytes:
     stamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
     pdf = _compiler().compile(input=_main_source(view), format="pdf", timestamp=stamp)
     assert isinstance(pdf, bytes)
-    return pdf
+    return pdf.replace(_SUSPECTS_FALSE, b" " * len(_SUSPECTS_FALSE), 1)
 
 
 def render_html(view: FactsheetView) -> str:

@@ -44,14 +44,19 @@ def korte_naam(naam: str) -> str:
     return KORTE_NAAM.get(naam, naam)
 
 
+# docs/metrics.md, "Benchmark (BM)" and "Disclosure control": the gemeenten-BM counts every
+# value resting on enough answers, also one withheld only to protect another (afgeschermd);
+# the respondenten-BM pools every response, of suppressed municipalities too.
 BM_METHODE = {
     "gemeenten": (
         "het gemiddelde van de deelnemende gemeenten, waarin elke gemeente met een "
-        "getoond cijfer één keer meetelt (de eigen gemeente ook)"
+        "cijfer op genoeg antwoorden één keer meetelt (de eigen gemeente ook), ook als "
+        "dat cijfer op haar factsheet afgeschermd is"
     ),
     "respondenten": (
-        "het cijfer over alle respondenten van alle deelnemende gemeenten samen, "
-        "zodat grote gemeenten zwaarder wegen"
+        "het cijfer over alle respondenten van alle deelnemende gemeenten samen, ook "
+        "van gemeenten waarvan het cijfer niet getoond wordt, zodat grote gemeenten "
+        "zwaarder wegen"
     ),
 }
 
@@ -60,8 +65,8 @@ def legenda(drempel: int, verfijnd: bool = False) -> list[str]:
     regels = [
         "▲ / ▼  significant hoger / lager dan de benchmark (BM): "
         "het 95%-betrouwbaarheidsinterval (BI) sluit de BM uit",
-        f"–  niet getoond: n < {drempel} betekent te weinig antwoorden; "
-        "afgeschermd betekent dat het cijfer anders uit de andere cijfers terug te rekenen is",
+        f"–  niet getoond: n < {drempel} betekent te weinig antwoorden; afgeschermd: "
+        "verborgen omdat een ander verborgen cijfer er anders uit terug te rekenen is",
     ]
     if verfijnd:
         regels.append(
@@ -72,14 +77,16 @@ def legenda(drempel: int, verfijnd: bool = False) -> list[str]:
 
 
 def responspercentage(rate: int | None, respons_inviter: int | None) -> str:
-    """What the response rate is a rate of, on the tile itself (not only in the Toelichting)."""
+    """What the response rate is a rate of, on the tile itself (not only in the Toelichting).
+
+    People fill in a questionnaire; an invitation is not filled in."""
     if rate is None:
         return ""
     if respons_inviter is None:
-        return f"responspercentage {rate}%: het deel van deze uitnodigingen dat werd ingevuld"
+        return f"responspercentage {rate}%: het deel van de genodigden dat de vragenlijst invulde"
     return (
-        f"responspercentage {rate}%: {respons_inviter} van deze uitnodigingen werden "
-        "ingevuld; de overige respons kwam via kaartje, zuil of afsprakensysteem"
+        f"responspercentage {rate}%: {respons_inviter} genodigden vulden de vragenlijst "
+        "in; de overige respons kwam via kaartje, zuil of afsprakensysteem"
     )
 
 
@@ -180,7 +187,8 @@ def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, ob
             "Benchmark (BM)",
             [
                 f"De BM is per kanaal, periode en cijfer {bm_tekst}. De BM wordt op dezelfde "
-                "manier afgerond als het cijfer zelf.",
+                "manier afgerond als het cijfer zelf. Zou de BM een verborgen cijfer "
+                "verraden, dan staat er een streepje.",
             ],
         ),
         (
@@ -189,31 +197,40 @@ def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, ob
                 f"Een cijfer dat op minder dan {drempel} antwoorden rust, is te onzeker en "
                 f"wordt niet getoond: er staat een streepje met ‘n < {drempel}’. Een kanaal "
                 f"met minder dan {drempel} ingevulde vragenlijsten in een periode krijgt "
-                "geen factsheet. Zou een kwartaalcijfer dat niet getoond mag worden uit het "
-                "jaarcijfer en de andere kwartalen terug te rekenen zijn, dan wordt ook het "
-                "kleinste andere kwartaal niet getoond (‘afgeschermd’).",
+                "geen factsheet. Een cijfer dat niet getoond mag worden, zou soms uit andere "
+                "cijfers terug te rekenen zijn: een kwartaal uit het jaarcijfer en de andere "
+                "kwartalen, een product uit het totaaloordeel en de andere producten. Dan "
+                "wordt ook van die andere cijfers het cijfer met de minste antwoorden niet "
+                "getoond, al rust het op genoeg antwoorden (‘afgeschermd’).",
             ],
         ),
         (
             "Betrouwbaarheidsinterval en significantie",
             [
-                "Een steekproef geeft nooit precies het cijfer van alle klanten. Het "
-                "95%-betrouwbaarheidsinterval (BI) geeft de marge: bij herhaald onderzoek "
-                "valt het echte cijfer in 95 van de 100 gevallen binnen die grenzen. Voor "
-                "rapportcijfers is het interval berekend met de t-verdeling op de "
-                "antwoorden, voor de CES met de normale benadering van het verschil van "
-                "twee percentages en voor percentages met de methode van Wilson. Valt de BM "
-                "buiten het interval, dan verschilt de gemeente waarschijnlijk echt van de "
-                "benchmark; dat is gemarkeerd met ▲ (hoger) of ▼ (lager). Zonder markering "
-                "kan een verschil met de BM op toeval berusten. De grenzen staan met één "
-                "decimaal meer dan het cijfer zelf, en de vergelijking gebruikt de niet "
+                # Not "the true figure lies in the interval in 95 of 100 cases": the figure
+                # of all customers is fixed, it is the intervals that vary between samples.
+                "De klanten die de vragenlijst invullen, zijn een steekproef: met andere "
+                "klanten was het cijfer iets anders uitgekomen. Het "
+                "95%-betrouwbaarheidsinterval (BI) laat zien hoe groot die onzekerheid is. "
+                "Het is zo berekend dat bij heel vaak herhalen van het onderzoek, steeds met "
+                "andere klanten, 95 van elke 100 zo berekende intervallen het cijfer van alle "
+                "klanten bevatten. Of dit ene interval dat doet, weten we niet; hoe smaller "
+                "het interval, hoe nauwkeuriger het cijfer. Voor rapportcijfers is het "
+                "interval berekend met de t-verdeling op de antwoorden, voor de CES met de "
+                "normale benadering van het verschil van twee percentages en voor "
+                "percentages met de methode van Wilson. Valt de BM buiten het interval, dan "
+                "is het verschil met de BM te groot om goed door toeval te verklaren "
+                "(significant); dat is gemarkeerd met ▲ (hoger) of ▼ (lager). Zonder "
+                "markering kan een verschil met de BM op toeval berusten. De grenzen staan "
+                "met één decimaal meer dan het cijfer zelf, en de vergelijking gebruikt de niet "
                 "afgeronde BM: zo is te zien waarom een klein verschil toch telt. Zijn een "
                 "gemarkeerd cijfer en zijn BM afgerond gelijk, dan staan beide met een "
                 "decimaal extra, zodat het verschil zichtbaar is.",
                 "Onder ‘Grootste verschillen met de BM’ staan de cijfers uit de tabel die "
                 "significant van de BM verschillen, het grootste verschil eerst (een punt op "
                 "het rapportcijfer telt daarbij als tien procentpunten). Het verschil is het "
-                "getoonde cijfer min de getoonde BM.",
+                "getoonde cijfer min de getoonde BM; tussen twee percentages is het een "
+                "aantal procentpunten (pp): 54% tegenover 60% is −6 pp.",
             ],
         ),
     ]

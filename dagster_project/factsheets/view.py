@@ -39,6 +39,8 @@ _AXIS_MAX = {"cijfer": 10.0, "pct": 100.0}
 _CI_DECIMALS = {"cijfer": 2, "ces": 1, "pct": 1}
 _ARROWS = {"hoger": "▲", "lager": "▼"}  # the marts' richting; gelijk draws nothing
 MAX_AFWIJKINGEN = 4
+# Unit of a difference between two percentages, after a no-break space (Toelichting: "pp")
+PROCENTPUNT = "\u00a0pp"
 # Differences are ranked on a common scale: a grade point (scale 1-10) weighs as ten
 # percentage points; the CES is not in the table.
 _SCALE = {"cijfer": 10.0, "pct": 1.0, "ces": 1.0}
@@ -104,7 +106,7 @@ class Afwijking:
     label: str
     waarde: str
     bm: str
-    verschil: str  # printed value minus printed BM: "+0,3", "-6%"
+    verschil: str  # printed value minus printed BM: "+0,3", "−6 pp" (procentpunten)
     significant: str
     teken: str
 
@@ -392,7 +394,9 @@ def _afwijkingen(tabel: list[tuple[Figuur, float | None, float | None]]) -> list
             fig.label,
             fig.waarde,
             fig.bm,
-            dutch.signed_difference(fig.waarde, fig.bm) + ("%" if fig.soort == "pct" else ""),
+            # 54% against 60% is 6 procentpunten, not 6% (that would be 6% of 60, 3,6 points)
+            dutch.signed_difference(fig.waarde, fig.bm)
+            + (PROCENTPUNT if fig.soort == "pct" else ""),
             fig.significant,
             fig.teken,
         )
@@ -462,7 +466,7 @@ def build_view(
     figures += [t.getoond for t in trend if not t.huidig]
     figures += [f.getoond for k in kwartalen for f in (k.totaaloordeel, k.ces)]
     verfijnd = any(f.verfijnd for f in (totaal, ces, *tabel))
-    trend_titel = "Totaaloordeel door de jaren"
+    trend_titel = "Totaaloordeel door de jaren heen"
     if periode.kwartaal is not None:
         trend_titel += f" ({periode.kwartaal}e kwartaal)"
     return FactsheetView(
