@@ -14,10 +14,11 @@ is not activated does not have); everything else calls
 """
 
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -165,7 +166,26 @@ def kto_dbt_models(
         else:
             yield event
     if build.process.returncode != 0:  # failing tests only warn: a model or dbt itself broke
-        raise dg.Failure(f"dbt build exited with code {build.process.returncode}")
+        raise dg.Failure(
+            f"dbt build exited with code {build.process.returncode}: {dbt_error(build, target)}"
+        )
+
+
+def dbt_error(build, target: Path) -> str:
+    """The first line of what made dbt fail (a full disk leaves its log empty): dbt's error
+    events, else the first failed result in run_results.json."""
+    error = build.get_error()
+    parsed = str(error or "").split("Errors parsed from dbt logs:", 1)
+    if len(parsed) == 2:
+        for line in parsed[1].splitlines():
+            if line.strip():
+                return line.strip()
+    results = target / "run_results.json"
+    with suppress(OSError, ValueError, KeyError, TypeError):
+        for result in json.loads(results.read_text(encoding="utf-8"))["results"]:
+            if result["status"] in ("error", "runtime error") and result.get("message"):
+                return f"{result['unique_id']}: {result['message'].strip().splitlines()[0]}"
+    return f"dbt gave no error message (its log: {target / 'dbt.log'})"
 
 
 def run_target(warehouse: Path) -> Path:
