@@ -275,27 +275,3 @@ def test_run_logs_are_kept_next_to_the_warehouse_the_oldest_pruned(tmp_path):
     assert new.parent == logs and new not in old
     kept = sorted(logs.glob("run-*.log"))
     assert kept == old[-(cli.KEEP_LOGS - 1) :]  # with the new one: KEEP_LOGS
-
-
-def test_great_expectations_is_imported_once_the_dbt_step_starts():
-    """kto run imports GX while dbt runs in its own process, not before (the import holds the
-    GIL for seconds, slowing ingest and the start of the refresh run): at the dbt step's
-    start, once, whatever else happens."""
-    from types import SimpleNamespace
-
-    calls = []
-    listener = cli._once_dbt_starts(lambda: calls.append(1))
-
-    def entry(kind: str, step_key: str | None = None):
-        event = SimpleNamespace(event_type_value=kind, step_key=step_key)
-        return SimpleNamespace(dagster_event=event)
-
-    listener(SimpleNamespace(dagster_event=None))  # a log line, not an event
-    listener(entry("RUN_START"))
-    listener(entry("STEP_START", "ingest_landing"))
-    assert calls == []
-    listener(entry("STEP_START", "kto_dbt_models"))
-    assert calls == [1]
-    listener(entry("STEP_START", "kto_dbt_models"))  # a retried step: not again
-    listener(entry("STEP_START", "gx_suites"))
-    assert calls == [1]

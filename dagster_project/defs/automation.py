@@ -87,13 +87,12 @@ def refresh_after_ingest(context: dg.RunStatusSensorContext):
 
 def files_read(instance: dg.DagsterInstance, run_id: str) -> int | None:
     """How many landing files an ingest run read (new or changed content); None: unknown."""
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=RAW_SPECS[0].key, run_ids=[run_id]), limit=1
-    ).records
-    if not records or records[0].asset_materialization is None:
-        return None
-    totals = records[0].asset_materialization.metadata.get(LANDING_TOTALS)
-    return None if totals is None else int(totals.value.get("files_ingested", 0))
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = entry.asset_materialization
+        if materialization is not None and materialization.asset_key == RAW_SPECS[0].key:
+            totals = materialization.metadata.get(LANDING_TOTALS)
+            return None if totals is None else int(totals.value.get("files_ingested", 0))
+    return None
 
 
 nightly_ingest = dg.ScheduleDefinition(
