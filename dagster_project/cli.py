@@ -79,7 +79,11 @@ def cause_of(error) -> str:
     while error.cause is not None:
         error = error.cause
     lines = [line.strip() for line in error.message.splitlines() if line.strip()]
-    return lines[0] if lines else error.cls_name or "unknown error"
+    if not lines:
+        return error.cls_name or "unknown error"
+    # dg.Failure's description is the cause itself; other errors keep their class name
+    # ("OSError: [Errno 28] No space left on device")
+    return lines[0].split(": ", 1)[-1] if error.cls_name == "Failure" else lines[0]
 
 
 KEEP_LOGS = 30  # run logs kept next to the warehouse; a nightly schedule would pile them up

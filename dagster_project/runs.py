@@ -1,5 +1,5 @@
 """The runs ``kto run`` executes on a Dagster instance: who owns them, what a crashed one
-leaves behind, and stopping on SIGTERM / Ctrl-C.
+leaves behind, and stopping on SIGTERM / Ctrl-C / SIGHUP.
 
 - Every run ``kto run`` starts is tagged with its process (host, pid, and the process's
   start time, so a re-used pid is not mistaken for it).
@@ -11,9 +11,10 @@ leaves behind, and stopping on SIGTERM / Ctrl-C.
 - ``run_interruptibly``: Dagster's in-process execution captures SIGINT and SIGTERM and
   only acts on them inside a step; a run waiting for a pool slot would ignore both. So the
   jobs run in a worker thread (Dagster leaves the signal handlers alone there) while the
-  main thread keeps its own handlers: on a signal it interrupts the worker the way
-  Dagster interrupts a step (the dbt process gets SIGINT), waits a short grace period,
-  and the caller then marks the process's unfinished runs canceled and frees their slots.
+  main thread keeps its own handlers: on a signal it marks the process's runs canceling,
+  interrupts the worker the way Dagster interrupts a step (the dbt process gets SIGINT),
+  waits a short grace period, and the caller then marks the process's unfinished runs
+  canceled and frees their slots.
 """
 
 from __future__ import annotations
@@ -189,7 +190,8 @@ def run_interruptibly(
     canceling there, so they end canceled, not failed).
 
     The worker gets Dagster's DagsterExecutionInterruptedError, as a step does on Ctrl-C:
-    Dagster fails the step and the run, dagster-dbt hands SIGINT to dbt. A worker that
+    Dagster fails the step and ends the run (CANCELED when it was marked canceling),
+    dagster-dbt hands SIGINT to dbt. A worker that
     has not stopped after ``grace`` seconds is left behind (it is a daemon thread; the
     caller exits the process).
     """

@@ -147,8 +147,8 @@ def kto(root: Path, *args: str, recorder: bool = False) -> subprocess.CompletedP
 def test_kto_run_fails_naming_each_unused_file_first_and_builds_the_rest(tmp_path, expected):
     landing = copy_samples(tmp_path / "landing")
     load_landing(landing, tmp_path / "warehouse.duckdb")  # the good delivery, earlier
-    comma_copy(landing / BALIE_2020)  # its corrupt re-delivery: held
     add_unusable_files(landing)
+    comma_copy(landing / BALIE_2020)  # its corrupt re-delivery: held
 
     run = kto(tmp_path, "run", recorder=True)
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
