@@ -81,22 +81,27 @@ def test_a_damaged_warehouse_is_named_with_duckdbs_error(tmp_path):
     assert "not a valid DuckDB database file" in failed, failed
 
 
-def small_disk(path: Path, size: str) -> bool:
-    """A tmpfs of ``size`` at ``path`` (root only); False where it cannot be mounted."""
+def small_disk(path: Path, options: str) -> bool:
+    """A tmpfs mounted with ``options`` at ``path`` (root only); False where it cannot be."""
     path.mkdir(parents=True)
     if os.geteuid() != 0 or shutil.which("mount") is None:
         return False
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True
     )
     return done.returncode == 0
 
 
 @pytest.mark.slow
-def test_a_full_output_disk_is_named(tmp_path):
+@pytest.mark.parametrize(
+    "options, cause",
+    [("size=1m", "No space left on device"), ("ro,size=1m", "Read-only file system")],
+    ids=["full", "read-only"],
+)
+def test_an_output_folder_that_cannot_be_written_is_named(tmp_path, options, cause):
     copy_samples(tmp_path / "landing")
     output = tmp_path / "output"
-    if not small_disk(output, "1m"):
+    if not small_disk(output, options):
         pytest.skip("needs root to mount a small tmpfs")
     try:
         run = kto_run(tmp_path)
@@ -105,5 +110,26 @@ def test_a_full_output_disk_is_named(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     failed = [line for line in run.stdout.splitlines() if " failed: " in line]
     assert failed, run.stdout
-    assert all("No space left on device" in line for line in failed), failed
+    assert all(cause in line for line in failed), failed
     assert "DagsterExecutionStepExecutionError" not in run.stdout
+
+
+@pytest.mark.slow
+def test_a_full_warehouse_disk_is_named_with_the_database_error_from_dbt(tmp_path):
+    """The warehouse on a 5 MiB disk: the samples' raw layer fits, dbt's marts do not. dbt's
+    log there is empty or cut short; kto run prints the database's error from dbt's
+    run_results.json, not "dbt build exited with code 1" alone."""
+    copy_samples(tmp_path / "landing")
+    disk = tmp_path / "disk"
+    if not small_disk(disk, "size=5m"):
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        run = kto_run(tmp_path, KTO_WAREHOUSE=str(disk / "warehouse.duckdb"))
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+    assert run.returncode == 1, run.stdout + run.stderr
+    failed = next(line for line in run.stdout.splitlines() if " failed: " in line)
+    assert failed.startswith("  step kto_dbt_models failed: dbt build exited with code 1: "), (
+        run.stdout
+    )
+    assert "No space left on device" in failed, failed

@@ -16,6 +16,7 @@ is not activated does not have); everything else calls
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -171,20 +172,26 @@ def kto_dbt_models(
         )
 
 
+PROGRESS_LINE = re.compile(r"\d+ of \d+ ERROR ")  # "59 of 88 ERROR creating ... [ERROR]"
+
+
 def dbt_error(build, target: Path) -> str:
-    """The first line of what made dbt fail (a full disk leaves its log empty): dbt's error
-    events, else the first failed result in run_results.json."""
+    """The first line of what made dbt fail (a full disk leaves its log empty): the first
+    errored node's message in run_results.json (the database's own words), else dbt's first
+    error event that is not a progress line."""
+    with suppress(OSError, ValueError, KeyError, TypeError):
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+        for result in results["results"]:
+            if result["status"] in ("error", "runtime error") and result.get("message"):
+                lines = [line.strip() for line in result["message"].splitlines() if line.strip()]
+                # "Runtime Error in model x (path)" heads the database's message
+                cause = lines[1] if len(lines) > 1 and " Error in " in lines[0] else lines[0]
+                return f"{result['unique_id']}: {cause}"
     error = build.get_error()
     parsed = str(error or "").split("Errors parsed from dbt logs:", 1)
-    if len(parsed) == 2:
-        for line in parsed[1].splitlines():
-            if line.strip():
-                return line.strip()
-    results = target / "run_results.json"
-    with suppress(OSError, ValueError, KeyError, TypeError):
-        for result in json.loads(results.read_text(encoding="utf-8"))["results"]:
-            if result["status"] in ("error", "runtime error") and result.get("message"):
-                return f"{result['unique_id']}: {result['message'].strip().splitlines()[0]}"
+    for line in parsed[1].splitlines() if len(parsed) == 2 else []:
+        if line.strip() and not PROGRESS_LINE.match(line.strip()):
+            return line.strip()
     return f"dbt gave no error message (its log: {target / 'dbt.log'})"
 
 
