@@ -104,7 +104,7 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
 
     Prints a line per phase and a closing summary to ``out``; what the steps print
     themselves (dbt's lines) goes to a log file the summary names.
-    Raises runs.Stopped on SIGTERM / SIGINT, after marking this process's runs canceled.
+    Raises runs.Stopped on SIGTERM / SIGINT / SIGHUP, after marking its runs canceled.
     """
     from .dbt_commands import prepare_manifest
     from .runs import (
