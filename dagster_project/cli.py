@@ -9,14 +9,12 @@ the KTO_* environment variables (README).
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
+import signal
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import redirect_stdout
+from contextlib import redirect_stdout, suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -56,7 +54,7 @@ def _failures(result) -> list[str]:
             if event.step_key == "publish__marts_snapshot" and "snapshot withheld" in message:
                 lines.append("publish: snapshot not replaced while a quality rule fails")
                 continue
-            lines.append(f"step {event.step_key} failed: {message}")
+            lines.append(f"step {event.step_key} failed: {cause_of(error)}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
@@ -71,6 +69,21 @@ def _failures(result) -> list[str]:
                 if sample is not None:
                     lines.append(str(sample.value))
     return lines
+
+
+def cause_of(error) -> str:
+    """The first line of the error that caused a step failure (a SerializableErrorInfo):
+    "No space left on device", not Dagster's wrapper "Error occurred while executing"."""
+    if error is None:
+        return "no error recorded"
+    while error.cause is not None:
+        error = error.cause
+    lines = [line.strip() for line in error.message.splitlines() if line.strip()]
+    if not lines:
+        return error.cls_name or "unknown error"
+    # dg.Failure's description is the cause itself; other errors keep their class name
+    # ("OSError: [Errno 28] No space left on device")
+    return lines[0].split(": ", 1)[-1] if error.cls_name == "Failure" else lines[0]
 
 
 KEEP_LOGS = 30  # run logs kept next to the warehouse; a nightly schedule would pile them up
@@ -91,10 +104,16 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
 
     Prints a line per phase and a closing summary to ``out``; what the steps print
     themselves (dbt's lines) goes to a log file the summary names.
-    Raises runs.Stopped on SIGTERM / SIGINT, after marking this process's runs canceled.
+    Raises runs.Stopped on SIGTERM / SIGINT / SIGHUP, after marking its runs canceled.
     """
     from .dbt_commands import prepare_manifest
-    from .runs import Stopped, cancel_own_runs, release_stale, run_interruptibly
+    from .runs import (
+        Stopped,
+        cancel_own_runs,
+        mark_own_runs_canceling,
+        release_stale,
+        run_interruptibly,
+    )
 
     out = sys.stdout if out is None else out
     prepare_manifest(settings)
@@ -103,26 +122,26 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
     instance = _instance()
     release_stale(instance, log=lambda line: print(line, file=out))
     report = _report(settings, out)
-    # The checks need Great Expectations, seconds to import, only after dbt, and while dbt
-    # runs in its own process this one waits: import it then. Not earlier: the import holds
-    # the GIL for seconds, and ingest and the start of each run are Python work.
-    preload = threading.Thread(
-        target=importlib.import_module, args=("great_expectations",), name="preload", daemon=True
-    )
+    # Great Expectations is imported by the check step that uses it, in the run's thread: never
+    # beside another importing thread (imports are not safe to race: a racing import of
+    # sqlalchemy.orm failed the dbt step at random with "partially initialized module").
     # dagster-dbt writes every dbt line to sys.stdout (no switch in DbtCliResource): the
     # whole process's stdout goes to the log while the jobs run, the report to ``out``.
     with report.log_path.open("a", encoding="utf-8") as log, redirect_stdout(log):
         try:
             return run_interruptibly(
-                lambda: _execute(defs, instance, report, _once_dbt_starts(preload.start))
+                lambda: _execute(defs, instance, report),
+                on_stop=lambda signum: mark_own_runs_canceling(
+                    instance, f"stopped by {signal.Signals(signum).name}"
+                ),
             )
         except Stopped as stop:
             canceled = cancel_own_runs(instance, f"stopped by {stop}")
-            print(f"stopped by {stop}; canceled runs: {', '.join(canceled) or 'none'}", file=out)
+            with suppress(OSError):  # after SIGHUP the terminal may be gone
+                print(
+                    f"stopped by {stop}; canceled runs: {', '.join(canceled) or 'none'}", file=out
+                )
             raise
-        finally:
-            if preload.is_alive():
-                preload.join()  # never leave an import half done at interpreter exit
 
 
 def _report(settings: Settings, out: TextIO):
@@ -138,31 +157,10 @@ def _report(settings: Settings, out: TextIO):
     )
 
 
-def _once_dbt_starts(action: Callable[[], None]) -> Callable[[object], None]:
-    """An event listener that calls ``action`` when the first dbt step starts."""
-    from .run_report import phase
-
-    done = threading.Event()
-
-    def listener(entry) -> None:
-        event = entry.dagster_event
-        if (
-            not done.is_set()
-            and event is not None
-            and event.event_type_value == "STEP_START"
-            and phase(event.step_key) == "dbt"
-        ):
-            done.set()
-            action()
-
-    return listener
-
-
-def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: dict, *listeners):
-    """One job in process, its events reported as they are stored (and to ``listeners``)."""
+def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: dict):
+    """One job in process, its events reported as they are stored."""
     run_id = str(uuid.uuid4())
-    for listener in (report.on_event, *listeners):
-        instance.add_event_listener(run_id, listener)
+    instance.add_event_listener(run_id, report.on_event)
     try:
         return defs.resolve_job_def(name).execute_in_process(
             instance=instance, run_config=run_config, tags=tags, run_id=run_id, raise_on_error=False
@@ -171,9 +169,9 @@ def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: di
         report.end_phase()
 
 
-def _execute(defs, instance, report, refresh_listener: Callable[[object], None]) -> bool:
+def _execute(defs, instance, report) -> bool:
     from .defs.automation import period_range_tags
-    from .defs.ingest import held_files_of
+    from .defs.ingest import unused_files_of
     from .defs.partitions import PERIODE
     from .defs.settings_resource import run_config_of
     from .runs import process_tags
@@ -191,14 +189,15 @@ def _execute(defs, instance, report, refresh_listener: Callable[[object], None])
     if not ingest.success:
         print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
         return close(False)
-    held = held_files_of(ingest)  # changed files that could not be read: the run fails on them
-    for line in held:
-        print(f"held: {line}", file=out)
+    # refused, held or wholly quarantined landing files: the rest is built, the run fails
+    unused = unused_files_of(ingest)
+    for line in unused:
+        print(line, file=out)
 
     periods = instance.get_dynamic_partitions(PERIODE.name)
     if not periods:
         print("no completed responses in the landing folder: nothing to build", file=out)
-        return close(not held)
+        return close(not unused)
     refresh = _job(
         defs,
         "refresh_job",
@@ -206,7 +205,6 @@ def _execute(defs, instance, report, refresh_listener: Callable[[object], None])
         report,
         {**period_range_tags(periods), **tags},
         run_config,
-        refresh_listener,
     )
     failures = _failures(refresh)
     if not refresh.success or failures:
@@ -218,7 +216,21 @@ def _execute(defs, instance, report, refresh_listener: Callable[[object], None])
         )
         return close(False)
     print(f"refresh: {len(periods)} periods ({periods[0]} .. {periods[-1]}) done", file=out)
-    return close(not held)
+    return close(not unused)
+
+
+def dagster_home_problem() -> str | None:
+    """Why DAGSTER_HOME cannot hold the Dagster instance, before any work; None if it can."""
+    value = os.environ.get("DAGSTER_HOME")
+    if value is None or not value.strip():
+        return None  # the default, ./dagster_home
+    home = Path(value)
+    if home.exists() and not home.is_dir():
+        return f"DAGSTER_HOME={home}: is a file, expected the folder of the Dagster instance"
+    parent = next((p for p in home.absolute().parents if p.exists()), None)
+    if not home.exists() and parent is not None and not parent.is_dir():
+        return f"DAGSTER_HOME={home}: {parent} is a file, not a folder"
+    return None
 
 
 def landing_problem(settings: Settings, command: str) -> int | None:
@@ -298,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
     except ValueError as error:  # an invalid KTO_* value is a usage error
         print(f"kto {args.command}: {error}", file=sys.stderr)
+        return 2
+    if args.command in ("run", "demo", "bench") and (problem := dagster_home_problem()):
+        print(f"kto {args.command}: {problem}", file=sys.stderr)
         return 2
     if args.command in ("run", "files") and (code := landing_problem(settings, args.command)):
         return code

@@ -13,20 +13,26 @@ WIDTH = 96  # of a help line
 
 DAGSTER_HOME = ("DAGSTER_HOME", "dagster_home", "the Dagster instance every run is recorded in")
 STOPPED = (
-    "130/143",
-    "stopped by SIGINT (Ctrl-C) / SIGTERM (128 + the signal); the runs are marked canceled",
+    "129/130/143",
+    "stopped by SIGHUP (the terminal closed) / SIGINT (Ctrl-C) / SIGTERM (128 + the signal); "
+    "the runs are marked canceled",
 )
 USAGE = "2", "usage: a wrong argument or an invalid setting"
 RUN_LOG = "<folder of KTO_WAREHOUSE>/logs/run-<UTC time>.log"
 
 RUN_EXIT = (
-    ("0", "every asset and blocking check succeeded and no changed file is held"),
+    ("0", "every asset and blocking check succeeded and every landing file was used"),
     (
         "1",
-        "a quality rule failed (what it concerns is withheld), a step failed, or a changed "
-        "file is held at its previous version because it cannot be read (named)",
+        "a quality rule failed (what it concerns is withheld), a step failed (its cause "
+        "printed), or a landing file is refused, held at its previous version or quarantined "
+        "whole (named first in the summary; the rest is built and published)",
     ),
-    ("2", "usage, an invalid setting, or the landing folder KTO_LANDING_DIR is missing"),
+    (
+        "2",
+        "usage, an invalid setting (KTO_*, DAGSTER_HOME; before any work), or the landing "
+        "folder KTO_LANDING_DIR is missing",
+    ),
     STOPPED,
 )
 RUN_OUTPUTS = (
@@ -144,15 +150,19 @@ def main_epilog() -> str:
                     ("0", "done"),
                     (
                         "1",
-                        "run, demo: a quality rule failed, a step failed or a changed file is "
-                        "held; check: a rule fails; bench: the results disagree",
+                        "run, demo: a quality rule failed, a step failed or a landing file is "
+                        "refused, held or quarantined whole; check: a rule fails; bench: the "
+                        "results disagree",
                     ),
                     (
                         "2",
                         "usage, an invalid setting, a missing landing folder (run, files), no "
                         "warehouse (check), a warehouse in use by another process",
                     ),
-                    ("130/143", "stopped by SIGINT (Ctrl-C) / SIGTERM (128 + the signal)"),
+                    (
+                        "129/130/143",
+                        "stopped by SIGHUP / SIGINT (Ctrl-C) / SIGTERM (128 + the signal)",
+                    ),
                 )
             ),
             "",

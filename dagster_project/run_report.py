@@ -21,7 +21,9 @@ from .settings import Settings
 # bench/phases.py's phase names, shortened; the portal gets a line of its own
 SHORT = {"dbt build": "dbt", "quality checks (GX)": "checks"}
 ORDER = ("ingest", "dbt", "checks", "factsheets", "publish", "portal")
-LANDING_TOTALS = "landing_totals"  # defs/ingest.py's metadata key (not imported: no Dagster)
+# defs/ingest.py's metadata keys (not imported: no Dagster)
+LANDING_TOTALS = "landing_totals"
+UNUSED_FILES = "unused_files"
 
 
 def phase(step_key: str) -> str:
@@ -51,6 +53,7 @@ class RunReport:
     dbt_tests: set = field(default_factory=set)  # asset check keys of the dbt tests
     seconds: dict[str, float] = field(default_factory=dict)
     landing: dict[str, int] = field(default_factory=dict)
+    unused: list[str] = field(default_factory=list)  # landing files not used: the run fails
     models_built: int = 0
     tests: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})
     gx: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})
@@ -104,13 +107,14 @@ class RunReport:
             if evaluation.check_name.startswith("gx_"):
                 self.gx[evaluation.passed] += 1
                 self.gx_rules += _value(evaluation.metadata, "rules_evaluated", 0)
-            else:
+            elif evaluation.asset_check_key in self.dbt_tests:
                 self.tests[evaluation.passed] += 1
 
     def _materialized(self, key, metadata: dict[str, Any]) -> None:
         path = tuple(key.path)
         if path[0] == "raw" and LANDING_TOTALS in metadata:
             self.landing = dict(_value(metadata, LANDING_TOTALS))  # the same on every source
+            self.unused = list(_value(metadata, UNUSED_FILES, []))
         elif key in self.dbt_models:
             self.models_built += 1
             if path == ("marts", "kto_cel"):
@@ -202,8 +206,14 @@ class RunReport:
         times = ", ".join(f"{name} {self._took(name)}" for name in ORDER if name in self.seconds)
         written = f.get("rendered")
         unchanged = None if written is None else f["factsheets"] - written
-        lines = [
-            "summary:",
+        lines = ["summary:"]
+        if self.unused:  # first: the reason the run fails although everything else was built
+            lines.append(
+                f"  {len(self.unused)} landing file(s) not used, so `kto run` fails "
+                "(replace, remove or `kto retract` them):"
+            )
+            lines += [f"    {line}" for line in self.unused]
+        lines += [
             f"  files       {_n(t.get('files_seen'))} in the landing folder: "
             f"{_n(t.get('files_ingested'))} read, {_n(t.get('files_unchanged'))} unchanged, "
             f"{_n(t.get('files_rejected'))} rejected, {_n(t.get('files_held'))} held",

@@ -1,5 +1,5 @@
 """The runs ``kto run`` executes on a Dagster instance: who owns them, what a crashed one
-leaves behind, and stopping on SIGTERM / Ctrl-C.
+leaves behind, and stopping on SIGTERM / Ctrl-C / SIGHUP.
 
 - Every run ``kto run`` starts is tagged with its process (host, pid, and the process's
   start time, so a re-used pid is not mistaken for it).
@@ -11,9 +11,10 @@ leaves behind, and stopping on SIGTERM / Ctrl-C.
 - ``run_interruptibly``: Dagster's in-process execution captures SIGINT and SIGTERM and
   only acts on them inside a step; a run waiting for a pool slot would ignore both. So the
   jobs run in a worker thread (Dagster leaves the signal handlers alone there) while the
-  main thread keeps its own handlers: on a signal it interrupts the worker the way
-  Dagster interrupts a step (the dbt process gets SIGINT), waits a short grace period,
-  and the caller then marks the process's unfinished runs canceled and frees their slots.
+  main thread keeps its own handlers: on a signal it marks the process's runs canceling,
+  interrupts the worker the way Dagster interrupts a step (the dbt process gets SIGINT),
+  waits a short grace period, and the caller then marks the process's unfinished runs
+  canceled and frees their slots.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import ctypes
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -98,27 +100,59 @@ def release_stale(instance, log: Callable[[str], Any] = print) -> list[str]:
     return released
 
 
-def cancel_own_runs(instance, message: str) -> list[str]:
-    """Mark this process's unfinished runs canceled and free their slots (after a signal)."""
+IN_PROGRESS = (
+    "STARTED",
+    "STARTING",
+    "CANCELING",
+    "NOT_STARTED",
+    "QUEUED",
+)
+
+
+def _own_unfinished_runs(instance) -> list:
     from dagster import DagsterRunStatus, RunsFilter
 
     tags = process_tags()
-    canceled = []
-    runs = instance.get_runs(
-        RunsFilter(
-            tags={PID_TAG: tags[PID_TAG], HOST_TAG: tags[HOST_TAG]},
-            statuses=[
-                DagsterRunStatus.STARTED,
-                DagsterRunStatus.STARTING,
-                DagsterRunStatus.CANCELING,
-                DagsterRunStatus.NOT_STARTED,
-                DagsterRunStatus.QUEUED,
-            ],
+    return list(
+        instance.get_runs(
+            RunsFilter(
+                tags={PID_TAG: tags[PID_TAG], HOST_TAG: tags[HOST_TAG]},
+                statuses=[DagsterRunStatus(status) for status in IN_PROGRESS],
+            )
         )
     )
-    for run in runs:
+
+
+def mark_own_runs_canceling(instance, message: str) -> list[str]:
+    """Mark this process's unfinished runs CANCELING (a signal came): when the interrupted
+    run then ends, Dagster itself records it CANCELED instead of FAILURE."""
+    from dagster import DagsterRunStatus
+
+    marked = []
+    for run in _own_unfinished_runs(instance):
+        if run.status != DagsterRunStatus.CANCELING:
+            instance.report_run_canceling(run, message=message)
+            marked.append(run.run_id)
+    return marked
+
+
+def cancel_own_runs(instance, message: str) -> list[str]:
+    """Mark this process's unfinished runs canceled and free their slots (after a signal);
+    the ids of the runs this process started that ended canceled."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    tags = process_tags()
+    for run in _own_unfinished_runs(instance):
         instance.report_run_canceled(run, message=message)
-        canceled.append(run.run_id)
+    canceled = [
+        run.run_id
+        for run in instance.get_runs(
+            RunsFilter(
+                tags={PID_TAG: tags[PID_TAG], HOST_TAG: tags[HOST_TAG]},
+                statuses=[DagsterRunStatus.CANCELED],
+            )
+        )
+    ]
     storage = instance.event_log_storage
     if storage.supports_global_concurrency_limits:
         for run in instance.get_runs(RunsFilter(tags={PID_TAG: tags[PID_TAG]})):
@@ -126,8 +160,12 @@ def cancel_own_runs(instance, message: str) -> list[str]:
     return canceled
 
 
+# SIGHUP: the terminal went away (a closed SSH session): stop as on SIGTERM, not at once
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 class Stopped(Exception):
-    """The process received SIGTERM or SIGINT during a run."""
+    """The process received SIGTERM, SIGINT or SIGHUP during a run."""
 
     def __init__(self, signum: int, abandoned: bool = False):
         super().__init__(signal.Signals(signum).name)
@@ -141,11 +179,19 @@ def _raise_in_thread(thread: threading.Thread, error: type[BaseException]) -> No
     )
 
 
-def run_interruptibly(work: Callable[[], T], grace: float = GRACE_SECONDS) -> T:
-    """``work()`` in a worker thread; SIGTERM/SIGINT stop it and raise ``Stopped`` here.
+def run_interruptibly(
+    work: Callable[[], T],
+    grace: float = GRACE_SECONDS,
+    on_stop: Callable[[int], Any] | None = None,
+) -> T:
+    """``work()`` in a worker thread; SIGTERM/SIGINT/SIGHUP stop it and raise ``Stopped``.
+
+    ``on_stop(signum)`` is called in this thread first (``kto run`` marks its runs
+    canceling there, so they end canceled, not failed).
 
     The worker gets Dagster's DagsterExecutionInterruptedError, as a step does on Ctrl-C:
-    Dagster fails the step and the run, dagster-dbt hands SIGINT to dbt. A worker that
+    Dagster fails the step and ends the run (CANCELED when it was marked canceling),
+    dagster-dbt hands SIGINT to dbt. A worker that
     has not stopped after ``grace`` seconds is left behind (it is a daemon thread; the
     caller exits the process).
     """
@@ -166,7 +212,7 @@ def run_interruptibly(work: Callable[[], T], grace: float = GRACE_SECONDS) -> T:
     def on_signal(signum: int, _frame: object) -> None:
         received.append(signum)
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
     worker = threading.Thread(target=target, name="kto-run", daemon=True)
     try:
         worker.start()
@@ -176,6 +222,11 @@ def run_interruptibly(work: Callable[[], T], grace: float = GRACE_SECONDS) -> T:
             now = time.monotonic()
             if received and deadline is None:
                 deadline, nudge = now + grace, now + RENUDGE_SECONDS
+                if on_stop is not None:
+                    try:
+                        on_stop(received[0])
+                    except Exception as error:  # the stop goes on: the caller cancels after
+                        print(f"could not mark the runs canceling: {error!r}", file=sys.stderr)
                 _raise_in_thread(worker, DagsterExecutionInterruptedError)
             elif deadline is not None and now > deadline:
                 break

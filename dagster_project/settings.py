@@ -59,10 +59,16 @@ class Settings:
             raise ValueError(f"KTO_MIN_RESPONDENTS={raw_min!r}: expected a whole number") from None
         if min_respondents < 1:
             raise ValueError(f"KTO_MIN_RESPONDENTS={min_respondents}: must be at least 1")
+        warehouse = _path("KTO_WAREHOUSE", env["KTO_WAREHOUSE"])
+        if warehouse.is_dir():
+            raise ValueError(f"KTO_WAREHOUSE={warehouse}: is a folder, expected a DuckDB file")
+        output_dir = _path("KTO_OUTPUT_DIR", env["KTO_OUTPUT_DIR"])
+        if output_dir.exists() and not output_dir.is_dir():
+            raise ValueError(f"KTO_OUTPUT_DIR={output_dir}: is a file, expected a folder")
         return cls(
-            landing_dir=Path(env["KTO_LANDING_DIR"]).resolve(),
-            warehouse=Path(env["KTO_WAREHOUSE"]).resolve(),
-            output_dir=Path(env["KTO_OUTPUT_DIR"]).resolve(),
+            landing_dir=_path("KTO_LANDING_DIR", env["KTO_LANDING_DIR"]),
+            warehouse=warehouse,
+            output_dir=output_dir,
             min_respondents=min_respondents,
             benchmark_method=method,
             size_classes=_optional_path(env["KTO_SIZE_CLASSES"]),
@@ -79,6 +85,13 @@ class Settings:
             # empty: not set (dbt's size_classes_path() reads an empty value as none)
             "KTO_SIZE_CLASSES": str(self.size_classes) if self.size_classes else "",
         }
+
+
+def _path(variable: str, value: str) -> Path:
+    """A required path; empty is refused (it would silently mean the working directory)."""
+    if not value.strip():
+        raise ValueError(f"{variable} is set but empty: expected a path (unset it for the default)")
+    return Path(value).resolve()
 
 
 def _optional_path(value: str) -> Path | None:

@@ -70,7 +70,7 @@ def test_each_command_lists_its_settings_exit_codes_and_outputs(command):
     names, _, codes, outputs = cli_help.COMMANDS[command]
     listed = set(re.findall(r"^  (KTO_[A-Z_]+) ", text, re.M))
     assert listed == set(names) and listed <= variables_read()
-    exit_codes = re.findall(r"^  (\d+(?:/\d+)?) ", text, re.M)
+    exit_codes = re.findall(r"^  (\d+(?:/\d+)*) ", text, re.M)
     assert exit_codes == [code for code, _ in codes] and "0" in exit_codes
     assert "2" in exit_codes  # usage errors: argparse's own exit code
     assert all(line in text for line in outputs)
@@ -79,8 +79,9 @@ def test_each_command_lists_its_settings_exit_codes_and_outputs(command):
 def test_run_help_names_the_real_exit_codes():
     import signal
 
-    codes = dict(re.findall(r"^  (\d+(?:/\d+)?)\s+(.*)$", help_of("run"), re.M))
-    assert set(codes) == {"0", "1", "2", f"{128 + signal.SIGINT}/{128 + signal.SIGTERM}"}
+    codes = dict(re.findall(r"^  (\d+(?:/\d+)*)\s+(.*)$", help_of("run"), re.M))
+    stopped = f"{128 + signal.SIGHUP}/{128 + signal.SIGINT}/{128 + signal.SIGTERM}"
+    assert set(codes) == {"0", "1", "2", stopped}
     with pytest.raises(SystemExit) as usage:
         cli.main(["run", "--no-such-option"])
     assert usage.value.code == 2
@@ -158,13 +159,29 @@ def sample_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli")
     landing = copy_samples(root / "landing")
     run = kto(root, landing)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    # the samples hold two files refused on purpose: everything else is built, the run fails
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
     return root, landing, run.stdout
 
 
 def summary_of(stdout: str) -> dict[str, str]:
     block = stdout[stdout.index("\nsummary:\n") :].splitlines()[2:]
-    return {line[2:14].strip(): line[14:] for line in block}
+    return {line[2:14].strip(): line[14:] for line in block if not line.startswith("    ")}
+
+
+def test_the_summary_opens_with_the_files_refused(sample_run, expected):
+    _, _, stdout = sample_run
+    block = stdout[stdout.index("\nsummary:\n") + 1 :].splitlines()
+    refused = sorted(expected["rejected_files"])
+    assert block[1] == (
+        f"  {len(refused)} landing file(s) not used, so `kto run` fails "
+        "(replace, remove or `kto retract` them):"
+    )
+    listed = block[2 : 2 + len(refused)]
+    assert [line.split(": ")[1] for line in listed] == refused
+    assert all(line.startswith("    refused: ") and len(line.split(": ")) >= 3 for line in listed)
+    assert block[2 + len(refused)].startswith("  files ")
+    assert "refresh: 10 periods" in stdout  # everything else was built and published
 
 
 def data_rows(path: Path) -> int:
@@ -258,27 +275,3 @@ def test_run_logs_are_kept_next_to_the_warehouse_the_oldest_pruned(tmp_path):
     assert new.parent == logs and new not in old
     kept = sorted(logs.glob("run-*.log"))
     assert kept == old[-(cli.KEEP_LOGS - 1) :]  # with the new one: KEEP_LOGS
-
-
-def test_great_expectations_is_imported_once_the_dbt_step_starts():
-    """kto run imports GX while dbt runs in its own process, not before (the import holds the
-    GIL for seconds, slowing ingest and the start of the refresh run): at the dbt step's
-    start, once, whatever else happens."""
-    from types import SimpleNamespace
-
-    calls = []
-    listener = cli._once_dbt_starts(lambda: calls.append(1))
-
-    def entry(kind: str, step_key: str | None = None):
-        event = SimpleNamespace(event_type_value=kind, step_key=step_key)
-        return SimpleNamespace(dagster_event=event)
-
-    listener(SimpleNamespace(dagster_event=None))  # a log line, not an event
-    listener(entry("RUN_START"))
-    listener(entry("STEP_START", "ingest_landing"))
-    assert calls == []
-    listener(entry("STEP_START", "kto_dbt_models"))
-    assert calls == [1]
-    listener(entry("STEP_START", "kto_dbt_models"))  # a retried step: not again
-    listener(entry("STEP_START", "gx_suites"))
-    assert calls == [1]

@@ -86,7 +86,9 @@ def control_room(tmp_path_factory):
         [BIN / "kto", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
     )
     kto_seconds = time.perf_counter() - started
-    assert run.returncode == 0, run.stdout + run.stderr
+    # the samples' two files refused on purpose: exit 1 naming them, the rest built
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "2 landing file(s) not used" in run.stdout and "refresh: 10 periods" in run.stdout
 
     port = _free_port()
     processes = []
@@ -152,8 +154,23 @@ def test_every_asset_materialized_with_row_counts_and_checks(control_room):
     # tests, the GX suites' gx_<suite> on each guarded asset
     assert {c["name"] for c in checks} >= {"gx_marts", "gx_staging", "row_rules_kto_cel"}
     assert len(checks) == len(expected_checks())
-    assert all(c["blocking"] for c in checks)
-    statuses = {c["executionForLatestMaterialization"]["status"] for c in checks}
+    # the raw assets' landing_files_used (not blocking: it reports, the quality rules gate)
+    # fails where the samples' refused files are: red in the UI
+    landing = {
+        key: c["executionForLatestMaterialization"]["status"]
+        for key, n in nodes.items()
+        for c in n["assetChecksOrError"].get("checks", [])
+        if c["name"] == "landing_files_used"
+    }
+    assert landing == {
+        "raw/one2ten_responses": "FAILED",
+        "raw/openforms_submissions": "FAILED",
+        "raw/inviter_invitations": "SUCCEEDED",
+    }
+    quality = [c for c in checks if c["name"] != "landing_files_used"]
+    assert all(c["blocking"] for c in quality)
+    assert not any(c["blocking"] for c in checks if c["name"] == "landing_files_used")
+    statuses = {c["executionForLatestMaterialization"]["status"] for c in quality}
     assert statuses == {"SUCCEEDED"}, statuses
 
 

@@ -107,6 +107,24 @@ def test_a_reused_pid_is_not_mistaken_for_the_run_process():
     assert runs.process_alive({**tags, runs.HOST_TAG: "elsewhere"}) is None
 
 
+def test_runs_marked_canceling_end_canceled_not_failed(instance):
+    """What kto run does on a signal before it interrupts its runs: Dagster then records an
+    interrupted run as CANCELED (dagster/_core/execution/api.py), not FAILURE."""
+    mine = started_run(instance, runs.process_tags())
+    other = create_run_for_test(instance, job_name="ingest_job", tags=dead_process_tags())
+    instance.handle_run_event(
+        other.run_id,
+        dg.DagsterEvent(
+            event_type_value=dg.DagsterEventType.RUN_START.value, job_name="ingest_job"
+        ),
+    )
+    assert runs.mark_own_runs_canceling(instance, "stopped by SIGINT") == [mine.run_id]
+    assert instance.get_run_by_id(mine.run_id).status == dg.DagsterRunStatus.CANCELING
+    assert instance.get_run_by_id(other.run_id).status == dg.DagsterRunStatus.STARTED
+    assert runs.cancel_own_runs(instance, "stopped by SIGINT") == [mine.run_id]
+    assert instance.get_run_by_id(mine.run_id).status == dg.DagsterRunStatus.CANCELED
+
+
 def test_cancel_own_runs_after_a_signal(instance):
     mine = started_run(instance, runs.process_tags())
     assert runs.cancel_own_runs(instance, "stopped by SIGTERM") == [mine.run_id]
@@ -118,9 +136,10 @@ def _signal_soon(signum: int, after: float = 0.5) -> None:
     threading.Timer(after, os.kill, (os.getpid(), signum)).start()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_interrupts_work_that_waits(signum):
-    """Work that sleeps in a loop (as Dagster does waiting for a pool slot) is interrupted."""
+    """Work that sleeps in a loop (as Dagster does waiting for a pool slot) is interrupted;
+    ``on_stop`` (kto run marks its runs canceling there) is called before."""
     from dagster import DagsterExecutionInterruptedError
 
     seen = []
@@ -136,9 +155,9 @@ def test_a_signal_interrupts_work_that_waits(signum):
     _signal_soon(signum)
     started = time.monotonic()
     with pytest.raises(runs.Stopped) as stop:
-        runs.run_interruptibly(wait_for_ever, grace=5)
+        runs.run_interruptibly(wait_for_ever, grace=5, on_stop=lambda n: seen.append(n))
     assert stop.value.signum == signum and not stop.value.abandoned
-    assert seen == ["interrupted"]
+    assert seen == [signum, "interrupted"]
     assert time.monotonic() - started < 3
     assert signal.getsignal(signum) is not None  # the previous handler is back
 

@@ -18,6 +18,7 @@ import dagster as dg
 from ..dagster_internals import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from ..ingest.loader import scan_landing
 from ..settings import Settings
+from .ingest import LANDING_TOTALS, RAW_SPECS
 from .partitions import PERIODE
 from .settings_resource import KtoSettings
 
@@ -69,14 +70,29 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, kto_settings: Kto
     default_status=dg.DefaultSensorStatus.STOPPED,
 )
 def refresh_after_ingest(context: dg.RunStatusSensorContext):
-    """After a successful ingest, rebuild the marts and the factsheets of every period.
+    """After an ingest that read new data, rebuild the marts and the factsheets of every period.
 
-    The factsheet step re-renders only the factsheets whose content changed.
+    An ingest that read no file (only refused, held or unchanged files: its check on the raw
+    assets says which) changed no data: no refresh, so no new published version with the same
+    data. The factsheet step re-renders only the factsheets whose content changed.
     """
+    run_id = context.dagster_run.run_id
+    if files_read(context.instance, run_id) == 0:
+        return dg.SkipReason(f"ingest run {run_id} read no new or changed file: no data changed")
     periods = context.instance.get_dynamic_partitions(PERIODE.name)
     if not periods:
         return dg.SkipReason("no periods with responses yet")
     return dg.RunRequest(run_key=context.dagster_run.run_id, tags=period_range_tags(periods))
+
+
+def files_read(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """How many landing files an ingest run read (new or changed content); None: unknown."""
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = entry.asset_materialization
+        if materialization is not None and materialization.asset_key == RAW_SPECS[0].key:
+            totals = materialization.metadata.get(LANDING_TOTALS)
+            return None if totals is None else int(totals.value.get("files_ingested", 0))
+    return None
 
 
 nightly_ingest = dg.ScheduleDefinition(

@@ -14,10 +14,12 @@ is not activated does not have); everything else calls
 """
 
 import hashlib
+import json
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -165,7 +167,32 @@ def kto_dbt_models(
         else:
             yield event
     if build.process.returncode != 0:  # failing tests only warn: a model or dbt itself broke
-        raise dg.Failure(f"dbt build exited with code {build.process.returncode}")
+        raise dg.Failure(
+            f"dbt build exited with code {build.process.returncode}: {dbt_error(build, target)}"
+        )
+
+
+PROGRESS_LINE = re.compile(r"\d+ of \d+ ERROR ")  # "59 of 88 ERROR creating ... [ERROR]"
+
+
+def dbt_error(build, target: Path) -> str:
+    """The first line of what made dbt fail (a full disk leaves its log empty): the first
+    errored node's message in run_results.json (the database's own words), else dbt's first
+    error event that is not a progress line."""
+    with suppress(OSError, ValueError, KeyError, TypeError):
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+        for result in results["results"]:
+            if result["status"] in ("error", "runtime error") and result.get("message"):
+                lines = [line.strip() for line in result["message"].splitlines() if line.strip()]
+                # "Runtime Error in model x (path)" heads the database's message
+                cause = lines[1] if len(lines) > 1 and " Error in " in lines[0] else lines[0]
+                return f"{result['unique_id']}: {cause}"
+    error = build.get_error()
+    parsed = str(error or "").split("Errors parsed from dbt logs:", 1)
+    for line in parsed[1].splitlines() if len(parsed) == 2 else []:
+        if line.strip() and not PROGRESS_LINE.match(line.strip()):
+            return line.strip()
+    return f"dbt gave no error message (its log: {target / 'dbt.log'})"
 
 
 def run_target(warehouse: Path) -> Path:

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from ..ingest import ingest_source
+from ..ingest.unused import UnusedFile, unused_files
 from ..readers import SOURCES
 from ..warehouse_lock import connect, warehouse_lock
 from .partitions import periods_in_warehouse, register_periods
@@ -11,6 +12,10 @@ from .settings_resource import KtoSettings
 WAREHOUSE_POOL = "kto_warehouse"  # DuckDB has one writer: every warehouse writer is in this pool
 
 HELD_FILES = "held_files"  # metadata: changed files that could not be read (loader.HeldFile)
+# metadata: every landing file whose data is not (all) in raw: refused, held, quarantined whole
+UNUSED_FILES = "unused_files"
+# the check on each raw asset that fails on those files (red in the UI, severity ERROR)
+FILES_USED_CHECK = "landing_files_used"
 # metadata: this ingest's counts over the whole landing folder, files outside the source
 # folders included (the same on every source's materialization; `kto run` reports them)
 LANDING_TOTALS = "landing_totals"
@@ -31,8 +36,59 @@ RAW_SPECS = [
     for source in SOURCES
 ]
 
+FILES_USED_CHECKS = [
+    dg.AssetCheckSpec(
+        FILES_USED_CHECK,
+        asset=spec.key,
+        description=(
+            "Fails (ERROR) when a landing file of this folder, or one outside every known "
+            "folder, is refused whole, held at its previous version, or read with not one row "
+            "accepted; the metadata lists each file with its cause. Such a file keeps failing "
+            "this check until it is replaced by a usable version, removed or retracted."
+        ),
+    )
+    for spec in RAW_SPECS
+]
 
-@dg.multi_asset(specs=RAW_SPECS, pool=WAREHOUSE_POOL, can_subset=False, name="ingest_landing")
+
+def files_used_result(
+    key: dg.AssetKey, folder: str, unused: list[UnusedFile]
+) -> dg.AssetCheckResult:
+    """The check of one raw asset: its folder's unused files and those in no known folder."""
+    known = {s.folder for s in SOURCES}
+
+    def folder_of(path: str) -> str | None:
+        return path.split("/", 1)[0] if "/" in path else None
+
+    mine = [
+        u for u in unused if folder_of(u.file_path) == folder or folder_of(u.file_path) not in known
+    ]
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=FILES_USED_CHECK,
+        passed=not mine,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"{len(mine)} landing file(s) not used: " + "; ".join(map(str, mine))
+            if mine
+            else "every landing file was used"
+        ),
+        metadata={
+            "unused_files": dg.MetadataValue.md(
+                "\n".join(f"- {u.kind}: `{u.file_path}`: {u.cause}" for u in mine) or "none"
+            ),
+            "count": dg.MetadataValue.int(len(mine)),
+        },
+    )
+
+
+@dg.multi_asset(
+    specs=RAW_SPECS,
+    check_specs=FILES_USED_CHECKS,
+    pool=WAREHOUSE_POOL,
+    can_subset=False,
+    name="ingest_landing",
+)
 def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings):
     """Read new and changed landing files into raw.*, each file in one transaction.
 
@@ -40,12 +96,20 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
     rejected too and the single DuckDB writer is never contended within a run.
     """
     settings = kto_settings.settings()
+    if not settings.landing_dir.is_dir():
+        # Nothing can be read: a failed run (red in the UI), not "0 files" and green.
+        raise dg.Failure(
+            description=f"the landing folder {settings.landing_dir} "
+            + ("is not a folder" if settings.landing_dir.exists() else "does not exist")
+            + " (KTO_LANDING_DIR)"
+        )
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with (
         warehouse_lock(settings.warehouse, on_wait=context.log.info),
         connect(settings.warehouse, on_wait=context.log.info) as con,
     ):
         report = ingest_source(con, settings.landing_dir)
+        unused = unused_files(con, report)
         periods = periods_in_warehouse(con)
     new_periods = register_periods(context.instance, periods)
     if new_periods:
@@ -55,6 +119,9 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
         context.log.warning(f"rejected {outcome.file_path}: {outcome.reason}")
     for held in report.held:
         context.log.error(f"held at its previous version: {held}")
+    for file in unused:
+        if file.kind != "held":  # said just above
+            context.log.error(f"not used: {file}")
     for source in SOURCES:
         files = [f for f in report.files if f.source == source.folder]
         held = [h for h in report.held if h.file_path.startswith(f"{source.folder}/")]
@@ -64,6 +131,7 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
                 **report.totals(source.folder),
                 # `kto run` fails on these: a delivery that could not replace good data.
                 HELD_FILES: dg.MetadataValue.json([str(h) for h in held]),
+                UNUSED_FILES: dg.MetadataValue.json([str(u) for u in unused]),
                 LANDING_TOTALS: dg.MetadataValue.json(report.totals()),
                 "landing_dir": str(settings.landing_dir),
                 "periods": ", ".join(periods),
@@ -89,12 +157,23 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
                 ),
             },
         )
+        yield files_used_result(dg.AssetKey(["raw", source.raw_table]), source.folder, unused)
     unknown = [f for f in report.of("rejected") if f.source not in {s.folder for s in SOURCES}]
     if unknown:
         context.log.warning(
             "files outside the known folders were rejected: "
             + ", ".join(f.file_path for f in unknown)
         )
+
+
+def unused_files_of(result: dg.ExecuteInProcessResult) -> list[str]:
+    """The unused files (refused, held, quarantined whole) an ingest run reported, a line
+    each (for `kto run`, which fails on them)."""
+    lines: list[str] = []
+    for materialization in result.asset_materializations_for_node("ingest_landing"):
+        entry = materialization.metadata.get(UNUSED_FILES)
+        lines.extend(line for line in (entry.value if entry else []) if line not in lines)
+    return lines
 
 
 def held_files_of(result: dg.ExecuteInProcessResult) -> list[str]:

@@ -15,6 +15,7 @@ from ..readers import SOURCES
 from ..text.normalise import shown_name, storable
 from .loader import content_hash, forget, held_files, known_versions, scan_landing
 from .raw_schema import ensure_raw_schema
+from .unused import wholly_quarantined
 
 # Staging models and the source_file of each version they keep (what a file supplies now).
 STAGING_MODELS = (
@@ -27,7 +28,9 @@ STAGING_MODELS = (
 @dataclass
 class LandingFileStatus:
     file_path: str
-    status: str  # new | changed | loaded | rejected | held | retracted (+ ", removed")
+    status: (
+        str  # new | changed | loaded | quarantined | rejected | held | retracted (+ ", removed")
+    )
     rows_read: int | None = None
     rows_accepted: int | None = None
     rows_quarantined: int | None = None
@@ -110,9 +113,11 @@ def landing_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> list[Lan
             status = "held"
         else:
             status = {"ingested": "loaded"}.get(version.state, version.state)
+        rows = counts.get(file_path, (None, None, None))
+        if status == "loaded" and wholly_quarantined(*rows[:2]):
+            status = "quarantined"  # read, but not one row accepted: `kto run` fails on it
         if present is None:
             status += ", removed"
-        rows = counts.get(file_path, (None, None, None))
         out.append(
             LandingFileStatus(
                 file_path,

@@ -1,0 +1,107 @@
+"""`kto run` imports in one thread at a time (issue 21: a dbt step failed at random with
+"partially initialized module 'sqlalchemy.orm.exc'" while a thread imported Great
+Expectations beside the run's thread). Great Expectations is now imported by the check step
+that uses it, in the run's thread; nothing imports beside that thread while it runs.
+
+The import race itself is rare (1 in 6 runs on a busy machine), so the tests check the
+condition that rules it out, in every run: tests/import_threads.py records each import with
+its thread. The whole pipeline under the same recorder: tests/test_unused_files.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = int(os.environ.get("KTO_STARTUP_RUNS", "20"))
+AT_ONCE = 2  # the machine's cores
+BUDGET_SECONDS = 1200  # all runs; one start-up takes 10-30 s on a busy 2-core machine
+
+
+def recorded(root: Path, *args: str) -> subprocess.Popen:
+    """`kto ARGS` under tests/import_threads.py, with a landing folder and instance of its own."""
+    (root / "landing").mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KTO_")}
+    env.update(
+        KTO_LANDING_DIR=str(root / "landing"),
+        KTO_WAREHOUSE=str(root / "warehouse.duckdb"),
+        KTO_OUTPUT_DIR=str(root / "output"),
+        DAGSTER_HOME=str(root / "dagster_home"),
+    )
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "import_threads.py"),
+            str(root / "imports.json"),
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_the_recorder_sees_an_import_beside_the_worker(tmp_path):
+    """The recorder catches what kto run did before: a thread importing while the run's
+    thread runs (so a clean report below means something)."""
+    script = """
+import json, threading
+import tests.import_threads as recorder
+recorder.install()
+from dagster_project.runs import run_interruptibly
+
+def load():
+    import xml.dom.minidom  # noqa: F401
+
+def work():
+    beside = threading.Thread(target=load)
+    beside.start()
+    beside.join()
+
+run_interruptibly(work)
+print(json.dumps(recorder.summary()))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert "xml.dom.minidom" in {i["module"] for i in found["beside_worker"]}
+
+
+@pytest.mark.slow
+def test_kto_run_start_up_imports_in_one_thread_every_time(tmp_path):
+    """RUNS start-ups of `kto run` (definitions, instance, the run's thread, the ingest
+    job), AT_ONCE at a time: each exits 0, and in none did a thread import beside the run's."""
+    started = time.monotonic()
+    pending = list(range(RUNS))
+    running: list[tuple[int, subprocess.Popen]] = []
+    results: dict[int, tuple[int, str]] = {}
+    while pending or running:
+        while pending and len(running) < AT_ONCE:
+            n = pending.pop(0)
+            running.append((n, recorded(tmp_path / f"run{n}", "run")))
+        n, proc = running.pop(0)
+        remaining = BUDGET_SECONDS - (time.monotonic() - started)
+        try:
+            output, _ = proc.communicate(timeout=max(remaining, 1))
+        except subprocess.TimeoutExpired:
+            for _, other in [(n, proc), *running]:
+                other.kill()
+            pytest.fail(f"{len(results)} of {RUNS} start-ups in {BUDGET_SECONDS} s")
+        results[n] = (proc.returncode, output)
+    for n, (code, output) in sorted(results.items()):
+        assert code == 0, f"run {n}:\n{output[-3000:]}"
+        report = json.loads((tmp_path / f"run{n}" / "imports.json").read_text())
+        assert report["beside_worker"] == [], f"run {n}"
+        assert report["by_worker"] > 0  # the run's thread did import (the recorder works)
+        assert set(report["threads"]) <= {"MainThread", "kto-run"}, f"run {n}"
