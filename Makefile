@@ -50,6 +50,7 @@ test-deep: setup
 		--hypothesis-show-statistics
 	KTO_DEEP_TESTS=1 HYPOTHESIS_PROFILE=deep DEEP_EXAMPLES=$${DEEP_EXAMPLES:-20} \
 		PII_EXAMPLES=$${PII_EXAMPLES:-20000} $(BIN)/pytest tests/test_pii.py -x -q
+	KTO_STARTUP_RUNS=$${KTO_STARTUP_RUNS:-50} $(BIN)/pytest tests/test_startup_imports.py -x -q
 
 # Every crash phase and every concurrency combination (tests/test_runs_hardening.py):
 # a kto run each, so minutes to tens of minutes.

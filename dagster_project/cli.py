@@ -14,6 +14,7 @@ import signal
 import sys
 import time
 import uuid
+import warnings
 from contextlib import redirect_stdout, suppress
 from pathlib import Path
 from typing import TextIO
@@ -24,12 +25,28 @@ from .settings import Settings
 DEFAULT_DAGSTER_HOME = "dagster_home"
 
 
+# An instance `kto` creates sends Dagster no usage statistics (a municipal pipeline sends
+# nothing out), and Dagster prints no telemetry banner on kto's output.
+NEW_INSTANCE_YAML = """\
+# Written by `kto` for a new Dagster instance. The project's own settings for scheduled
+# runs (pools, run monitoring) are in dagster_home/dagster.yaml of the checkout.
+telemetry:
+  enabled: false
+"""
+
+
 def _instance():
-    """The project's Dagster instance: DAGSTER_HOME, else ./dagster_home (created if missing)."""
+    """The project's Dagster instance: DAGSTER_HOME, else ./dagster_home (created if missing,
+    with NEW_INSTANCE_YAML as its dagster.yaml)."""
     import dagster as dg
 
+    # Dagster's beta markers (backfill_policy) are for Dagster's users, not kto's.
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
     home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(NEW_INSTANCE_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)  # for the processes the run starts, too
     return dg.DagsterInstance.get()
 

@@ -20,7 +20,7 @@ from dagster_project.dagster_internals import (
 )
 from dagster_project.publish import MART_TABLES
 from dagster_project.settings import Settings
-from tests.conftest import copy_samples, settings_resources
+from tests.conftest import REFUSED_ON_PURPOSE, copy_samples, settings_resources
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +38,18 @@ def built(tmp_path_factory) -> Settings:
         for name, value in env.items():
             mp.setenv(name, value)
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        assert cli.main(["run"]) == 0
-        return Settings.from_env()
+        assert cli.main(["run"]) == 1
+        settings = Settings.from_env()
+    assert_only_the_samples_refused(settings)
+    return settings
+
+
+def assert_only_the_samples_refused(settings: Settings) -> None:
+    """Exit 1 above is for the samples' files refused on purpose, and for nothing else."""
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rows = con.execute("SELECT file_path FROM raw.rejected_files").fetchall()
+    assert sorted(p for (p,) in rows) == sorted(REFUSED_ON_PURPOSE)
+    assert (settings.output_dir / "marts.duckdb").is_file()
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -117,7 +127,8 @@ def test_a_rerun_gives_the_same_result(built, tmp_path):
     with pytest.MonkeyPatch.context() as mp:
         for name, value in built.as_env().items():
             mp.setenv(name, value)
-        assert cli.main(["run"]) == 0
+        assert cli.main(["run"]) == 1
+    assert_only_the_samples_refused(built)
     with duckdb.connect(str(built.warehouse), read_only=True) as con:
         after_marts = {
             t: sorted(map(repr, con.execute(f"SELECT * FROM marts.{t}").fetchall()))
