@@ -10,6 +10,7 @@ from .. import code_lists as cl
 from . import answers as a
 from . import columns as c
 from .fields import Field, apply_fields, grade_field, label_field, text_field
+from .headers import header_key
 from .model import FileRejected, ReadResult
 from .tabular import read_csv, read_json, read_xlsx
 
@@ -82,8 +83,9 @@ def read(path: Path, file_path: str) -> ReadResult:
     else:
         table = read_csv(path, file_path, delimiter=",")
     # Other forms land in the same folder; a file none of whose rows is the survey is refused.
-    if "Formuliernaam" in table.header and table.rows:
-        position = table.header.index("Formuliernaam")
+    keys = [header_key(h) for h in table.header]
+    if header_key("Formuliernaam") in keys and table.rows:
+        position = keys.index(header_key("Formuliernaam"))
         names = {a.text(cells[position]) for _, cells in table.rows}
         if SURVEY_FORM not in names:
             shown = ", ".join(sorted(repr(n) for n in names if n))[:200]
