@@ -6,13 +6,14 @@ dropped, so ``totaaloordeel``, ``TOTAALOORDEEL``, ``Wacht tijd``, ``Wacht-tijd``
 ``wacht_tijd`` and ``In een keer geholpen`` are the columns of the format contract.
 ``ALIASES`` adds the other names an export is known to use for a field. A header that
 matches no field is an extra column, ignored and listed; one that still holds answers
-(every filled cell reads as the answer of one of the file's fields) refuses the file, since
+(nearly every filled cell reads as the answer of one of the file's fields) refuses the file, since
 its answers would vanish without a word.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -94,18 +95,26 @@ def match_columns(
     return positions, extra
 
 
+# Share of an extra column's filled cells that must read as answers for it to count as
+# an answer column: real exports carry a few invalid answers (0, 11, acht) too.
+ANSWER_SHARE = 0.9
+
+
 def _reads_as(cells: Sequence[Any], field: Field) -> bool:
-    """Whether every filled cell is an answer of ``field`` and one at least is not "none"."""
-    answered = False
-    filled = [v for v in cells if v is not None and not (type(v) is str and not v.strip())]
-    if any(type(v) not in (str, int, float) for v in filled):
+    """Whether the filled cells are answers of ``field``, one at least not "no answer"."""
+    given = [v for v in cells if v is not None and not (type(v) is str and not v.strip())]
+    if not given or any(type(v) not in (str, int, float) for v in given):
         return False  # lists, objects, booleans, dates: no answer of a closed set
-    for cell in set(filled):
+    filled = Counter(given)
+    read = answered = 0
+    for cell, times in filled.items():
         try:
-            answered = field.parse(cell) is not None or answered
+            value = field.parse(cell)
         except a.InvalidValue:
-            return False
-    return answered
+            continue
+        read += times
+        answered += value is not None
+    return answered > 0 and read >= ANSWER_SHARE * filled.total()
 
 
 def refuse_unmapped_answers(

@@ -8,18 +8,20 @@ without control characters (see :func:`clean`).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from .limits import MAX_FIELD_CHARS, MAX_JSON_DEPTH, MAX_ROWS, MAX_XLSX_UNPACKED_BYTES, shown
+from . import limits
+from .limits import MAX_JSON_DEPTH, MAX_XLSX_RATIO, XLSX_RATIO_FROM, shown
 from .model import FileRejected
 
 DELIMITERS = (";", ",", "\t", "|")
@@ -28,8 +30,6 @@ DELIMITERS = (";", ",", "\t", "|")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-
-csv.field_size_limit(MAX_FIELD_CHARS)
 
 
 @dataclass
@@ -47,12 +47,16 @@ def clean(value: Any) -> Any:
 
 
 def _too_many_rows(file_path: str) -> FileRejected:
-    return FileRejected(file_path, f"more than {shown(MAX_ROWS)} data rows (the limit per file)")
+    return FileRejected(
+        file_path, f"more than {shown(limits.current().rows)} data rows (the limit per file)"
+    )
 
 
 def _field_too_long(file_path: str, where: str) -> FileRejected:
     return FileRejected(
-        file_path, f"{where}: a field longer than {shown(MAX_FIELD_CHARS)} characters (the limit)"
+        file_path,
+        f"{where}: a field longer than {shown(limits.current().field_chars)} characters "
+        "(the limit)",
     )
 
 
@@ -123,7 +127,26 @@ def _field_count(cells: list[str], header: list[str]) -> str:
     return f"row has {len(cells)} fields, header has {len(header)}"
 
 
+SHARED_CHARS = 24  # cells up to this long are kept once per file (grades, labels, dates)
+
+
+def _shared(records: Iterable[list[str]]) -> list[list[str]]:
+    """The records with each distinct short cell one object, however often it occurs.
+
+    A national year is a million rows of some 30 cells, most of them a few repeated
+    grades, labels and dates: one object per cell was most of a reader's memory.
+    """
+    cache: dict[str, str] = {}
+    keep = cache.setdefault
+    return [
+        [keep(cell, cell) if len(cell) <= SHARED_CHARS else cell for cell in cells]
+        for cells in records
+    ]
+
+
 def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
+    max_rows = limits.current().rows
+    csv.field_size_limit(limits.current().field_chars)
     text = decode(path.read_bytes(), file_path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
@@ -149,7 +172,7 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
     width = len(header)
     header_lines = reader.line_num
     try:
-        records = list(reader)
+        records = _shared(reader)
     except csv.Error:
         records = None  # the loop below finds the line and the reason
     starts = None if records is None else _starts(records, header_lines, reader.line_num)
@@ -160,7 +183,7 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
             for k, cells in enumerate(records):
                 if len(cells) != width and not _blank(cells):
                     malformed.append((starts[k], _field_count(cells, header)))
-        if len(rows) + len(malformed) > MAX_ROWS:
+        if len(rows) + len(malformed) > max_rows:
             raise _too_many_rows(file_path)
         return Table(header, rows, malformed)
     del records
@@ -178,7 +201,7 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
             raise unreadable(start, exc) from None
         if _blank(cells):
             continue
-        if len(rows) + len(malformed) >= MAX_ROWS:
+        if len(rows) + len(malformed) >= max_rows:
             raise _too_many_rows(file_path)
         if len(cells) != len(header):
             malformed.append((start, _field_count(cells, header)))
@@ -194,20 +217,30 @@ def _check_unpacked_size(path: Path, file_path: str) -> None:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise FileRejected(file_path, f"not a readable XLSX workbook ({exc})") from None
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+    limit = limits.current().xlsx_unpacked_bytes
+    if unpacked > limit:
         raise FileRejected(
             file_path,
             f"XLSX workbook unpacks to {unpacked / 1024**2:,.0f} MiB, more than the limit of "
-            f"{shown(MAX_XLSX_UNPACKED_BYTES)}",
+            f"{shown(limit)}",
+        )
+    size = path.stat().st_size
+    if unpacked > XLSX_RATIO_FROM and unpacked > MAX_XLSX_RATIO * size:
+        raise FileRejected(
+            file_path,
+            f"XLSX workbook unpacks to {unpacked / 1024**2:,.0f} MiB, {unpacked // size:,} times "
+            f"its size, more than the limit of {MAX_XLSX_RATIO} times (a zip bomb?)",
         )
 
 
-def _cells(values: list[Any], header: list[str], file_path: str, where: str) -> list[Any]:
+def _cells(
+    values: list[Any], header: list[str], file_path: str, where: str, max_chars: int
+) -> list[Any]:
     """Cleaned cells; a cell over the field limit refuses the file, naming row and column."""
     out = []
     for i, value in enumerate(values):
         if isinstance(value, str):
-            if len(value) > MAX_FIELD_CHARS:
+            if len(value) > max_chars:
                 column = header[i] if i < len(header) else f"#{i + 1}"
                 raise _field_too_long(file_path, f"{where}, column {column!r}")
             value = clean(value)
@@ -234,13 +267,14 @@ def read_xlsx(path: Path, file_path: str) -> Table:
         while header and not header[-1]:
             header.pop()
         rows = []
+        max_rows, max_chars = limits.current().rows, limits.current().field_chars
         for number, cells in enumerate(iterator, start=2):
             values = list(cells[: len(header)]) + [None] * (len(header) - len(cells))
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue  # empty sheet row
-            if len(rows) >= MAX_ROWS:
+            if len(rows) >= max_rows:
                 raise _too_many_rows(file_path)
-            rows.append((number, _cells(values, header, file_path, f"row {number}")))
+            rows.append((number, _cells(values, header, file_path, f"row {number}", max_chars)))
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, SyntaxError) as exc:
         # SyntaxError: xml's ParseError, a sheet whose XML is cut off.
         raise FileRejected(file_path, f"truncated or damaged XLSX workbook ({exc})") from None
@@ -287,7 +321,157 @@ def _refuse_nesting(text: str, file_path: str) -> None:
         )
 
 
-def read_json(path: Path, file_path: str) -> Table:
+class _NotStreamed(Exception):
+    """The file is not a plain array of elements in UTF-8 or Windows-1252: read it whole."""
+
+
+BLOCK_CHARS = 1 << 20  # read and parsed this much at a time
+
+
+def _text_blocks(path: Path, block: int) -> Iterator[str]:
+    """The file's text in blocks, as :func:`decode` would give it whole, without the BOM."""
+    with path.open("rb") as handle:
+        head = handle.read(3)
+        bom = head == b"\xef\xbb\xbf"
+        # A first pass settles the encoding (and refuses a NUL byte) without keeping the text.
+        checker = codecs.getincrementaldecoder("utf-8")()
+        handle.seek(3 if bom else 0)
+        encoding = "utf-8"
+        for data in iter(lambda: handle.read(block), b""):
+            if b"\x00" in data:
+                raise _NotStreamed
+            if encoding == "utf-8":
+                try:
+                    checker.decode(data)
+                except UnicodeDecodeError:
+                    encoding = "cp1252"
+        if encoding == "utf-8":
+            try:
+                checker.decode(b"", final=True)
+            except UnicodeDecodeError:
+                encoding = "cp1252"
+        decoder = codecs.getincrementaldecoder(encoding)()
+        handle.seek(3 if bom else 0)
+        try:
+            for data in iter(lambda: handle.read(block), b""):
+                text = decoder.decode(data)
+                yield _CONTROL.sub("", text) if _CONTROL.search(text) else text
+            yield decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise _NotStreamed from None
+
+
+def _elements(path: Path, block: int) -> Iterator[Any]:
+    """The top-level array's elements one by one, parsed by :mod:`json` as ``json.loads`` would.
+
+    Anything but a well-formed array whose elements nest within the limit raises
+    _NotStreamed: the whole-document reader then gives the refusal and its reason.
+    """
+    decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
+    blocks = _text_blocks(path, block)
+    buffer, pos, done = "", 0, False
+
+    def more() -> bool:
+        nonlocal buffer, pos, done
+        chunk = next(blocks, None)
+        if chunk is None:
+            done = True
+            return False
+        buffer, pos = buffer[pos:] + chunk, 0
+        return True
+
+    def next_char() -> str:
+        """The next character that is not white space (without taking it); '' at the end."""
+        nonlocal pos
+        while True:
+            while pos < len(buffer) and buffer[pos] in " \t\n\r":
+                pos += 1
+            if pos < len(buffer):
+                return buffer[pos]
+            if not more():
+                return ""
+
+    if next_char() != "[":
+        raise _NotStreamed
+    pos += 1
+    if next_char() == "]":
+        pos += 1
+    else:
+        while True:
+            next_char()
+            while True:
+                try:
+                    item, end = decoder.raw_decode(buffer, pos)
+                except json.JSONDecodeError:
+                    item, end = None, -1  # invalid, or cut at the block's end
+                except (_DuplicateKey, RecursionError):
+                    raise _NotStreamed from None
+                # Not decodable yet, or a number cut at the block's end: read on.
+                if (end < 0 or end == len(buffer)) and not done and more():
+                    continue
+                if end < 0:
+                    raise _NotStreamed
+                break
+            if type(item) in (list, dict) and _nests_deeper_than(item, MAX_JSON_DEPTH - 1):
+                raise _NotStreamed
+            yield item
+            pos = end
+            separator = next_char()
+            pos += 1
+            if separator == "]":
+                break
+            if separator != ",":
+                raise _NotStreamed
+    if next_char() != "":
+        raise _NotStreamed  # something after the array
+
+
+def read_json(path: Path, file_path: str, block: int = BLOCK_CHARS) -> Table:
+    """A JSON export, element by element: the document is never held whole.
+
+    The memory is that of the rows, not of the text and the parsed document besides (a
+    national year, 216 MB, once needed 3.4 GiB). A file that is not a plain array is read
+    whole by the former reader, for its reason.
+    """
+    max_rows, max_chars = limits.current().rows, limits.current().field_chars
+    header: list[str] = []
+    positions: dict[str, int] = {}
+    rows: list[tuple[int, list[Any]]] = []
+    malformed: list[tuple[int, str]] = []
+    share = {}.setdefault  # each distinct short text once (see _shared)
+    try:
+        for number, item in enumerate(_elements(path, block), start=1):
+            if number > max_rows:
+                raise _too_many_rows(file_path)
+            if type(item) is not dict:
+                malformed.append((number, "array element is not an object"))
+                continue
+            for key in item:
+                if key not in positions:
+                    positions[key] = len(header)
+                    header.append(key)
+            # Keys first seen later extend the header at its end: earlier rows are padded.
+            values = [item.get(k) for k in header]
+            rows.append(
+                (
+                    number,
+                    [
+                        share(v, v) if type(v) is str and len(v) <= SHARED_CHARS else v
+                        for v in values
+                    ],
+                )
+            )
+    except _NotStreamed:
+        return _read_json_whole(path, file_path)
+    width = len(header)
+    for i, (number, values) in enumerate(rows):
+        values.extend([None] * (width - len(values)))
+        rows[i] = (number, _cells(values, header, file_path, f"element {number}", max_chars))
+    return Table([clean(h).strip() for h in header], rows, malformed)
+
+
+def _read_json_whole(path: Path, file_path: str) -> Table:
+    """The document parsed at once: for a file that does not stream, to say exactly why."""
     text = decode(path.read_bytes(), file_path)
     # The nesting limit is checked on the parsed data, which is cheap; counting brackets
     # in the text (slow) only when parsing failed, where too deep a nesting is the reason
@@ -307,7 +491,8 @@ def read_json(path: Path, file_path: str) -> Table:
         _refuse_nesting(text, file_path)
     if not isinstance(data, list):
         raise FileRejected(file_path, "JSON export must be an array of objects")
-    if len(data) > MAX_ROWS:
+    max_chars = limits.current().field_chars
+    if len(data) > limits.current().rows:
         raise _too_many_rows(file_path)
     header: list[str] = []
     seen: set[str] = set()
@@ -323,5 +508,5 @@ def read_json(path: Path, file_path: str) -> Table:
             malformed.append((number, "array element is not an object"))
             continue
         values = [item.get(k) for k in header]
-        rows.append((number, _cells(values, header, file_path, f"element {number}")))
+        rows.append((number, _cells(values, header, file_path, f"element {number}", max_chars)))
     return Table([clean(h).strip() for h in header], rows, malformed)
