@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dagster_project.ingest import load_landing
-from dagster_project.ingest.files import landing_files
+from dagster_project.ingest.files import conflicts, landing_files
 from tests.conftest import copy_samples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,3 +226,45 @@ def test_the_version_that_arrived_last_wins_whatever_the_file_times(history):
                 winners[n] = max(winners.get(n, tuple(version)), tuple(version))
             assert winners == expected
             assert set(listed.values()) <= {"loaded"}, listed  # touched: not `changed`
+
+
+def test_a_warehouse_from_before_arrival_numbers_keeps_its_winners(tmp_path, sample_landing):
+    """Numbered once, in the order of first modification time (what decided before)."""
+    from dagster_project.ingest.raw_schema import ensure_raw_schema
+
+    warehouse = tmp_path / "w.duckdb"
+    load_landing(sample_landing, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        for table in ("one2ten_responses", "openforms_submissions", "inviter_invitations"):
+            con.execute(f"ALTER TABLE raw.{table} DROP COLUMN source_arrival")
+        con.execute("ALTER TABLE raw.file_contents DROP COLUMN arrival")
+        con.execute("ALTER TABLE raw.file_contents DROP COLUMN ingest_number")
+        ensure_raw_schema(con)
+        numbered = con.execute(
+            "SELECT first_file_path, arrival, ingest_number FROM raw.file_contents "
+            "ORDER BY first_modified_at, first_seen_at, first_file_path"
+        ).fetchall()
+        missing = con.execute(
+            "SELECT count(*) FROM raw.one2ten_responses WHERE source_arrival IS NULL"
+        ).fetchall()
+        by_file = dict(
+            con.execute(
+                "SELECT DISTINCT source_file, source_arrival FROM raw.one2ten_responses"
+            ).fetchall()
+        )
+        assert conflicts(con) == []  # each old content is an ingest of its own
+    assert [n for _, n, _ in numbered] == list(range(1, len(numbered) + 1))
+    assert all(arrival == ingest for _, arrival, ingest in numbered)
+    assert missing == [(0,)]
+    # The sample correction is an hour newer than the export: it still wins.
+    assert by_file[CORRECTION] > by_file[BALIE_2020]
+    # The next ingest numbers on from there.
+    extra = sample_landing / "one2ten" / "nieuw.csv"
+    extra.write_bytes((sample_landing / CORRECTION).read_bytes().replace(b";3;", b";4;", 1))
+    load_landing(sample_landing, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ((arrival, ingest),) = con.execute(
+            "SELECT arrival, ingest_number FROM raw.file_contents "
+            "WHERE first_file_path = 'one2ten/nieuw.csv'"
+        ).fetchall()
+    assert (arrival, ingest) == (len(numbered) + 1, len(numbered) + 1)
