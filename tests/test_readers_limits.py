@@ -16,6 +16,7 @@ from dagster_project.readers import limits as lim
 from dagster_project.readers.tabular import _read_json_whole, read_json
 from dagster_project.settings import SETTINGS, Settings
 from tests.bad_inputs import csv_bytes, row
+from tests.test_readers_properties import HEADER, ROWS, write_csv
 
 MiB, GiB = 1024**2, 1024**3
 # What ten national years in one file are (docs/formats.md, "Limits").
@@ -131,3 +132,39 @@ def test_kto_run_refuses_a_bad_limit_before_any_work(tmp_path, monkeypatch):
     assert run.returncode == 2, run.stdout + run.stderr
     assert "KTO_MAX_XLSX_UNPACKED_BYTES='lots': expected a whole number" in run.stderr + run.stdout
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+# -- a CSV read in parts gives what it gives read at once -------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=ROWS, part_rows=st.integers(1, 5), blank=st.booleans())
+def test_a_csv_read_in_parts_gives_what_one_part_gives(rows, part_rows, blank):
+    """Oracle: the same file as one part; row numbers, quarantine, answers must not move."""
+    from dagster_project.readers import one2ten
+    from dagster_project.readers.fields import apply_fields
+    from dagster_project.readers.parts import apply_in_parts
+    from dagster_project.readers.tabular import read_csv_parts
+
+    with tempfile.TemporaryDirectory() as tmp:
+        file_path, _ = write_csv(Path(tmp), rows, HEADER)
+        path = Path(tmp) / file_path
+        if blank:  # blank lines and a record of the wrong width between the parts
+            path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r\n\r\n;x\r\n", 2))
+
+        def read(size: int):
+            return apply_in_parts(
+                read_csv_parts(path, file_path, ";", part_rows=size),
+                lambda t: apply_fields(t, file_path, one2ten.RAW_TABLE, one2ten.FIELDS),
+            )
+
+        whole, parted = read(10**9), read(part_rows)
+    assert parted.rows == whole.rows
+
+    # One part lists its malformed records before its refused rows: the order may differ.
+    def where(p):
+        return (p.row_number, p.rule)
+
+    assert sorted(parted.quarantined, key=where) == sorted(whole.quarantined, key=where)
+    assert parted.answer_issues == whole.answer_issues
+    assert parted.extra_columns == whole.extra_columns

@@ -14,7 +14,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -99,25 +99,6 @@ def _may_have_control(data: bytes) -> bool:
     return bool(data.translate(None, _NOT_CONTROL_BYTES))
 
 
-def _starts(records: list[list[str]], header_lines: int, lines: int) -> Sequence[int] | None:
-    """The line each record starts on, from the line breaks inside its quoted fields.
-
-    None when they do not add up to the lines the reader consumed; then the
-    record-by-record loop, which asks the reader, decides.
-    """
-    if lines == header_lines + len(records):  # every record one line: its line is its place
-        return range(header_lines + 1, lines + 1)
-    starts = []
-    line = header_lines + 1
-    for cells in records:
-        starts.append(line)
-        joined = "|".join(cells)  # a separator, so that "\r" and "\n" of two cells stay two
-        if "\n" in joined or "\r" in joined:
-            line += joined.count("\n") + joined.count("\r") - joined.count("\r\n")
-        line += 1
-    return starts if line == lines + 1 else None
-
-
 def _blank(cells: list[str]) -> bool:
     """A blank line: not a data row."""
     return not cells or (len(cells) == 1 and not cells[0].strip())
@@ -128,27 +109,74 @@ def _field_count(cells: list[str], header: list[str]) -> str:
 
 
 SHARED_CHARS = 24  # cells up to this long are kept once per file (grades, labels, dates)
+PART_ROWS = 100_000  # a CSV is read and parsed this many rows at a time
 
 
-def _shared(records: Iterable[list[str]]) -> list[list[str]]:
-    """The records with each distinct short cell one object, however often it occurs.
+def _text_encoding(path: Path, file_path: str) -> tuple[str, bool]:
+    """The encoding :func:`decode` would choose, and whether control characters may occur.
 
-    A national year is a million rows of some 30 cells, most of them a few repeated
-    grades, labels and dates: one object per cell was most of a reader's memory.
+    A pass over the bytes that keeps nothing. A file :func:`decode` refuses (a NUL byte,
+    neither UTF-8 nor Windows-1252) is handed to it whole, for its exact reason.
     """
-    cache: dict[str, str] = {}
-    keep = cache.setdefault
-    return [
-        [keep(cell, cell) if len(cell) <= SHARED_CHARS else cell for cell in cells]
-        for cells in records
-    ]
+    utf8, control = True, False
+    checker = codecs.getincrementaldecoder("utf-8")()
+    for data in _blocks(path):
+        if b"\x00" in data:
+            decode(path.read_bytes(), file_path)  # raises FileRejected with the reason
+        control = control or _may_have_control(data)
+        if utf8:
+            try:
+                checker.decode(data)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8:
+        try:
+            checker.decode(b"", final=True)
+            return "utf-8", control
+        except UnicodeDecodeError:
+            pass
+    for data in _blocks(path):
+        try:
+            data.decode("cp1252")  # one byte one character: each block decodes alone
+        except UnicodeDecodeError:
+            decode(path.read_bytes(), file_path)
+    return "cp1252", control
 
 
-def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
+def _blocks(path: Path) -> Iterator[bytes]:
+    """The file's bytes after a UTF-8 BOM, a MiB at a time."""
+    with path.open("rb") as handle:
+        if handle.read(3) != b"\xef\xbb\xbf":
+            handle.seek(0)
+        yield from iter(lambda: handle.read(1 << 20), b"")
+
+
+def _lines(path: Path, file_path: str) -> Iterator[str]:
+    """The file's text line by line (the csv module's newline rules), as :func:`decode`
+    would give it whole: without BOM and control characters, never held whole."""
+    encoding, control = _text_encoding(path, file_path)
+    with path.open("rb") as raw:
+        if raw.read(3) != b"\xef\xbb\xbf":
+            raw.seek(0)
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        if not control:
+            yield from text
+            return
+        for line in text:
+            yield _CONTROL.sub("", line) if _CONTROL.search(line) else line
+
+
+def read_csv_parts(
+    path: Path, file_path: str, delimiter: str, part_rows: int = PART_ROWS
+) -> Iterator[Table]:
+    """The CSV as tables of at most ``part_rows`` rows, one after the other (at least one).
+
+    Memory is that of one part: a file of ten national years is read like one of a month.
+    Each distinct short cell is one object within a part (see SHARED_CHARS).
+    """
     max_rows = limits.current().rows
     csv.field_size_limit(limits.current().field_chars)
-    text = decode(path.read_bytes(), file_path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines(path, file_path), delimiter=delimiter, strict=True)
 
     def unreadable(line: int, exc: csv.Error) -> FileRejected:
         if "field limit" in str(exc):
@@ -170,27 +198,11 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
             file_path, f"header has no {delimiter!r} delimiter{hint}: expected {delimiter!r}"
         )
     width = len(header)
-    header_lines = reader.line_num
-    try:
-        records = _shared(reader)
-    except csv.Error:
-        records = None  # the loop below finds the line and the reason
-    starts = None if records is None else _starts(records, header_lines, reader.line_num)
-    if records is not None and starts is not None:
-        rows = [(starts[k], cells) for k, cells in enumerate(records) if len(cells) == width]
-        malformed = []
-        if len(rows) != len(records):
-            for k, cells in enumerate(records):
-                if len(cells) != width and not _blank(cells):
-                    malformed.append((starts[k], _field_count(cells, header)))
-        if len(rows) + len(malformed) > max_rows:
-            raise _too_many_rows(file_path)
-        return Table(header, rows, malformed)
-    del records
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    next(reader)  # the header, read above
-    rows = []
-    malformed = []
+    rows: list[tuple[int, list[Any]]] = []
+    malformed: list[tuple[int, str]] = []
+    cache: dict[str, str] = {}
+    keep = cache.setdefault
+    counted = 0
     while True:
         start = reader.line_num + 1
         try:
@@ -201,13 +213,29 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
             raise unreadable(start, exc) from None
         if _blank(cells):
             continue
-        if len(rows) + len(malformed) >= max_rows:
+        if counted >= max_rows:
             raise _too_many_rows(file_path)
-        if len(cells) != len(header):
+        counted += 1
+        if len(cells) != width:
             malformed.append((start, _field_count(cells, header)))
-            continue
-        rows.append((start, cells))
-    return Table(header, rows, malformed)
+        else:
+            rows.append((start, [keep(c, c) if len(c) <= SHARED_CHARS else c for c in cells]))
+        if len(rows) + len(malformed) >= part_rows:
+            yield Table(header, rows, malformed)
+            rows, malformed, cache = [], [], {}
+            keep = cache.setdefault
+    if rows or malformed or not counted:
+        yield Table(header, rows, malformed)
+
+
+def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
+    """The CSV as one table (for a look at a small file; ingest reads it in parts)."""
+    parts = list(read_csv_parts(path, file_path, delimiter))
+    return Table(
+        parts[0].header,
+        [r for part in parts for r in part.rows],
+        [m for part in parts for m in part.malformed],
+    )
 
 
 def _check_unpacked_size(path: Path, file_path: str) -> None:
