@@ -181,3 +181,22 @@ def test_kto_run_maps_respelt_headers_and_holds_files_whose_answers_would_vanish
     assert mapped == 1  # the respelt re-export is the version in raw
     assert {k: built.get(k) for k in cells} == cells
     assert any(key.endswith("|balie|2020") and n > 0 for key, (_, n, _) in cells.items())
+
+
+def test_a_changed_file_of_every_source_is_read_again(tmp_path):
+    """The answer check has nothing to compare in the Inviter log (no answer columns)."""
+    landing = copy_samples(tmp_path / "landing")
+    warehouse = tmp_path / "w.duckdb"
+    load_landing(landing, warehouse)
+    for file_path, extra in (
+        ("inviter/inviter_log.csv", b"GM0637;Balie;01-02-2020 10:00;x@example.org;Verzonden\r\n"),
+        (TELEFOON_2020, b"\r\n"),
+        ("openforms/kto_digitaal_2019.csv", b"\r\n"),
+    ):
+        path = landing / file_path
+        path.write_bytes(path.read_bytes().rstrip(b"\r\n") + b"\r\n" + extra)
+    report = load_landing(landing, warehouse)
+    assert sorted(f.file_path for f in report.of("ingested")) == sorted(
+        ["inviter/inviter_log.csv", TELEFOON_2020, "openforms/kto_digitaal_2019.csv"]
+    )
+    assert report.held == []

@@ -421,6 +421,8 @@ def _keeps_answers(
     columns = [
         f.raw_name for f in source.fields if not f.identity and f.raw_name not in PERSONAL_COLUMNS
     ]
+    if not columns:
+        return read  # the Inviter log: identity and an address, no answers
     counted = ", ".join(f'count("{c}")' for c in columns)
     counts = con.execute(
         f"SELECT {counted} FROM raw.{source.raw_table} WHERE source_file = ?",
