@@ -118,12 +118,29 @@ def test_a_reexport_without_answers_its_previous_version_supplied_is_held(tmp_pa
     report = load_landing(landing, warehouse)
     (held,) = report.held
     assert held.file_path == BALIE_2019
-    assert held.reason.startswith("this version has no answers in column 'Moeite' (")
+    assert held.reason.startswith("this version has no column 'Moeite' (")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         ((moeite,),) = con.execute(
             "SELECT count(moeite) FROM raw.one2ten_responses WHERE source_file = ?", [BALIE_2019]
         ).fetchall()
     assert moeite > 0  # the previous version's answers stay
+
+    # A column that is there but empty takes nothing away: a correction may have no remark.
+    text = (landing / BALIE_2020).read_bytes().decode("utf-8-sig").split("\r\n")
+    correction = [text[0]] + [
+        ";".join(c if i != 11 else "" for i, c in enumerate(line.split(";"))) for line in text[1:4]
+    ]
+    (landing / BALIE_2020).write_text("\r\n".join(correction) + "\r\n", encoding="utf-8")
+    # A version of which no row can be used takes everything away: held.
+    inviter = landing / "inviter" / "inviter_log.csv"
+    inviter.write_bytes(inviter.read_bytes().split(b"\n")[0] + b"\nGM0637;Balie;gisteren;;x\n")
+    report = load_landing(landing, warehouse)
+    assert [f.file_path for f in report.of("ingested")] == [BALIE_2020]
+    assert {h.file_path: h.reason for h in report.held} == {
+        BALIE_2019: held.reason,
+        "inviter/inviter_log.csv": "no row of this version can be used (1 quarantined), where "
+        "its previous version supplied 1,440",
+    }
 
     # A new file without the column is nothing taken away: read, the answers left empty.
     (landing / "one2ten" / "nieuw.csv").write_bytes((landing / BALIE_2019).read_bytes())
@@ -157,7 +174,7 @@ def test_kto_run_maps_respelt_headers_and_holds_files_whose_answers_would_vanish
         f"held: {TELEFOON_2020}: column 'Totaal-oordeel (1-10)' matches no known column but "
         "holds answers" in out
     )
-    assert f"held: {BALIE_2019}: this version has no answers in column 'Moeite'" in out
+    assert f"held: {BALIE_2019}: this version has no column 'Moeite' (" in out
     assert f"held: {BALIE_2020}" not in out
 
     cells = {

@@ -413,36 +413,37 @@ def _keeps_answers(
 ) -> ReadResult | FileRejected:
     """The new version, or its refusal when it would remove answers its file supplied.
 
-    A column whose answers all vanish from one version to the next is a column that was
-    renamed, dropped or misread far more often than a correction: the file is held at
-    its previous version (the loader keeps its rows), naming the column.
+    A column that supplied answers and is gone from the next version (renamed beyond the
+    header table, dropped) is far more often a broken export than a correction, and so is
+    a version of which no row can be used: the file is held at its previous version (the
+    loader keeps its rows), naming the columns. A column that is there but empty is not
+    a loss: a small correction may have no remark at all.
     """
     source = source_for(file.file_path)
-    columns = [
-        f.raw_name for f in source.fields if not f.identity and f.raw_name not in PERSONAL_COLUMNS
-    ]
-    if not columns:
-        return read  # the Inviter log: identity and an address, no answers
-    counted = ", ".join(f'count("{c}")' for c in columns)
-    counts = con.execute(
-        f"SELECT {counted} FROM raw.{source.raw_table} WHERE source_file = ?",
+    counted = [f for f in source.fields if f.raw_name not in PERSONAL_COLUMNS]
+    selection = ", ".join(f'count("{f.raw_name}")' for f in counted)
+    before = con.execute(
+        f"SELECT count(*), {selection} FROM raw.{source.raw_table} WHERE source_file = ?",
         [file.file_path],
     ).fetchall()[0]
-    now = read.columns
-    lost = [
-        (field.column, before)
-        for field, before in zip(
-            [f for f in source.fields if f.raw_name in columns], counts, strict=True
+    if before[0] and not read.rows_accepted:
+        return FileRejected(
+            file.file_path,
+            f"no row of this version can be used ({read.rows_quarantined:,} quarantined), "
+            f"where its previous version supplied {before[0]:,}",
         )
-        if before and (now is None or now.column(field.raw_name).null_count == now.num_rows)
+    lost = [
+        (f.column, answers)
+        for f, answers in zip(counted, before[1:], strict=True)
+        if answers and f.raw_name not in read.found_columns
     ]
     if not lost:
         return read
-    shown = ", ".join(f"{column!r} ({before:,} answers)" for column, before in lost)
+    shown = ", ".join(f"{column!r} ({answers:,} answers)" for column, answers in lost)
     return FileRejected(
         file.file_path,
-        f"this version has no answers in {'columns' if len(lost) > 1 else 'column'} {shown} "
-        "that its previous version supplied (a column renamed, dropped or misread?)",
+        f"this version has no {'columns' if len(lost) > 1 else 'column'} {shown} that its "
+        "previous version supplied answers in (renamed or dropped?)",
     )
 
 

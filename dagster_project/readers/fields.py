@@ -82,7 +82,12 @@ def apply_fields(
             file_path, f"missing required column(s): {', '.join(repr(m) for m in missing)}"
         )
     headers.refuse_unmapped_answers(table.header, extra, table.rows, fields, file_path)
-    result = ReadResult(file_path, raw_table, extra_columns=extra)
+    result = ReadResult(
+        file_path,
+        raw_table,
+        extra_columns=extra,
+        found_columns=[f.raw_name for f in fields if f.column in positions],
+    )
     for number, why in table.malformed:
         result.quarantined.append(Problem(file_path, number, None, None, why))
 
