@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .readers.limits import LIMITS, default_text
+from .readers.limits import current as read_limits
+
 BENCHMARK_METHODS = ("gemeenten", "respondenten")
 
 
@@ -28,6 +31,8 @@ SETTINGS = (
     Setting("KTO_MIN_RESPONDENTS", "10", "suppression threshold (marts, checks, factsheets)"),
     Setting("KTO_BENCHMARK_METHOD", "gemeenten", f"benchmark: {' or '.join(BENCHMARK_METHODS)}"),
     Setting("KTO_SIZE_CLASSES", "", "optional CSV of size classes: a class BM beside the national"),
+    # What one landing file may cost; the readers read them (readers/limits.py).
+    *(Setting(limit.variable, default_text(limit), limit.meaning) for limit in LIMITS),
 )
 # The defaults by variable; the Dagster resource (defs/settings_resource.py) reads them too.
 DEFAULTS = {s.variable: s.default for s in SETTINGS}
@@ -65,6 +70,7 @@ class Settings:
         output_dir = _path("KTO_OUTPUT_DIR", env["KTO_OUTPUT_DIR"])
         if output_dir.exists() and not output_dir.is_dir():
             raise ValueError(f"KTO_OUTPUT_DIR={output_dir}: is a file, expected a folder")
+        read_limits(env)  # refused here, before any work, rather than file by file
         return cls(
             landing_dir=_path("KTO_LANDING_DIR", env["KTO_LANDING_DIR"]),
             warehouse=warehouse,

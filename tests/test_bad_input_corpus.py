@@ -175,10 +175,9 @@ def test_any_reader_failure_refuses_only_that_file(tmp_path, monkeypatch):
 
 
 def test_the_row_limit_refuses_a_file_naming_it(tmp_path, monkeypatch):
-    from dagster_project.readers import tabular
     from tests.bad_inputs import csv_bytes, row
 
-    monkeypatch.setattr(tabular, "MAX_ROWS", 3)
+    monkeypatch.setenv("KTO_MAX_ROWS", "3")
     (tmp_path / "one2ten").mkdir()
     (tmp_path / "one2ten" / "export.csv").write_bytes(csv_bytes(*(row(i) for i in range(1, 5))))
     with pytest.raises(FileRejected, match="more than 3 data rows \\(the limit per file\\)"):

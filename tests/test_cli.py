@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from dagster_project import cli, cli_help
+from dagster_project.readers.limits import current as current_limits
 from dagster_project.settings import Settings
 from tests.conftest import copy_samples
 
@@ -26,7 +27,11 @@ COMMANDS = ("run", "check", "files", "retract", "demo", "bench")
 def variables_read() -> set[str]:
     """The KTO_* variables settings.py reads, from its source (not from its tables)."""
     source = (ROOT / "dagster_project" / "settings.py").read_text(encoding="utf-8")
-    return set(re.findall(r'env(?:\.get\(\s*|\[)"(KTO_[A-Z_]+)"', source))
+    # The file limits are read by readers/limits.py, each named in its Limit(...).
+    limits = (ROOT / "dagster_project" / "readers" / "limits.py").read_text(encoding="utf-8")
+    return set(re.findall(r'env(?:\.get\(\s*|\[)"(KTO_[A-Z_]+)"', source)) | set(
+        re.findall(r'Limit\(\s*"(KTO_[A-Z_]+)"', limits)
+    )
 
 
 def help_of(*args: str) -> str:
@@ -41,6 +46,7 @@ def help_of(*args: str) -> str:
 def defaults() -> dict[str, str]:
     """What the code falls back to with an empty environment, as people would write it."""
     empty = Settings.from_env({})
+    limits = current_limits({})
     return {
         "KTO_LANDING_DIR": str(empty.landing_dir.relative_to(Path.cwd())),
         "KTO_WAREHOUSE": str(empty.warehouse.relative_to(Path.cwd())),
@@ -48,12 +54,17 @@ def defaults() -> dict[str, str]:
         "KTO_MIN_RESPONDENTS": str(empty.min_respondents),
         "KTO_BENCHMARK_METHOD": empty.benchmark_method,
         "KTO_SIZE_CLASSES": "none" if empty.size_classes is None else str(empty.size_classes),
+        # what the readers fall back to (readers/limits.py)
+        "KTO_MAX_FILE_BYTES": f"{limits.file_bytes // 1024**3}GiB",
+        "KTO_MAX_XLSX_UNPACKED_BYTES": f"{limits.xlsx_unpacked_bytes // 1024**3}GiB",
+        "KTO_MAX_ROWS": str(limits.rows),
+        "KTO_MAX_FIELD_CHARS": str(limits.field_chars),
     }
 
 
 def test_every_setting_read_is_listed_with_its_default():
     read = variables_read()
-    assert len(read) == 6
+    assert len(read) == 10
     assert set(defaults()) == read  # defaults() above knows every variable
     for text in (help_of(), help_of("run"), help_of("demo")):
         for name, default in defaults().items():

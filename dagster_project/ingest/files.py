@@ -5,6 +5,7 @@ Free of Dagster: both work on a DuckDB connection and the landing folder.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -36,6 +37,74 @@ class LandingFileStatus:
     rows_quarantined: int | None = None
     supplies: int | None = None  # responses (invitations) staging takes from this file
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two contents first seen in one ingest that hold versions of the same responses.
+
+    Arrival cannot order them, so the rule of docs/formats.md does: the later file path
+    has the higher arrival number and its versions win.
+    """
+
+    winner: str
+    loser: str
+    responses: int  # responses (Inviter: invitations) both files hold a version of
+
+    def __str__(self) -> str:
+        return (
+            f"conflict: {shown_name(self.loser)} and {shown_name(self.winner)} were first seen "
+            f"in the same ingest and both hold {self.responses:,} of the same responses; the "
+            f"later path, {shown_name(self.winner)}, wins them (retract the file that should not)"
+        )
+
+
+# Per source, what makes a response (invitation) one: staging's partition, as one hash.
+RESPONSE_KEYS = {
+    "one2ten_responses": "hash(kanaal, respondentnummer)",
+    "openforms_submissions": "hash(respondent_id)",
+    "inviter_invitations": "hash(gemeentecode, kanaal, verzonden_op, lower(trim(e_mailadres)), "
+    "row_number() OVER (PARTITION BY source_file, gemeentecode, kanaal, verzonden_op, "
+    "lower(trim(e_mailadres)) ORDER BY source_row))",
+}
+
+
+def conflicts(con: duckdb.DuckDBPyConnection) -> list[Conflict]:
+    """Pairs of files whose contents arrived in one ingest and overlap in responses."""
+    ((numbered,),) = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' "
+        "AND column_name IN ('ingest_number', 'source_arrival')"
+    ).fetchall()
+    if numbered < 1 + len(SOURCES):
+        return []  # a warehouse from before arrival numbers, opened read-only: none known
+    found = []
+    for source in SOURCES:
+        rows = con.execute(
+            f"""
+            WITH shared AS (  -- ingests that first saw more than one content of this source
+                SELECT c.ingest_number FROM raw.file_contents c
+                JOIN raw.ingested_files i USING (content_hash)
+                WHERE i.source = ?
+                GROUP BY 1 HAVING count(DISTINCT c.arrival) > 1
+            ),
+            versions AS (
+                SELECT DISTINCT r.source_file, r.source_arrival, c.ingest_number, r.k
+                FROM (
+                    SELECT source_file, source_arrival, {RESPONSE_KEYS[source.raw_table]} AS k
+                    FROM raw.{source.raw_table}
+                ) r
+                JOIN raw.file_contents c ON c.arrival = r.source_arrival
+                WHERE c.ingest_number IN (SELECT ingest_number FROM shared)
+            )
+            SELECT a.source_file, b.source_file, count(*)
+            FROM versions a JOIN versions b USING (ingest_number, k)
+            WHERE a.source_arrival > b.source_arrival
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """,
+            [source.folder],
+        ).fetchall()
+        found.extend(Conflict(*row) for row in rows)
+    return found
 
 
 class UnknownFile(ValueError):
@@ -130,7 +199,7 @@ def landing_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> list[Lan
     return out
 
 
-def format_files(files: list[LandingFileStatus]) -> str:
+def format_files(files: list[LandingFileStatus], found: Sequence[Conflict] = ()) -> str:
     """The listing as a fixed-width table for a terminal."""
 
     def shown(value: int | None) -> str:
@@ -159,6 +228,7 @@ def format_files(files: list[LandingFileStatus]) -> str:
     for f in files:
         if f.reason:
             text.append(f"  {shown_name(f.file_path)}: {f.reason}")
+    text.extend(str(c) for c in found)
     text.append(
         "supplies: responses (Inviter: invitations) whose current version staging takes from "
         "the file, as of the last build ('-': not built yet)"
@@ -240,7 +310,9 @@ def files_command(landing_dir: Path, warehouse: Path, out) -> int:
         print(f"kto files: {IN_USE.format(warehouse)}", file=out)
         return 2
     with con:
-        print(format_files(landing_files(con, landing_dir)), file=out)
+        listing = landing_files(con, landing_dir)
+        found = conflicts(con) if _schema_exists(con) else []
+        print(format_files(listing, found), file=out)
     return 0
 
 

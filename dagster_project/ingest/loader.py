@@ -221,19 +221,36 @@ def forget(con: duckdb.DuckDBPyConnection, file_path: str) -> None:
         con.execute(f"DELETE FROM raw.{table} WHERE file_path = ?", [file_path])
 
 
-def _version_at(con: duckdb.DuckDBPyConnection, file: LandingFile, digest: str) -> datetime:
-    """When this content was first delivered; recorded the first time it is loaded."""
+def _version_at(
+    con: duckdb.DuckDBPyConnection, file: LandingFile, digest: str, ingest_number: int
+) -> tuple[datetime, int]:
+    """When this content was first delivered and its arrival number; recorded the first time.
+
+    The arrival number is the next one after every content seen before, so content that
+    reaches the warehouse later wins, whatever its file's modification time says.
+    """
     # fetchall: DuckDB refuses the next statement while a result is left unfinished
     rows = con.execute(
-        "SELECT first_modified_at FROM raw.file_contents WHERE content_hash = ?", [digest]
+        "SELECT first_modified_at, arrival FROM raw.file_contents WHERE content_hash = ?",
+        [digest],
     ).fetchall()
     if rows:
-        return rows[0][0]
+        return rows[0]
+    ((arrival,),) = con.execute(
+        "SELECT coalesce(max(arrival), 0) + 1 FROM raw.file_contents"
+    ).fetchall()
     con.execute(
-        "INSERT INTO raw.file_contents VALUES (?, ?, ?, ?)",
-        [digest, file.file_path, file.modified_at, datetime.now(UTC).replace(tzinfo=None)],
+        "INSERT INTO raw.file_contents VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            digest,
+            file.file_path,
+            file.modified_at,
+            datetime.now(UTC).replace(tzinfo=None),
+            arrival,
+            ingest_number,
+        ],
     )
-    return file.modified_at
+    return file.modified_at, arrival
 
 
 def _insert_rows(
@@ -242,18 +259,19 @@ def _insert_rows(
     result: ReadResult,
     file: LandingFile,
     version_at: datetime,
+    arrival: int,
 ) -> None:
     if not result.rows_accepted:
         return
     # DuckDB scans the reader's Arrow columns in place; the lineage is one value per file.
     fields = [f'"{f.raw_name}"' for f in source.fields] + ['"source_row"']
-    lineage = ['"source_file"', '"source_modified_at"', '"source_version_at"']
+    lineage = ['"source_file"', '"source_modified_at"', '"source_version_at"', '"source_arrival"']
     con.register("incoming_rows", result.columns)
     try:
         con.execute(
             f"INSERT INTO raw.{source.raw_table} ({', '.join(fields + lineage)}) "
-            f"SELECT {', '.join(fields)}, ?, ?, ? FROM incoming_rows",
-            [file.file_path, file.modified_at, version_at],
+            f"SELECT {', '.join(fields)}, ?, ?, ?, ? FROM incoming_rows",
+            [file.file_path, file.modified_at, version_at, arrival],
         )
     finally:
         con.unregister("incoming_rows")
@@ -317,6 +335,7 @@ def _write_file(
     digest: str,
     read: ReadResult | FileRejected,
     previous: KnownVersion | None,
+    ingest_number: int,
 ) -> FileOutcome:
     """Replace what an earlier version of the file left with this version, in one transaction.
 
@@ -345,8 +364,8 @@ def _write_file(
                 ],
             )
         else:
-            version_at = _version_at(con, file, digest)
-            _insert_rows(con, source_for(file.file_path), read, file, version_at)
+            version_at, arrival = _version_at(con, file, digest, ingest_number)
+            _insert_rows(con, source_for(file.file_path), read, file, version_at, arrival)
             _insert_problems(con, "quarantine", read.quarantined)
             _insert_problems(con, "answer_issues", read.answer_issues)
             con.execute(
@@ -392,6 +411,61 @@ def _has_rows(con: duckdb.DuckDBPyConnection, file: LandingFile) -> bool:
     return found > 0
 
 
+# Personal data, not answers: a re-export may leave it out (docs/formats.md).
+PERSONAL_COLUMNS = frozenset({"e_mailadres", "email"})
+
+
+def _keeps_answers(
+    con: duckdb.DuckDBPyConnection, file: LandingFile, read: ReadResult
+) -> ReadResult | FileRejected:
+    """The new version, or its refusal when it would remove answers its file supplied.
+
+    A column that supplied answers and is gone from the next version (renamed beyond the
+    header table, dropped) is far more often a broken export than a correction, and so is
+    a version of which no row can be used: the file is held at its previous version (the
+    loader keeps its rows), naming the columns. A column that is there but empty is not
+    a loss: a small correction may have no remark at all.
+    """
+    source = source_for(file.file_path)
+    counted = [f for f in source.fields if f.raw_name not in PERSONAL_COLUMNS]
+    selection = ", ".join(f'count("{f.raw_name}")' for f in counted)
+    before = con.execute(
+        f"SELECT count(*), {selection} FROM raw.{source.raw_table} WHERE source_file = ?",
+        [file.file_path],
+    ).fetchall()[0]
+    if before[0] and not read.rows_accepted:
+        return FileRejected(
+            file.file_path,
+            f"no row of this version can be used ({read.rows_quarantined:,} quarantined), "
+            f"where its previous version supplied {before[0]:,}",
+        )
+    lost = [
+        (f.column, answers)
+        for f, answers in zip(counted, before[1:], strict=True)
+        if answers and f.raw_name not in read.found_columns
+    ]
+    if not lost:
+        return read
+    shown = ", ".join(f"{column!r} ({answers:,} answers)" for column, answers in lost)
+    return FileRejected(
+        file.file_path,
+        f"this version has no {'columns' if len(lost) > 1 else 'column'} {shown} that its "
+        "previous version supplied answers in (renamed or dropped?)",
+    )
+
+
+def _record_touch(
+    con: duckdb.DuckDBPyConnection, file: LandingFile, previous: KnownVersion
+) -> None:
+    table = {"ingested": "ingested_files", "rejected": "rejected_files"}.get(
+        previous.state, "retracted_files"
+    )
+    con.execute(
+        f"UPDATE raw.{table} SET size_bytes = ?, modified_at = ? WHERE file_path = ?",
+        [file.size_bytes, file.modified_at, file.file_path],
+    )
+
+
 def _refusal_digest(file: LandingFile) -> str:
     # A refused entry is not read; its "content" is the refusal, so a new refusal is a change.
     return hashlib.sha256(f"refused: {file.refusal}".encode()).hexdigest()
@@ -405,6 +479,9 @@ def ingest_files(
     report = IngestReport()
     todo: list[tuple[LandingFile, str, KnownVersion | None]] = []
     refused: list[tuple[LandingFile, str, KnownVersion | None]] = []
+    ((ingest_number,),) = con.execute(
+        "SELECT coalesce(max(ingest_number), 0) + 1 FROM raw.file_contents"
+    ).fetchall()
     for file in files:
         previous = known.get(file.file_path)
         unchanged = "retracted" if previous and previous.state == "retracted" else "unchanged"
@@ -416,16 +493,23 @@ def ingest_files(
             continue
         digest = _refusal_digest(file) if file.refusal else content_hash(file.path)
         if previous and previous.content_hash == digest:
-            # Touched but not changed: the same file twice changes nothing.
+            # Touched but not changed: the same file twice changes nothing. Its new size
+            # and time are recorded, so it is not hashed again and `kto files` says so.
+            _record_touch(con, file, previous)
             report.files.append(FileOutcome(file.file_path, file.source, unchanged))
             continue
         (refused if file.refusal else todo).append((file, digest, previous))
     for file, digest, previous in refused:
         rejection = FileRejected(file.file_path, file.refusal or "")
-        report.files.append(_write_file(con, file, digest, rejection, previous))
+        report.files.append(_write_file(con, file, digest, rejection, previous, ingest_number))
+    # Contents first seen in one ingest are numbered by file path: a documented order
+    # that does not depend on file times (docs/formats.md, "Which version ... wins").
+    todo.sort(key=lambda t: t[0].file_path)
     reads = _read_all(landing_dir, [file for file, _, _ in todo])
     for (file, digest, previous), read in zip(todo, reads, strict=True):
-        report.files.append(_write_file(con, file, digest, read, previous))
+        if isinstance(read, ReadResult) and previous is not None:
+            read = _keeps_answers(con, file, read)
+        report.files.append(_write_file(con, file, digest, read, previous, ingest_number))
     report.held = held_files(con)
     return report
 

@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import answers
+from . import answers, headers
 from . import columns as c
 from .answers import text
 from .model import FileRejected, Problem, ReadResult
@@ -79,15 +79,19 @@ def apply_fields(
         raise FileRejected(
             file_path, f"duplicated column name(s): {', '.join(repr(h) for h in twice)}"
         )
-    positions = {name: i for i, name in enumerate(table.header)}
+    # Headers match fields in any spelling of the one table in headers.py.
+    positions, extra = headers.match_columns(table.header, fields, raw_table, file_path)
     missing = [f.column for f in fields if f.required and f.column not in positions]
     if missing:
         raise FileRejected(
             file_path, f"missing required column(s): {', '.join(repr(m) for m in missing)}"
         )
-    known = {f.column for f in fields}
+    headers.refuse_unmapped_answers(table.header, extra, table.rows, fields, file_path)
     result = ReadResult(
-        file_path, raw_table, extra_columns=[h for h in table.header if h and h not in known]
+        file_path,
+        raw_table,
+        extra_columns=extra,
+        found_columns=[f.raw_name for f in fields if f.column in positions],
     )
     for number, why in table.malformed:
         result.quarantined.append(Problem(file_path, number, None, None, why))

@@ -10,7 +10,8 @@ from . import columns as c
 from .fields import Field, apply_fields, text_field
 from .model import ReadResult
 from .one2ten import GEMEENTECODE, KANAAL, ONE2TEN_DATES  # it invites to the One2Ten surveys
-from .tabular import read_csv
+from .parts import apply_in_parts
+from .tabular import read_csv_parts
 
 RAW_TABLE = "inviter_invitations"
 
@@ -39,4 +40,7 @@ FIELDS: tuple[Field, ...] = (
 
 
 def read(path: Path, file_path: str) -> ReadResult:
-    return apply_fields(read_csv(path, file_path, delimiter=";"), file_path, RAW_TABLE, FIELDS)
+    return apply_in_parts(
+        read_csv_parts(path, file_path, delimiter=";"),
+        lambda table: apply_fields(table, file_path, RAW_TABLE, FIELDS),
+    )

@@ -58,6 +58,8 @@ class ReadResult:
     quarantined: list[Problem] = field(default_factory=list)
     answer_issues: list[Problem] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
+    # The raw columns the file has a column for (the others are NULL in ``columns``).
+    found_columns: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> list[dict[str, Any]]:

@@ -20,7 +20,8 @@ from .fields import (
     text_field,
 )
 from .model import ReadResult
-from .tabular import read_csv, read_xlsx
+from .parts import apply_in_parts
+from .tabular import Table, read_csv_parts, read_xlsx
 
 RAW_TABLE = "one2ten_responses"
 
@@ -129,8 +130,9 @@ ROW_CHECKS = (
 
 
 def read(path: Path, file_path: str) -> ReadResult:
+    def apply(table: Table) -> ReadResult:
+        return apply_fields(table, file_path, RAW_TABLE, FIELDS, ROW_CHECKS)
+
     if path.suffix.lower() == ".xlsx":
-        table = read_xlsx(path, file_path)
-    else:
-        table = read_csv(path, file_path, delimiter=";")
-    return apply_fields(table, file_path, RAW_TABLE, FIELDS, ROW_CHECKS)
+        return apply(read_xlsx(path, file_path))
+    return apply_in_parts(read_csv_parts(path, file_path, delimiter=";"), apply)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ from .. import code_lists as cl
 from . import answers as a
 from . import columns as c
 from .fields import Field, apply_fields, grade_field, label_field, name_field, text_field
+from .headers import header_key
 from .model import FileRejected, ReadResult
-from .tabular import read_csv, read_json, read_xlsx
+from .parts import apply_in_parts
+from .tabular import Table, read_csv_parts, read_json, read_xlsx
 
 RAW_TABLE = "openforms_submissions"
 SURVEY_FORM = "KTO digitale dienstverlening"
@@ -76,17 +79,40 @@ FIELDS: tuple[Field, ...] = (
 def read(path: Path, file_path: str) -> ReadResult:
     suffix = path.suffix.lower()
     if suffix == ".json":
-        table = read_json(path, file_path)
+        parts: Iterator[Table] = iter([read_json(path, file_path)])
     elif suffix == ".xlsx":
-        table = read_xlsx(path, file_path)
+        parts = iter([read_xlsx(path, file_path)])
     else:
-        table = read_csv(path, file_path, delimiter=",")
-    # Other forms land in the same folder; a file none of whose rows is the survey is refused.
-    if "Formuliernaam" in table.header and table.rows:
-        position = table.header.index("Formuliernaam")
-        given = {v if type(v) is str else a.text(v) for v in (c[position] for _, c in table.rows)}
-        names = {a.code_text(v) for v in given}  # normalised once per distinct name
-        if SURVEY_FORM not in names:
+        parts = read_csv_parts(path, file_path, delimiter=",")
+    # Other forms land in the same folder; a file none of whose rows is the survey is refused,
+    # for that reason rather than any other (a form of its own lacks the survey's columns).
+    names: set[str | None] = set()
+    rows = False
+
+    def look(table: Table) -> None:
+        nonlocal rows
+        keys = [header_key(h) for h in table.header]
+        if header_key("Formuliernaam") in keys:
+            position = keys.index(header_key("Formuliernaam"))
+            # normalised once per distinct name (a form name with a zero-width space is it)
+            given = {cells[position] for _, cells in table.rows}
+            names.update(a.code_text(v) for v in given)
+            rows = rows or bool(table.rows)
+
+    def other_form() -> None:
+        if rows and SURVEY_FORM not in names:
             shown = ", ".join(sorted(repr(n) for n in names if n))[:200]
             raise FileRejected(file_path, f"not the survey form {SURVEY_FORM!r} (form {shown})")
-    return apply_fields(table, file_path, RAW_TABLE, FIELDS)
+
+    def apply(table: Table) -> ReadResult:
+        return apply_fields(table, file_path, RAW_TABLE, FIELDS)
+
+    try:
+        result = apply_in_parts(parts, apply, look)
+    except FileRejected:
+        for table in parts:  # the rest of the file, for its form names only
+            look(table)
+        other_form()
+        raise
+    other_form()
+    return result

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import inviter, one2ten, openforms
+from . import inviter, limits, one2ten, openforms
 from .fields import Field
-from .limits import MAX_FILE_BYTES, shown
+from .limits import shown
 from .model import FileRejected, ReadResult
 
 
@@ -67,10 +67,9 @@ def read_file(landing_dir: Path, file_path: str) -> ReadResult:
     gc.disable()
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FileRejected(
-                file_path, f"{size:,} bytes, more than the limit of {shown(MAX_FILE_BYTES)}"
-            )
+        limit = limits.current().file_bytes
+        if size > limit:
+            raise FileRejected(file_path, f"{size:,} bytes, more than the limit of {shown(limit)}")
         return source.read(path, file_path)
     except FileRejected:
         raise

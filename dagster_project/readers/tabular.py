@@ -8,19 +8,21 @@ without control characters (see :func:`clean`).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 from ..text.normalise import has_surrogate, storable
-from .limits import MAX_FIELD_CHARS, MAX_JSON_DEPTH, MAX_ROWS, MAX_XLSX_UNPACKED_BYTES, shown
+from . import limits
+from .limits import MAX_JSON_DEPTH, MAX_XLSX_RATIO, XLSX_RATIO_FROM, shown
 from .model import FileRejected
 
 DELIMITERS = (";", ",", "\t", "|")
@@ -31,8 +33,6 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 # A lone surrogate can only come from a JSON escape (decoding never yields one).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-csv.field_size_limit(MAX_FIELD_CHARS)
 
 
 @dataclass
@@ -52,12 +52,16 @@ def clean(value: Any) -> Any:
 
 
 def _too_many_rows(file_path: str) -> FileRejected:
-    return FileRejected(file_path, f"more than {shown(MAX_ROWS)} data rows (the limit per file)")
+    return FileRejected(
+        file_path, f"more than {shown(limits.current().rows)} data rows (the limit per file)"
+    )
 
 
 def _field_too_long(file_path: str, where: str) -> FileRejected:
     return FileRejected(
-        file_path, f"{where}: a field longer than {shown(MAX_FIELD_CHARS)} characters (the limit)"
+        file_path,
+        f"{where}: a field longer than {shown(limits.current().field_chars)} characters "
+        "(the limit)",
     )
 
 
@@ -100,25 +104,6 @@ def _may_have_control(data: bytes) -> bool:
     return bool(data.translate(None, _NOT_CONTROL_BYTES))
 
 
-def _starts(records: list[list[str]], header_lines: int, lines: int) -> Sequence[int] | None:
-    """The line each record starts on, from the line breaks inside its quoted fields.
-
-    None when they do not add up to the lines the reader consumed; then the
-    record-by-record loop, which asks the reader, decides.
-    """
-    if lines == header_lines + len(records):  # every record one line: its line is its place
-        return range(header_lines + 1, lines + 1)
-    starts = []
-    line = header_lines + 1
-    for cells in records:
-        starts.append(line)
-        joined = "|".join(cells)  # a separator, so that "\r" and "\n" of two cells stay two
-        if "\n" in joined or "\r" in joined:
-            line += joined.count("\n") + joined.count("\r") - joined.count("\r\n")
-        line += 1
-    return starts if line == lines + 1 else None
-
-
 def _blank(cells: list[str]) -> bool:
     """A blank line: not a data row."""
     return not cells or (len(cells) == 1 and not cells[0].strip())
@@ -128,9 +113,75 @@ def _field_count(cells: list[str], header: list[str]) -> str:
     return f"row has {len(cells)} fields, header has {len(header)}"
 
 
-def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
-    text = decode(path.read_bytes(), file_path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+SHARED_CHARS = 24  # cells up to this long are kept once per file (grades, labels, dates)
+PART_ROWS = 100_000  # a CSV is read and parsed this many rows at a time
+
+
+def _text_encoding(path: Path, file_path: str) -> tuple[str, bool]:
+    """The encoding :func:`decode` would choose, and whether control characters may occur.
+
+    A pass over the bytes that keeps nothing. A file :func:`decode` refuses (a NUL byte,
+    neither UTF-8 nor Windows-1252) is handed to it whole, for its exact reason.
+    """
+    utf8, control = True, False
+    checker = codecs.getincrementaldecoder("utf-8")()
+    for data in _blocks(path):
+        if b"\x00" in data:
+            decode(path.read_bytes(), file_path)  # raises FileRejected with the reason
+        control = control or _may_have_control(data)
+        if utf8:
+            try:
+                checker.decode(data)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8:
+        try:
+            checker.decode(b"", final=True)
+            return "utf-8", control
+        except UnicodeDecodeError:
+            pass
+    for data in _blocks(path):
+        try:
+            data.decode("cp1252")  # one byte one character: each block decodes alone
+        except UnicodeDecodeError:
+            decode(path.read_bytes(), file_path)
+    return "cp1252", control
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    """The file's bytes after a UTF-8 BOM, a MiB at a time."""
+    with path.open("rb") as handle:
+        if handle.read(3) != b"\xef\xbb\xbf":
+            handle.seek(0)
+        yield from iter(lambda: handle.read(1 << 20), b"")
+
+
+def _lines(path: Path, file_path: str) -> Iterator[str]:
+    """The file's text line by line (the csv module's newline rules), as :func:`decode`
+    would give it whole: without BOM and control characters, never held whole."""
+    encoding, control = _text_encoding(path, file_path)
+    with path.open("rb") as raw:
+        if raw.read(3) != b"\xef\xbb\xbf":
+            raw.seek(0)
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        if not control:
+            yield from text
+            return
+        for line in text:
+            yield _CONTROL.sub("", line) if _CONTROL.search(line) else line
+
+
+def read_csv_parts(
+    path: Path, file_path: str, delimiter: str, part_rows: int = PART_ROWS
+) -> Iterator[Table]:
+    """The CSV as tables of at most ``part_rows`` rows, one after the other (at least one).
+
+    Memory is that of one part: a file of ten national years is read like one of a month.
+    Each distinct short cell is one object within a part (see SHARED_CHARS).
+    """
+    max_rows = limits.current().rows
+    csv.field_size_limit(limits.current().field_chars)
+    reader = csv.reader(_lines(path, file_path), delimiter=delimiter, strict=True)
 
     def unreadable(line: int, exc: csv.Error) -> FileRejected:
         if "field limit" in str(exc):
@@ -152,27 +203,11 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
             file_path, f"header has no {delimiter!r} delimiter{hint}: expected {delimiter!r}"
         )
     width = len(header)
-    header_lines = reader.line_num
-    try:
-        records = list(reader)
-    except csv.Error:
-        records = None  # the loop below finds the line and the reason
-    starts = None if records is None else _starts(records, header_lines, reader.line_num)
-    if records is not None and starts is not None:
-        rows = [(starts[k], cells) for k, cells in enumerate(records) if len(cells) == width]
-        malformed = []
-        if len(rows) != len(records):
-            for k, cells in enumerate(records):
-                if len(cells) != width and not _blank(cells):
-                    malformed.append((starts[k], _field_count(cells, header)))
-        if len(rows) + len(malformed) > MAX_ROWS:
-            raise _too_many_rows(file_path)
-        return Table(header, rows, malformed)
-    del records
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    next(reader)  # the header, read above
-    rows = []
-    malformed = []
+    rows: list[tuple[int, list[Any]]] = []
+    malformed: list[tuple[int, str]] = []
+    cache: dict[str, str] = {}
+    keep = cache.setdefault
+    counted = 0
     while True:
         start = reader.line_num + 1
         try:
@@ -183,13 +218,29 @@ def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
             raise unreadable(start, exc) from None
         if _blank(cells):
             continue
-        if len(rows) + len(malformed) >= MAX_ROWS:
+        if counted >= max_rows:
             raise _too_many_rows(file_path)
-        if len(cells) != len(header):
+        counted += 1
+        if len(cells) != width:
             malformed.append((start, _field_count(cells, header)))
-            continue
-        rows.append((start, cells))
-    return Table(header, rows, malformed)
+        else:
+            rows.append((start, [keep(c, c) if len(c) <= SHARED_CHARS else c for c in cells]))
+        if len(rows) + len(malformed) >= part_rows:
+            yield Table(header, rows, malformed)
+            rows, malformed, cache = [], [], {}
+            keep = cache.setdefault
+    if rows or malformed or not counted:
+        yield Table(header, rows, malformed)
+
+
+def read_csv(path: Path, file_path: str, delimiter: str) -> Table:
+    """The CSV as one table (for a look at a small file; ingest reads it in parts)."""
+    parts = list(read_csv_parts(path, file_path, delimiter))
+    return Table(
+        parts[0].header,
+        [r for part in parts for r in part.rows],
+        [m for part in parts for m in part.malformed],
+    )
 
 
 def _check_unpacked_size(path: Path, file_path: str) -> None:
@@ -199,20 +250,30 @@ def _check_unpacked_size(path: Path, file_path: str) -> None:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise FileRejected(file_path, f"not a readable XLSX workbook ({exc})") from None
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+    limit = limits.current().xlsx_unpacked_bytes
+    if unpacked > limit:
         raise FileRejected(
             file_path,
             f"XLSX workbook unpacks to {unpacked / 1024**2:,.0f} MiB, more than the limit of "
-            f"{shown(MAX_XLSX_UNPACKED_BYTES)}",
+            f"{shown(limit)}",
+        )
+    size = path.stat().st_size
+    if unpacked > XLSX_RATIO_FROM and unpacked > MAX_XLSX_RATIO * size:
+        raise FileRejected(
+            file_path,
+            f"XLSX workbook unpacks to {unpacked / 1024**2:,.0f} MiB, {unpacked // size:,} times "
+            f"its size, more than the limit of {MAX_XLSX_RATIO} times (a zip bomb?)",
         )
 
 
-def _cells(values: list[Any], header: list[str], file_path: str, where: str) -> list[Any]:
+def _cells(
+    values: list[Any], header: list[str], file_path: str, where: str, max_chars: int
+) -> list[Any]:
     """Cleaned cells; a cell over the field limit refuses the file, naming row and column."""
     out = []
     for i, value in enumerate(values):
         if isinstance(value, str):
-            if len(value) > MAX_FIELD_CHARS:
+            if len(value) > max_chars:
                 column = header[i] if i < len(header) else f"#{i + 1}"
                 raise _field_too_long(file_path, f"{where}, column {column!r}")
             value = clean(value)
@@ -239,13 +300,14 @@ def read_xlsx(path: Path, file_path: str) -> Table:
         while header and not header[-1]:
             header.pop()
         rows = []
+        max_rows, max_chars = limits.current().rows, limits.current().field_chars
         for number, cells in enumerate(iterator, start=2):
             values = list(cells[: len(header)]) + [None] * (len(header) - len(cells))
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue  # empty sheet row
-            if len(rows) >= MAX_ROWS:
+            if len(rows) >= max_rows:
                 raise _too_many_rows(file_path)
-            rows.append((number, _cells(values, header, file_path, f"row {number}")))
+            rows.append((number, _cells(values, header, file_path, f"row {number}", max_chars)))
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, SyntaxError) as exc:
         # SyntaxError: xml's ParseError, a sheet whose XML is cut off.
         raise FileRejected(file_path, f"truncated or damaged XLSX workbook ({exc})") from None
@@ -292,7 +354,163 @@ def _refuse_nesting(text: str, file_path: str) -> None:
         )
 
 
-def read_json(path: Path, file_path: str) -> Table:
+class _NotStreamed(Exception):
+    """The file is not a plain array of elements in UTF-8 or Windows-1252: read it whole."""
+
+
+BLOCK_CHARS = 1 << 20  # read and parsed this much at a time
+
+
+def _text_blocks(path: Path, block: int) -> Iterator[str]:
+    """The file's text in blocks, as :func:`decode` would give it whole, without the BOM."""
+    with path.open("rb") as handle:
+        head = handle.read(3)
+        bom = head == b"\xef\xbb\xbf"
+        # A first pass settles the encoding (and refuses a NUL byte) without keeping the text.
+        checker = codecs.getincrementaldecoder("utf-8")()
+        handle.seek(3 if bom else 0)
+        encoding = "utf-8"
+        for data in iter(lambda: handle.read(block), b""):
+            if b"\x00" in data:
+                raise _NotStreamed
+            if encoding == "utf-8":
+                try:
+                    checker.decode(data)
+                except UnicodeDecodeError:
+                    encoding = "cp1252"
+        if encoding == "utf-8":
+            try:
+                checker.decode(b"", final=True)
+            except UnicodeDecodeError:
+                encoding = "cp1252"
+        decoder = codecs.getincrementaldecoder(encoding)()
+        handle.seek(3 if bom else 0)
+        try:
+            for data in iter(lambda: handle.read(block), b""):
+                text = decoder.decode(data)
+                yield _CONTROL.sub("", text) if _CONTROL.search(text) else text
+            yield decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise _NotStreamed from None
+
+
+def _elements(path: Path, block: int) -> Iterator[Any]:
+    """The top-level array's elements one by one, parsed by :mod:`json` as ``json.loads`` would.
+
+    Anything but a well-formed array whose elements nest within the limit raises
+    _NotStreamed: the whole-document reader then gives the refusal and its reason.
+    """
+    decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
+    blocks = _text_blocks(path, block)
+    buffer, pos, done = "", 0, False
+
+    def more() -> bool:
+        nonlocal buffer, pos, done
+        chunk = next(blocks, None)
+        if chunk is None:
+            done = True
+            return False
+        buffer, pos = buffer[pos:] + chunk, 0
+        return True
+
+    def next_char() -> str:
+        """The next character that is not white space (without taking it); '' at the end."""
+        nonlocal pos
+        while True:
+            while pos < len(buffer) and buffer[pos] in " \t\n\r":
+                pos += 1
+            if pos < len(buffer):
+                return buffer[pos]
+            if not more():
+                return ""
+
+    if next_char() != "[":
+        raise _NotStreamed
+    pos += 1
+    if next_char() == "]":
+        pos += 1
+    else:
+        while True:
+            next_char()
+            while True:
+                try:
+                    item, end = decoder.raw_decode(buffer, pos)
+                except json.JSONDecodeError:
+                    item, end = None, -1  # invalid, or cut at the block's end
+                except (_DuplicateKey, RecursionError):
+                    raise _NotStreamed from None
+                # Not decodable yet, or a number cut at the block's end: read on.
+                if (end < 0 or end == len(buffer)) and not done and more():
+                    continue
+                if end < 0:
+                    raise _NotStreamed
+                break
+            if type(item) in (list, dict) and _nests_deeper_than(item, MAX_JSON_DEPTH - 1):
+                raise _NotStreamed
+            yield item
+            pos = end
+            separator = next_char()
+            pos += 1
+            if separator == "]":
+                break
+            if separator != ",":
+                raise _NotStreamed
+    if next_char() != "":
+        raise _NotStreamed  # something after the array
+
+
+def read_json(path: Path, file_path: str, block: int = BLOCK_CHARS) -> Table:
+    """A JSON export, element by element: the document is never held whole.
+
+    The memory is that of the rows, not of the text and the parsed document besides (a
+    national year, 216 MB, once needed 3.4 GiB). A file that is not a plain array is read
+    whole by the former reader, for its reason.
+    """
+    max_rows, max_chars = limits.current().rows, limits.current().field_chars
+    header: list[str] = []
+    positions: dict[str, int] = {}
+    rows: list[tuple[int, list[Any]]] = []
+    malformed: list[tuple[int, str]] = []
+    refused: list[tuple[int, str, str | None, str]] = []
+    share = {}.setdefault  # each distinct short text once (see _shared)
+    try:
+        for number, item in enumerate(_elements(path, block), start=1):
+            if number > max_rows:
+                raise _too_many_rows(file_path)
+            if type(item) is not dict:
+                malformed.append((number, "array element is not an object"))
+                continue
+            invalid = _surrogate_cell(item)
+            if invalid is not None:
+                refused.append((number, *invalid))
+                continue
+            for key in item:
+                if key not in positions:
+                    positions[key] = len(header)
+                    header.append(key)
+            # Keys first seen later extend the header at its end: earlier rows are padded.
+            values = [item.get(k) for k in header]
+            rows.append(
+                (
+                    number,
+                    [
+                        share(v, v) if type(v) is str and len(v) <= SHARED_CHARS else v
+                        for v in values
+                    ],
+                )
+            )
+    except _NotStreamed:
+        return _read_json_whole(path, file_path)
+    width = len(header)
+    for i, (number, values) in enumerate(rows):
+        values.extend([None] * (width - len(values)))
+        rows[i] = (number, _cells(values, header, file_path, f"element {number}", max_chars))
+    # A key with a lone surrogate is shown escaped (its rows are refused above).
+    return Table([storable(clean(h)).strip() for h in header], rows, malformed, refused)
+
+
+def _read_json_whole(path: Path, file_path: str) -> Table:
+    """The document parsed at once: for a file that does not stream, to say exactly why."""
     text = decode(path.read_bytes(), file_path)
     # The nesting limit is checked on the parsed data, which is cheap; counting brackets
     # in the text (slow) only when parsing failed, where too deep a nesting is the reason
@@ -312,7 +530,8 @@ def read_json(path: Path, file_path: str) -> Table:
         _refuse_nesting(text, file_path)
     if not isinstance(data, list):
         raise FileRejected(file_path, "JSON export must be an array of objects")
-    if len(data) > MAX_ROWS:
+    max_chars = limits.current().field_chars
+    if len(data) > limits.current().rows:
         raise _too_many_rows(file_path)
     header: list[str] = []
     seen: set[str] = set()
@@ -333,7 +552,7 @@ def read_json(path: Path, file_path: str) -> Table:
             refused.append((number, *invalid))
             continue
         values = [item.get(k) for k in header]
-        rows.append((number, _cells(values, header, file_path, f"element {number}")))
+        rows.append((number, _cells(values, header, file_path, f"element {number}", max_chars)))
     # A key with a lone surrogate is shown escaped (its rows are refused above).
     return Table([storable(clean(h)).strip() for h in header], rows, malformed, refused)
 

@@ -21,9 +21,9 @@ versions as (
         *,
         row_number() over (
             partition by gemeentecode, kanaal, verzonden_op, adres_sleutel, voorkomen
-            -- the newest delivery wins; a re-dropped copy of older content keeps its old place
-            order by coalesce(source_version_at, source_modified_at) desc,
-                source_modified_at desc, source_file desc, source_row desc
+            -- the content that arrived last wins (its arrival number, never a file time); a
+            -- re-dropped copy of older content keeps its old number (docs/formats.md)
+            order by source_arrival desc nulls last, source_file desc, source_row desc
         ) as versie_rang
     from occurrences
 )
@@ -37,6 +37,7 @@ select
     source_file,
     cast(source_row as bigint) as source_row,
     cast(source_modified_at as timestamp) as source_modified_at,
-    cast(coalesce(source_version_at, source_modified_at) as timestamp) as source_version_at
+    cast(coalesce(source_version_at, source_modified_at) as timestamp) as source_version_at,
+    cast(source_arrival as bigint) as source_arrival
 from versions
 where versie_rang = 1

@@ -7,9 +7,9 @@ with versions as (
         *,
         row_number() over (
             partition by respondent_id
-            -- the newest delivery wins; a re-dropped copy of older content keeps its old place
-            order by coalesce(source_version_at, source_modified_at) desc,
-                source_modified_at desc, source_file desc, source_row desc
+            -- the content that arrived last wins (its arrival number, never a file time); a
+            -- re-dropped copy of older content keeps its old number (docs/formats.md)
+            order by source_arrival desc nulls last, source_file desc, source_row desc
         ) as versie_rang
     from {{ source('raw', 'openforms_submissions') }}
 )
@@ -34,7 +34,8 @@ select
     source_file,
     cast(source_row as bigint) as source_row,
     cast(source_modified_at as timestamp) as source_modified_at,
-    cast(coalesce(source_version_at, source_modified_at) as timestamp) as source_version_at
+    cast(coalesce(source_version_at, source_modified_at) as timestamp) as source_version_at,
+    cast(source_arrival as bigint) as source_arrival
 from versions
 left join {{ product_list() }}
     on lijst_kanaal = 'digitaal' and lijst_sleutel = {{ product_key('product') }}
