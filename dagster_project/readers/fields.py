@@ -31,17 +31,20 @@ class Field:
     required: bool = False  # the file must have the column
     # The whole column at once (columns.py); it gives what ``parse`` gives, cell for cell.
     vector: c.ColumnParser = c.by_cell
+    # Its answers come from a closed set (a grade, a label): a column of such answers under
+    # an unknown header is recognised as lost answers (headers.refuse_unmapped_answers).
+    closed: bool = False
 
 
 def grade_field(column: str, raw_name: str) -> Field:
     """A 1-10 grade; parsed once per distinct cell."""
-    return Field(column, raw_name, answers.grade, "INTEGER", vector=c.distinct)
+    return Field(column, raw_name, answers.grade, "INTEGER", vector=c.distinct, closed=True)
 
 
 def label_field(column: str, raw_name: str, allowed: dict[str, str], what: str) -> Field:
     """An answer from a fixed list of labels; parsed once per distinct cell."""
     parse = partial(answers.label, allowed=allowed, what=what)
-    return Field(column, raw_name, parse, vector=c.distinct)
+    return Field(column, raw_name, parse, vector=c.distinct, closed=True)
 
 
 def text_field(

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import answers as a
-from . import columns as c
 from .model import FileRejected
 
 if TYPE_CHECKING:
@@ -126,7 +125,7 @@ def refuse_unmapped_answers(
 ) -> None:
     """Refuse a file with an extra column whose cells are all answers (grades or labels)."""
     # Free-text fields accept anything, so only fields with a closed set of answers count.
-    closed = [f for f in fields if not f.identity and f.vector is c.distinct]
+    closed = [f for f in fields if not f.identity and f.closed]
     for name in extra:
         position = header.index(name)
         cells = [cells[position] for _, cells in rows]
