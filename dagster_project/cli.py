@@ -40,8 +40,6 @@ def _instance():
     with NEW_INSTANCE_YAML as its dagster.yaml)."""
     import dagster as dg
 
-    # Dagster's beta markers (backfill_policy) are for Dagster's users, not kto's.
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
     home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
@@ -322,6 +320,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Dagster's beta markers (backfill_policy, warned when the definitions are imported) are
+    # for Dagster's users, not kto's; matched by message, before anything imports Dagster.
+    warnings.filterwarnings("ignore", message=r".* is currently in beta")
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()

@@ -70,8 +70,11 @@ def fragile(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) ->
             """
             insert into raw.inviter_invitations
             select 'GM0637', 'Balie', timestamp '2020-05-04 10:00:00', null, status,
-                'inviter/inviter_log.csv', 5000 + i, max_mtime, max_mtime
-            from (select max(source_modified_at) as max_mtime from raw.inviter_invitations),
+                'inviter/inviter_log.csv', 5000 + i, max_mtime, max_mtime, arrival
+            from (
+                select max(source_modified_at) as max_mtime, max(source_arrival) as arrival
+                from raw.inviter_invitations
+            ),
                 (values (1, 'Verzonden'), (2, 'Verzonden'), (3, 'verzonden')) as t(i, status)
             """
         )
