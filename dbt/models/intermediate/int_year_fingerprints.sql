@@ -21,10 +21,21 @@ invitation_rows as (
     from {{ ref('stg_inviter__invitations') }} as i
 ),
 
+-- What was released of the year (macros/ledger.sql): a new release changes which figures
+-- complementary suppression may pick (int_disclosure). Distinct values, not versions, so a
+-- publication that repeats the year unchanged does not make it rebuild.
+released_rows as (
+    select jaar, hash('released', gemeentecode, kanaal, periode, figuur_type, figuur, n, fingerprint)
+        as rij_hash
+    from {{ released_figures() }}
+),
+
 hashed as (
     select * from response_rows
     union all
     select * from invitation_rows
+    union all
+    select * from released_rows
 )
 
 select

@@ -1,0 +1,120 @@
+"""Disclosure against the union of all publications, through `kto run` as an operator runs it.
+
+Three attacks (tests/attack.py), each of which recovered figures exactly on the code before
+the ledger and the audit (the numbers are in the commit that added them):
+
+- the bridge: one publication whose hidden product quarters form two cycles joined by one
+  cell; exact elimination gives that cell. Now the audit blocks the run: exit 1, the cause
+  printed, no snapshot and no factsheet; the audit and the attack agree on the candidate.
+- differencing: Q1-Q3 published, then five responses of Q4 and a second run. Now the year
+  is withheld (its quarters were released before) and nothing comes back from both.
+- a landing folder delivered in the order of its file names' dates, one run per delivery:
+  nothing comes back from the union of every publication downloaded on the way.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import duckdb
+import pytest
+
+from dagster_project.demo import random_dataset, write_demo_landing, write_landing
+from dagster_project.disclosure.audit import audit
+from dagster_project.disclosure.ledger import TABLE, audit_candidate, read_publication
+from tests.attack import recover, recover_union
+from tests.disclosure_cases import (
+    BRIDGE_CELL,
+    bridge_dataset,
+    deliver_in_date_order,
+    keep_publication,
+    kto_run,
+    quarters_dataset,
+    snapshot_figures,
+)
+from tests.layers import public_figures
+
+pytestmark = pytest.mark.slow
+DREMPEL = 10
+
+
+def test_bridge_blocks_the_run(tmp_path):
+    write_landing(tmp_path / "landing", bridge_dataset(), seed=1)
+    run = kto_run(tmp_path, tmp_path / "landing")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "disclosure: FAIL" in run.stdout and "2021-Q3 product 'Paspoort en ID-kaart'" in (
+        run.stdout
+    )
+    out = tmp_path / "output"
+    assert not (out / "marts.duckdb").exists()
+    assert not list((out / "factsheets").rglob("*.pdf")) if (out / "factsheets").exists() else True
+    # What would have been published: the attack and the audit find the same figure.
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        candidate = public_figures(con)
+        publication = read_publication(con, "marts", "candidate")
+    found = recover(candidate, DREMPEL)
+    assert set(found) == {BRIDGE_CELL} and math.isclose(found[BRIDGE_CELL], 13 / 3)
+    [finding] = audit([publication]).findings
+    assert finding.key == BRIDGE_CELL and math.isclose(finding.low, 13 / 3, abs_tol=1e-3)
+
+
+def test_differencing_across_two_publications(tmp_path):
+    source = tmp_path / "source"
+    write_landing(source, quarters_dataset({1: 12, 2: 15, 3: 11, 4: 5}), seed=1)
+    files = sorted((source / "one2ten").iterdir())
+    landing = tmp_path / "landing" / "one2ten"
+    landing.mkdir(parents=True)
+    for path in files[:3]:  # Q1-Q3
+        shutil.copy2(path, landing / path.name)
+    assert kto_run(tmp_path, tmp_path / "landing").returncode == 0
+    first = snapshot_figures(keep_publication(tmp_path, "1"))
+    shutil.copy2(files[3], landing / files[3].name)  # the first five of Q4
+    run = kto_run(tmp_path, tmp_path / "landing")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "disclosure: " in run.stdout and "1 earlier publications" in run.stdout
+    second = snapshot_figures(keep_publication(tmp_path, "2"))
+    assert not recover_union([first, second], DREMPEL)
+    # The retained previous version and the new one are what the audit saw, and pass.
+    assert not recover_union(
+        [
+            snapshot_figures(p / "marts.duckdb")
+            for p in sorted((tmp_path / "output" / ".published").glob("v*"))
+        ],
+        DREMPEL,
+    )
+    q4 = ("GM0637", "balie", "2019-Q4", "totaaloordeel", "Totaaloordeel")
+    year = ("GM0637", "balie", "2019", "totaaloordeel", "Totaaloordeel")
+    assert second[q4]["exact"] is None and second[q4]["n"] == 5
+    # the price: the year is withheld while its new quarter is below the threshold
+    assert second[year]["exact"] is None and second[year]["n"] == 43
+    for q in (1, 2, 3):
+        key = ("GM0637", "balie", f"2019-Q{q}", "totaaloordeel", "Totaaloordeel")
+        assert second[key]["exact"] == first[key]["exact"] is not None
+    result, earlier = audit_candidate(tmp_path / "warehouse.duckdb", tmp_path / "output")
+    assert result.passed and earlier == 2
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        versions = con.execute(f"select count(distinct version) from {TABLE}").fetchone()[0]
+    assert versions == 2
+
+
+def _attack_deliveries(source, root) -> None:
+    runs = deliver_in_date_order(source, root)
+    assert [code for _, code, _ in runs] == [0] * len(runs), runs
+    downloaded = [snapshot_figures(path) for _, _, path in runs if path is not None]
+    assert len(downloaded) == len(runs)
+    for upto in range(2, len(downloaded) + 1):
+        found = recover_union(downloaded[:upto], DREMPEL)
+        assert not found, f"after delivery {upto}: {sorted(found.items())[:5]}"
+
+
+def test_generated_folder_delivered_in_date_order(tmp_path):
+    data = random_dataset(7, municipalities=4, years=(2020,), size=40)
+    write_landing(tmp_path / "source", data, seed=7)
+    _attack_deliveries(tmp_path / "source", tmp_path / "root")
+
+
+@pytest.mark.deep
+def test_demo_delivered_in_date_order(tmp_path):
+    write_demo_landing(tmp_path / "source")
+    _attack_deliveries(tmp_path / "source", tmp_path / "root")
