@@ -7,7 +7,6 @@ withholds everything (scope ``alles``): the leak lies in the relations between f
 in one cell, so no factsheet and no snapshot goes out and `kto run` exits 1 with the cause.
 """
 
-
 import time
 
 import dagster as dg
