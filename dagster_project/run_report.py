@@ -192,10 +192,12 @@ class RunReport:
             return f"disclosure: not audited ({self._took('disclosure')})"
         passed, meta = self.disclosure
         earlier = meta.get("earlier_publications", 0)
+        withheld = meta.get("withheld") or []
         if passed:
+            extra = f", {len(withheld)} withheld on top" if withheld else ""
             return (
                 f"disclosure: {meta.get('hidden', 0)} hidden figures protected against this "
-                f"and {earlier} earlier publications in {self._took('disclosure')}"
+                f"and {earlier} earlier publications{extra} in {self._took('disclosure')}"
             )
         findings = meta.get("findings") or []
         return (

@@ -4,10 +4,12 @@ Three attacks (tests/attack.py), each of which recovered figures exactly on the 
 the ledger and the audit (the numbers are in the commit that added them):
 
 - the bridge: one publication whose hidden product quarters form two cycles joined by one
-  cell; exact elimination gives that cell. Now the audit blocks the run: exit 1, the cause
-  printed, no snapshot and no factsheet; the audit and the attack agree on the candidate.
+  cell; exact elimination gives that cell. Now the audit finds it and withholds one more
+  product quarter; the attack on the publication finds nothing, and on the publication as
+  the relation rule alone left it, the attack and the audit find the same figure.
 - differencing: Q1-Q3 published, then five responses of Q4 and a second run. Now the year
-  is withheld (its quarters were released before) and nothing comes back from both.
+  is withheld (its quarters were released before) and nothing comes back from both. An
+  earlier release that already gave Q4 away makes the next run publish nothing (exit 1).
 - a landing folder delivered in the order of its file names' dates, one run per delivery:
   nothing comes back from the union of every publication downloaded on the way.
 """
@@ -22,7 +24,8 @@ import pytest
 
 from dagster_project.demo import random_dataset, write_demo_landing, write_landing
 from dagster_project.disclosure.audit import audit
-from dagster_project.disclosure.ledger import TABLE, audit_candidate, read_publication
+from dagster_project.disclosure.ledger import TABLE, audit_candidate
+from dagster_project.disclosure.protect import WITHHELD
 from tests.attack import recover, recover_union
 from tests.disclosure_cases import (
     BRIDGE_CELL,
@@ -33,29 +36,36 @@ from tests.disclosure_cases import (
     quarters_dataset,
     snapshot_figures,
 )
-from tests.layers import public_figures
+from tests.layers import internal_figures
+from tests.test_disclosure_audit import publication as publication_of
 
 pytestmark = pytest.mark.slow
 DREMPEL = 10
 
 
-def test_bridge_blocks_the_run(tmp_path):
+def test_bridge_is_withheld_further(tmp_path):
+    """The relation rule adds nothing to the bridge; the audit finds the joining cell and
+    withholds one more product quarter, and the publication gives nothing away."""
     write_landing(tmp_path / "landing", bridge_dataset(), seed=1)
     run = kto_run(tmp_path, tmp_path / "landing")
-    assert run.returncode == 1, run.stdout + run.stderr
-    assert "disclosure: FAIL" in run.stdout and "2021-Q3 product 'Paspoort en ID-kaart'" in (
-        run.stdout
-    )
-    out = tmp_path / "output"
-    assert not (out / "marts.duckdb").exists()
-    assert not list((out / "factsheets").rglob("*.pdf")) if (out / "factsheets").exists() else True
-    # What would have been published: the attack and the audit find the same figure.
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 withheld on top" in run.stdout
+    published = snapshot_figures((tmp_path / "output" / "marts.duckdb").resolve())
+    assert published[BRIDGE_CELL]["exact"] is None
+    assert not recover(published, DREMPEL)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-        candidate = public_figures(con)
-        publication = read_publication(con, "marts", "candidate")
-    found = recover(candidate, DREMPEL)
+        [withheld] = con.execute(
+            f"select gemeentecode, kanaal, periode, figuur_type, figuur from {WITHHELD}"
+        ).fetchall()
+        internal = internal_figures(con)
+    assert withheld[3] == "product" and published[withheld]["exact"] is None
+    assert internal[withheld]["n"] >= DREMPEL  # withheld, not suppressed
+    # Shown as the rule alone left it, the attack and the audit find the same figure.
+    before = {k: {**f, "exact": f["exact"] if k != withheld else internal[k]["exact"]}
+              for k, f in published.items()}  # fmt: skip
+    found = recover(before, DREMPEL)
     assert set(found) == {BRIDGE_CELL} and math.isclose(found[BRIDGE_CELL], 13 / 3)
-    [finding] = audit([publication]).findings
+    [finding] = audit([publication_of(before)]).findings
     assert finding.key == BRIDGE_CELL and math.isclose(finding.low, 13 / 3, abs_tol=1e-3)
 
 
@@ -96,6 +106,25 @@ def test_differencing_across_two_publications(tmp_path):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         versions = con.execute(f"select count(distinct version) from {TABLE}").fetchone()[0]
     assert versions == 2
+    # A release that already gave Q4 away (its year shown with its quarters) cannot be
+    # repaired by withholding now: the next run publishes nothing and says why.
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute(
+            f"""insert into {TABLE}
+            select 'v0-leak', l.released_at, l.gemeentecode, l.kanaal, l.periode, l.jaar,
+                l.figuur_type, l.figuur, l.decimalen, l.n,
+                coalesce(l.exact, case when l.n >= 10 then i.teller / i.noemer end),
+                l.bm, l.bm_exact, l.bm_method, l.drempel, l.fingerprint
+            from {TABLE} as l
+            inner join intermediate.int_cell_figures as i
+                using (gemeentecode, kanaal, periode, figuur_type, figuur)
+            where l.version = (select max(version) from {TABLE})"""
+        )
+    current = (tmp_path / "output" / ".published" / "current").resolve()
+    run = kto_run(tmp_path, tmp_path / "landing")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "disclosure: FAIL" in run.stdout and "GM0637 balie 2019-Q4" in run.stdout
+    assert (tmp_path / "output" / ".published" / "current").resolve() == current
 
 
 def _attack_deliveries(source, root) -> None:

@@ -282,3 +282,46 @@ def _ranges(members: list[int], rows: list, bounds: list) -> Iterable[tuple[int,
         if lo.status == 2 or hi.status == 2:  # infeasible: the relations contradict
             raise ValueError(f"the released figures contradict each other (group of {v})")
         yield v, low, high
+
+
+def complements(publications: Sequence[Publication], findings: Iterable[Finding]) -> list[Key]:
+    """Figures of the new publication (the last) to withhold on top, one per finding: in a
+    relation of the unprotected figure, the shown member with the smallest n that was not
+    released before (a total only when no part is left). Withholding it joins the figure's
+    relations to another unknown, which is what the exact-elimination rule could not see
+    (a bridge: two cycles of hidden cells joined by one). Empty when nothing qualifies."""
+    *history, last = publications
+    released = {
+        (key, f.n) for pub in history for key, f in pub.figures.items() if f.exact is not None
+    }
+    groups: dict[tuple, list[Key]] = defaultdict(list)
+    for key in last.figures:
+        gemeente, kanaal, periode, figuur_type, figuur = key
+        groups[("jaar", gemeente, kanaal, _period(periode)[0], figuur_type, figuur)].append(key)
+        if figuur_type in ("product", "totaaloordeel"):
+            groups[("product", gemeente, kanaal, periode)].append(key)
+    member_of: dict[Key, list[tuple]] = defaultdict(list)
+    for group, members in groups.items():
+        for key in members:
+            member_of[key].append(group)
+    chosen: list[Key] = []
+    for finding in findings:
+        f = last.figures.get(finding.key)
+        if f is None or f.n != finding.n or f.exact is not None:
+            continue  # a quantity of an earlier version only
+        candidates = [
+            k
+            for group in member_of[finding.key]
+            for k in groups[group]
+            if (g := last.figures[k]).exact is not None
+            and g.n > 0
+            and (k, g.n) not in released
+            and k not in chosen
+        ]
+        if candidates:
+
+            def total(k: Key) -> bool:
+                return _period(k[2])[1] is None or k[3] == "totaaloordeel"
+
+            chosen.append(min(candidates, key=lambda k: (total(k), last.figures[k].n, k)))
+    return chosen

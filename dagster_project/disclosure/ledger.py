@@ -4,13 +4,13 @@ Everything ever published counts as released: a BI user may have kept any versio
 records of it, so that neither alone has to be trusted:
 
 - ``ledger.released_figures`` in the warehouse: every figure of every publication (its
-  version, n, exact value when shown, the BM as shown), written by the publish step; with,
-  for shown figures, ``fingerprint``: the exact fraction teller/noemer of the data behind
-  it, so int_disclosure recognises a released value that did not change;
+  version, n, exact value when shown, the BM as shown), written by the publish step; with
+  ``fingerprint``: the exact fraction teller/noemer of the data behind it, so int_disclosure
+  recognises a figure that did not change (the ledger is internal, like the warehouse);
 - the publications retained under ``KTO_OUTPUT_DIR/.published/`` (the current one and the
   one before), read as they are: they count even when the warehouse is new.
 
-Dagster-free; the Dagster layer (defs/disclosure.py) runs ``audit_candidate`` as a
+Dagster-free; the Dagster layer (defs/disclosure.py) runs the audit (protect.py) as a
 blocking check and ``record_release`` after a publication.
 """
 
@@ -128,15 +128,24 @@ def released_history(con: duckdb.DuckDBPyConnection, output_dir: Path) -> list[P
     return [history[v] for v in sorted(history)]
 
 
+def audit_publications(
+    warehouse: Path, output_dir: Path, default_drempel: int = 10
+) -> tuple[list[Publication], int]:
+    """Every release so far and, last, the marts as they would be published; with the
+    number of earlier publications."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        history = released_history(con, output_dir)
+        candidate = read_publication(con, "marts", CANDIDATE, default_drempel)
+    return [*history, candidate], len(history)
+
+
 def audit_candidate(
     warehouse: Path, output_dir: Path, default_drempel: int = 10
 ) -> tuple[AuditResult, int]:
     """The audit of the marts as they would be published, against every release so far;
     with the number of earlier publications it took into account."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        history = released_history(con, output_dir)
-        candidate = read_publication(con, "marts", CANDIDATE, default_drempel)
-    return audit([*history, candidate]), len(history)
+    publications, earlier = audit_publications(warehouse, output_dir, default_drempel)
+    return audit(publications), earlier
 
 
 def record_release(warehouse: Path, version: str) -> int:
@@ -151,8 +160,7 @@ def record_release(warehouse: Path, version: str) -> int:
             select ?, ?, f.gemeentecode, f.kanaal, f.periode, cast(left(f.periode, 4) as integer),
                 f.figuur_type, f.figuur, f.decimalen, f.n, f.waarde_exact, cast(f.bm as double),
                 f.bm_exact, f.bm_method, c.drempel,
-                case when f.waarde_exact is not null
-                    then cast(i.teller as varchar) || '/' || cast(i.noemer as varchar) end
+                cast(i.teller as varchar) || '/' || cast(i.noemer as varchar)
             from marts.kto_figuur as f
             inner join (select distinct gemeentecode, kanaal, periode, drempel from marts.kto_cel)
                 as c using (gemeentecode, kanaal, periode)

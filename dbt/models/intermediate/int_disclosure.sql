@@ -14,9 +14,11 @@
 --
 -- Every publication counts (docs/metrics.md, "Disclosure control"): a figure released before
 -- with the same data (the ledger, macros/ledger.sql) is known to every BI user, hidden now or
--- not. It does not count as hidden in a group, and withholding it now would protect nothing,
+-- not; one hidden before with the same data stays hidden. It does not count as hidden in a group, and withholding it now would protect nothing,
 -- so complementary suppression picks among the members not yet released (a year whose
 -- quarters were all shown before is withheld when its new quarter is suppressed).
+-- The disclosure audit (dagster_project/disclosure) withholds what this rule does not see
+-- (ledger.withheld_figures, macros/ledger.sql); those figures start hidden here.
 {{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set threshold = min_respondents() %}
 {%- set rounds = 6 %}
@@ -34,11 +36,15 @@ with elements as (
         volgorde,
         n,
         n < {{ threshold }} as onderdrukt,
-        vrijgegeven
+        vrijgegeven,
+        eerder_verborgen,
+        door_audit
     from (
         select
             c.*,
-            r.fingerprint is not null as vrijgegeven
+            coalesce(r.getoond, false) as vrijgegeven,
+            coalesce(not r.getoond, false) as eerder_verborgen,
+            w.fingerprint is not null as door_audit
         from {{ ref('int_cell_figures') }} as c
         left join {{ released_figures() }} as r
             on c.gemeentecode = r.gemeentecode
@@ -48,6 +54,14 @@ with elements as (
             and c.figuur = r.figuur
             and c.n = r.n
             and r.fingerprint = cast(c.teller as varchar) || '/' || cast(c.noemer as varchar)
+        left join {{ audit_withheld() }} as w
+            on c.gemeentecode = w.gemeentecode
+            and c.kanaal = w.kanaal
+            and c.periode = w.periode
+            and c.figuur_type = w.figuur_type
+            and c.figuur = w.figuur
+            and c.n = w.n
+            and w.fingerprint = cast(c.teller as varchar) || '/' || cast(c.noemer as varchar)
         where {{ in_years_to_build('c.jaar') }}
     )
 ),
@@ -72,8 +86,13 @@ memberships as (
     where figuur_type in ('product', 'totaaloordeel')
 ),
 
+-- the suppressed figures; those hidden in every earlier publication with the same data (a
+-- relation of that publication still holds them: shown now, its other hidden member would
+-- follow); and those the disclosure audit withheld for the same data
 ronde_0 as (
-    select id, onderdrukt and n > 0 as verborgen from elements
+    select id, (onderdrukt and n > 0) or eerder_verborgen or (door_audit and not vrijgegeven)
+        as verborgen
+    from elements
 ),
 {%- for r in range(1, rounds + 1) %}
 

@@ -21,13 +21,16 @@ invitation_rows as (
     from {{ ref('stg_inviter__invitations') }} as i
 ),
 
--- What was released of the year (macros/ledger.sql): a new release changes which figures
--- complementary suppression may pick (int_disclosure). Distinct values, not versions, so a
+-- What was released of the year, and what the disclosure audit withheld (macros/ledger.sql):
+-- both change which figures int_disclosure hides. Distinct values, not versions, so a
 -- publication that repeats the year unchanged does not make it rebuild.
 released_rows as (
-    select jaar, hash('released', gemeentecode, kanaal, periode, figuur_type, figuur, n, fingerprint)
-        as rij_hash
+    select jaar, hash('released', gemeentecode, kanaal, periode, figuur_type, figuur, n, fingerprint,
+        getoond) as rij_hash
     from {{ released_figures() }}
+    union all
+    select jaar, hash('withheld', gemeentecode, kanaal, periode, figuur_type, figuur, n, fingerprint)
+    from {{ audit_withheld() }}
 ),
 
 hashed as (
