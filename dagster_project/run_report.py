@@ -19,14 +19,12 @@ from .quality.data_docs import data_docs_dir
 from .settings import Settings
 
 # bench/phases.py's phase names, shortened; the portal gets a line of its own
-SHORT = {"dbt build": "dbt", "quality checks (GX)": "checks"}
+SHORT = {"dbt build": "dbt", "quality checks (GX)": "checks", "disclosure audit": "disclosure"}
 ORDER = ("ingest", "dbt", "checks", "disclosure", "factsheets", "publish", "portal")
 LANDING_TOTALS = "landing_totals"  # defs/ingest.py's metadata key (not imported: no Dagster)
 
 
 def phase(step_key: str) -> str:
-    if "disclosure_audit" in step_key:
-        return "disclosure"
     name = phase_of(step_key)
     if name == "factsheets" and "portal" in step_key:
         return "portal"
