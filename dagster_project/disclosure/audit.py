@@ -15,8 +15,9 @@ integer numerator). A BI user who holds every publication knows:
 - the domain of every mean: grades 1..10, CES -100..100, percentages 0..100.
 
 For every hidden quantity the audit minimises and maximises its mean under all of that
-(``scipy.optimize.linprog``, HiGHS). It is protected when the feasible range is at least
-``PROTECTION`` wide (docs/metrics.md, "Disclosure control": a sliding protection
+(``scipy.optimize.linprog``, HiGHS). A suppressed one (n below the threshold) is protected
+when the feasible range is at least ``PROTECTION`` wide; a withheld one when it is not
+determined (``SECONDARY``) (docs/metrics.md, "Disclosure control": a sliding protection
 interval in the sense of tau-ARGUS and the Handbook on SDC). The variables are linked only
 through shared relations, so each connected group is its own small LP.
 """
@@ -42,6 +43,11 @@ DOMAIN = {
     "ces": (-100.0, 100.0),
     "stelling": (0.0, 100.0),
 }
+# A figure withheld by complementary suppression (n at or above the threshold) is not
+# sensitive itself, as in tau-ARGUS and sdcTable, where protection levels are set for the
+# primary unsafe cells only; it must still not be determined (a hundredth of the interval,
+# well above the slack below), or withholding it would be for show.
+SECONDARY = 0.01
 TOLERANCE = 1e-7  # relative slack of the equalities: exact values are doubles
 
 
@@ -124,12 +130,15 @@ class _System:
         self.variables: dict[Quantity, int] = {}
         self.hidden_in: dict[Quantity, list[str]] = defaultdict(list)
         self.decimals: dict[Quantity, int] = {}
+        self.primary: set[Quantity] = set()  # suppressed: n below the threshold
         for pub in publications:
             for key, f in pub.figures.items():
                 if f.n > 0 and f.exact is None:
                     q = (key, f.n)
                     self.hidden_in[q].append(pub.version)
                     self.decimals[q] = f.decimalen
+                    if f.n < pub.drempel:
+                        self.primary.add(q)
                     if q not in self.known:
                         self.variables.setdefault(q, len(self.variables))
         # rows: ({var: coef}, low, high); an equality has low == high
@@ -248,6 +257,8 @@ def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditR
             result.lps += 2
             key, n = quantities[var]
             width = PROTECTION[system.decimals[(key, n)]]
+            if (key, n) not in system.primary:
+                width *= SECONDARY  # withheld to protect others: it must only stay unknown
             if (high - low) / n < width - 1e-9:
                 versions = tuple(system.hidden_in[(key, n)])
                 result.findings.append(Finding(key, n, low / n, high / n, versions))
