@@ -124,9 +124,9 @@ def delivery_dates(landing: Path) -> dict[str, list[Path]]:
     return dict(sorted(groups.items()))
 
 
-def deliver_in_date_order(source: Path, root: Path) -> list[tuple[str, int, Path | None]]:
+def deliver_in_date_order(source: Path, root: Path) -> list[tuple[str, int, Path | None, str]]:
     """One `kto run` per delivery date; (date, exit code, the publication downloaded after it,
-    None when the run published nothing new)."""
+    None when the run published nothing new, what the run printed)."""
     landing = root / "landing"
     landing.mkdir(parents=True)
     runs = []
@@ -140,5 +140,6 @@ def deliver_in_date_order(source: Path, root: Path) -> list[tuple[str, int, Path
         version = (root / "output" / ".published" / "current").resolve().name
         fresh = version not in seen and (root / "output" / "marts.duckdb").exists()
         seen.add(version)
-        runs.append((date, run.returncode, keep_publication(root, date) if fresh else None))
+        kept = keep_publication(root, date) if fresh else None
+        runs.append((date, run.returncode, kept, run.stdout))
     return runs

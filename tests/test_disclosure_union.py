@@ -128,13 +128,18 @@ def test_differencing_across_two_publications(tmp_path):
 
 
 def _attack_deliveries(source, root) -> None:
+    """Every run publishes, or publishes nothing and names the figures (the withholding may
+    need more rounds than one run gives it: the next run goes on from there); the last run
+    publishes; the union of everything published gives nothing away."""
     runs = deliver_in_date_order(source, root)
-    assert [code for _, code, _ in runs] == [0] * len(runs), runs
-    downloaded = [snapshot_figures(path) for _, _, path in runs if path is not None]
-    assert len(downloaded) == len(runs)
+    for date, code, kept, printed in runs:
+        assert code == 0 or ("disclosure: FAIL" in printed and kept is None), (date, printed)
+    assert runs[-1][1] == 0
+    downloaded = [snapshot_figures(kept) for _, code, kept, _ in runs if code == 0]
+    assert len(downloaded) >= len(runs) - 2
     for upto in range(2, len(downloaded) + 1):
         found = recover_union(downloaded[:upto], DREMPEL)
-        assert not found, f"after delivery {upto}: {sorted(found.items())[:5]}"
+        assert not found, f"after publication {upto}: {sorted(found.items())[:5]}"
 
 
 def test_generated_folder_delivered_in_date_order(tmp_path):
