@@ -10,6 +10,7 @@ import dagster as dg
 from .defs.automation import JOBS, SCHEDULES, SENSORS
 from .defs.control_room import with_owner_and_freshness
 from .defs.dbt import dbt_resource, kto_dbt_models
+from .defs.disclosure import disclosure_audit
 from .defs.executor import STEP_EXECUTOR
 from .defs.factsheets import factsheets_pdf_html
 from .defs.ingest import ingest_landing
@@ -23,7 +24,7 @@ defs = dg.Definitions(
         with_owner_and_freshness,
         [ingest_landing, kto_dbt_models, factsheets_pdf_html, factsheets_portal, marts_snapshot],
     ),
-    asset_checks=QUALITY_CHECKS,
+    asset_checks=[*QUALITY_CHECKS, disclosure_audit],
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=SENSORS,

@@ -19,8 +19,8 @@ from .quality.data_docs import data_docs_dir
 from .settings import Settings
 
 # bench/phases.py's phase names, shortened; the portal gets a line of its own
-SHORT = {"dbt build": "dbt", "quality checks (GX)": "checks"}
-ORDER = ("ingest", "dbt", "checks", "factsheets", "publish", "portal")
+SHORT = {"dbt build": "dbt", "quality checks (GX)": "checks", "disclosure audit": "disclosure"}
+ORDER = ("ingest", "dbt", "checks", "disclosure", "factsheets", "publish", "portal")
 # defs/ingest.py's metadata keys (not imported: no Dagster)
 LANDING_TOTALS = "landing_totals"
 UNUSED_FILES = "unused_files"
@@ -63,6 +63,7 @@ class RunReport:
     factsheets: dict[str, Any] | None = None
     snapshot: str | None = None
     portal_pages: int | None = None
+    disclosure: tuple[bool, dict[str, Any]] | None = None  # the audit: passed, its metadata
     _started: dict[str, float] = field(default_factory=dict)
     _current: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -104,7 +105,10 @@ class RunReport:
             self._materialized(event.asset_key, event.event_specific_data.materialization.metadata)
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            if evaluation.check_name.startswith("gx_"):
+            if evaluation.check_name == "disclosure_audit":
+                meta = {k: _value(evaluation.metadata, k) for k in evaluation.metadata}
+                self.disclosure = (evaluation.passed, meta)
+            elif evaluation.check_name.startswith("gx_"):
                 self.gx[evaluation.passed] += 1
                 self.gx_rules += _value(evaluation.metadata, "rules_evaluated", 0)
             elif evaluation.asset_check_key in self.dbt_tests:
@@ -141,6 +145,7 @@ class RunReport:
             "dbt": self._dbt_line,
             "checks": self._checks_line,
             "factsheets": self._factsheets_line,
+            "disclosure": self._disclosure_line,
             "publish": self._publish_line,
             "portal": self._portal_line,
         }.get(name or "")
@@ -185,6 +190,25 @@ class RunReport:
             f"{done - rendered} unchanged, {withheld} withheld; {f['cells_skipped']} cells "
             f"below the threshold) in {self._took('factsheets')}, "
             f"{f['pages_per_second']} pages/s"
+        )
+
+    def _disclosure_line(self) -> str:
+        if self.disclosure is None:
+            return f"disclosure: not audited ({self._took('disclosure')})"
+        passed, meta = self.disclosure
+        earlier = meta.get("earlier_publications", 0)
+        withheld = meta.get("withheld") or []
+        if passed:
+            extra = f", {len(withheld)} withheld on top" if withheld else ""
+            return (
+                f"disclosure: {meta.get('hidden', 0)} hidden figures protected against this "
+                f"and {earlier} earlier publications{extra} in {self._took('disclosure')}"
+            )
+        findings = meta.get("findings") or []
+        return (
+            f"disclosure: FAIL, {len(findings)} hidden figure(s) not protected against this and "
+            f"{earlier} earlier publications; nothing is published:\n"
+            + "\n".join(f"  {line}" for line in findings[:10])
         )
 
     def _publish_line(self) -> str:

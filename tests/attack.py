@@ -15,6 +15,11 @@ An unknown is recovered when it is fixed by those equations: its unit vector lie
 row space of the system (its column of the null space is zero). Every linear combination
 of published figures is covered that way. A hidden figure whose interval is shown counts
 as recovered too (the midpoint of a t-interval is the mean).
+
+``recover_union`` attacks several publications at once (every version a BI user ever
+downloaded): each version's relations hold among that version's figures, and a figure
+with the same key and n in two versions is taken for the same quantity (what an attacker
+assumes of a period that did not change), so a value shown once is known in every version.
 """
 
 from __future__ import annotations
@@ -34,9 +39,34 @@ def _hidden(f: dict[str, Any]) -> bool:
 
 def recover(figures: Figures, drempel: int) -> dict[Key, float]:
     """Every hidden figure the equations fix, with the mean they give it."""
-    unknowns = [k for k, f in figures.items() if _hidden(f)]
-    index = {k: i for i, k in enumerate(unknowns)}
+    return recover_union([figures], drempel)
+
+
+def recover_union(publications: list[Figures], drempel: int) -> dict[Key, float]:
+    """Every figure hidden in the last publication that the relations of all of them fix."""
+    known: dict[tuple, float] = {}  # (key, n) -> sum, from any version that showed it
+    for figures in publications:
+        for key, f in figures.items():
+            if f["n"] > 0 and f["exact"] is not None:
+                known.setdefault((key, f["n"]), f["exact"] * f["n"])
+    unknowns = sorted(
+        {(k, f["n"]) for figures in publications for k, f in figures.items() if _hidden(f)}
+        - set(known)
+    )
+    index = {q: i for i, q in enumerate(unknowns)}
     equations: list[tuple[dict[int, float], float]] = []
+    for figures in publications:
+        _equations(figures, drempel, index, known, equations)
+    found = _solve(unknowns, equations, publications[-1])
+    last = publications[-1]
+    for key, f in last.items():
+        if _hidden(f) and (key, f["n"]) in known:
+            found[key] = known[(key, f["n"])] / f["n"]
+    return {k: v for k, v in found.items() if _hidden(last[k])}
+
+
+def _equations(figures: Figures, drempel: int, index: dict, known: dict, equations: list) -> None:
+    """The relations of one publication over the unknowns ``index``."""
 
     def add(terms: list[tuple[Key, float]], constant: float) -> None:
         """sum(coef x S_key) = constant, known sums moved to the right."""
@@ -44,10 +74,11 @@ def recover(figures: Figures, drempel: int) -> dict[Key, float]:
         rhs = constant
         for key, coef in terms:
             f = figures[key]
-            if key in index:
-                row[index[key]] += coef
-            elif f["exact"] is not None:
-                rhs -= coef * f["exact"] * f["n"]
+            q = (key, f["n"])
+            if q in index:
+                row[index[q]] += coef
+            elif q in known:
+                rhs -= coef * known[q]
         if row:
             equations.append((dict(row), rhs))
 
@@ -82,10 +113,14 @@ def recover(figures: Figures, drempel: int) -> dict[Key, float]:
             inside = [k for k in members if figures[k]["n"] > 0]
             add([(k, 1.0) for k in inside], bm * sum(figures[k]["n"] for k in inside))
 
+
+def _solve(unknowns: list[tuple], equations: list, figures: Figures) -> dict[Key, float]:
+    # versions repeat most relations word for word
+    unique = {(tuple(sorted(r.items())), round(b, 9)): (r, b) for r, b in equations}
+    equations = list(unique.values())
     found: dict[Key, float] = {}
-    for key in unknowns:
-        f = figures[key]
-        if f["ci_low"] is not None and f["ci_high"] is not None:
+    for key, f in figures.items():
+        if _hidden(f) and f["ci_low"] is not None and f["ci_high"] is not None:
             found[key] = (f["ci_low"] + f["ci_high"]) / 2
     # connected components of unknowns that share an equation, solved one by one
     parent = list(range(len(unknowns)))
@@ -121,6 +156,7 @@ def recover(figures: Figures, drempel: int) -> dict[Key, float]:
         x = np.linalg.lstsq(a, b, rcond=None)[0]
         for u, j in col.items():
             if free.shape[1] == 0 or np.max(np.abs(free[j])) < 1e-9:
-                key = unknowns[u]
-                found.setdefault(key, x[j] / figures[key]["n"])
+                key, n = unknowns[u]
+                if key in figures and figures[key]["n"] == n:
+                    found.setdefault(key, x[j] / n)
     return found

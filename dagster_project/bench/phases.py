@@ -28,6 +28,8 @@ PHASES = ("ingest", "dbt build", "quality checks (GX)", "factsheets", "publish")
 def phase_of(step_key: str) -> str:
     if step_key.startswith("gx_") or "_gx_" in step_key:  # one step per suite, or per check
         return "quality checks (GX)"
+    if "disclosure_audit" in step_key:  # the check on marts/kto_figuur (defs/disclosure.py)
+        return "disclosure audit"
     if step_key.startswith("ingest"):
         return "ingest"
     if "dbt" in step_key:

@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from ..dbt_commands import docs_site
+from ..disclosure.ledger import record_release
 from ..publish import publish_marts
 from ..warehouse_lock import warehouse_lock
 from .gate import GATED_DEPS, current_gate
@@ -24,7 +25,8 @@ from .settings_resource import KtoSettings
         "column commented with its dbt description), KTO_OUTPUT_DIR/marts/{table}.parquet "
         "and .csv (Dutch Excel) and the dbt docs site KTO_OUTPUT_DIR/docs/index.html, "
         "switched in together atomically. Not "
-        "replaced while a quality rule fails: the snapshot is one consistent copy of the marts."
+        "replaced while a quality rule fails: the snapshot is one consistent copy of the marts. "
+        "Every figure published is added to the ledger ledger.released_figures."
     ),
 )
 def marts_snapshot(
@@ -46,10 +48,14 @@ def marts_snapshot(
         # dbt reads the warehouse's catalog: before the snapshot attaches it, under the lock
         site = docs_site(Path(tmp) / "target", settings)
         published = publish_marts(settings.warehouse, settings.output_dir, docs_site=site)
+        # Released now: the next publication is audited against it (docs/metrics.md). Should
+        # this fail, the version kept under .published/ still counts as released.
+        ledger_rows = record_release(settings.warehouse, published.version)
     return dg.MaterializeResult(
         metadata={
             "snapshot": dg.MetadataValue.path(str(published.snapshot)),
             "version": published.version,
+            "ledger_rows": ledger_rows,
             **{f"rows_{table}": n for table, n in published.rows.items()},
             "parquet": dg.MetadataValue.md(
                 "\n".join(f"- `{p}`" for p in published.parquet.values())

@@ -1,16 +1,17 @@
 -- No additive group of published figures has exactly one hidden figure with n > 0: the
 -- total minus the others would give it away (int_disclosure; docs/metrics.md). Groups:
--- a figure's year and its quarters; a cell's totaaloordeel and its products.
+-- a figure's year and its quarters; a cell's totaaloordeel and its products. A member
+-- released before with the same data (vrijgegeven) is known, hidden now or not.
 with d as (
     select * from {{ ref('int_disclosure') }} where n > 0
 ),
 
 groups as (
     select 'jaar' as relatie, gemeentecode, kanaal, cast(jaar as varchar) as sleutel,
-        figuur_type, figuur, verborgen
+        figuur_type, figuur, verborgen and not vrijgegeven as verborgen
     from d
     union all
-    select 'product', gemeentecode, kanaal, periode, '', '', verborgen
+    select 'product', gemeentecode, kanaal, periode, '', '', verborgen and not vrijgegeven
     from d
     where figuur_type in ('product', 'totaaloordeel')
 )

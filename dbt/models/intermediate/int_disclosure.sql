@@ -11,6 +11,14 @@
 -- member is left). Hiding one figure can leave another group with one hidden figure, so
 -- the rounds repeat; the test disclosure_no_single_hidden fails the build should the last
 -- round not have reached the point where no group has exactly one hidden figure.
+--
+-- Every publication counts (docs/metrics.md, "Disclosure control"): a figure released before
+-- with the same data (the ledger, macros/ledger.sql) is known to every BI user, hidden now or
+-- not; one hidden before with the same data stays hidden. It does not count as hidden in a group, and withholding it now would protect nothing,
+-- so complementary suppression picks among the members not yet released (a year whose
+-- quarters were all shown before is withheld when its new quarter is suppressed).
+-- The disclosure audit (dagster_project/disclosure) withholds what this rule does not see
+-- (ledger.withheld_figures, macros/ledger.sql); those figures start hidden here.
 {{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set threshold = min_respondents() %}
 {%- set rounds = 6 %}
@@ -27,15 +35,41 @@ with elements as (
         figuur,
         volgorde,
         n,
-        n < {{ threshold }} as onderdrukt
-    from {{ ref('int_cell_figures') }}
-    where {{ in_years_to_build('jaar') }}
+        n < {{ threshold }} as onderdrukt,
+        vrijgegeven,
+        eerder_verborgen,
+        door_audit
+    from (
+        select
+            c.*,
+            coalesce(r.getoond, false) as vrijgegeven,
+            coalesce(not r.getoond, false) as eerder_verborgen,
+            w.fingerprint is not null as door_audit
+        from {{ ref('int_cell_figures') }} as c
+        left join {{ released_figures() }} as r
+            on c.gemeentecode = r.gemeentecode
+            and c.kanaal = r.kanaal
+            and c.periode = r.periode
+            and c.figuur_type = r.figuur_type
+            and c.figuur = r.figuur
+            and c.n = r.n
+            and r.fingerprint = cast(c.teller as varchar) || '/' || cast(c.noemer as varchar)
+        left join {{ audit_withheld() }} as w
+            on c.gemeentecode = w.gemeentecode
+            and c.kanaal = w.kanaal
+            and c.periode = w.periode
+            and c.figuur_type = w.figuur_type
+            and c.figuur = w.figuur
+            and c.n = w.n
+            and w.fingerprint = cast(c.teller as varchar) || '/' || cast(c.noemer as varchar)
+        where {{ in_years_to_build('c.jaar') }}
+    )
 ),
 
 memberships as (
     -- quarters add up to the year, per figure
     select
-        id, n,
+        id, n, vrijgegeven,
         'jaar|' || gemeentecode || '|' || kanaal || '|' || jaar || '|' || figuur_type || '|' || figuur
             as groep,
         kwartaal is null as is_totaal,
@@ -44,7 +78,7 @@ memberships as (
     union all
     -- products add up to the cell's totaaloordeel
     select
-        id, n,
+        id, n, vrijgegeven,
         'product|' || gemeentecode || '|' || kanaal || '|' || periode as groep,
         figuur_type = 'totaaloordeel' as is_totaal,
         volgorde as positie
@@ -52,13 +86,19 @@ memberships as (
     where figuur_type in ('product', 'totaaloordeel')
 ),
 
+-- the suppressed figures; those hidden in every earlier publication with the same data (a
+-- relation of that publication still holds them: shown now, its other hidden member would
+-- follow); and those the disclosure audit withheld for the same data
 ronde_0 as (
-    select id, onderdrukt and n > 0 as verborgen from elements
+    select id, (onderdrukt and n > 0) or eerder_verborgen or (door_audit and not vrijgegeven)
+        as verborgen
+    from elements
 ),
 {%- for r in range(1, rounds + 1) %}
 
 groepen_{{ r }} as (
-    select m.groep, count(*) filter (where h.verborgen) as verborgen_aantal
+    -- a released member is known, hidden now or not
+    select m.groep, count(*) filter (where h.verborgen and not m.vrijgegeven) as verborgen_aantal
     from memberships as m
     inner join ronde_{{ r - 1 }} as h using (id)
     group by m.groep
@@ -75,7 +115,7 @@ extra_{{ r }} as (
         from memberships as m
         inner join ronde_{{ r - 1 }} as h using (id)
         inner join groepen_{{ r }} as g using (groep)
-        where g.verborgen_aantal = 1 and not h.verborgen and m.n > 0
+        where g.verborgen_aantal = 1 and not h.verborgen and m.n > 0 and not m.vrijgegeven
     )
     where rang = 1
 ),
@@ -104,6 +144,7 @@ select
     -- hidden: suppressed (also n = 0: no value at all) or withheld
     e.onderdrukt or f.verborgen as verborgen,
     not e.onderdrukt and f.verborgen as afgeschermd,
+    e.vrijgegeven,
     {{ threshold }} as drempel
 from elements as e
 inner join final as f using (id)

@@ -21,10 +21,24 @@ invitation_rows as (
     from {{ ref('stg_inviter__invitations') }} as i
 ),
 
+-- What was released of the year, and what the disclosure audit withheld (macros/ledger.sql):
+-- both change which figures int_disclosure hides. Distinct values, not versions, so a
+-- publication that repeats the year unchanged does not make it rebuild.
+released_rows as (
+    select jaar, hash('released', gemeentecode, kanaal, periode, figuur_type, figuur, n, fingerprint,
+        getoond) as rij_hash
+    from {{ released_figures() }}
+    union all
+    select jaar, hash('withheld', gemeentecode, kanaal, periode, figuur_type, figuur, n, fingerprint)
+    from {{ audit_withheld() }}
+),
+
 hashed as (
     select * from response_rows
     union all
     select * from invitation_rows
+    union all
+    select * from released_rows
 )
 
 select

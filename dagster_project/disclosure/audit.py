@@ -1,0 +1,338 @@
+"""The disclosure audit: how closely can each hidden figure be worked out from everything
+ever released? A linear program per hidden figure, not a list of known attacks.
+
+Every figure is a sum over its responses (S = exact x n; for CES and percentages the
+integer numerator). A BI user who holds every publication knows:
+
+- the sum of every shown figure (its exact value and n are published);
+- in each publication: a year's sum is the sum of its quarters' (per municipality, channel
+  and figure); a cell's totaaloordeel sum is the sum of its products'; a BM is the mean of
+  the municipalities' values (``gemeenten``, those with n >= the threshold) or the pooled
+  mean (``respondenten``), exact when its exact value is shown, to within half its last
+  digit when only the rounded BM is;
+- that a figure with the same key and n in two publications is the same quantity (a
+  period that did not change), so a value shown once stays known;
+- the domain of every mean: grades 1..10, CES -100..100, percentages 0..100.
+
+For every hidden quantity the audit minimises and maximises its mean under all of that
+(``scipy.optimize.linprog``, HiGHS). A suppressed one (n below the threshold) is protected
+when the feasible range is at least ``PROTECTION`` wide; a withheld one when it is not
+determined (``SECONDARY``) (docs/metrics.md, "Disclosure control": a sliding protection
+interval in the sense of tau-ARGUS and the Handbook on SDC). The variables are linked only
+through shared relations, so each connected group is its own small LP.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linprog
+
+Key = tuple[str, str, str, str, str]  # gemeentecode, kanaal, periode, figuur_type, figuur
+
+# The width the feasible range of a hidden mean must reach: three times half a printed
+# digit, the bound the rounded-BM rule already guarantees (docs/metrics.md).
+PROTECTION = {1: 0.3, 0: 3.0}  # by decimals: grades (one decimal); CES, percentages (none)
+DOMAIN = {
+    "totaaloordeel": (1.0, 10.0),
+    "aspect": (1.0, 10.0),
+    "product": (1.0, 10.0),
+    "ces": (-100.0, 100.0),
+    "stelling": (0.0, 100.0),
+}
+# A figure withheld by complementary suppression (n at or above the threshold) is not
+# sensitive itself, as in tau-ARGUS and sdcTable, where protection levels are set for the
+# primary unsafe cells only; it must still not be determined (a hundredth of the interval,
+# well above the slack below), or withholding it would be for show.
+SECONDARY = 0.01
+TOLERANCE = 1e-7  # relative slack of the equalities: exact values are doubles
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure as a publication has it; ``exact`` None when hidden."""
+
+    n: int
+    decimalen: int
+    exact: float | None = None
+    bm: float | None = None  # the rounded BM as published
+    bm_exact: float | None = None
+    bm_method: str | None = None
+
+
+@dataclass
+class Publication:
+    version: str
+    drempel: int
+    figures: dict[Key, Figure]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A hidden quantity whose feasible range is narrower than the protection interval."""
+
+    key: Key
+    n: int
+    low: float
+    high: float
+    versions: tuple[str, ...]  # the publications that hide it
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+    def text(self) -> str:
+        gemeente, kanaal, periode, figuur_type, figuur = self.key
+        where = f"{gemeente} {kanaal} {periode} {figuur_type} {figuur!r} (n = {self.n})"
+        if self.width < 1e-3:
+            return f"{where}: recoverable as {self.low:.4f}"
+        return f"{where}: only [{self.low:.4f}, {self.high:.4f}] (width {self.width:.4f})"
+
+
+@dataclass
+class AuditResult:
+    hidden: int  # hidden quantities audited
+    findings: list[Finding] = field(default_factory=list)
+    released_before: list[Key] = field(default_factory=list)  # hidden now, shown earlier
+    lps: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings and not self.released_before
+
+
+def _period(periode: str) -> tuple[int, int | None]:
+    jaar, _, q = periode.partition("-Q")
+    return int(jaar), int(q) if q else None
+
+
+Quantity = tuple[Key, int]  # (key, n): the same figure over the same responses
+
+
+class _System:
+    """Linear relations over the sums of hidden quantities."""
+
+    def __init__(self, publications: Sequence[Publication]):
+        self.known: dict[Quantity, float] = {}
+        conflict: set[Quantity] = set()
+        for pub in publications:
+            for key, f in pub.figures.items():
+                if f.n > 0 and f.exact is not None:
+                    q, s = (key, f.n), f.exact * f.n
+                    if q in self.known and abs(self.known[q] - s) > 1e-6 * max(1.0, abs(s)):
+                        conflict.add(q)  # revised with the same n: two quantities
+                    self.known.setdefault(q, s)
+        for q in conflict:
+            del self.known[q]
+        self.variables: dict[Quantity, int] = {}
+        self.hidden_in: dict[Quantity, list[str]] = defaultdict(list)
+        self.decimals: dict[Quantity, int] = {}
+        self.primary: set[Quantity] = set()  # suppressed: n below the threshold
+        for pub in publications:
+            for key, f in pub.figures.items():
+                if f.n > 0 and f.exact is None:
+                    q = (key, f.n)
+                    self.hidden_in[q].append(pub.version)
+                    self.decimals[q] = f.decimalen
+                    if f.n < pub.drempel:
+                        self.primary.add(q)
+                    if q not in self.known:
+                        self.variables.setdefault(q, len(self.variables))
+        # rows: ({var: coef}, low, high); an equality has low == high
+        self.rows: dict[tuple, tuple[dict[int, float], float, float]] = {}
+        for pub in publications:
+            self._relations(pub)
+
+    def _add(self, pub: Publication, terms: Iterable[tuple[Key, float]], low: float, high: float):
+        row: dict[int, float] = defaultdict(float)
+        for key, coef in terms:
+            f = pub.figures[key]
+            q = (key, f.n)
+            if f.n == 0:
+                continue
+            if q in self.variables:
+                row[self.variables[q]] += coef
+            elif f.exact is not None:
+                low, high = low - coef * f.exact * f.n, high - coef * f.exact * f.n
+            else:  # hidden here, shown in another version
+                low, high = low - coef * self.known[q], high - coef * self.known[q]
+        row = {v: c for v, c in row.items() if c != 0}
+        if row:
+            # identical relations of several versions once
+            ident = (tuple(sorted(row.items())), round(low, 7), round(high, 7))
+            self.rows.setdefault(ident, (row, low, high))
+
+    def _relations(self, pub: Publication) -> None:
+        years: dict[tuple, list[Key]] = defaultdict(list)
+        products: dict[tuple, list[Key]] = defaultdict(list)
+        bms: dict[tuple, list[Key]] = defaultdict(list)
+        for key in pub.figures:
+            gemeente, kanaal, periode, figuur_type, figuur = key
+            jaar, _ = _period(periode)
+            years[(gemeente, kanaal, jaar, figuur_type, figuur)].append(key)
+            if figuur_type in ("product", "totaaloordeel"):
+                products[(gemeente, kanaal, periode)].append(key)
+            if figuur_type != "product":
+                bms[(kanaal, periode, figuur_type, figuur)].append(key)
+        for members in years.values():
+            total = [k for k in members if _period(k[2])[1] is None]
+            quarters = [k for k in members if _period(k[2])[1] is not None]
+            if total and quarters:
+                self._add(pub, [(total[0], 1.0)] + [(k, -1.0) for k in quarters], 0.0, 0.0)
+        for members in products.values():
+            total = [k for k in members if k[3] == "totaaloordeel"]
+            parts = [k for k in members if k[3] == "product"]
+            if total and parts:
+                self._add(pub, [(total[0], 1.0)] + [(k, -1.0) for k in parts], 0.0, 0.0)
+        for members in bms.values():
+            self._benchmark(pub, members)
+
+    def _benchmark(self, pub: Publication, members: list[Key]) -> None:
+        first = next((pub.figures[k] for k in members if pub.figures[k].bm is not None), None)
+        if first is None:
+            return
+        exact = next(
+            (pub.figures[k].bm_exact for k in members if pub.figures[k].bm_exact is not None),
+            None,
+        )
+        if exact is not None:
+            low = high = exact
+        else:
+            half = 0.5 * 10.0**-first.decimalen
+            low, high = first.bm - half, first.bm + half
+        if first.bm_method == "respondenten":
+            inside = [k for k in members if pub.figures[k].n > 0]
+            total = sum(pub.figures[k].n for k in inside)
+            terms = [(k, 1.0) for k in inside]
+            self._add(pub, terms, low * total, high * total)
+        else:
+            inside = [k for k in members if pub.figures[k].n >= pub.drempel]
+            terms = [(k, 1.0 / pub.figures[k].n) for k in inside]
+            self._add(pub, terms, low * len(inside), high * len(inside))
+
+
+def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditResult:
+    """Every hidden quantity of ``publications`` (all ever released, the new one last)
+    whose feasible mean is narrower than ``PROTECTION``. ``domain`` False drops the domain
+    bounds (what exact elimination alone gives: width 0 or unbounded)."""
+    system = _System(publications)
+    result = AuditResult(hidden=len(system.hidden_in))
+    last = publications[-1] if publications else None
+    if last is not None:
+        for key, f in last.figures.items():
+            if f.n > 0 and f.exact is None and (key, f.n) in system.known:
+                result.released_before.append(key)
+    quantities = sorted(system.variables, key=system.variables.get)
+    bounds = []
+    for key, n in quantities:
+        lo, hi = DOMAIN[key[3]]
+        bounds.append((lo * n, hi * n) if domain else (None, None))
+    # connected groups of variables that share a relation
+    parent = list(range(len(quantities)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    rows = list(system.rows.values())
+    for row, _, _ in rows:
+        first, *rest = row
+        for other in rest:
+            parent[root(other)] = root(first)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(quantities)):
+        groups[root(i)].append(i)
+    rows_of: dict[int, list] = defaultdict(list)
+    for row in rows:
+        rows_of[root(next(iter(row[0])))].append(row)
+    for group, members in groups.items():
+        if group not in rows_of:
+            continue  # in no relation: its domain is all anyone knows
+        for var, low, high in _ranges(members, rows_of[group], bounds):
+            result.lps += 2
+            key, n = quantities[var]
+            width = PROTECTION[system.decimals[(key, n)]]
+            if (key, n) not in system.primary:
+                width *= SECONDARY  # withheld to protect others: it must only stay unknown
+            if (high - low) / n < width - 1e-9:
+                versions = tuple(system.hidden_in[(key, n)])
+                result.findings.append(Finding(key, n, low / n, high / n, versions))
+    result.findings.sort(key=lambda f: (f.key, f.n))
+    return result
+
+
+def _ranges(members: list[int], rows: list, bounds: list) -> Iterable[tuple[int, float, float]]:
+    """(variable, min, max) of every variable of one connected group."""
+    col = {v: j for j, v in enumerate(members)}
+    eq_a, eq_b, ub_a, ub_b = [], [], [], []
+    for row, low, high in rows:
+        a = np.zeros(len(members))
+        for v, c in row.items():
+            a[col[v]] = c
+        scale = max(1.0, abs(low), abs(high))
+        if high - low <= TOLERANCE * scale:
+            # an equality of doubles: a hair of slack either way, so rounding is feasible
+            low, high = low - TOLERANCE * scale, high + TOLERANCE * scale
+        ub_a += [a, -a]
+        ub_b += [high, -low]
+    a_ub, b_ub = np.array(ub_a), np.array(ub_b)
+    del eq_a, eq_b
+    box = [bounds[v] for v in members]
+    for v, j in col.items():
+        c = np.zeros(len(members))
+        c[j] = 1.0
+        lo = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
+        hi = linprog(-c, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
+        low = lo.fun if lo.status == 0 else -np.inf
+        high = -hi.fun if hi.status == 0 else np.inf
+        if lo.status == 2 or hi.status == 2:  # infeasible: the relations contradict
+            raise ValueError(f"the released figures contradict each other (group of {v})")
+        yield v, low, high
+
+
+def complements(publications: Sequence[Publication], findings: Iterable[Finding]) -> list[Key]:
+    """Figures of the new publication (the last) to withhold on top, one per finding: in a
+    relation of the unprotected figure, the shown member with the smallest n that was not
+    released before (a total only when no part is left). Withholding it joins the figure's
+    relations to another unknown, which is what the exact-elimination rule could not see
+    (a bridge: two cycles of hidden cells joined by one). Empty when nothing qualifies."""
+    *history, last = publications
+    released = {
+        (key, f.n) for pub in history for key, f in pub.figures.items() if f.exact is not None
+    }
+    groups: dict[tuple, list[Key]] = defaultdict(list)
+    for key in last.figures:
+        gemeente, kanaal, periode, figuur_type, figuur = key
+        groups[("jaar", gemeente, kanaal, _period(periode)[0], figuur_type, figuur)].append(key)
+        if figuur_type in ("product", "totaaloordeel"):
+            groups[("product", gemeente, kanaal, periode)].append(key)
+    member_of: dict[Key, list[tuple]] = defaultdict(list)
+    for group, members in groups.items():
+        for key in members:
+            member_of[key].append(group)
+    chosen: list[Key] = []
+    for finding in findings:
+        f = last.figures.get(finding.key)
+        if f is None or f.n != finding.n or f.exact is not None:
+            continue  # a quantity of an earlier version only
+        candidates = [
+            k
+            for group in member_of[finding.key]
+            for k in groups[group]
+            if (g := last.figures[k]).exact is not None
+            and g.n > 0
+            and (k, g.n) not in released
+            and k not in chosen
+        ]
+        if candidates:
+
+            def total(k: Key) -> bool:
+                return _period(k[2])[1] is None or k[3] == "totaaloordeel"
+
+            chosen.append(min(candidates, key=lambda k: (total(k), last.figures[k].n, k)))
+    return chosen

@@ -1,0 +1,94 @@
+"""Withhold until the audit passes: the step between the dbt build and publishing.
+
+int_disclosure's rule (no relation with exactly one hidden figure, values released before
+counted as known) covers what publications usually bring; the LP audit sees every linear
+consequence. Where it finds a figure the rule left unprotected, this withholds one more
+shown figure of its relations (``audit.complements``), records it in
+``ledger.withheld_figures`` with the data it was chosen for, rebuilds the disclosure
+models of the years concerned and audits again, a few rounds at most. Dagster-free.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from .audit import AuditResult, Key, audit, complements
+from .ledger import SCHEMA, audit_publications
+
+WITHHELD = f"{SCHEMA}.withheld_figures"
+ROUNDS = 4
+# the models that read the withheld figures, and the year fingerprints that say which years
+# to rebuild (int_built_years, downstream of every model built by year, records them)
+REBUILD = ["int_year_fingerprints", "int_disclosure+"]
+
+_CREATE = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {WITHHELD} (
+    gemeentecode varchar not null,
+    kanaal varchar not null,
+    periode varchar not null,
+    jaar integer not null,
+    figuur_type varchar not null,
+    figuur varchar not null,
+    n integer not null,
+    fingerprint varchar not null,
+    withheld_at timestamp not null
+)
+"""
+
+
+@dataclass
+class Protection:
+    result: AuditResult  # the last audit
+    earlier: int  # earlier publications audited against
+    withheld: list[Key] = field(default_factory=list)  # added by this run
+    rounds: int = 0
+    error: str | None = None  # a rebuild that failed
+
+
+def _withhold(warehouse: Path, keys: list[Key]) -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(_CREATE)
+        for key in keys:
+            con.execute(
+                f"""
+                insert into {WITHHELD}
+                select gemeentecode, kanaal, periode, jaar, figuur_type, figuur, n,
+                    cast(teller as varchar) || '/' || cast(noemer as varchar), ?
+                from intermediate.int_cell_figures
+                where gemeentecode = ? and kanaal = ? and periode = ? and figuur_type = ?
+                    and figuur = ?
+                """,
+                [now, *key],
+            )
+
+
+def protect(
+    warehouse: Path,
+    output_dir: Path,
+    rebuild: Callable[[list[str]], str | None],
+    default_drempel: int = 10,
+) -> Protection:
+    """Audit; while figures are unprotected and complements exist, withhold and rebuild
+    (``rebuild(selection)`` returns an error text or None)."""
+    publications, earlier = audit_publications(warehouse, output_dir, default_drempel)
+    outcome = Protection(audit(publications), earlier)
+    while not outcome.result.passed and outcome.rounds < ROUNDS:
+        extra = complements(publications, outcome.result.findings)
+        if not extra:
+            break
+        outcome.rounds += 1
+        _withhold(warehouse, extra)
+        outcome.withheld += extra
+        outcome.error = rebuild(REBUILD)
+        if outcome.error:
+            break
+        publications, earlier = audit_publications(warehouse, output_dir, default_drempel)
+        outcome.result = audit(publications)
+    return outcome

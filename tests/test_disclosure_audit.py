@@ -1,0 +1,213 @@
+"""The LP audit (dagster_project/disclosure/audit.py) against the exact-elimination attack
+(tests/attack.py), an independent oracle: on generated tables of products x quarters with
+years, products and BMs, without domain bounds the audit's ranges are a point exactly for
+the figures the attack recovers, with the same value, and unbounded for the others. With
+the domain bounds the audit flags at least what the attack recovers."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from dagster_project.disclosure.audit import Figure, Publication, audit, complements
+from tests.attack import recover, recover_union
+from tests.layers import Figures
+
+DREMPEL = 10
+PRODUCTS = ("A", "B", "C", "D")
+
+
+def table(
+    gemeenten: int, hidden: set[tuple[int, int, int]], sizes: dict, means: dict, bm_exact: bool
+) -> Figures:
+    """``gemeenten`` municipalities x products x quarters (1..4; 0 = the year), with each
+    cell's totaaloordeel; ``hidden``: (gemeente, product, quarter) not shown."""
+    figures: Figures = {}
+
+    def put(g: int, periode: str, figuur_type: str, figuur: str, n: int, s: float, hide: bool):
+        jaar, _, q = periode.partition("-Q")
+        figures[(f"GM{g:04d}", "balie", periode, figuur_type, figuur)] = {
+            "jaar": int(jaar),
+            "kwartaal": int(q) if q else None,
+            "n": n,
+            "exact": None if hide or n == 0 else s / n,
+            "_mean": s / n if n else None,
+            "ci_low": None,
+            "ci_high": None,
+            "bm": None,
+            "bm_exact": None,
+            "bm_method": "gemeenten",
+            "publiceerbaar": not hide,
+        }
+
+    for g in range(gemeenten):
+        year_n: dict[int, int] = {}
+        year_s: dict[int, float] = {}
+        for q in (1, 2, 3, 4):
+            cell_n, cell_s = 0, 0.0
+            for p in range(len(PRODUCTS)):
+                n = sizes[(g, p, q)]
+                s = means[(g, p, q)] * n
+                put(g, f"2021-Q{q}", "product", PRODUCTS[p], n, s, (g, p, q) in hidden)
+                cell_n, cell_s = cell_n + n, cell_s + s
+                year_n[p], year_s[p] = year_n.get(p, 0) + n, year_s.get(p, 0.0) + s
+            put(
+                g,
+                f"2021-Q{q}",
+                "totaaloordeel",
+                "Totaaloordeel",
+                cell_n,
+                cell_s,
+                (g, -1, q) in hidden,
+            )
+        for p in range(len(PRODUCTS)):
+            put(g, "2021", "product", PRODUCTS[p], year_n[p], year_s[p], (g, p, 0) in hidden)
+        put(g, "2021", "totaaloordeel", "Totaaloordeel", sum(year_n.values()),
+            sum(year_s.values()), (g, -1, 0) in hidden)  # fmt: skip
+    if bm_exact:  # the gemeenten-BM of each quarter's totaaloordeel, exact
+        for q in (1, 2, 3, 4):
+            members = [
+                f for k, f in figures.items() if k[2] == f"2021-Q{q}" and k[3] == "totaaloordeel"
+            ]
+            inside = [f for f in members if f["n"] >= DREMPEL]
+            if inside:
+                true = [_true(f) for f in inside]
+                for f in members:
+                    f["bm_exact"] = sum(true) / len(true)
+                    f["bm"] = round(f["bm_exact"], 1)
+    return figures
+
+
+def _true(f) -> float:
+    return f["_mean"]
+
+
+def publication(figures: Figures, version: str = "v") -> Publication:
+    return Publication(
+        version,
+        DREMPEL,
+        {
+            k: Figure(
+                n=f["n"],
+                decimalen=1,
+                exact=f["exact"],
+                bm=f["bm"],
+                bm_exact=f["bm_exact"],
+                bm_method=f["bm_method"],
+            )
+            for k, f in figures.items()
+        },
+    )
+
+
+@st.composite
+def tables(draw):
+    gemeenten = draw(st.integers(1, 2))
+    cells = [
+        (g, p, q) for g in range(gemeenten) for p in range(len(PRODUCTS)) for q in (1, 2, 3, 4)
+    ]
+    sizes = {c: draw(st.integers(1, 14)) for c in cells}
+    means = {c: draw(st.integers(10, 100)) / 10 for c in cells}
+    margins = [(g, p, 0) for g in range(gemeenten) for p in range(-1, len(PRODUCTS))] + [
+        (g, -1, q) for g in range(gemeenten) for q in (1, 2, 3, 4)
+    ]
+    hidden = set(draw(st.lists(st.sampled_from(cells + margins), max_size=12)))
+    return gemeenten, hidden, sizes, means, draw(st.booleans())
+
+
+BRIDGE_HIDDEN = {(0, 0, 1), (0, 0, 2), (0, 1, 1), (0, 1, 2), (0, 2, 3), (0, 2, 4), (0, 3, 3),
+                 (0, 3, 4), (0, 0, 3)}  # fmt: skip
+BRIDGE_SIZES = {
+    (0, p, q): 3 if (0, p, q) in BRIDGE_HIDDEN else 10 for p in range(4) for q in range(1, 5)
+}
+BRIDGE_MEANS = {c: 13 / 3 if c in BRIDGE_HIDDEN else 7.5 for c in BRIDGE_SIZES}
+
+
+@settings(max_examples=150)  # milliseconds each: more than the slow tests' profile
+@given(tables())
+@example((1, BRIDGE_HIDDEN, BRIDGE_SIZES, BRIDGE_MEANS, False))
+def test_audit_without_bounds_is_exact_elimination(case):
+    figures = table(*case)
+    found = recover(figures, DREMPEL)
+    result = audit([publication(figures)], domain=False)
+    points = {f.key: f for f in result.findings}
+    # without bounds a range is a point (recoverable) or unbounded: nothing in between
+    assert all(f.width < 1e-3 for f in result.findings), result.findings
+    assert set(points) == set(found)
+    for key, value in found.items():
+        assert math.isclose(points[key].low, value, abs_tol=1e-3), (key, value, points[key])
+
+
+@settings(max_examples=150)  # milliseconds each: more than the slow tests' profile
+@given(tables())
+@example((1, BRIDGE_HIDDEN, BRIDGE_SIZES, BRIDGE_MEANS, False))
+def test_audit_flags_whatever_the_attack_recovers(case):
+    figures = table(*case)
+    found = recover(figures, DREMPEL)
+    flagged = {f.key for f in audit([publication(figures)]).findings}
+    assert set(found) <= flagged
+
+
+def test_bridge_is_found_by_both():
+    figures = table(1, BRIDGE_HIDDEN, BRIDGE_SIZES, BRIDGE_MEANS, False)
+    key = ("GM0000", "balie", "2021-Q3", "product", "A")
+    assert recover(figures, DREMPEL) == {key: __import__("pytest").approx(13 / 3)}
+    [finding] = audit([publication(figures)]).findings
+    assert finding.key == key and finding.width < 1e-3
+
+
+def test_differencing_two_versions():
+    """Q1-Q3 and the year shown; then Q4 (n 5) arrives, is suppressed, Q3 withheld to protect
+    it and the year shown: the union gives Q4, either publication alone does not."""
+    sizes = {
+        (0, p, q): (0 if p else {1: 12, 2: 15, 3: 11, 4: 5}[q])
+        for p in range(4)
+        for q in range(1, 5)
+    }
+    means = {c: 7.5 if c[2] < 4 else 2.4 for c in sizes}
+    first = table(1, set(), {c: (n if c[2] < 4 else 0) for c, n in sizes.items()}, means, False)
+    second = table(1, {(0, 0, 4), (0, -1, 4), (0, 0, 3), (0, -1, 3)}, sizes, means, False)
+    first = {k: f for k, f in first.items() if f["n"] > 0}
+    second = {k: f for k, f in second.items() if f["n"] > 0}
+    assert not recover(first, DREMPEL) and not recover(second, DREMPEL)
+    union = recover_union([first, second], DREMPEL)
+    q4 = ("GM0000", "balie", "2021-Q4", "totaaloordeel", "Totaaloordeel")
+    assert math.isclose(union[q4], 2.4)
+    flagged = {f.key for f in audit([publication(first, "v1"), publication(second, "v2")]).findings}
+    assert q4 in flagged
+    assert not audit([publication(second)]).findings
+
+
+def _withhold(figures: Figures, keys) -> Figures:
+    return {k: {**f, "exact": None} if k in keys else f for k, f in figures.items()}
+
+
+def test_complements_close_the_bridge():
+    figures = table(1, BRIDGE_HIDDEN, BRIDGE_SIZES, BRIDGE_MEANS, False)
+    pub = publication(figures)
+    extra = complements([pub], audit([pub]).findings)
+    # one shown product quarter of the bridge cell's relations, not a total
+    assert len(extra) == 1 and extra[0][3] == "product" and "-Q" in extra[0][2]
+    after = _withhold(figures, set(extra))
+    assert not audit([publication(after)]).findings
+    assert not recover(after, DREMPEL)
+
+
+@settings(max_examples=100)
+@given(tables())
+def test_withholding_until_the_audit_passes(case):
+    """Withholding complements round by round (as dagster_project/disclosure/protect.py
+    does): only shown figures are picked, and once the audit passes the exact-elimination
+    attack finds nothing."""
+    figures = table(*case)
+    for _ in range(8):
+        result = audit([publication(figures)])
+        extra = complements([publication(figures)], result.findings)
+        if result.passed or not extra:
+            break
+        assert all(figures[k]["exact"] is not None for k in extra)
+        figures = _withhold(figures, set(extra))
+    if audit([publication(figures)]).passed:
+        assert not recover(figures, DREMPEL)
