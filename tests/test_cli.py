@@ -242,7 +242,8 @@ def test_summary_counts_equal_counts_of_the_files(sample_run, expected):
     assert summary["snapshot"] == str(root / "output" / "marts.duckdb")
     assert Path(summary["quality"]).is_file()
     assert re.fullmatch(
-        r"ingest [\d.]+ s, dbt [\d.]+ s, checks [\d.]+ s, factsheets [\d.]+ s, "
+        r"ingest [\d.]+ s, dbt [\d.]+ s, checks [\d.]+ s, disclosure [\d.]+ s, "
+        r"factsheets [\d.]+ s, "
         r"(publish [\d.]+ s, portal|portal [\d.]+ s, publish) [\d.]+ s; total [\d.]+ s",
         summary["time"],
     )
