@@ -73,6 +73,29 @@ def assert_done_but_for(code: int, output: str, refused=REFUSED_ON_PURPOSE, **ot
     assert "refresh: " in output and " done" in output, output[-3000:]
 
 
+def kto(root: Path, landing: Path, *args: str | bytes, text: bool = True):
+    """`kto ARGS` as the operator runs it (a process), with a warehouse, output folder and
+    Dagster instance of its own under ``root``; ``text=False`` keeps stdout as bytes."""
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "KTO_LANDING_DIR": str(landing),
+        "KTO_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "KTO_OUTPUT_DIR": str(root / "output"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", *args],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=text,
+        timeout=900,
+    )
+
+
 def copy_samples(dest: Path) -> Path:
     """A landing folder with the samples, as the samples' README asks.
 

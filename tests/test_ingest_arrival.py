@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -19,31 +17,12 @@ from hypothesis import strategies as st
 
 from dagster_project.ingest import load_landing
 from dagster_project.ingest.files import conflicts, landing_files
-from tests.conftest import assert_done_but_for, copy_samples
+from tests.conftest import assert_done_but_for, copy_samples, kto
 
 ROOT = Path(__file__).resolve().parents[1]
 BALIE_2020 = "one2ten/export_balie_2020.csv"
 CORRECTION = "one2ten/heruitlevering_balie.csv"  # in the samples: corrects 5 of BALIE_2020
 LATE_FIX = "one2ten/correctie_balie_2020.csv"
-
-
-def kto(root: Path, landing: Path, *args: str) -> subprocess.CompletedProcess:
-    """`kto ARGS` as the operator runs it, with a warehouse and Dagster instance of its own."""
-    env = {
-        **os.environ,
-        "KTO_LANDING_DIR": str(landing),
-        "KTO_WAREHOUSE": str(root / "warehouse.duckdb"),
-        "KTO_OUTPUT_DIR": str(root / "output"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "dagster_project.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def grades(path: Path) -> dict[int, str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -23,10 +22,17 @@ import pytest
 
 from dagster_project import code_lists
 from tests.conftest import REFUSED_ON_PURPOSE, assert_done_but_for, copy_samples
+from tests.conftest import kto as kto_process
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def kto(root: Path, landing: Path, *args: str | bytes) -> subprocess.CompletedProcess:
+    return kto_process(root, landing, *args, text=False)  # names may not be UTF-8
+
+
 HEADER = (
     "Respondentnummer;Survey;Gemeentecode;Gemeente;Kanaal;Startdatum;Einddatum;Status;"
     "Product;Totaaloordeel;Moeite;Verbetertip"
@@ -74,23 +80,6 @@ def surrogate_json() -> str:
     items.append({**submission(14), "opmerk\udc00ing": "x"})
     items.append(submission(15, toelichting="Goed\udfff geholpen"))
     return json.dumps(items, ensure_ascii=True)  # the surrogates as "\ud800" escapes
-
-
-def kto(root: Path, landing: Path, *args: str | bytes) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "KTO_LANDING_DIR": str(landing),
-        "KTO_WAREHOUSE": str(root / "warehouse.duckdb"),
-        "KTO_OUTPUT_DIR": str(root / "output"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "dagster_project.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        timeout=900,
-    )
 
 
 @pytest.fixture(scope="module")
