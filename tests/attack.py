@@ -20,6 +20,11 @@ as recovered too (the midpoint of a t-interval is the mean).
 downloaded): each version's relations hold among that version's figures, and a figure
 with the same key and n in two versions is taken for the same quantity (what an attacker
 assumes of a period that did not change), so a value shown once is known in every version.
+
+``recover_revisions`` takes two versions of a figure whose n differs by fewer responses
+than the threshold (a late re-delivery, a period being filled) for the same responses plus
+or minus a few, as an attacker would: where both versions' sums are determined, their
+difference is the sum of those few responses.
 """
 
 from __future__ import annotations
@@ -44,6 +49,41 @@ def recover(figures: Figures, drempel: int) -> dict[Key, float]:
 
 def recover_union(publications: list[Figures], drempel: int) -> dict[Key, float]:
     """Every figure hidden in the last publication that the relations of all of them fix."""
+    known, unknowns, equations = _system(publications, drempel)
+    found = _solve(unknowns, equations, publications[-1])
+    last = publications[-1]
+    for key, f in last.items():
+        if _hidden(f) and (key, f["n"]) in known:
+            found[key] = known[(key, f["n"])] / f["n"]
+    return {k: v for k, v in found.items() if _hidden(last[k])}
+
+
+def recover_revisions(
+    publications: list[Figures], drempel: int
+) -> dict[tuple[Key, int, int], float]:
+    """(key, smaller n, larger n) -> the mean of the responses between two versions of a
+    figure, for every pair fewer than ``drempel`` responses apart whose sums are fixed."""
+    known, unknowns, equations = _system(publications, drempel)
+    sums = dict(known)
+    for figures in publications:
+        for key, mean in _solve(unknowns, equations, figures).items():
+            sums[(key, figures[key]["n"])] = mean * figures[key]["n"]
+    sizes: dict[Key, set[int]] = defaultdict(set)
+    for key, n in sums:
+        sizes[key].add(n)
+    found = {}
+    for key, ns in sizes.items():
+        ordered = sorted(ns)
+        for i, small in enumerate(ordered):
+            for large in ordered[i + 1 :]:
+                if large - small < drempel:
+                    difference = sums[(key, large)] - sums[(key, small)]
+                    found[(key, small, large)] = difference / (large - small)
+    return found
+
+
+def _system(publications: list[Figures], drempel: int) -> tuple[dict, list, list]:
+    """(known sums by (key, n), the unknown (key, n), the equations of every version)."""
     known: dict[tuple, float] = {}  # (key, n) -> sum, from any version that showed it
     for figures in publications:
         for key, f in figures.items():
@@ -57,12 +97,7 @@ def recover_union(publications: list[Figures], drempel: int) -> dict[Key, float]
     equations: list[tuple[dict[int, float], float]] = []
     for figures in publications:
         _equations(figures, drempel, index, known, equations)
-    found = _solve(unknowns, equations, publications[-1])
-    last = publications[-1]
-    for key, f in last.items():
-        if _hidden(f) and (key, f["n"]) in known:
-            found[key] = known[(key, f["n"])] / f["n"]
-    return {k: v for k, v in found.items() if _hidden(last[k])}
+    return known, unknowns, equations
 
 
 def _equations(figures: Figures, drempel: int, index: dict, known: dict, equations: list) -> None:

@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dagster_project.disclosure.audit import Figure, Publication, audit, complements
-from tests.attack import recover, recover_union
+from tests.attack import recover, recover_revisions, recover_union
 from tests.layers import Figures
 
 DREMPEL = 10
@@ -211,3 +211,91 @@ def test_withholding_until_the_audit_passes(case):
         figures = _withhold(figures, set(extra))
     if audit([publication(figures)]).passed:
         assert not recover(figures, DREMPEL)
+
+
+def _revised(sizes: dict, extra: dict) -> dict:
+    return {c: n + extra.get(c, 0) for c, n in sizes.items()}
+
+
+def test_revision_difference():
+    """A late re-delivery adds one response to a closed quarter: both versions shown give
+    that response's grade exactly (the difference of two sums). The audit flags the
+    difference; withholding what complements picks until it passes leaves the attack on
+    both publications nothing, and the first publication stays as it was."""
+    sizes = {(0, p, q): (12 if p == 0 and q < 3 else 0) for p in range(4) for q in range(1, 5)}
+    means = {c: 7.5 for c in sizes}
+    first = {k: f for k, f in table(1, set(), sizes, means, False).items() if f["n"] > 0}
+    # one more response in Q1, graded 2: Q1's sum 90 -> 92, its mean 7.5 -> 92/13
+    late = _revised(sizes, {(0, 0, 1): 1})
+    second_means = {c: (92 / 13 if c == (0, 0, 1) else m) for c, m in means.items()}
+    second = {k: f for k, f in table(1, set(), late, second_means, False).items() if f["n"] > 0}
+    found = recover_revisions([first, second], DREMPEL)
+    q1 = ("GM0000", "balie", "2021-Q1", "totaaloordeel", "Totaaloordeel")
+    assert math.isclose(found[(q1, 12, 13)], 2.0)
+    assert not recover_union([first, second], DREMPEL)  # no single figure is hidden
+    pubs = [publication(first, "v1"), publication(second, "v2")]
+    result = audit(pubs)
+    revisions = {(f.key, f.revision) for f in result.findings if f.revision}
+    assert (q1, (12, 13)) in revisions
+    [q1_finding] = [f for f in result.findings if f.key == q1 and f.revision]
+    assert (
+        q1_finding.n == 1 and q1_finding.width < 1e-3 and "n = 12 and n = 13" in (q1_finding.text())
+    )
+    for _ in range(8):
+        extra = complements(pubs, result.findings)
+        if result.passed or not extra:
+            break
+        assert all(second[k]["exact"] is not None for k in extra)
+        second = _withhold(second, set(extra))
+        pubs = [publication(first, "v1"), publication(second, "v2")]
+        result = audit(pubs)
+    assert result.passed, [f.text() for f in result.findings]
+    assert second[q1]["exact"] is None
+    assert not recover_revisions([first, second], DREMPEL)
+    assert not recover_union([first, second], DREMPEL)
+
+
+def test_revision_that_changed_answers_is_not_a_contradiction():
+    """A re-delivery that corrects grades and adds one response: the sums differ by more
+    than one response can, so the attacker's assumption (responses only added) is false.
+    The audit drops it for that group rather than fail on infeasible relations."""
+    sizes = {(0, p, q): (12 if p == 0 and q < 3 else 0) for p in range(4) for q in range(1, 5)}
+    first = {k: f for k, f in table(1, set(), sizes, {c: 9.0 for c in sizes}, False).items()
+             if f["n"] > 0}  # fmt: skip
+    late = _revised(sizes, {(0, 0, 1): 1})
+    means = {c: (40 / 13 if c == (0, 0, 1) else 9.0) for c in sizes}  # 108 -> 40
+    second = {k: f for k, f in table(1, {(0, 0, 1), (0, -1, 1)}, late, means, False).items()
+              if f["n"] > 0}  # fmt: skip
+    result = audit([publication(first, "v1"), publication(second, "v2")])
+    assert result.lps > 0  # solved, without raising
+
+
+LATE = st.dictionaries(
+    st.sampled_from([(0, p, q) for p in range(4) for q in (1, 2, 3, 4)]),
+    st.integers(1, 4),
+    max_size=3,
+)  # cell -> responses a re-delivery adds
+
+
+@settings(max_examples=60)
+@given(tables(), LATE)
+def test_revisions_audit_flags_whatever_the_attack_recovers(case, extra):
+    """Two versions, the second with a few responses added to some cells: every difference
+    the exact-elimination attack recovers, the audit flags."""
+    gemeenten, hidden, sizes, means, bm = case
+    first = table(gemeenten, hidden, sizes, means, bm)
+    second = table(gemeenten, hidden, _revised(sizes, extra), means, bm)
+    pubs = [publication(first, "v1"), publication(second, "v2")]
+    flagged = {(f.key, *f.revision) for f in audit(pubs).findings if f.revision}
+    assert set(recover_revisions([first, second], DREMPEL)) <= flagged
+    for _ in range(8):
+        result = audit(pubs)
+        extra = complements(pubs, result.findings)
+        if result.passed or not extra:
+            break
+        assert all(second[k]["exact"] is not None for k in extra)
+        second = _withhold(second, set(extra))
+        pubs = [publication(first, "v1"), publication(second, "v2")]
+    if audit(pubs).passed:
+        assert not recover_revisions([first, second], DREMPEL)
+        assert not recover_union([first, second], DREMPEL)

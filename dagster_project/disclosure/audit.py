@@ -12,6 +12,10 @@ integer numerator). A BI user who holds every publication knows:
   digit when only the rounded BM is;
 - that a figure with the same key and n in two publications is the same quantity (a
   period that did not change), so a value shown once stays known;
+- that two versions of a figure with another n differ by the responses added or removed
+  in between (a late re-delivery, a period being filled): the larger sum minus the smaller
+  is a sum of d = |n1 - n2| responses, within the domain times d. Where d is below the
+  threshold that difference is protected like a suppressed figure of n = d;
 - the domain of every mean: grades 1..10, CES -100..100, percentages 0..100.
 
 For every hidden quantity the audit minimises and maximises its mean under all of that
@@ -79,6 +83,8 @@ class Finding:
     low: float
     high: float
     versions: tuple[str, ...]  # the publications that hide it
+    # a difference between two versions of the figure: (smaller n, larger n); n is then d
+    revision: tuple[int, int] | None = None
 
     @property
     def width(self) -> float:
@@ -87,6 +93,12 @@ class Finding:
     def text(self) -> str:
         gemeente, kanaal, periode, figuur_type, figuur = self.key
         where = f"{gemeente} {kanaal} {periode} {figuur_type} {figuur!r} (n = {self.n})"
+        if self.revision:
+            small, large = self.revision
+            where = (
+                f"{gemeente} {kanaal} {periode} {figuur_type} {figuur!r}, the {self.n} "
+                f"response(s) between its versions of n = {small} and n = {large}"
+            )
         if self.width < 1e-3:
             return f"{where}: recoverable as {self.low:.4f}"
         return f"{where}: only [{self.low:.4f}, {self.high:.4f}] (width {self.width:.4f})"
@@ -145,6 +157,57 @@ class _System:
         self.rows: dict[tuple, tuple[dict[int, float], float, float]] = {}
         for pub in publications:
             self._relations(pub)
+        self.revisions = self._revisions(publications)
+        # what an attacker assumes of a revision (responses added or removed, not changed):
+        # rows that may contradict the data, so a group that becomes infeasible with them
+        # is solved without them, as the attacker would have to
+        self.assumptions: list[tuple[dict[int, float], float, float]] = []
+        for key, small, large in self.revisions:
+            terms, constant = self.difference(key, small, large)
+            if terms:
+                lo, hi = DOMAIN[key[3]]
+                d = large - small
+                self.assumptions.append((terms, lo * d - constant, hi * d - constant))
+
+    def _revisions(self, publications: Sequence[Publication]) -> list[tuple[Key, int, int]]:
+        """(key, smaller n, larger n): two versions of a figure that differ by fewer
+        responses than the threshold, not both shown before the last publication (a
+        difference released earlier cannot be taken back; the audit then judged it)."""
+        *history, last = publications
+        shown_before = {
+            (key, f.n) for pub in history for key, f in pub.figures.items() if f.exact is not None
+        }
+        sizes: dict[Key, set[int]] = defaultdict(set)
+        for pub in publications:
+            for key, f in pub.figures.items():
+                if f.n > 0:
+                    sizes[key].add(f.n)
+                    self.decimals.setdefault((key, f.n), f.decimalen)
+        pairs = []
+        for key, ns in sizes.items():
+            ordered = sorted(ns)
+            for i, small in enumerate(ordered):
+                for large in ordered[i + 1 :]:
+                    if large - small >= last.drempel:
+                        break
+                    quantities = ((key, small), (key, large))
+                    if all(q in shown_before for q in quantities):
+                        continue
+                    if all(q in self.known or q in self.variables for q in quantities):
+                        pairs.append((key, small, large))
+        return pairs
+
+    def difference(self, key: Key, small: int, large: int) -> tuple[dict[int, float], float]:
+        """The larger version's sum minus the smaller's: (terms over variables, constant)."""
+        terms: dict[int, float] = {}
+        constant = 0.0
+        for n, sign in ((large, 1.0), (small, -1.0)):
+            q = (key, n)
+            if q in self.variables:
+                terms[self.variables[q]] = sign
+            else:
+                constant += sign * self.known[q]
+        return terms, constant
 
     def _add(self, pub: Publication, terms: Iterable[tuple[Key, float]], low: float, high: float):
         row: dict[int, float] = defaultdict(float)
@@ -216,8 +279,10 @@ class _System:
 
 def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditResult:
     """Every hidden quantity of ``publications`` (all ever released, the new one last)
-    whose feasible mean is narrower than ``PROTECTION``. ``domain`` False drops the domain
-    bounds (what exact elimination alone gives: width 0 or unbounded)."""
+    whose feasible mean is narrower than ``PROTECTION``, and every difference between two
+    versions of a figure over fewer responses than the threshold that is. ``domain`` False
+    drops the domain bounds and the attacker's assumption about revisions (what exact
+    elimination alone gives: width 0 or unbounded)."""
     system = _System(publications)
     result = AuditResult(hidden=len(system.hidden_in))
     last = publications[-1] if publications else None
@@ -240,7 +305,8 @@ def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditR
         return i
 
     rows = list(system.rows.values())
-    for row, _, _ in rows:
+    assumptions = system.assumptions if domain else []
+    for row, _, _ in rows + assumptions:
         first, *rest = row
         for other in rest:
             parent[root(other)] = root(first)
@@ -248,13 +314,34 @@ def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditR
     for i in range(len(quantities)):
         groups[root(i)].append(i)
     rows_of: dict[int, list] = defaultdict(list)
+    assumed_of: dict[int, list] = defaultdict(list)
     for row in rows:
         rows_of[root(next(iter(row[0])))].append(row)
+    for row in assumptions:
+        assumed_of[root(next(iter(row[0])))].append(row)
+    # objectives: ("var", variable) or ("rev", (key, small, large), constant)
+    differences: dict[int, list] = defaultdict(list)
+    for key, small, large in system.revisions:
+        terms, constant = system.difference(key, small, large)
+        if terms:
+            differences[root(next(iter(terms)))].append(((key, small, large), terms, constant))
+        else:  # both versions shown: the difference is released as it is
+            _judge_revision(system, result, (key, small, large), constant, constant, domain)
     for group, members in groups.items():
-        if group not in rows_of:
+        if group not in rows_of and group not in assumed_of:
             continue  # in no relation: its domain is all anyone knows
-        for var, low, high in _ranges(members, rows_of[group], bounds):
-            result.lps += 2
+        objectives = [{v: 1.0} for v in members] + [t for _, t, _ in differences[group]]
+        try:
+            ranges = _ranges(members, rows_of[group] + assumed_of[group], bounds, objectives)
+        except _Infeasible:
+            if not assumed_of[group]:
+                raise ValueError(
+                    f"the released figures contradict each other (around {quantities[group]})"
+                ) from None
+            # a revision that changed answers: the attacker learns the assumption is false
+            ranges = _ranges(members, rows_of[group], bounds, objectives)
+        result.lps += 2 * len(objectives)
+        for var, (low, high) in zip(members, ranges, strict=False):
             key, n = quantities[var]
             width = PROTECTION[system.decimals[(key, n)]]
             if (key, n) not in system.primary:
@@ -262,14 +349,49 @@ def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditR
             if (high - low) / n < width - 1e-9:
                 versions = tuple(system.hidden_in[(key, n)])
                 result.findings.append(Finding(key, n, low / n, high / n, versions))
-    result.findings.sort(key=lambda f: (f.key, f.n))
+        for (revision, _, constant), (low, high) in zip(
+            differences[group], ranges[len(members) :], strict=True
+        ):
+            _judge_revision(system, result, revision, low + constant, high + constant, domain)
+    result.findings.sort(key=lambda f: (f.key, f.n, f.revision or ()))
     return result
 
 
-def _ranges(members: list[int], rows: list, bounds: list) -> Iterable[tuple[int, float, float]]:
-    """(variable, min, max) of every variable of one connected group."""
+def _judge_revision(
+    system: _System,
+    result: AuditResult,
+    revision: tuple[Key, int, int],
+    low: float,
+    high: float,
+    domain: bool,
+) -> None:
+    """A finding when the sum of the responses between two versions is known to within
+    less than the protection interval (it is protected as a suppressed figure of n = d)."""
+    key, small, large = revision
+    d = large - small
+    if domain:
+        lo, hi = DOMAIN[key[3]]
+        low, high = max(low, lo * d), min(high, hi * d)
+    if (high - low) / d < PROTECTION[system.decimals[(key, large)]] - 1e-9:
+        versions = tuple(
+            dict.fromkeys(
+                system.hidden_in.get((key, small), []) + system.hidden_in.get((key, large), [])
+            )
+        )
+        result.findings.append(Finding(key, d, low / d, high / d, versions, (small, large)))
+
+
+class _Infeasible(ValueError):
+    """The rows of a group admit no solution."""
+
+
+def _ranges(
+    members: list[int], rows: list, bounds: list, objectives: list[dict[int, float]]
+) -> list[tuple[float, float]]:
+    """(min, max) of every objective (a linear form over the variables of one connected
+    group) under the group's rows and the variables' bounds."""
     col = {v: j for j, v in enumerate(members)}
-    eq_a, eq_b, ub_a, ub_b = [], [], [], []
+    ub_a, ub_b = [], []
     for row, low, high in rows:
         a = np.zeros(len(members))
         for v, c in row.items():
@@ -280,19 +402,22 @@ def _ranges(members: list[int], rows: list, bounds: list) -> Iterable[tuple[int,
             low, high = low - TOLERANCE * scale, high + TOLERANCE * scale
         ub_a += [a, -a]
         ub_b += [high, -low]
-    a_ub, b_ub = np.array(ub_a), np.array(ub_b)
-    del eq_a, eq_b
+    a_ub = np.array(ub_a) if ub_a else None
+    b_ub = np.array(ub_b) if ub_b else None
     box = [bounds[v] for v in members]
-    for v, j in col.items():
+    out = []
+    for objective in objectives:
         c = np.zeros(len(members))
-        c[j] = 1.0
+        for v, coef in objective.items():
+            c[col[v]] = coef
         lo = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
         hi = linprog(-c, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
+        if lo.status == 2 or hi.status == 2:
+            raise _Infeasible
         low = lo.fun if lo.status == 0 else -np.inf
         high = -hi.fun if hi.status == 0 else np.inf
-        if lo.status == 2 or hi.status == 2:  # infeasible: the relations contradict
-            raise ValueError(f"the released figures contradict each other (group of {v})")
-        yield v, low, high
+        out.append((low, high))
+    return out
 
 
 def complements(publications: Sequence[Publication], findings: Iterable[Finding]) -> list[Key]:
@@ -300,7 +425,9 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
     relation of the unprotected figure, the shown member with the smallest n that was not
     released before (a total only when no part is left). Withholding it joins the figure's
     relations to another unknown, which is what the exact-elimination rule could not see
-    (a bridge: two cycles of hidden cells joined by one). Empty when nothing qualifies."""
+    (a bridge: two cycles of hidden cells joined by one). For a small difference between
+    two versions of a figure, the version this publication shows, when it shows it.
+    Empty when nothing qualifies."""
     *history, last = publications
     released = {
         (key, f.n) for pub in history for key, f in pub.figures.items() if f.exact is not None
@@ -316,9 +443,24 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
         for key in members:
             member_of[key].append(group)
     chosen: list[Key] = []
+
+    def total(k: Key) -> bool:
+        return _period(k[2])[1] is None or k[3] == "totaaloordeel"
+
     for finding in findings:
         f = last.figures.get(finding.key)
-        if f is None or f.n != finding.n or f.exact is not None:
+        if f is None:
+            continue
+        if finding.revision is not None:
+            if f.n not in finding.revision:
+                continue  # versions of earlier publications only
+            if f.exact is not None:
+                # this publication shows one side of a small difference: withhold it (the
+                # relation rule then hides what would give it back)
+                if (finding.key, f.n) not in released and finding.key not in chosen:
+                    chosen.append(finding.key)
+                continue
+        elif f.n != finding.n or f.exact is not None:
             continue  # a quantity of an earlier version only
         candidates = [
             k
@@ -330,9 +472,5 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
             and k not in chosen
         ]
         if candidates:
-
-            def total(k: Key) -> bool:
-                return _period(k[2])[1] is None or k[3] == "totaaloordeel"
-
             chosen.append(min(candidates, key=lambda k: (total(k), last.figures[k].n, k)))
     return chosen
