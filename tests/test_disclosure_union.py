@@ -12,6 +12,9 @@ the ledger and the audit (the numbers are in the commit that added them):
   earlier release that already gave Q4 away makes the next run publish nothing (exit 1).
 - a landing folder delivered in the order of its file names' dates, one run per delivery:
   nothing comes back from the union of every publication downloaded on the way.
+- a late re-delivery: one response added to a closed, published quarter. Both versions
+  shown gave that response's grades exactly (the difference of the two sums); now the
+  revised quarter, its year and the product figures that would give it back are withheld.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dagster_project.demo import random_dataset, write_demo_landing, write_landi
 from dagster_project.disclosure.audit import audit
 from dagster_project.disclosure.ledger import TABLE, audit_candidate
 from dagster_project.disclosure.protect import WITHHELD
-from tests.attack import recover, recover_union
+from tests.attack import recover, recover_revisions, recover_union
 from tests.disclosure_cases import (
     BRIDGE_CELL,
     bridge_dataset,
@@ -125,6 +128,32 @@ def test_differencing_across_two_publications(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "disclosure: FAIL" in run.stdout and "GM0637 balie 2019-Q4" in run.stdout
     assert (tmp_path / "output" / ".published" / "current").resolve() == current
+
+
+def test_late_response_to_a_published_quarter(tmp_path):
+    source = tmp_path / "source"
+    write_landing(source, quarters_dataset({1: 12, 2: 15, 3: 11}), seed=1)
+    landing = tmp_path / "landing"
+    shutil.copytree(source, landing)
+    assert kto_run(tmp_path, landing).returncode == 0
+    first = snapshot_figures(keep_publication(tmp_path, "1"))
+    # a re-delivery of Q2 holding one more response: an export of all 16, under a new name
+    late = tmp_path / "late"
+    write_landing(late, quarters_dataset({2: 16}), seed=2)
+    [export] = (late / "one2ten").iterdir()
+    shutil.copy2(export, landing / "one2ten" / f"herlevering_{export.name}")
+    run = kto_run(tmp_path, landing)
+    assert run.returncode == 0, run.stdout + run.stderr
+    second = snapshot_figures(keep_publication(tmp_path, "2"))
+    q2 = ("GM0637", "balie", "2019-Q2", "totaaloordeel", "Totaaloordeel")
+    assert (first[q2]["n"], second[q2]["n"]) == (15, 16)
+    assert first[q2]["exact"] is not None and second[q2]["exact"] is None
+    assert not recover_revisions([first, second], DREMPEL)
+    assert not recover_union([first, second], DREMPEL)
+    # the other quarters stay shown as they were
+    for q in (1, 3):
+        key = ("GM0637", "balie", f"2019-Q{q}", "totaaloordeel", "Totaaloordeel")
+        assert second[key]["exact"] == first[key]["exact"] is not None
 
 
 def _attack_deliveries(source, root) -> None:
