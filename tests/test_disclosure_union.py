@@ -169,6 +169,8 @@ def _attack_deliveries(source, root) -> None:
     for upto in range(2, len(downloaded) + 1):
         found = recover_union(downloaded[:upto], DREMPEL)
         assert not found, f"after publication {upto}: {sorted(found.items())[:5]}"
+        differences = recover_revisions(downloaded[:upto], DREMPEL)
+        assert not differences, f"after publication {upto}: {sorted(differences.items())[:5]}"
 
 
 def test_generated_folder_delivered_in_date_order(tmp_path):
