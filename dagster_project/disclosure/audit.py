@@ -19,7 +19,7 @@ integer numerator). A BI user who holds every publication knows:
 - the domain of every mean: grades 1..10, CES -100..100, percentages 0..100.
 
 For every hidden quantity the audit minimises and maximises its mean under all of that
-(``scipy.optimize.linprog``, HiGHS). A suppressed one (n below the threshold) is protected
+(HiGHS through ``highspy``). A suppressed one (n below the threshold) is protected
 when the feasible range is at least ``PROTECTION`` wide; a withheld one when it is not
 determined (``SECONDARY``) (docs/metrics.md, "Disclosure control": a sliding protection
 interval in the sense of tau-ARGUS and the Handbook on SDC). The variables are linked only
@@ -32,8 +32,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
 
 Key = tuple[str, str, str, str, str]  # gemeentecode, kanaal, periode, figuur_type, figuur
 
@@ -389,35 +389,79 @@ def _ranges(
     members: list[int], rows: list, bounds: list, objectives: list[dict[int, float]]
 ) -> list[tuple[float, float]]:
     """(min, max) of every objective (a linear form over the variables of one connected
-    group) under the group's rows and the variables' bounds."""
+    group) under the group's rows and the variables' bounds: one HiGHS model per group,
+    re-solved from the last basis with each new objective (a few simplex iterations each,
+    where a fresh solve per objective, as ``scipy.optimize.linprog`` does, would start from
+    nothing: 7 times the time on the demo)."""
     col = {v: j for j, v in enumerate(members)}
-    ub_a, ub_b = [], []
+    inf = highspy.kHighsInf
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")  # the models are small; a kept basis is the speed
+    box = [bounds[v] for v in members]
+    h.addVars(
+        len(members),
+        np.array([-inf if lo is None else lo for lo, _ in box], dtype=float),
+        np.array([inf if hi is None else hi for _, hi in box], dtype=float),
+    )
+    lows, highs, starts, index, values = [], [], [], [], []
     for row, low, high in rows:
-        a = np.zeros(len(members))
-        for v, c in row.items():
-            a[col[v]] = c
         scale = max(1.0, abs(low), abs(high))
         if high - low <= TOLERANCE * scale:
             # an equality of doubles: a hair of slack either way, so rounding is feasible
             low, high = low - TOLERANCE * scale, high + TOLERANCE * scale
-        ub_a += [a, -a]
-        ub_b += [high, -low]
-    a_ub = np.array(ub_a) if ub_a else None
-    b_ub = np.array(ub_b) if ub_b else None
-    box = [bounds[v] for v in members]
+        starts.append(len(index))
+        for v, c in row.items():
+            index.append(col[v])
+            values.append(c)
+        lows.append(low)
+        highs.append(high)
+    if rows:
+        h.addRows(
+            len(rows),
+            np.array(lows, dtype=float),
+            np.array(highs, dtype=float),
+            len(index),
+            np.array(starts, dtype=np.int32),
+            np.array(index, dtype=np.int32),
+            np.array(values, dtype=float),
+        )
+    # feasibility first (no objective), so that "unbounded" below is never an infeasible
+    # model in disguise, and the basis it leaves starts the first objective
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise _Infeasible
+    every = np.arange(len(members), dtype=np.int32)
     out = []
     for objective in objectives:
-        c = np.zeros(len(members))
+        cost = np.zeros(len(members))
         for v, coef in objective.items():
-            c[col[v]] = coef
-        lo = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
-        hi = linprog(-c, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
-        if lo.status == 2 or hi.status == 2:
-            raise _Infeasible
-        low = lo.fun if lo.status == 0 else -np.inf
-        high = -hi.fun if hi.status == 0 else np.inf
+            cost[col[v]] = coef
+        h.changeColsCost(len(members), every, cost)
+        low, high = (_optimum(h, sense) for sense in (_MIN, _MAX))
         out.append((low, high))
     return out
+
+
+_MIN, _MAX = highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize
+
+
+def _optimum(h: highspy.Highs, sense: highspy.ObjSense) -> float:
+    """The objective's optimum in ``sense``; -inf/inf where unbounded."""
+    h.changeObjectiveSense(sense)
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return h.getInfo().objective_function_value
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise _Infeasible
+    if status in (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        # the model is feasible (checked first): the objective is unbounded
+        return -np.inf if sense == _MIN else np.inf
+    raise RuntimeError(f"HiGHS ended with {h.modelStatusToString(status)}")
 
 
 def complements(publications: Sequence[Publication], findings: Iterable[Finding]) -> list[Key]:
