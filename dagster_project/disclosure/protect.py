@@ -21,7 +21,7 @@ from .audit import AuditResult, Key, audit, complements
 from .ledger import SCHEMA, audit_publications
 
 WITHHELD = f"{SCHEMA}.withheld_figures"
-ROUNDS = 4
+ROUNDS = 8  # each a dbt rebuild of the years concerned (docs/metrics.md)
 # the models that read the withheld figures, and the year fingerprints that say which years
 # to rebuild (int_built_years, downstream of every model built by year, records them)
 REBUILD = ["int_year_fingerprints", "int_disclosure+"]
@@ -61,9 +61,16 @@ def _withhold(warehouse: Path, keys: list[Key]) -> None:
                 insert into {WITHHELD}
                 select gemeentecode, kanaal, periode, jaar, figuur_type, figuur, n,
                     cast(teller as varchar) || '/' || cast(noemer as varchar), ?
-                from intermediate.int_cell_figures
+                from intermediate.int_cell_figures as c
                 where gemeentecode = ? and kanaal = ? and periode = ? and figuur_type = ?
                     and figuur = ?
+                    and not exists (
+                        select 1 from {WITHHELD} as w
+                        where (w.gemeentecode, w.kanaal, w.periode, w.figuur_type, w.figuur, w.n,
+                            w.fingerprint)
+                            = (c.gemeentecode, c.kanaal, c.periode, c.figuur_type, c.figuur, c.n,
+                            cast(c.teller as varchar) || '/' || cast(c.noemer as varchar))
+                    )
                 """,
                 [now, *key],
             )
@@ -84,7 +91,16 @@ def protect(
         if not extra:
             break
         outcome.rounds += 1
-        _withhold(warehouse, extra)
+        # what int_disclosure's rule withheld this round stays withheld in the next: its
+        # choice depends on what else is hidden, and a figure it released again would undo
+        # the round (the rounds only ever add, so they end)
+        candidate = publications[-1]
+        kept = [
+            key
+            for key, f in candidate.figures.items()
+            if f.exact is None and f.n >= candidate.drempel and key not in extra
+        ]
+        _withhold(warehouse, extra + kept)
         outcome.withheld += extra
         outcome.error = rebuild(REBUILD)
         if outcome.error:

@@ -38,13 +38,30 @@ with elements as (
         n < {{ threshold }} as onderdrukt,
         vrijgegeven,
         eerder_verborgen,
-        door_audit
+        door_audit,
+        herzien
     from (
         select
             c.*,
             coalesce(r.getoond, false) as vrijgegeven,
             coalesce(not r.getoond, false) as eerder_verborgen,
-            w.fingerprint is not null as door_audit
+            w.fingerprint is not null as door_audit,
+            -- a version of this figure with fewer than the threshold responses more or less
+            -- was shown: the two sums differ by those few responses (a late response to a
+            -- closed quarter, a year filled by a small quarter); shown now, that difference
+            -- would be released (docs/metrics.md, "Revisions")
+            exists (
+                select 1
+                from {{ released_figures() }} as v
+                where v.getoond
+                    and v.gemeentecode = c.gemeentecode
+                    and v.kanaal = c.kanaal
+                    and v.periode = c.periode
+                    and v.figuur_type = c.figuur_type
+                    and v.figuur = c.figuur
+                    and v.n <> c.n
+                    and abs(v.n - c.n) < {{ threshold }}
+            ) as herzien
         from {{ ref('int_cell_figures') }} as c
         left join {{ released_figures() }} as r
             on c.gemeentecode = r.gemeentecode
@@ -88,10 +105,14 @@ memberships as (
 
 -- the suppressed figures; those hidden in every earlier publication with the same data (a
 -- relation of that publication still holds them: shown now, its other hidden member would
--- follow); and those the disclosure audit withheld for the same data
+-- follow); those the disclosure audit withheld for the same data; and those a version of
+-- which was shown with fewer than the threshold responses more or less
 ronde_0 as (
-    select id, (onderdrukt and n > 0) or eerder_verborgen or (door_audit and not vrijgegeven)
-        as verborgen
+    select
+        id,
+        (onderdrukt and n > 0)
+        or eerder_verborgen
+        or ((door_audit or herzien) and not vrijgegeven and n > 0) as verborgen
     from elements
 ),
 {%- for r in range(1, rounds + 1) %}
