@@ -11,9 +11,15 @@ throughout keeps its type; one that happens to hold no NULL stays OPTIONAL).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+# The key of a description in the Parquet file's Arrow schema (field and schema metadata).
+DESCRIPTION = "description"
 
 
 @dataclass(frozen=True)
@@ -104,3 +110,26 @@ def copy_to_parquet(con: duckdb.DuckDBPyConnection, contract: TableContract, pat
         f"COPY (SELECT {fields} FROM main.{ident(contract.name)}) TO {literal(path)}"
         " (FORMAT parquet)"
     )
+    describe_parquet(path, contract)
+
+
+def describe_parquet(path: str, contract: TableContract) -> None:
+    """Put the contract's descriptions (the snapshot's comments) into the Parquet file's
+    schema: each column's as field metadata ``{"description": ...}``, the table's as schema
+    metadata. DuckDB writes no per-column metadata, so the file DuckDB wrote is read back with
+    pyarrow and written again with the same types and nullability (REQUIRED stays REQUIRED;
+    decimals keep their integer storage)."""
+    table = pq.read_table(path)
+    fields = []
+    for field, column in zip(table.schema, contract.columns, strict=True):
+        assert field.name == column.name, (field.name, column.name)
+        fields.append(
+            field.with_metadata({DESCRIPTION: column.comment}) if column.comment else field
+        )
+    schema = pa.schema(
+        fields, metadata={DESCRIPTION: contract.comment} if contract.comment else None
+    )
+    described = pa.Table.from_arrays(table.columns, schema=schema)
+    tmp = f"{path}.described.tmp"
+    pq.write_table(described, tmp, store_decimal_as_integer=True)
+    os.replace(tmp, path)

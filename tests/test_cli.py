@@ -287,3 +287,43 @@ def test_run_logs_are_kept_next_to_the_warehouse_the_oldest_pruned(tmp_path):
     assert new.parent == logs and new not in old
     kept = sorted(logs.glob("run-*.log"))
     assert kept == old[-(cli.KEEP_LOGS - 1) :]  # with the new one: KEEP_LOGS
+
+
+@pytest.mark.parametrize(
+    "command, setting",
+    [
+        (["run"], "KTO_WAREHOUSE"),
+        (["check"], "KTO_WAREHOUSE"),
+        (["files"], "KTO_WAREHOUSE"),
+        (["retract", "one2ten/x.csv", "--reason", "test"], "KTO_WAREHOUSE"),
+        (["demo"], "KTO_WAREHOUSE"),
+        (["run"], "KTO_LANDING_DIR"),
+        (["run"], "KTO_OUTPUT_DIR"),
+        (["check"], "KTO_OUTPUT_DIR"),
+    ],
+)
+def test_an_empty_setting_is_named_before_any_work(tmp_path, command, setting):
+    """`KTO_WAREHOUSE=` is not the working directory, nor a warehouse "in use by another
+    process": every command names the empty setting, exits 2 and writes nothing."""
+    (tmp_path / "landing").mkdir()
+    env = {
+        **os.environ,
+        "KTO_LANDING_DIR": str(tmp_path / "landing"),
+        "KTO_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "KTO_OUTPUT_DIR": str(tmp_path / "output"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        setting: "",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", *command],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 2, run.stderr
+    assert f"{setting} is set but empty" in run.stderr
+    assert "in use" not in run.stderr + run.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["landing"]  # nothing written
+    assert list((tmp_path / "landing").iterdir()) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
+import duckdb
 
 from dagster_project.defs.ingest import ingest_landing
 from dagster_project.defs.partitions import PERIODE
@@ -43,6 +44,16 @@ def test_ingest_asset_reports_per_source_and_registers_periods(
     }
     assert second["one2ten_responses"]["files_ingested"].value == 0
     assert instance.get_dynamic_partitions(PERIODE.name) == periods
+
+    # dagster/row_count is the raw table's size after the run (the UI's row count), not the
+    # run's delta: the same after a run that read nothing.
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        for table in ("one2ten_responses", "openforms_submissions", "inviter_invitations"):
+            (rows,) = con.execute(f"select count(*) from raw.{table}").fetchone()
+            assert rows > 0, table
+            assert metadata[table]["dagster/row_count"].value == rows, table
+            assert second[table]["dagster/row_count"].value == rows, table
+            assert second[table]["rows_accepted"].value == 0, table
 
 
 def test_a_held_file_is_in_the_ingest_metadata_and_in_what_kto_run_reads(

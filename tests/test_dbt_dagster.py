@@ -195,3 +195,29 @@ def test_the_run_results_are_read_while_the_warehouse_is_still_locked(
     )
     assert result.success
     assert held == [True]
+
+
+# The longest check name the UI's asset-check list shows whole (at its default width).
+MAX_CHECK_NAME = 40
+
+
+def test_every_asset_check_says_what_it_checks_and_what_a_failure_does(definitions):
+    """Every check of the code location (dbt tests through their meta.description, the GX
+    suites, the disclosure audit, landing_files_used) has a description in the UI, and a
+    short name."""
+    graph = definitions.resolve_asset_graph()
+    keys = graph.asset_check_keys
+    assert len(keys) > 60  # the dbt tests are among them
+    missing = []
+    for key in keys:
+        spec = graph.get_check_spec(key)
+        if not (spec.description and len(spec.description) > 40):
+            missing.append(f"{key.asset_key.to_user_string()}:{key.name}")
+        assert len(key.name) <= MAX_CHECK_NAME, key.name
+    assert missing == []
+    dbt_checks = [
+        graph.get_check_spec(k)
+        for k in keys
+        if k.name.startswith(("row_rules_", "unique_", "suppressed_"))
+    ]
+    assert dbt_checks and all("On failure" in c.description for c in dbt_checks)

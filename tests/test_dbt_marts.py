@@ -496,6 +496,59 @@ def test_complementary_suppression_at_another_threshold(respondenten):
         assert check_complementary_suppression(c, 5) > 0
 
 
+def test_every_hidden_value_says_why(respondenten):
+    """reden: onder_drempel for n below the threshold, afgeschermd for a figure withheld at
+    n >= the threshold, NULL when shown; bm_reden: bm_afgeschermd for a BM hidden by the BM
+    rule, onder_drempel where there is none. At threshold 5 with the pooled BM the samples
+    have all three; the marts' dbt tests (row_rules) hold there too."""
+    with duckdb.connect(str(respondenten), read_only=True) as c:
+        figures = rows(
+            c,
+            "select f.figuur_type, f.n, f.publiceerbaar, f.reden, f.bm_reden, f.bm, f.bm_exact,"
+            " i.bm_scaled as bm_intern, f.soort, f.periode"
+            " from marts.kto_figuur as f join intermediate.int_figures as i"
+            " using (gemeentecode, kanaal, periode, figuur_type, figuur)",
+        )
+        wide = rows(
+            c,
+            "select totaaloordeel, totaaloordeel_n, totaaloordeel_reden, ces_bm_exact,"
+            " ces_bm_reden,"
+            " soort, kwartaal from marts.kto_cel",
+        )
+    for f in figures:
+        want = None if f["publiceerbaar"] else "onder_drempel" if f["n"] < 5 else "afgeschermd"
+        assert f["reden"] == want, f
+        if f["figuur_type"] == "product" or f["bm_exact"] is not None:
+            assert f["bm_reden"] is None, f
+        else:
+            assert f["bm_reden"] == (
+                "onder_drempel" if f["bm_intern"] is None else "bm_afgeschermd"
+            )
+        assert f["soort"] == ("jaar" if len(f["periode"]) == 4 else "kwartaal"), f
+    assert {f["reden"] for f in figures} == {None, "onder_drempel", "afgeschermd"}
+    assert "bm_afgeschermd" in {f["bm_reden"] for f in figures}
+    for r in wide:
+        assert (r["totaaloordeel_reden"] is None) == (r["totaaloordeel"] is not None), r
+        assert (r["ces_bm_reden"] is None) == (r["ces_bm_exact"] is not None), r
+        assert r["soort"] == ("jaar" if r["kwartaal"] is None else "kwartaal"), r
+    settings = _settings(respondenten, KTO_BENCHMARK_METHOD="respondenten", KTO_MIN_RESPONDENTS="5")
+    run = run_dbt(["test", "--select", "marts", "--exclude-resource-type", "unit_test"], settings)
+    assert run.ok, run.output
+
+
+def test_soort_separates_years_from_quarters(con):
+    """Summing respons over soort = 'jaar' counts each response once; without the filter the
+    quarters count it again."""
+    (per_year, everything) = con.execute(
+        "select sum(respons) filter (where soort = 'jaar'), sum(respons) from marts.kto_cel"
+    ).fetchone()
+    (responses,) = con.execute(
+        "select count(distinct response_id) from intermediate.int_response_periods"
+    ).fetchone()
+    assert per_year == responses
+    assert everything > per_year
+
+
 # --- dbt tests as quality rules -------------------------------------------------------------
 
 

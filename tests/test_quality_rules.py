@@ -166,7 +166,7 @@ CASES = {
 # corruption -> (the dbt test that must fail, the rule its failing row names, if row_rules)
 DBT_CASES = {
     grade_of_11: ("row_rules_kto_cel", "accepted_range(totaaloordeel, 1, 10)"),
-    published_value_with_n_9: ("suppressed_below_threshold_kto_aspect_score", None),
+    published_value_with_n_9: ("suppressed_kto_aspect_score", None),
     negative_n: ("row_rules_kto_stelling", "accepted_range(n, 0, None)"),
     ci_not_containing_value: ("row_rules_kto_aspect", "expression_is_true(ci_low is null or"),
     invalid_gemeentecode: (

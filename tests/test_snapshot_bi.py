@@ -291,7 +291,9 @@ def wide_columns(mart: str, figuur_type: str, value: str) -> dict[str, str]:
     if mart == "kto_cel":
         p = f"{figuur_type}_"
         names = ["ci_low", "ci_high", "bm", "bm_exact", "significant", "richting", "publiceerbaar"]
+        names += ["reden", "bm_reden"]
         return {
+            "soort": "soort",
             "waarde": value,
             "waarde_exact": f"{p}exact",
             "n": f"{p}n",
@@ -305,9 +307,11 @@ def wide_columns(mart: str, figuur_type: str, value: str) -> dict[str, str]:
             "n": f"{value}_n",
             "publiceerbaar": "publiceerbaar",
             "volgorde": "volgorde",
+            "soort": "soort",
+            "reden": "reden",
         }
     shared = ["n", "bm", "bm_exact", "ci_low", "ci_high", "publiceerbaar", "significant"]
-    shared += ["richting", "bm_method", "volgorde"]
+    shared += ["richting", "bm_method", "volgorde", "soort", "reden", "bm_reden"]
     return {"waarde": value, "waarde_exact": f"{value}_exact", **{c: c for c in shared}}
 
 
@@ -357,6 +361,46 @@ def test_parquet_nullability_follows_the_contract(publication, manifest_models):
             want = "REQUIRED" if not_null_in_contract(column) else "OPTIONAL"
             assert repetition[name] == want, (table, name)
     assert any(not_null_in_contract(c) for c in manifest_models["kto_figuur"]["columns"].values())
+
+
+def test_parquet_files_carry_the_column_descriptions(publication, manifest_models):
+    """A Parquet reader finds each column's description (the snapshot's comment) in the
+    field metadata of the Arrow schema, and the table's in the schema metadata."""
+    import pyarrow.parquet as pq
+
+    for table, path in publication.published.parquet.items():
+        model = manifest_models[table]
+        schema = pq.read_schema(path)
+        assert schema.names == list(model["columns"]), table
+        assert schema.metadata[b"description"].decode() == model["description"], table
+        for field in schema:
+            want = model["columns"][field.name]["description"]
+            assert want and field.metadata[b"description"].decode() == want, (table, field.name)
+            assert field.nullable == (not not_null_in_contract(model["columns"][field.name]))
+    cel = pq.read_schema(publication.published.parquet["kto_cel"])
+    assert b"onder_drempel" in cel.field("totaaloordeel_reden").metadata[b"description"]
+
+
+def test_the_table_comments_say_how_to_query(publication):
+    """Each fact table's comment in the snapshot tells a BI user to filter on soort, to read
+    the direction from richting, and where a hidden value's reason is."""
+    with snapshot(publication) as con:
+        comments = dict(con.execute("SELECT table_name, comment FROM duckdb_tables()").fetchall())
+        columns = {
+            (t, c)
+            for t, c in con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns()"
+            ).fetchall()
+        }
+    for table in [t for t in PUBLIC_MARTS if not t.startswith("dim_")]:
+        assert "How to query" in comments[table] and "soort" in comments[table], table
+        assert (table, "soort") in columns, table
+        for column in [c for t, c in columns if t == table and c.endswith("richting")]:
+            assert (
+                f"{column} = 'lager'" in comments[table] or "richting = 'lager'" in comments[table]
+            ), (table, column)
+        for column in [c for t, c in columns if t == table and c.endswith("reden")]:
+            assert column.split("_")[0] in comments[table] or "reden" in comments[table], table
 
 
 def test_parquet_schemas_do_not_depend_on_the_data(publication, sample_warehouse, tmp_path):

@@ -5,6 +5,7 @@ import dagster as dg
 from ..ingest import ingest_source
 from ..ingest.unused import UnusedFile, unused_files
 from ..readers import SOURCES
+from ..warehouse_catalog import table_facts
 from ..warehouse_lock import connect, warehouse_lock
 from .partitions import periods_in_warehouse, register_periods
 from .settings_resource import KtoSettings
@@ -111,6 +112,9 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
         report = ingest_source(con, settings.landing_dir)
         unused = unused_files(con, report)
         periods = periods_in_warehouse(con)
+        # The size of each raw table after this ingest (every version of every response it
+        # holds), not what this run added: the UI's row count of the asset.
+        facts = table_facts(con, [("raw", source.raw_table) for source in SOURCES])
     new_periods = register_periods(context.instance, periods)
     if new_periods:
         context.log.info(f"new factsheet periods: {', '.join(new_periods)}")
@@ -125,9 +129,15 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
     for source in SOURCES:
         files = [f for f in report.files if f.source == source.folder]
         held = [h for h in report.held if h.file_path.startswith(f"{source.folder}/")]
+        table = facts.get(("raw", source.raw_table))
         yield dg.MaterializeResult(
             asset_key=["raw", source.raw_table],
             metadata={
+                **(
+                    {"dagster/row_count": dg.MetadataValue.int(table.row_count)}
+                    if table is not None
+                    else {}
+                ),
                 **report.totals(source.folder),
                 # `kto run` fails on these: a delivery that could not replace good data.
                 HELD_FILES: dg.MetadataValue.json([str(h) for h in held]),

@@ -122,5 +122,31 @@ select
     grootteklasse_gemeenten,
     case when bm_klasse_publiek then bm_klasse_scaled end as bm_klasse_scaled,
     case when bm_klasse_publiek and bm_klasse_verborgen_n = 0 then bm_klasse_exact end
-        as bm_klasse_exact
+        as bm_klasse_exact,
+    case when kwartaal is null then 'jaar' else 'kwartaal' end as soort,
+    -- Why a value is NULL (NULL when it is shown): n below the threshold, or withheld by
+    -- complementary suppression or the disclosure audit (ledger.withheld_figures).
+    case
+        when publiceerbaar then null
+        when onderdrukt then 'onder_drempel'
+        else 'afgeschermd'
+    end as reden,
+    -- Why the BM or its exact value is NULL (NULL when both are shown; products have no BM):
+    -- hidden by the BM rule above, or there is none (no value at or above the threshold
+    -- went into it).
+    case
+        when figuur_type = 'product' then null
+        when bm_scaled is null then 'onder_drempel'
+        when bm_publiek and bm_verborgen_n = 0 and bm_exact is not null then null
+        else 'bm_afgeschermd'
+    end as bm_reden,
+    -- The same for the size-class BM; NULL as well without a size class (no KTO_SIZE_CLASSES,
+    -- or a municipality the file does not list).
+    case
+        when figuur_type = 'product' or grootteklasse is null then null
+        when bm_klasse_scaled is null then 'onder_drempel'
+        when bm_klasse_publiek and bm_klasse_verborgen_n = 0 and bm_klasse_exact is not null
+            then null
+        else 'bm_afgeschermd'
+    end as bm_klasse_reden
 from refined

@@ -67,7 +67,14 @@ select
     {{ grade_from_scaled('totaal.bm_klasse_scaled') }} as totaaloordeel_bm_klasse,
     totaal.bm_klasse_exact as totaaloordeel_bm_klasse_exact,
     {{ whole_from_scaled('ces.bm_klasse_scaled') }} as ces_bm_klasse,
-    ces.bm_klasse_exact as ces_bm_klasse_exact
+    ces.bm_klasse_exact as ces_bm_klasse_exact,
+    totaal.soort,
+    totaal.reden as totaaloordeel_reden,
+    totaal.bm_reden as totaaloordeel_bm_reden,
+    totaal.bm_klasse_reden as totaaloordeel_bm_klasse_reden,
+    ces.reden as ces_reden,
+    ces.bm_reden as ces_bm_reden,
+    ces.bm_klasse_reden as ces_bm_klasse_reden
 from cells
 inner join totaal using (gemeentecode, kanaal, periode)
 inner join ces using (gemeentecode, kanaal, periode)

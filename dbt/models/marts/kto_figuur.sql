@@ -30,5 +30,8 @@ select
     publiceerbaar,
     case when figuur_type <> 'product' then significant end as significant,
     case when figuur_type <> 'product' then richting end as richting,
-    case when figuur_type <> 'product' then bm_method end as bm_method
+    case when figuur_type <> 'product' then bm_method end as bm_method,
+    soort,
+    reden,
+    bm_reden
 from {{ ref('int_public_figures') }}

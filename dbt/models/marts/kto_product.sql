@@ -13,6 +13,8 @@ select
     {{ grade_from_scaled('waarde_scaled') }} as totaaloordeel,
     exact as totaaloordeel_exact,
     n as totaaloordeel_n,
-    publiceerbaar
+    publiceerbaar,
+    soort,
+    reden
 from {{ ref('int_public_figures') }}
 where figuur_type = 'product'

@@ -26,6 +26,10 @@ select
     richting,
     bm_method,
     {{ whole_from_scaled('bm_klasse_scaled') }} as bm_klasse,
-    bm_klasse_exact
+    bm_klasse_exact,
+    soort,
+    reden,
+    bm_reden,
+    bm_klasse_reden
 from {{ ref('int_public_figures') }}
 where figuur_type = 'stelling'

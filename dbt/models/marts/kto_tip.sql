@@ -31,7 +31,8 @@ select
     cells.jaar,
     cells.kwartaal,
     cast(tips.rang as integer) as rang,
-    trim(tips.tekst) as tekst
+    trim(tips.tekst) as tekst,
+    cells.soort
 from tips
 inner join {{ ref('kto_cel') }} as cells using (gemeentecode, kanaal, periode)
 where tips.rang <= {{ max_tips }}
