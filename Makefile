@@ -71,7 +71,10 @@ bench: setup
 	$(BIN)/kto bench --scale $(SCALE)
 
 dev: setup  ## the Dagster UI on http://localhost:3000
-	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml -h $(DEV_HOST) -p $(DEV_PORT)
+	@# a shell that starts a job in the background ignores SIGINT in it, and dagster dev then
+	@# ignores SIGTERM as well: restore SIGINT before it starts, so both stop it
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/python -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+		$(BIN)/dagster dev -w workspace.yaml -h $(DEV_HOST) -p $(DEV_PORT)
 
 clean:
 	rm -rf data dbt/target dbt/logs .dagster_home
