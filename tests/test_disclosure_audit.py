@@ -299,3 +299,37 @@ def test_revisions_audit_flags_whatever_the_attack_recovers(case, extra):
     if audit(pubs).passed:
         assert not recover_revisions([first, second], DREMPEL)
         assert not recover_union([first, second], DREMPEL)
+
+
+def test_size_class_benchmark_is_a_relation():
+    """The size-class BM (KTO_SIZE_CLASSES) is a relation like the national one: shown
+    exact over a class of two with one member withheld, it gives that member away; the
+    same publication without class BMs gives nothing."""
+
+    def pub(with_class: bool) -> Publication:
+        def fig(n: int, exact: float | None, klasse: str) -> Figure:
+            return Figure(
+                n=n,
+                decimalen=1,
+                exact=exact,
+                bm_method="gemeenten",
+                klasse=klasse if with_class else None,
+                bm_klasse=7.5 if with_class and klasse == "A" else None,
+                bm_klasse_exact=7.5 if with_class and klasse == "A" else None,
+            )
+
+        key = ("balie", "2021-Q1", "totaaloordeel", "Totaaloordeel")
+        return Publication(
+            "v",
+            DREMPEL,
+            {
+                ("GM0000", *key): fig(12, 7.0, "A"),
+                ("GM0001", *key): fig(15, None, "A"),  # withheld: (7.0 + x) / 2 = 7.5
+                ("GM0002", *key): fig(20, 6.0, "B"),
+            },
+        )
+
+    [finding] = audit([pub(True)]).findings
+    assert finding.key[0] == "GM0001" and math.isclose(finding.low, 8.0, abs_tol=1e-5)
+    assert finding.width < 1e-3  # recoverable (the equalities carry a hair of slack)
+    assert not audit([pub(False)]).findings

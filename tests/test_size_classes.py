@@ -215,3 +215,22 @@ def test_the_factsheet_shows_the_class_bm(demo, tmp_path):
     unlisted = next(v for v in views if v.gemeentecode not in classes)
     assert unlisted.grootteklasse == "" and unlisted.totaaloordeel.bm_klasse == ""
     assert "BM " + GROOT not in render_html(unlisted)
+
+
+def test_the_disclosure_audit_holds_the_class_bm(demo):
+    """The audit reads each figure's class and class BM from the public marts and takes the
+    class BM as a relation; the class BMs the disclosure rules let through give no hidden
+    figure away."""
+    from dagster_project.disclosure.audit import audit
+    from dagster_project.disclosure.ledger import read_publication
+
+    _, warehouse, classes, _, _ = demo
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        publication = read_publication(con, "marts", "candidate")
+    with_class = [f for f in publication.figures.values() if f.bm_klasse is not None]
+    assert with_class and {f.klasse for f in with_class} == {GROOT}
+    assert any(f.bm_klasse_exact is not None for f in with_class)
+    for (gemeente, _, _, figuur_type, _), f in publication.figures.items():
+        assert f.klasse == (None if figuur_type == "product" else classes.get(gemeente))
+    result = audit([publication])
+    assert result.passed, [f.text() for f in result.findings[:5]]

@@ -9,7 +9,7 @@ integer numerator). A BI user who holds every publication knows:
   and figure); a cell's totaaloordeel sum is the sum of its products'; a BM is the mean of
   the municipalities' values (``gemeenten``, those with n >= the threshold) or the pooled
   mean (``respondenten``), exact when its exact value is shown, to within half its last
-  digit when only the rounded BM is;
+  digit when only the rounded BM is; the same for the size-class BM over its class;
 - that a figure with the same key and n in two publications is the same quantity (a
   period that did not change), so a value shown once stays known;
 - that two versions of a figure with another n differ by the responses added or removed
@@ -65,6 +65,10 @@ class Figure:
     bm: float | None = None  # the rounded BM as published
     bm_exact: float | None = None
     bm_method: str | None = None
+    # the size-class BM (KTO_SIZE_CLASSES), as published, with the municipality's class
+    klasse: str | None = None
+    bm_klasse: float | None = None
+    bm_klasse_exact: float | None = None
 
 
 @dataclass
@@ -239,7 +243,9 @@ class _System:
             if figuur_type in ("product", "totaaloordeel"):
                 products[(gemeente, kanaal, periode)].append(key)
             if figuur_type != "product":
-                bms[(kanaal, periode, figuur_type, figuur)].append(key)
+                bms[("", kanaal, periode, figuur_type, figuur)].append(key)
+                if (klasse := pub.figures[key].klasse) is not None:
+                    bms[(klasse, kanaal, periode, figuur_type, figuur)].append(key)
         for members in years.values():
             total = [k for k in members if _period(k[2])[1] is None]
             quarters = [k for k in members if _period(k[2])[1] is not None]
@@ -250,22 +256,30 @@ class _System:
             parts = [k for k in members if k[3] == "product"]
             if total and parts:
                 self._add(pub, [(total[0], 1.0)] + [(k, -1.0) for k in parts], 0.0, 0.0)
-        for members in bms.values():
-            self._benchmark(pub, members)
+        for (klasse, *_), members in bms.items():
+            self._benchmark(pub, members, "bm_klasse" if klasse else "bm")
 
-    def _benchmark(self, pub: Publication, members: list[Key]) -> None:
-        first = next((pub.figures[k] for k in members if pub.figures[k].bm is not None), None)
-        if first is None:
+    def _benchmark(self, pub: Publication, members: list[Key], column: str) -> None:
+        """The relation a BM (national: ``bm``; size class: ``bm_klasse``) holds over its
+        municipalities' sums: an equality when its exact value is shown, else the rounded
+        BM +- half its last digit."""
+        shown = [pub.figures[k] for k in members if getattr(pub.figures[k], column) is not None]
+        if not shown:
             return
+        first = shown[0]
         exact = next(
-            (pub.figures[k].bm_exact for k in members if pub.figures[k].bm_exact is not None),
+            (
+                getattr(pub.figures[k], f"{column}_exact")
+                for k in members
+                if getattr(pub.figures[k], f"{column}_exact") is not None
+            ),
             None,
         )
         if exact is not None:
             low = high = exact
         else:
             half = 0.5 * 10.0**-first.decimalen
-            low, high = first.bm - half, first.bm + half
+            low, high = getattr(first, column) - half, getattr(first, column) + half
         if first.bm_method == "respondenten":
             inside = [k for k in members if pub.figures[k].n > 0]
             total = sum(pub.figures[k].n for k in inside)

@@ -45,15 +45,60 @@ create table if not exists {TABLE} (
     bm_exact double,
     bm_method varchar,
     drempel integer not null,
-    fingerprint varchar
-)
+    fingerprint varchar,
+    grootteklasse varchar,
+    bm_klasse double,
+    bm_klasse_exact double
+);
+-- ledgers written before the size-class BM was audited
+alter table {TABLE} add column if not exists grootteklasse varchar;
+alter table {TABLE} add column if not exists bm_klasse double;
+alter table {TABLE} add column if not exists bm_klasse_exact double;
 """
 
+# every figure of the public marts, with the size-class BM where the wide marts publish one
 _FIGURES = """
-select gemeentecode, kanaal, periode, figuur_type, figuur, decimalen, n, waarde_exact,
-    cast(bm as double) as bm, bm_exact, bm_method
-from {schema}.kto_figuur
+with klasse as (
+    select gemeentecode, kanaal, periode, 'totaaloordeel' as figuur_type,
+        'Totaaloordeel' as figuur, grootteklasse,
+        cast(totaaloordeel_bm_klasse as double) as bm_klasse,
+        totaaloordeel_bm_klasse_exact as bm_klasse_exact
+    from {schema}.kto_cel
+    union all
+    select gemeentecode, kanaal, periode, 'ces', 'CES', grootteklasse,
+        cast(ces_bm_klasse as double), ces_bm_klasse_exact
+    from {schema}.kto_cel
+    union all
+    select a.gemeentecode, a.kanaal, a.periode, 'aspect', a.aspect, c.grootteklasse,
+        cast(a.bm_klasse as double), a.bm_klasse_exact
+    from {schema}.kto_aspect as a
+    inner join {schema}.kto_cel as c using (gemeentecode, kanaal, periode)
+    union all
+    select s.gemeentecode, s.kanaal, s.periode, 'stelling', s.stelling, c.grootteklasse,
+        cast(s.bm_klasse as double), s.bm_klasse_exact
+    from {schema}.kto_stelling as s
+    inner join {schema}.kto_cel as c using (gemeentecode, kanaal, periode)
+)
+select f.gemeentecode, f.kanaal, f.periode, f.figuur_type, f.figuur, f.decimalen, f.n,
+    f.waarde_exact, cast(f.bm as double) as bm, f.bm_exact, f.bm_method,
+    k.grootteklasse, k.bm_klasse, k.bm_klasse_exact
+from {schema}.kto_figuur as f
+left join klasse as k using (gemeentecode, kanaal, periode, figuur_type, figuur)
 """
+
+
+def _figure(decimalen, n, exact, bm, bm_exact, bm_method, klasse, bm_klasse, bm_klasse_exact):
+    return Figure(
+        n=int(n),
+        decimalen=int(decimalen),
+        exact=exact,
+        bm=bm,
+        bm_exact=bm_exact,
+        bm_method=bm_method,
+        klasse=klasse,
+        bm_klasse=bm_klasse,
+        bm_klasse_exact=bm_klasse_exact,
+    )
 
 
 def _drempel(con: duckdb.DuckDBPyConnection, schema: str, default: int) -> int:
@@ -67,9 +112,7 @@ def read_publication(
     """The figures of the public marts in ``schema`` (``marts`` in the warehouse, ``main``
     in a published snapshot)."""
     figures = {
-        tuple(r[:5]): Figure(
-            n=int(r[6]), decimalen=int(r[5]), exact=r[7], bm=r[8], bm_exact=r[9], bm_method=r[10]
-        )
+        tuple(r[:5]): _figure(*r[5:])
         for r in con.execute(_FIGURES.format(schema=schema)).fetchall()
     }
     return Publication(version, _drempel(con, schema, default_drempel), figures)
@@ -108,15 +151,26 @@ def ledger_publications(con: duckdb.DuckDBPyConnection) -> list[Publication]:
     if not has_ledger(con):
         return []
     pubs: dict[str, Publication] = {}
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = 'released_figures'",
+            [SCHEMA],
+        ).fetchall()
+    }
+    # a ledger written before the size-class BM was audited has no class columns yet
+    klasse = ", ".join(
+        c if c in columns else f"null as {c}"
+        for c in ("grootteklasse", "bm_klasse", "bm_klasse_exact")
+    )
     rows = con.execute(
         f"select version, drempel, gemeentecode, kanaal, periode, figuur_type, figuur, "
-        f"decimalen, n, exact, bm, bm_exact, bm_method from {TABLE} order by version"
+        f"decimalen, n, exact, bm, bm_exact, bm_method, {klasse} from {TABLE} order by version"
     ).fetchall()
     for r in rows:
         pub = pubs.setdefault(r[0], Publication(r[0], int(r[1]), {}))
-        pub.figures[tuple(r[2:7])] = Figure(
-            n=int(r[8]), decimalen=int(r[7]), exact=r[9], bm=r[10], bm_exact=r[11], bm_method=r[12]
-        )
+        pub.figures[tuple(r[2:7])] = _figure(*r[7:])
     return list(pubs.values())
 
 
@@ -156,12 +210,14 @@ def record_release(warehouse: Path, version: str) -> int:
         con.execute(f"delete from {TABLE} where version = ?", [version])
         con.execute(
             f"""
-            insert into {TABLE}
-            select ?, ?, f.gemeentecode, f.kanaal, f.periode, cast(left(f.periode, 4) as integer),
-                f.figuur_type, f.figuur, f.decimalen, f.n, f.waarde_exact, cast(f.bm as double),
-                f.bm_exact, f.bm_method, c.drempel,
-                cast(i.teller as varchar) || '/' || cast(i.noemer as varchar)
-            from marts.kto_figuur as f
+            insert into {TABLE} by name
+            select ? as version, ? as released_at, f.gemeentecode, f.kanaal, f.periode,
+                cast(left(f.periode, 4) as integer) as jaar, f.figuur_type, f.figuur,
+                f.decimalen, f.n, f.waarde_exact as exact, f.bm, f.bm_exact, f.bm_method,
+                c.drempel, cast(i.teller as varchar) || '/' || cast(i.noemer as varchar)
+                    as fingerprint,
+                f.grootteklasse, f.bm_klasse, f.bm_klasse_exact
+            from ({_FIGURES.format(schema="marts")}) as f
             inner join (select distinct gemeentecode, kanaal, periode, drempel from marts.kto_cel)
                 as c using (gemeentecode, kanaal, periode)
             left join intermediate.int_cell_figures as i
