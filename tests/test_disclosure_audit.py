@@ -333,3 +333,20 @@ def test_size_class_benchmark_is_a_relation():
     assert finding.key[0] == "GM0001" and math.isclose(finding.low, 8.0, abs_tol=1e-5)
     assert finding.width < 1e-3  # recoverable (the equalities carry a hair of slack)
     assert not audit([pub(False)]).findings
+
+
+def test_sums_are_whole_numbers():
+    """Grades are whole numbers, so a sum's range narrows to the whole numbers inside it: a
+    rounded pooled BM of 8.0 over 11 responses leaves one suppressed response within
+    [7.45, 8.55] by the LP alone (wide enough), and exactly 8 for an attacker who rounds."""
+    key = ("balie", "2021-Q1", "totaaloordeel", "Totaaloordeel")
+
+    def fig(n: int, exact: float | None) -> Figure:
+        return Figure(n=n, decimalen=1, exact=exact, bm=8.0, bm_method="respondenten")
+
+    pub = Publication(
+        "v", DREMPEL, {("GM0000", *key): fig(10, 8.0), ("GM0001", *key): fig(1, None)}
+    )
+    [finding] = audit([pub]).findings
+    assert finding.key[0] == "GM0001" and finding.low == finding.high == 8.0
+    assert not audit([pub], domain=False).findings  # the LP alone: [7.45, 8.55]

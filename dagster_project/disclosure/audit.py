@@ -28,6 +28,7 @@ through shared relations, so each connected group is its own small LP.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,24 @@ DOMAIN = {
     "ces": (-100.0, 100.0),
     "stelling": (0.0, 100.0),
 }
+# Sums are whole multiples of a granule (docs/metrics.md, "Figures as exact fractions"):
+# grades are whole numbers, Hostmanship's per-response means sixtieths, CES and the
+# percentages 100 x a count. An attacker rounds a range's ends inward to the granule.
+HOSTMANSHIP = "Hostmanship"
+
+
+def granule(key: Key, decimalen: int) -> float:
+    if decimalen == 0:
+        return 100.0
+    return 1 / 60 if key[4] == HOSTMANSHIP else 1.0
+
+
+def _inward(low: float, high: float, step: float) -> tuple[float, float]:
+    """[low, high] narrowed to the multiples of ``step`` inside it (unchanged if none)."""
+    a, b = math.ceil(low / step - 1e-6) * step, math.floor(high / step + 1e-6) * step
+    return (a, b) if a <= b else (low, high)
+
+
 # A figure withheld by complementary suppression (n at or above the threshold) is not
 # sensitive itself, as in tau-ARGUS and sdcTable, where protection levels are set for the
 # primary unsafe cells only; it must still not be determined (a hundredth of the interval,
@@ -357,6 +376,8 @@ def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditR
         result.lps += 2 * len(objectives)
         for var, (low, high) in zip(members, ranges, strict=False):
             key, n = quantities[var]
+            if domain:
+                low, high = _inward(low, high, granule(key, system.decimals[(key, n)]))
             width = PROTECTION[system.decimals[(key, n)]]
             if (key, n) not in system.primary:
                 width *= SECONDARY  # withheld to protect others: it must only stay unknown
@@ -386,6 +407,7 @@ def _judge_revision(
     if domain:
         lo, hi = DOMAIN[key[3]]
         low, high = max(low, lo * d), min(high, hi * d)
+        low, high = _inward(low, high, granule(key, system.decimals[(key, large)]))
     if (high - low) / d < PROTECTION[system.decimals[(key, large)]] - 1e-9:
         versions = tuple(
             dict.fromkeys(
