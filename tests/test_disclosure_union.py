@@ -117,7 +117,8 @@ def test_differencing_across_two_publications(tmp_path):
             select 'v0-leak', l.released_at, l.gemeentecode, l.kanaal, l.periode, l.jaar,
                 l.figuur_type, l.figuur, l.decimalen, l.n,
                 coalesce(l.exact, case when l.n >= 10 then i.teller / i.noemer end),
-                l.bm, l.bm_exact, l.bm_method, l.drempel, l.fingerprint
+                l.bm, l.bm_exact, l.bm_method, l.drempel, l.fingerprint, l.grootteklasse,
+                l.bm_klasse, l.bm_klasse_exact
             from {TABLE} as l
             inner join intermediate.int_cell_figures as i
                 using (gemeentecode, kanaal, periode, figuur_type, figuur)
