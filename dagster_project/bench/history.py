@@ -169,12 +169,18 @@ def run_history_bench(
     home = root / "dagster_home"
     result.full = _step("two years", settings, home, landing.history.files, landing.history.rows)
     before = result.full.version
+    if not result.full.run.measured.ok:
+        result.problems.append(
+            f"the run on the two years exited {result.full.run.measured.returncode}"
+        )
     if result.full.version is None:
         result.problems.append("the run on the two years published nothing")
 
     move_into(landing.december, landing_dir)
     files = {**landing.history.files, **landing.december.files}
     result.december = _step("December", settings, home, files, sum(files.values()))
+    if not result.december.run.measured.ok:
+        result.problems.append(f"the December run exited {result.december.run.measured.returncode}")
     if result.december.version in (None, before):
         result.problems.append("the December run published no new version")
 
@@ -189,8 +195,27 @@ def run_history_bench(
     return result
 
 
+def _failure(output: str) -> list[str]:
+    """What a failed `kto run` says about its failure: the lines after ``refresh:``."""
+    lines = output.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("refresh: ")), None)
+    if start is None:
+        return lines[-5:]
+    block = [lines[start]]
+    for line in lines[start + 1 :]:
+        if not line.startswith("  ") or line.startswith("  publish:"):
+            break
+        block.append(line)
+    return block[:12]
+
+
 def _step(name: str, settings, home: Path, files: dict[str, int], rows: int) -> HistoryStep:
-    run = _kto_run(name, settings, home)
+    run = _kto_run(name, settings, home, check=False)
+    if not run.measured.ok:
+        run.detail["failure"] = _failure(run.measured.output)
+        _say(f"kto run ({name}) exited {run.measured.returncode}:")
+        for line in run.detail["failure"]:
+            _say(f"  {line}")
     ingest = account(settings.warehouse, len(files), rows, faults_injected=0)
     _say(ingest.summary())
     version = current_version(settings.output_dir)

@@ -20,14 +20,18 @@ def _step(title: str, step: HistoryStep) -> list[str]:
         "",
         f"## {title}",
         "",
-        f"Published version `{step.version}`. Ingest (the warehouse after the run): "
+        f"Current version after the run: `{step.version}`. Ingest (the warehouse after the run): "
         f"{a.files_read} of {a.files_expected} files read, {a.rows_read:,} of "
         f"{a.rows_expected:,} rows, {a.rows_accepted:,} accepted, {a.rows_quarantined:,} "
         f"quarantined, {len(a.rejected)} files rejected, "
         f"{sum(a.answer_issues.values()):,} answers blanked.",
         "",
         *_phase_table(step.run, None),
-    ]
+    ] + (
+        ["", f"`kto run` exited {step.run.measured.returncode}:", "", "```", *failure, "```"]
+        if (failure := step.run.detail.get("failure"))
+        else []
+    )
 
 
 def render(result: HistoryResult) -> str:
