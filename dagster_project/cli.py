@@ -308,6 +308,13 @@ def _parser() -> argparse.ArgumentParser:
         help="fraction of the national scale (1.0 = 342 municipalities, about a million "
         "responses a year; default 0.05)",
     )
+    bench.add_argument(
+        "--scenario",
+        choices=("year", "history"),
+        default="year",
+        help="year: a national year beside the floor and pandas, then January (default); "
+        "history: two years in every format, then December of the second (bench/README.md)",
+    )
     bench.add_argument("--size", type=int, help="responses per municipality, channel and year")
     bench.add_argument(
         "--workdir", type=Path, help="bench folder (default: bench/ next to KTO_OUTPUT_DIR)"
@@ -367,6 +374,18 @@ def main(argv: list[str] | None = None) -> int:
         # DuckDB's lock: dbt test and the suites read the warehouse for a while.
         with warehouse_lock(settings.warehouse, on_wait=print):
             return run_checks(settings)
+    if args.command == "bench" and args.scenario == "history":
+        from .bench.history import run_history_bench
+
+        history = run_history_bench(
+            scale=args.scale,
+            size=args.size,
+            workdir=args.workdir or settings.output_dir.parent / "bench",
+            results_dir=args.results,
+            min_respondents=settings.min_respondents,
+            note=args.note,
+        )
+        return 0 if history.ok else 1
     if args.command == "bench":
         from .bench.run import run_bench
 

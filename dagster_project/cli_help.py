@@ -90,8 +90,12 @@ COMMANDS: dict[str, tuple[tuple[str, ...], tuple, tuple, tuple]] = {
         ("KTO_OUTPUT_DIR", "KTO_MIN_RESPONDENTS"),
         (),
         (
-            ("0", "every phase ran and the three ways agree with the marts"),
-            ("1", "they disagree, or a run failed"),
+            (
+                "0",
+                "every phase ran and the three ways agree with the marts (--scenario history: "
+                "every row accepted and both runs published)",
+            ),
+            ("1", "they disagree, a row was not accepted, or a run failed"),
             USAGE,
         ),
         (

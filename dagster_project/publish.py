@@ -18,6 +18,10 @@ The previous version is kept (a reader may be in the middle of it); older ones,
 versions a killed run left half-written and temporary files are removed by the
 next publication.
 
+A version stores the fingerprint of what it holds (dagster_project/publication_fingerprint.py);
+``unchanged_publication`` tells the publish step that the marts hold exactly what the current
+version holds, and then no new version is written.
+
 The snapshot's tables are declared from the marts' contract (types, NOT NULL) and carry
 their dbt descriptions as comments (dagster_project/snapshot_tables.py); the Parquet and
 CSV files are written from them (dagster_project/excel_csv.py for the CSV).
@@ -33,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import publication_fingerprint
 from .excel_csv import write_excel_csv
 from .public_marts import PUBLIC_MARTS as MART_TABLES  # the public layer only
 from .snapshot_tables import copy_to_parquet, create_like, read_contract
@@ -53,6 +58,7 @@ class Published:
     rows: dict[str, int]
     version: str
     removed: list[str]  # stale versions and temporary files cleaned up
+    fingerprint: str = ""  # what the version holds (publication_fingerprint.py)
 
 
 def current_version(output_dir: Path) -> Path | None:
@@ -63,6 +69,22 @@ def current_version(output_dir: Path) -> Path | None:
     return output_dir / PUBLISHED / os.readlink(pointer)
 
 
+def unchanged_publication(
+    warehouse: Path, output_dir: Path, tables: tuple[str, ...] = MART_TABLES
+) -> str | None:
+    """The current version when the marts hold exactly what it holds (its fingerprint
+    equals theirs), so a new publication would add nothing; None otherwise."""
+    current = current_version(output_dir)
+    if current is None or not current.is_dir():
+        return None
+    published = publication_fingerprint.version_fingerprint(current, tables)
+    if published is None:
+        return None
+    if published != publication_fingerprint.warehouse_fingerprint(warehouse, tables):
+        return None
+    return current.name
+
+
 def _new_version_name() -> str:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     return f"v{stamp}-{os.getpid()}"
@@ -70,7 +92,7 @@ def _new_version_name() -> str:
 
 def _write_version(
     warehouse: Path, folder: Path, tables: tuple[str, ...], docs_site: Path | None
-) -> dict[str, int]:
+) -> tuple[dict[str, int], str]:
     marts_dir = folder / "marts"
     marts_dir.mkdir(parents=True)
     rows: dict[str, int] = {}
@@ -84,9 +106,11 @@ def _write_version(
             rows[table] = create_like(con, contract, f"warehouse.marts.{table}")
             copy_to_parquet(con, contract, f"{marts_dir / table}.parquet")
             write_excel_csv(con, contract, marts_dir / f"{table}.csv")
+        fingerprint = publication_fingerprint.fingerprint_of(con, "warehouse", "marts", tables)
         con.execute("DETACH warehouse")
         add_reflection_types(con)
     written = [folder / "marts.duckdb", *marts_dir.iterdir()]
+    written.append(publication_fingerprint.store(folder, fingerprint))
     if docs_site is not None:
         (folder / "docs").mkdir()
         shutil.copyfile(docs_site, folder / "docs" / "index.html")
@@ -96,7 +120,7 @@ def _write_version(
     for path in written:
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
-    return rows
+    return rows, fingerprint
 
 
 def _link(target: str, link: Path) -> None:
@@ -181,7 +205,7 @@ def publish_marts(
     removed = remove_stale(output_dir)
     version = _new_version_name()
     folder = output_dir / PUBLISHED / version
-    rows = _write_version(warehouse, folder, tables, docs_site)
+    rows, fingerprint = _write_version(warehouse, folder, tables, docs_site)
     _link(version, output_dir / PUBLISHED / CURRENT)  # the switch
     for name in ("marts.duckdb", "marts"):
         _public_link(output_dir, name)
@@ -199,4 +223,5 @@ def publish_marts(
         rows=rows,
         version=version,
         removed=removed,
+        fingerprint=fingerprint,
     )

@@ -62,6 +62,8 @@ class RunReport:
     texts_withheld: int | None = None
     factsheets: dict[str, Any] | None = None
     snapshot: str | None = None
+    version: str | None = None  # the published version after the run
+    unchanged: bool = False  # nothing changed: no new version, the current one stays
     portal_pages: int | None = None
     disclosure: tuple[bool, dict[str, Any]] | None = None  # the audit: passed, its metadata
     _started: dict[str, float] = field(default_factory=dict)
@@ -129,6 +131,8 @@ class RunReport:
             self.factsheets = {name: _value(metadata, name) for name in metadata}
         elif path == ("publish", "marts_snapshot"):
             self.snapshot = _value(metadata, "snapshot")
+            self.version = _value(metadata, "version")
+            self.unchanged = bool(_value(metadata, "unchanged", False))
         elif path == ("factsheets", "portal"):
             self.portal_pages = _value(metadata, "pages")
 
@@ -214,7 +218,16 @@ class RunReport:
     def _publish_line(self) -> str:
         if self.snapshot is None:
             return f"publish: snapshot not replaced ({self._took('publish')})"
+        if self.unchanged:
+            return f"publish: {self._published_text()} ({self._took('publish')})"
         return f"publish: {self.snapshot} and marts/*.parquet replaced in {self._took('publish')}"
+
+    def _published_text(self) -> str:
+        if self.version is None:
+            return "no new version"
+        if self.unchanged:
+            return f"nothing changed: version {self.version} stays current"
+        return f"version {self.version}"
 
     def _portal_line(self) -> str:
         return f"portal: {_n(self.portal_pages)} pages in {self._took('portal')}"
@@ -249,6 +262,7 @@ class RunReport:
             "redaction, shown nowhere (intermediate.int_withheld_texts)",
             f"  factsheets  {_n(written)} written, {_n(unchanged)} unchanged, "
             f"{_n(f.get('cells_withheld'))} withheld",
+            f"  published   {self._published_text()}",
             f"  time        {times or '-'}; total {total_seconds:.1f} s",
             f"  warehouse   {self.settings.warehouse}",
             f"  snapshot    {snapshot}"

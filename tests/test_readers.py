@@ -352,3 +352,36 @@ def test_openforms_json_and_inviter(tmp_path):
     result = read_file(tmp_path, write(tmp_path, "inviter/log.csv", log))
     assert len(result.rows) == 1
     assert only_problem(result.quarantined).column_name == "Status"
+
+
+def test_an_xlsx_workbook_is_read_in_parts_like_one_table(tmp_path, monkeypatch):
+    """A full channel-year in one workbook is read a part at a time (its memory is one
+    part's); the rows, their numbers and the quarantine are those of one whole read."""
+    from dagster_project.readers import tabular
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    header = ONE2TEN_HEADER.split(";")
+    sheet.append(header)
+    for n in range(7):
+        cells: list = GOOD_ROW.split(";")
+        cells[0] = 1001 + n
+        cells[header.index("Totaaloordeel")] = 1 + n
+        if n == 4:
+            cells[header.index("Gemeentecode")] = "637"  # unusable identity: quarantined
+        sheet.append(cells)
+        if n == 2:
+            sheet.append([None] * len(header))  # an empty sheet row between the parts
+    workbook.save(tmp_path / "x.xlsx")
+    file_path = write(tmp_path, "one2ten/x.xlsx", (tmp_path / "x.xlsx").read_bytes())
+
+    parts = list(tabular.read_xlsx_parts(tmp_path / file_path, file_path, part_rows=3))
+    assert [[number for number, _ in part.rows] for part in parts] == [[2, 3, 4], [6, 7, 8], [9]]
+    assert all(part.header == header for part in parts)
+    whole = read_file(tmp_path, file_path)
+    monkeypatch.setattr(tabular.read_xlsx_parts, "__defaults__", (2,))  # parts of two rows
+    in_parts = read_file(tmp_path, file_path)
+    assert in_parts.rows == whole.rows and len(whole.rows) == 6
+    assert [r["totaaloordeel"] for r in in_parts.rows] == [1, 2, 3, 4, 6, 7]
+    quarantined = [(p.row_number, p.column_name) for p in in_parts.quarantined]
+    assert quarantined == [(7, "Gemeentecode")]

@@ -6,8 +6,8 @@ from pathlib import Path
 import dagster as dg
 
 from ..dbt_commands import docs_site
-from ..disclosure.ledger import record_release
-from ..publish import publish_marts
+from ..disclosure.ledger import is_recorded, record_release
+from ..publish import publish_marts, unchanged_publication
 from ..warehouse_lock import warehouse_lock
 from .gate import GATED_DEPS, current_gate
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
@@ -26,7 +26,9 @@ from .settings_resource import KtoSettings
         "and .csv (Dutch Excel) and the dbt docs site KTO_OUTPUT_DIR/docs/index.html, "
         "switched in together atomically. Not "
         "replaced while a quality rule fails: the snapshot is one consistent copy of the marts. "
-        "Every figure published is added to the ledger ledger.released_figures."
+        "Every figure published is added to the ledger ledger.released_figures. When the "
+        "marts hold exactly what the current version holds (its content fingerprint), no "
+        "new version is written and nothing is added to the ledger."
     ),
 )
 def marts_snapshot(
@@ -41,20 +43,28 @@ def marts_snapshot(
             metadata={"rules": dg.MetadataValue.json([b.rule for b in gate.breaches])},
         )
     settings = kto_settings.settings()
-    with (
-        warehouse_lock(settings.warehouse, on_wait=context.log.info),
-        tempfile.TemporaryDirectory(prefix="kto-docs-") as tmp,
-    ):
-        # dbt reads the warehouse's catalog: before the snapshot attaches it, under the lock
-        site = docs_site(Path(tmp) / "target", settings)
-        published = publish_marts(settings.warehouse, settings.output_dir, docs_site=site)
-        # Released now: the next publication is audited against it (docs/metrics.md). Should
-        # this fail, the version kept under .published/ still counts as released.
-        ledger_rows = record_release(settings.warehouse, published.version)
+    with warehouse_lock(settings.warehouse, on_wait=context.log.info):
+        current = unchanged_publication(settings.warehouse, settings.output_dir)
+        if current is not None:
+            # Nothing changed: the current version stays, no release is added. Only a
+            # version a crash left out of the ledger (switched in, not recorded) is recorded.
+            repaired = 0
+            if not is_recorded(settings.warehouse, current):
+                repaired = record_release(settings.warehouse, current)
+            return _unchanged(context, settings.output_dir, current, repaired)
+        with tempfile.TemporaryDirectory(prefix="kto-docs-") as tmp:
+            # dbt reads the warehouse's catalog: before the snapshot attaches it, under the lock
+            site = docs_site(Path(tmp) / "target", settings)
+            published = publish_marts(settings.warehouse, settings.output_dir, docs_site=site)
+            # Released now: the next publication is audited against it (docs/metrics.md).
+            # Should this fail, the version kept under .published/ still counts as released.
+            ledger_rows = record_release(settings.warehouse, published.version)
     return dg.MaterializeResult(
         metadata={
             "snapshot": dg.MetadataValue.path(str(published.snapshot)),
             "version": published.version,
+            "unchanged": False,
+            "fingerprint": published.fingerprint,
             "ledger_rows": ledger_rows,
             **{f"rows_{table}": n for table, n in published.rows.items()},
             "parquet": dg.MetadataValue.md(
@@ -65,5 +75,19 @@ def marts_snapshot(
             "removed": dg.MetadataValue.md(
                 "\n".join(f"- `{p}`" for p in published.removed) or "none"
             ),
+        }
+    )
+
+
+def _unchanged(
+    context: dg.AssetExecutionContext, output_dir: Path, version: str, ledger_rows: int
+) -> dg.MaterializeResult:
+    context.log.info(f"nothing changed: version {version} stays current")
+    return dg.MaterializeResult(
+        metadata={
+            "snapshot": dg.MetadataValue.path(str(output_dir / "marts.duckdb")),
+            "version": version,
+            "unchanged": True,
+            "ledger_rows": ledger_rows,
         }
     )

@@ -202,6 +202,16 @@ def audit_candidate(
     return audit(publications), earlier
 
 
+def is_recorded(warehouse: Path, version: str) -> bool:
+    """Whether the ledger holds ``version`` (a crash between the switch and
+    ``record_release`` leaves a current version out of it)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not has_ledger(con):
+            return False
+        found = con.execute(f"select count(*) from {TABLE} where version = ?", [version])
+        return bool(found.fetchone()[0])
+
+
 def record_release(warehouse: Path, version: str) -> int:
     """Add the marts just published as ``version`` to the ledger; the rows added."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -21,7 +21,7 @@ from .fields import (
 )
 from .model import ReadResult
 from .parts import apply_in_parts
-from .tabular import Table, read_csv_parts, read_xlsx
+from .tabular import Table, read_csv_parts, read_xlsx_parts
 
 RAW_TABLE = "one2ten_responses"
 
@@ -134,5 +134,5 @@ def read(path: Path, file_path: str) -> ReadResult:
         return apply_fields(table, file_path, RAW_TABLE, FIELDS, ROW_CHECKS)
 
     if path.suffix.lower() == ".xlsx":
-        return apply(read_xlsx(path, file_path))
+        return apply_in_parts(read_xlsx_parts(path, file_path), apply)
     return apply_in_parts(read_csv_parts(path, file_path, delimiter=";"), apply)

@@ -14,7 +14,7 @@ from .fields import Field, apply_fields, grade_field, label_field, name_field, t
 from .headers import header_key
 from .model import FileRejected, ReadResult
 from .parts import apply_in_parts
-from .tabular import Table, read_csv_parts, read_json, read_xlsx
+from .tabular import Table, read_csv_parts, read_json, read_xlsx_parts
 
 RAW_TABLE = "openforms_submissions"
 SURVEY_FORM = "KTO digitale dienstverlening"
@@ -81,7 +81,7 @@ def read(path: Path, file_path: str) -> ReadResult:
     if suffix == ".json":
         parts: Iterator[Table] = iter([read_json(path, file_path)])
     elif suffix == ".xlsx":
-        parts = iter([read_xlsx(path, file_path)])
+        parts = read_xlsx_parts(path, file_path)
     else:
         parts = read_csv_parts(path, file_path, delimiter=",")
     # Other forms land in the same folder; a file none of whose rows is the survey is refused,

@@ -281,7 +281,12 @@ def _cells(
     return out
 
 
-def read_xlsx(path: Path, file_path: str) -> Table:
+def read_xlsx_parts(path: Path, file_path: str, part_rows: int = PART_ROWS) -> Iterator[Table]:
+    """The workbook's first sheet as tables of at most ``part_rows`` rows (at least one).
+
+    openpyxl's read-only mode streams the sheet, so memory is that of one part: a full
+    channel-year in one workbook is read like a month (as CSV is, read_csv_parts).
+    """
     import openpyxl  # imported here: only XLSX files pay for it
 
     _check_unpacked_size(path, file_path)
@@ -299,21 +304,34 @@ def read_xlsx(path: Path, file_path: str) -> Table:
         header = [("" if h is None else str(clean(h))).strip() for h in header_cells]
         while header and not header[-1]:
             header.pop()
-        rows = []
+        rows: list[tuple[int, list[Any]]] = []
+        counted, parts = 0, 0
         max_rows, max_chars = limits.current().rows, limits.current().field_chars
         for number, cells in enumerate(iterator, start=2):
             values = list(cells[: len(header)]) + [None] * (len(header) - len(cells))
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue  # empty sheet row
-            if len(rows) >= max_rows:
+            if counted >= max_rows:
                 raise _too_many_rows(file_path)
+            counted += 1
             rows.append((number, _cells(values, header, file_path, f"row {number}", max_chars)))
+            if len(rows) >= part_rows:
+                parts += 1
+                yield Table(header, rows, [])
+                rows = []
+        if rows or not parts:
+            yield Table(header, rows, [])
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, SyntaxError) as exc:
         # SyntaxError: xml's ParseError, a sheet whose XML is cut off.
         raise FileRejected(file_path, f"truncated or damaged XLSX workbook ({exc})") from None
     finally:
         workbook.close()
-    return Table(header, rows, [])
+
+
+def read_xlsx(path: Path, file_path: str) -> Table:
+    """The workbook as one table (for a look at a small file; ingest reads it in parts)."""
+    parts = list(read_xlsx_parts(path, file_path))
+    return Table(parts[0].header, [r for part in parts for r in part.rows], [])
 
 
 class _DuplicateKey(ValueError):
