@@ -19,6 +19,7 @@ the ledger and the audit (the numbers are in the commit that added them):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 
@@ -32,6 +33,7 @@ from dagster_project.disclosure.protect import WITHHELD
 from tests.attack import recover, recover_revisions, recover_union
 from tests.disclosure_cases import (
     BRIDGE_CELL,
+    PRODUCTS,
     bridge_dataset,
     deliver_in_date_order,
     keep_publication,
@@ -155,6 +157,44 @@ def test_late_response_to_a_published_quarter(tmp_path):
     for q in (1, 3):
         key = ("GM0637", "balie", f"2019-Q{q}", "totaaloordeel", "Totaaloordeel")
         assert second[key]["exact"] == first[key]["exact"] is not None
+
+
+def _with_small_product(data):
+    """Four responses of Q2 for a second product: a product quarter of n 4, suppressed."""
+    for i, r in enumerate(data.responses):
+        if r.startdatum.month in (4, 5, 6) and i % 15 < 4:
+            data.responses[i] = dataclasses.replace(r, product=PRODUCTS[1])
+    return data
+
+
+def test_corrected_grade_with_the_same_count(tmp_path):
+    """A re-delivery that corrects one grade of a suppressed product quarter (the same n,
+    other data). Taken for one quantity, the two versions' relations contradict each
+    other and the run published nothing ("the released figures contradict each other");
+    the fingerprints in the ledger and the warehouse make them two."""
+    source = tmp_path / "source"
+    write_landing(source, _with_small_product(quarters_dataset({1: 12, 2: 15, 3: 11})), seed=1)
+    landing = tmp_path / "landing"
+    shutil.copytree(source, landing)
+    assert kto_run(tmp_path, landing).returncode == 0
+    first = snapshot_figures(keep_publication(tmp_path, "1"))
+    corrected = _with_small_product(quarters_dataset({2: 15}))
+    [small] = [i for i, r in enumerate(corrected.responses) if r.product == PRODUCTS[1]][:1]
+    grade = corrected.responses[small].totaaloordeel
+    corrected.responses[small] = dataclasses.replace(
+        corrected.responses[small], totaaloordeel=1 if grade > 1 else 10
+    )
+    late = tmp_path / "late"
+    write_landing(late, corrected, seed=2)
+    [export] = (late / "one2ten").iterdir()
+    shutil.copy2(export, landing / "one2ten" / f"herlevering_{export.name}")
+    run = kto_run(tmp_path, landing)
+    assert run.returncode == 0, run.stdout + run.stderr
+    second = snapshot_figures(keep_publication(tmp_path, "2"))
+    b = ("GM0637", "balie", "2019-Q2", "product", PRODUCTS[1])
+    assert first[b]["n"] == second[b]["n"] == 4
+    assert first[b]["exact"] is None and second[b]["exact"] is None
+    assert not recover_union([first, second], DREMPEL)
 
 
 def _attack_deliveries(source, root) -> None:

@@ -88,6 +88,9 @@ class Figure:
     klasse: str | None = None
     bm_klasse: float | None = None
     bm_klasse_exact: float | None = None
+    # the exact fraction of the data behind it (teller/noemer), where known: the ledger and
+    # the marts about to be published have it, a retained snapshot does not
+    fingerprint: str | None = None
 
 
 @dataclass
@@ -144,19 +147,43 @@ def _period(periode: str) -> tuple[int, int | None]:
     return int(jaar), int(q) if q else None
 
 
-Quantity = tuple[Key, int]  # (key, n): the same figure over the same responses
+# (key, n, fingerprint): the same figure over the same responses. A figure of two versions
+# with the same n is one quantity unless the fingerprints say its data changed (a
+# correcting re-export): an attacker who took them for one would find the relations
+# contradict each other, so he learns they are two.
+Quantity = tuple[Key, int, str | None]
+
+
+def _fingerprints(publications: Sequence[Publication]) -> dict[tuple[Key, int, float | None], str]:
+    """The fingerprint of a figure without one (a retained snapshot), where the versions that
+    have one leave no doubt: by key, n and shown value; else by key and n alone."""
+    by_value: dict[tuple, set[str]] = defaultdict(set)
+    for pub in publications:
+        for key, f in pub.figures.items():
+            if f.fingerprint is not None:
+                by_value[(key, f.n, f.exact)].add(f.fingerprint)
+                by_value[(key, f.n, "any")].add(f.fingerprint)
+    return {k: next(iter(v)) for k, v in by_value.items() if len(v) == 1}
+
+
+def _quantity(resolved: dict, key: Key, f: Figure) -> Quantity:
+    fingerprint = f.fingerprint
+    if fingerprint is None:
+        fingerprint = resolved.get((key, f.n, f.exact)) or resolved.get((key, f.n, "any"))
+    return (key, f.n, fingerprint)
 
 
 class _System:
     """Linear relations over the sums of hidden quantities."""
 
     def __init__(self, publications: Sequence[Publication]):
+        self._resolved = _fingerprints(publications)
         self.known: dict[Quantity, float] = {}
         conflict: set[Quantity] = set()
         for pub in publications:
             for key, f in pub.figures.items():
                 if f.n > 0 and f.exact is not None:
-                    q, s = (key, f.n), f.exact * f.n
+                    q, s = self.q(key, f), f.exact * f.n
                     if q in self.known and abs(self.known[q] - s) > 1e-6 * max(1.0, abs(s)):
                         conflict.add(q)  # revised with the same n: two quantities
                     self.known.setdefault(q, s)
@@ -169,7 +196,7 @@ class _System:
         for pub in publications:
             for key, f in pub.figures.items():
                 if f.n > 0 and f.exact is None:
-                    q = (key, f.n)
+                    q = self.q(key, f)
                     self.hidden_in[q].append(pub.version)
                     self.decimals[q] = f.decimalen
                     if f.n < pub.drempel:
@@ -185,47 +212,54 @@ class _System:
         # rows that may contradict the data, so a group that becomes infeasible with them
         # is solved without them, as the attacker would have to
         self.assumptions: list[tuple[dict[int, float], float, float]] = []
-        for key, small, large in self.revisions:
-            terms, constant = self.difference(key, small, large)
+        for small, large in self.revisions:
+            terms, constant = self.difference(small, large)
             if terms:
-                lo, hi = DOMAIN[key[3]]
-                d = large - small
+                lo, hi = DOMAIN[small[0][3]]
+                d = large[1] - small[1]
                 self.assumptions.append((terms, lo * d - constant, hi * d - constant))
 
-    def _revisions(self, publications: Sequence[Publication]) -> list[tuple[Key, int, int]]:
-        """(key, smaller n, larger n): two versions of a figure that differ by fewer
-        responses than the threshold, not both shown before the last publication (a
-        difference released earlier cannot be taken back; the audit then judged it)."""
+    def q(self, key: Key, f: Figure) -> Quantity:
+        return _quantity(self._resolved, key, f)
+
+    def _revisions(self, publications: Sequence[Publication]) -> list[tuple[Quantity, Quantity]]:
+        """(smaller, larger): two versions of a figure whose n differ by fewer responses
+        than the threshold, not both shown before the last publication (a difference
+        released earlier cannot be taken back; the audit then judged it)."""
         *history, last = publications
         shown_before = {
-            (key, f.n) for pub in history for key, f in pub.figures.items() if f.exact is not None
+            self.q(key, f)
+            for pub in history
+            for key, f in pub.figures.items()
+            if f.exact is not None
         }
-        sizes: dict[Key, set[int]] = defaultdict(set)
+        versions: dict[Key, set[Quantity]] = defaultdict(set)
         for pub in publications:
             for key, f in pub.figures.items():
                 if f.n > 0:
-                    sizes[key].add(f.n)
-                    self.decimals.setdefault((key, f.n), f.decimalen)
+                    q = self.q(key, f)
+                    versions[key].add(q)
+                    self.decimals.setdefault(q, f.decimalen)
         pairs = []
-        for key, ns in sizes.items():
-            ordered = sorted(ns)
+        for qs in versions.values():
+            ordered = sorted(qs, key=lambda q: (q[1], q[2] or ""))
             for i, small in enumerate(ordered):
                 for large in ordered[i + 1 :]:
-                    if large - small >= last.drempel:
+                    if large[1] - small[1] >= last.drempel:
                         break
-                    quantities = ((key, small), (key, large))
-                    if all(q in shown_before for q in quantities):
+                    if large[1] == small[1]:
+                        continue  # the same n with other data: answers changed, none added
+                    if small in shown_before and large in shown_before:
                         continue
-                    if all(q in self.known or q in self.variables for q in quantities):
-                        pairs.append((key, small, large))
+                    if all(q in self.known or q in self.variables for q in (small, large)):
+                        pairs.append((small, large))
         return pairs
 
-    def difference(self, key: Key, small: int, large: int) -> tuple[dict[int, float], float]:
+    def difference(self, small: Quantity, large: Quantity) -> tuple[dict[int, float], float]:
         """The larger version's sum minus the smaller's: (terms over variables, constant)."""
         terms: dict[int, float] = {}
         constant = 0.0
-        for n, sign in ((large, 1.0), (small, -1.0)):
-            q = (key, n)
+        for q, sign in ((large, 1.0), (small, -1.0)):
             if q in self.variables:
                 terms[self.variables[q]] = sign
             else:
@@ -236,7 +270,7 @@ class _System:
         row: dict[int, float] = defaultdict(float)
         for key, coef in terms:
             f = pub.figures[key]
-            q = (key, f.n)
+            q = self.q(key, f)
             if f.n == 0:
                 continue
             if q in self.variables:
@@ -321,11 +355,11 @@ def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditR
     last = publications[-1] if publications else None
     if last is not None:
         for key, f in last.figures.items():
-            if f.n > 0 and f.exact is None and (key, f.n) in system.known:
+            if f.n > 0 and f.exact is None and system.q(key, f) in system.known:
                 result.released_before.append(key)
     quantities = sorted(system.variables, key=system.variables.get)
     bounds = []
-    for key, n in quantities:
+    for key, n, _ in quantities:
         lo, hi = DOMAIN[key[3]]
         bounds.append((lo * n, hi * n) if domain else (None, None))
     # connected groups of variables that share a relation
@@ -354,12 +388,12 @@ def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditR
         assumed_of[root(next(iter(row[0])))].append(row)
     # objectives: ("var", variable) or ("rev", (key, small, large), constant)
     differences: dict[int, list] = defaultdict(list)
-    for key, small, large in system.revisions:
-        terms, constant = system.difference(key, small, large)
+    for small, large in system.revisions:
+        terms, constant = system.difference(small, large)
         if terms:
-            differences[root(next(iter(terms)))].append(((key, small, large), terms, constant))
+            differences[root(next(iter(terms)))].append(((small, large), terms, constant))
         else:  # both versions shown: the difference is released as it is
-            _judge_revision(system, result, (key, small, large), constant, constant, domain)
+            _judge_revision(system, result, (small, large), constant, constant, domain)
     for group, members in groups.items():
         if group not in rows_of and group not in assumed_of:
             continue  # in no relation: its domain is all anyone knows
@@ -375,14 +409,15 @@ def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditR
             ranges = _ranges(members, rows_of[group], bounds, objectives)
         result.lps += 2 * len(objectives)
         for var, (low, high) in zip(members, ranges, strict=False):
-            key, n = quantities[var]
+            q = quantities[var]
+            key, n, _ = q
             if domain:
-                low, high = _inward(low, high, granule(key, system.decimals[(key, n)]))
-            width = PROTECTION[system.decimals[(key, n)]]
-            if (key, n) not in system.primary:
+                low, high = _inward(low, high, granule(key, system.decimals[q]))
+            width = PROTECTION[system.decimals[q]]
+            if q not in system.primary:
                 width *= SECONDARY  # withheld to protect others: it must only stay unknown
             if (high - low) / n < width - 1e-9:
-                versions = tuple(system.hidden_in[(key, n)])
+                versions = tuple(system.hidden_in[q])
                 result.findings.append(Finding(key, n, low / n, high / n, versions))
         for (revision, _, constant), (low, high) in zip(
             differences[group], ranges[len(members) :], strict=True
@@ -395,24 +430,23 @@ def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditR
 def _judge_revision(
     system: _System,
     result: AuditResult,
-    revision: tuple[Key, int, int],
+    revision: tuple[Quantity, Quantity],
     low: float,
     high: float,
     domain: bool,
 ) -> None:
     """A finding when the sum of the responses between two versions is known to within
     less than the protection interval (it is protected as a suppressed figure of n = d)."""
-    key, small, large = revision
+    small_q, large_q = revision
+    key, small, large = small_q[0], small_q[1], large_q[1]
     d = large - small
     if domain:
         lo, hi = DOMAIN[key[3]]
         low, high = max(low, lo * d), min(high, hi * d)
-        low, high = _inward(low, high, granule(key, system.decimals[(key, large)]))
-    if (high - low) / d < PROTECTION[system.decimals[(key, large)]] - 1e-9:
+        low, high = _inward(low, high, granule(key, system.decimals[large_q]))
+    if (high - low) / d < PROTECTION[system.decimals[large_q]] - 1e-9:
         versions = tuple(
-            dict.fromkeys(
-                system.hidden_in.get((key, small), []) + system.hidden_in.get((key, large), [])
-            )
+            dict.fromkeys(system.hidden_in.get(small_q, []) + system.hidden_in.get(large_q, []))
         )
         result.findings.append(Finding(key, d, low / d, high / d, versions, (small, large)))
 
@@ -509,8 +543,12 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
     two versions of a figure, the version this publication shows, when it shows it.
     Empty when nothing qualifies."""
     *history, last = publications
+    resolved = _fingerprints(publications)
     released = {
-        (key, f.n) for pub in history for key, f in pub.figures.items() if f.exact is not None
+        _quantity(resolved, key, f)
+        for pub in history
+        for key, f in pub.figures.items()
+        if f.exact is not None
     }
     groups: dict[tuple, list[Key]] = defaultdict(list)
     for key in last.figures:
@@ -537,7 +575,9 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
             if f.exact is not None:
                 # this publication shows one side of a small difference: withhold it (the
                 # relation rule then hides what would give it back)
-                if (finding.key, f.n) not in released and finding.key not in chosen:
+                if _quantity(resolved, finding.key, f) not in released and (
+                    finding.key not in chosen
+                ):
                     chosen.append(finding.key)
                 continue
         elif f.n != finding.n or f.exact is not None:
@@ -548,7 +588,7 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
             for k in groups[group]
             if (g := last.figures[k]).exact is not None
             and g.n > 0
-            and (k, g.n) not in released
+            and _quantity(resolved, k, g) not in released
             and k not in chosen
         ]
         if candidates:

@@ -81,13 +81,27 @@ with klasse as (
 )
 select f.gemeentecode, f.kanaal, f.periode, f.figuur_type, f.figuur, f.decimalen, f.n,
     f.waarde_exact, cast(f.bm as double) as bm, f.bm_exact, f.bm_method,
-    k.grootteklasse, k.bm_klasse, k.bm_klasse_exact
+    k.grootteklasse, k.bm_klasse, k.bm_klasse_exact, {fingerprint} as fingerprint
 from {schema}.kto_figuur as f
 left join klasse as k using (gemeentecode, kanaal, periode, figuur_type, figuur)
+{fingerprint_join}
 """
+# the warehouse knows the data behind each figure (a snapshot does not)
+_INTERNAL = {
+    "fingerprint": "cast(i.teller as varchar) || '/' || cast(i.noemer as varchar)",
+    "fingerprint_join": "left join intermediate.int_cell_figures as i "
+    "using (gemeentecode, kanaal, periode, figuur_type, figuur)",
+}
+_SNAPSHOT = {"fingerprint": "cast(null as varchar)", "fingerprint_join": ""}
 
 
-def _figure(decimalen, n, exact, bm, bm_exact, bm_method, klasse, bm_klasse, bm_klasse_exact):
+def _figures_sql(schema: str) -> str:
+    return _FIGURES.format(schema=schema, **(_INTERNAL if schema == "marts" else _SNAPSHOT))
+
+
+def _figure(
+    decimalen, n, exact, bm, bm_exact, bm_method, klasse, bm_klasse, bm_klasse_exact, fingerprint
+):
     return Figure(
         n=int(n),
         decimalen=int(decimalen),
@@ -98,6 +112,7 @@ def _figure(decimalen, n, exact, bm, bm_exact, bm_method, klasse, bm_klasse, bm_
         klasse=klasse,
         bm_klasse=bm_klasse,
         bm_klasse_exact=bm_klasse_exact,
+        fingerprint=fingerprint,
     )
 
 
@@ -111,10 +126,7 @@ def read_publication(
 ) -> Publication:
     """The figures of the public marts in ``schema`` (``marts`` in the warehouse, ``main``
     in a published snapshot)."""
-    figures = {
-        tuple(r[:5]): _figure(*r[5:])
-        for r in con.execute(_FIGURES.format(schema=schema)).fetchall()
-    }
+    figures = {tuple(r[:5]): _figure(*r[5:]) for r in con.execute(_figures_sql(schema)).fetchall()}
     return Publication(version, _drempel(con, schema, default_drempel), figures)
 
 
@@ -166,7 +178,8 @@ def ledger_publications(con: duckdb.DuckDBPyConnection) -> list[Publication]:
     )
     rows = con.execute(
         f"select version, drempel, gemeentecode, kanaal, periode, figuur_type, figuur, "
-        f"decimalen, n, exact, bm, bm_exact, bm_method, {klasse} from {TABLE} order by version"
+        f"decimalen, n, exact, bm, bm_exact, bm_method, {klasse}, fingerprint from {TABLE} "
+        f"order by version"
     ).fetchall()
     for r in rows:
         pub = pubs.setdefault(r[0], Publication(r[0], int(r[1]), {}))
@@ -224,14 +237,10 @@ def record_release(warehouse: Path, version: str) -> int:
             select ? as version, ? as released_at, f.gemeentecode, f.kanaal, f.periode,
                 cast(left(f.periode, 4) as integer) as jaar, f.figuur_type, f.figuur,
                 f.decimalen, f.n, f.waarde_exact as exact, f.bm, f.bm_exact, f.bm_method,
-                c.drempel, cast(i.teller as varchar) || '/' || cast(i.noemer as varchar)
-                    as fingerprint,
-                f.grootteklasse, f.bm_klasse, f.bm_klasse_exact
-            from ({_FIGURES.format(schema="marts")}) as f
+                c.drempel, f.fingerprint, f.grootteklasse, f.bm_klasse, f.bm_klasse_exact
+            from ({_figures_sql("marts")}) as f
             inner join (select distinct gemeentecode, kanaal, periode, drempel from marts.kto_cel)
                 as c using (gemeentecode, kanaal, periode)
-            left join intermediate.int_cell_figures as i
-                using (gemeentecode, kanaal, periode, figuur_type, figuur)
             """,
             [version, now],
         )
