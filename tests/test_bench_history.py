@@ -106,13 +106,9 @@ def test_the_history_scenario_accepts_every_row_and_publishes_the_two_years(hist
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="December of an already published quarter: the disclosure audit finds hidden "
-    "figures of 2020-Q4 narrowed against the earlier publication and withholds the whole "
-    "publication (kto run exits 1); the protection rounds do not resolve it",
-)
 def test_the_december_drop_publishes_a_new_version(history_bench):
+    """December added to a published Q4 (a quarter being filled): the figures it changes
+    by fewer responses than the threshold are withheld, and the drop publishes."""
     code, work, _ = history_bench
     kept, released = _versions(work)
     assert (code, len(kept), released) == (0, 2, 2)
