@@ -7,8 +7,8 @@ INDELING.xml is a file in the layout of NLExtract's ``bag/db/data/gemeentelijke-
 (one ``<indeling jaar="...">`` per year, a ``<gemeente code= naam= begindatum= [einddatum=]>``
 per municipality; einddatum is the first day it no longer exists), which its maintainers fill
 from CBS's yearly spreadsheet. Only the facts are taken: code, name, first and last day.
-Every municipality that existed on or after the day before FIRST_DAY is written, one row per code and name
-(a renamed municipality that kept its code has a row per name).
+Every municipality that existed on or after the day before FIRST_DAY is written, one row per
+code and first day, with the name of the latest list that has it.
 
 --check LIST.txt: a second, independent list of ``GMnnnn Name`` entries separated by ``|``
 valid on the day given with --on (default 2022-01-01); the script reports every code or name
@@ -80,9 +80,7 @@ def check_herindelingen(rows) -> list[str]:
                 problems.append(f"{h['code']}: does not end the day before {day}")
             if h["successor"] not in valid_on(rows, day):
                 problems.append(f"{h['code']}: successor {h['successor']} not valid on {day}")
-    ceased = {c for c, _, _, e in rows if e is not None} - {
-        c for c, _, _, e in rows if e is None
-    }
+    ceased = {c for c, _, _, e in rows if e is not None} - {c for c, _, _, e in rows if e is None}
     with HERINDELINGEN.open(encoding="utf-8") as f:
         mapped = {h["code"] for h in csv.DictReader(f)}
     problems += [f"{c}: ceased without a herindeling" for c in sorted(ceased - mapped)]

@@ -1,7 +1,8 @@
 -- One row per municipality with a cell in the marts: the code the marts join on
--- (gemeentecode) and the name they show (one name per code, int_responses).
+-- (gemeentecode) and the name they show (one name per code, int_responses: the CBS code
+-- list's). in_cbs_codelijst is kept for BI: the readers accept only codes in the list.
 with cbs as (
-    select gemeentecode from {{ cbs_gemeenten() }}
+    select distinct gemeentecode from {{ cbs_gemeenten() }}
 )
 
 select
