@@ -105,11 +105,13 @@ def cell(values: list[str], surrogates: bool = False) -> st.SearchStrategy[str]:
 
 ONE2TEN = {
     "Respondentnummer": [str(n) for n in range(1001, 1013)],
-    "Gemeentecode": ["GM0637", "GM0003", "gm0637"],
+    # the CBS code list on the row's day: GM0003 and GM0370 ceased (2021, 2022), GM1979
+    # exists from 2021 on, GM9999 never did
+    "Gemeentecode": ["GM0637", "GM0003", "gm0637", "GM0370", "GM1979", "GM9999"],
     "Gemeente": ["Zoetermeer"],
     "Kanaal": ["Balie", "telefoon"],
-    "Startdatum": ["02-03-2020 10:00", "31-12-2019 23:59:59"],
-    "Einddatum": ["02-03-2020 10:05", ""],
+    "Startdatum": ["02-03-2020 10:00", "31-12-2019 23:59:59", "31-12-2021 23:58"],
+    "Einddatum": ["02-03-2020 10:05", "", "01-01-2022 00:03", "15-06-2023 10:00"],
     "Status": ["Voltooid", "Onvolledig"],
     "Uitnodiging": ["Enquêtezuil", "Qmatic"],
     "Product": ["Rijbewijs", "Paspoort en ID-kaart"],
@@ -122,11 +124,11 @@ ONE2TEN = {
 }
 OPENFORMS = {
     "Formuliernaam": ["KTO digitale dienstverlening"],
-    "Inzendingdatum": ["2020-05-01 12:00:00", "2020-05-01T12:00"],
+    "Inzendingdatum": ["2020-05-01 12:00:00", "2020-05-01T12:00", "2023-01-01 00:00:00"],
     "respondentId": [
         f"0b6b1ac4-5a43-4c1e-9c83-5d3e4c1c7a{n:02d}" for n in range(12)
     ],  # upper case too: UUIDs are stored lower case
-    "gemeentecode": ["GM0637", "GM0599"],
+    "gemeentecode": ["GM0637", "GM0599", "GM0370", "GM1992", "GM9999"],
     "product": ["Verhuizing doorgeven"],
     "totaaloordeel": ["7"],
     "toelichting": ["Prima"],
@@ -135,9 +137,9 @@ OPENFORMS = {
     "verbetertip": ["ja", "nee"],
 }
 INVITER = {
-    "Gemeentecode": ["GM0637"],
+    "Gemeentecode": ["GM0637", "GM0370", "GM1979"],
     "Kanaal": ["Balie", "Telefoon"],
-    "Verzonden op": ["01-03-2020 09:00"],
+    "Verzonden op": ["01-03-2020 09:00", "31-12-2021 23:59", "01-01-2022 00:00"],
     "E-mailadres": ["a@example.org"],
     "Status": ["Verzonden", "Bounce"],
 }
@@ -261,6 +263,15 @@ VALID_INVITER = {k: v[0] for k, v in INVITER.items()}
     ],
     inviter_rows=[{**VALID_INVITER, "Kanaal": "Ba\u00adlie", "Status": "Verzonden\ufeff"}],
 )
+# The CBS code list on the row's day: Beemster (GM0370) until 2021-12-31 only.
+@example(
+    one2ten_rows=[
+        {**VALID_ONE2TEN, "Gemeentecode": "GM0370", "Einddatum": "01-01-2022 00:03"},
+        {**VALID_ONE2TEN, "Gemeentecode": "GM0370", "Respondentnummer": "1002"},
+    ],
+    openforms_rows=[{**VALID_OPENFORMS, "gemeentecode": "GM0370"}],
+    inviter_rows=[{**VALID_INVITER, "Gemeentecode": "GM0370", "Verzonden op": "01-01-2022 00:00"}],
+)
 def test_whatever_the_readers_accept_passes_every_staging_rule(
     staging_sql, one2ten_rows, openforms_rows, inviter_rows
 ):
@@ -329,3 +340,41 @@ def test_a_look_alike_that_is_another_value_quarantines_its_row(tmp_path, column
             "SELECT file_path, row_number, column_name, value FROM raw.quarantine"
         ).fetchall()
     assert problems == [("one2ten/export.csv", 3, column, written)]
+
+
+def test_the_staging_rule_refuses_a_code_outside_its_validity(tmp_path, staging_sql):
+    """The code-list rule of staging can fail: a Beemster row the reader accepted (2020),
+    moved to 2023 in raw by hand, breaks it; the same row in 2020 does not."""
+    landing = tmp_path / "landing"
+    (landing / "one2ten").mkdir(parents=True)
+    record = {**VALID_ONE2TEN, "Gemeentecode": "GM0370"}
+    (landing / "one2ten" / "export.csv").write_text(
+        csv_text(list(ONE2TEN), [record]), encoding="utf-8", newline=""
+    )
+    warehouse = tmp_path / WAREHOUSE
+    load_landing(landing, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        assert con.execute("SELECT count(*) FROM raw.one2ten_responses").fetchone() == (1,)
+        for model in ("openforms_submissions", "inviter_invitations"):
+            con.execute(f"CREATE TABLE IF NOT EXISTS raw.{model} AS SELECT 1 AS x WHERE false")
+    if any("gemeentecode" in str(r[2]) for r in _rules_on(warehouse, staging_sql)):
+        raise AssertionError("a valid Beemster row of 2020 broke a staging rule")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "UPDATE raw.one2ten_responses SET startdatum = TIMESTAMP '2023-03-02 10:00', "
+            "einddatum = TIMESTAMP '2023-03-02 10:05'"
+        )
+    broken = _rules_on(warehouse, staging_sql)
+    assert any("kto_cbs_gemeenten" in str(r[2]) for r in broken), broken
+
+
+def _rules_on(warehouse: Path, staging_sql: dict[str, str]) -> list:
+    with duckdb.connect(str(warehouse)) as con:
+        register_udfs(con)
+        con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+        model = "stg_one2ten__responses"
+        con.execute(f"CREATE OR REPLACE VIEW staging.{model} AS {staging_sql[model]}")
+        rules = staging_sql[f"row_rules_{model}"]
+        return con.execute(
+            f"SELECT source_file, source_row, failed_rules FROM ({rules})"
+        ).fetchall()
