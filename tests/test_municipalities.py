@@ -4,8 +4,8 @@ list")."""
 
 from __future__ import annotations
 
-from itertools import pairwise
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
