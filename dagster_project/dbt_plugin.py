@@ -104,3 +104,7 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         register_udfs(conn)
+
+    def configure_cursor(self, cursor: DuckDBPyConnection) -> None:
+        # temporary tables belong to one connection; dbt runs its SQL on cursors (copies)
+        register_tables(cursor)
