@@ -62,6 +62,7 @@ def build_key(settings: Settings) -> str:
         add(f"library/{library}", metadata.version(library).encode())
     add("setting/min_respondents", str(settings.min_respondents).encode())
     add("setting/benchmark_method", settings.benchmark_method.encode())
+    add("setting/gemeentecodes", settings.gemeentecodes.encode())
     size_classes = settings.size_classes
     if size_classes is None:
         add("setting/size_classes", b"")

@@ -8,11 +8,18 @@ connection's tables ``kto_cbs_gemeenten`` and ``kto_cbs_herindelingen``
 it. A code is valid on a day when a row of the list has it with ``valid_from <= day`` and
 ``valid_to`` (the last day, inclusive) empty or not before the day. docs/formats.md,
 "Municipality codes and the CBS code list".
+
+What a well-formed code that is not valid on its row's day does is the setting
+``KTO_GEMEENTECODES`` (``mode``): ``melden`` (the default) accepts the row, as the format
+specification defines a valid code by its form, and the run reports the code and fails with
+exit 1 (dagster_project/ingest/code_list.py); ``strikt`` quarantines the row (``rule``).
 """
 
 from __future__ import annotations
 
 import csv
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -21,6 +28,21 @@ from pathlib import Path
 from dagster_project.project_files import project_dir
 
 NOT_IN_LIST = "Gemeentecode not in the CBS code list"
+
+# The setting: what becomes of a row whose well-formed code the list does not have valid on
+# the row's day. README "Settings", docs/formats.md "Municipality codes and the CBS code list".
+VARIABLE = "KTO_GEMEENTECODES"
+REPORT = "melden"  # accepted (the format specification), reported, `kto run` exits 1
+STRICT = "strikt"  # quarantined with the list's reason
+MODES = (REPORT, STRICT)
+
+
+def mode(env: Mapping[str, str] | None = None) -> str:
+    """The setting in force (the environment's, else ``melden``); ValueError names a bad one."""
+    value = (os.environ if env is None else env).get(VARIABLE, REPORT)
+    if value not in MODES:
+        raise ValueError(f"{VARIABLE}={value!r}: expected {' or '.join(MODES)}")
+    return value
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import pytest
 
 from dagster_project import municipalities as m
 from dagster_project.readers import inviter, one2ten, openforms
+from dagster_project.readers.municipality_codes import judged_as
 
 HEADER = "Respondentnummer;Gemeentecode;Gemeente;Kanaal;Startdatum;Einddatum;Status;Totaaloordeel"
 
@@ -87,26 +88,65 @@ def _one2ten(tmp_path: Path, *rows: str):
     return one2ten.read(path, "one2ten/export.csv")
 
 
-def test_the_reader_quarantines_unknown_and_ceased_codes_with_the_reason(tmp_path):
-    result = _one2ten(
-        tmp_path,
-        "1;GM9999;Zoetermeer;Balie;02-03-2023 10:00;02-03-2023 10:05;Voltooid;8",
-        "2;GM0370;Beemster;Balie;02-03-2023 10:00;02-03-2023 10:05;Voltooid;8",
-        "3;GM0370;Beemster;Balie;02-03-2021 10:00;02-03-2021 10:05;Voltooid;8",
-        # started in 2021, counts in 2022 (its Einddatum): Beemster had ceased
-        "4;GM0370;Beemster;Balie;31-12-2021 23:58;01-01-2022 00:02;Voltooid;8",
-        "5;GM0637;Zoetermeer;Balie;02-03-2023 10:00;;Onvolledig;",
-    )
+ROWS = (
+    "1;GM9999;Zoetermeer;Balie;02-03-2023 10:00;02-03-2023 10:05;Voltooid;8",
+    "2;GM0370;Beemster;Balie;02-03-2023 10:00;02-03-2023 10:05;Voltooid;8",
+    "3;GM0370;Beemster;Balie;02-03-2021 10:00;02-03-2021 10:05;Voltooid;8",
+    # started in 2021, counts in 2022 (its Einddatum): Beemster had ceased
+    "4;GM0370;Beemster;Balie;31-12-2021 23:58;01-01-2022 00:02;Voltooid;8",
+    "5;GM0637;Zoetermeer;Balie;02-03-2023 10:00;;Onvolledig;",
+    # Eemsdelta exists from 2021 on
+    "6;GM1979;Eemsdelta;Balie;02-03-2020 10:00;02-03-2020 10:05;Voltooid;8",
+)
+
+
+def test_the_setting_is_melden_or_strikt_and_melden_by_default():
+    assert m.mode({}) == m.REPORT == "melden"
+    assert m.mode({"KTO_GEMEENTECODES": "strikt"}) == m.STRICT
+    for wrong in ("", "STRIKT", "strict", "melden "):
+        with pytest.raises(ValueError, match="KTO_GEMEENTECODES="):
+            m.mode({"KTO_GEMEENTECODES": wrong})
+
+
+@pytest.mark.parametrize("how", ["default", "environment", "ingest"])
+def test_under_melden_the_reader_accepts_every_well_formed_code(tmp_path, monkeypatch, how):
+    """The format specification defines a valid code by its form; the ingest reports codes
+    outside the list from raw (tests/test_municipalities_pipeline.py)."""
+    monkeypatch.delenv("KTO_GEMEENTECODES", raising=False)
+    if how == "environment":
+        monkeypatch.setenv("KTO_GEMEENTECODES", "melden")
+    elif how == "ingest":  # the ingest's own setting wins over the environment's
+        monkeypatch.setenv("KTO_GEMEENTECODES", "strikt")
+    with judged_as("melden" if how == "ingest" else None):
+        result = _one2ten(tmp_path, *ROWS, "7;GM06x7;Zoetermeer;Balie;02-03-2023 10:00;;Voltooid;")
+    # only the code of the wrong form is quarantined
+    assert [(q.row_number, q.value) for q in result.quarantined] == [(8, "GM06x7")]
+    assert result.columns.column("respondentnummer").to_pylist() == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("how", ["environment", "ingest"])
+def test_under_strikt_the_reader_quarantines_unknown_and_ceased_codes_with_the_reason(
+    tmp_path, monkeypatch, how
+):
+    if how == "environment":
+        monkeypatch.setenv("KTO_GEMEENTECODES", "strikt")
+        result = _one2ten(tmp_path, *ROWS)
+    else:
+        monkeypatch.setenv("KTO_GEMEENTECODES", "melden")
+        with judged_as("strikt"):
+            result = _one2ten(tmp_path, *ROWS)
     quarantined = {q.row_number: (q.column_name, q.value, q.rule) for q in result.quarantined}
     assert quarantined[2] == ("Gemeentecode", "GM9999", m.NOT_IN_LIST)
     assert quarantined[3][:2] == ("Gemeentecode", "GM0370")
     assert "successor GM0439 Purmerend" in quarantined[3][2]
     assert "GM0439 Purmerend" in quarantined[5][2]
-    assert set(quarantined) == {2, 3, 5}
+    assert "Eemsdelta) exists only from 2021-01-01 on" in quarantined[7][2]
+    assert set(quarantined) == {2, 3, 5, 7}
     assert result.columns.column("respondentnummer").to_pylist() == [3, 5]
 
 
-def test_open_formulieren_and_inviter_judge_the_code_on_their_date(tmp_path):
+def test_open_formulieren_and_inviter_judge_the_code_on_their_date(tmp_path, monkeypatch):
+    monkeypatch.setenv("KTO_GEMEENTECODES", "strikt")
     form = tmp_path / "form.csv"
     form.write_text(
         "Formuliernaam,Inzendingdatum,respondentId,gemeentecode,totaaloordeel\n"

@@ -2,13 +2,24 @@
 
 A code passes when the list has it valid on the day the row happened (a One2Ten response:
 its Einddatum, else its Startdatum; an Open Formulieren submission: Inzendingdatum; an
-invitation: Verzonden op). An unknown code and a code used after its municipality ceased
-quarantine the row; the rule of a ceased one names the successor(s) (municipalities.rule).
-dbt's staging rules hold the same (dbt/models/staging/_staging.yml).
+invitation: Verzonden op). What becomes of a well-formed code the list does not have valid
+then is the setting KTO_GEMEENTECODES (``municipalities.mode``):
+
+- ``melden`` (the default): the row is accepted, as the format specification defines a
+  valid code by its form; the ingest reports the code afterwards from raw
+  (dagster_project/ingest/code_list.py) and `kto run` exits 1;
+- ``strikt``: the row is quarantined; an unknown code, a code used after its municipality
+  ceased (the rule names the successor(s)) and a code used before it existed each say so
+  (``municipalities.rule``).
+
+dbt's staging rules hold the same under either setting (dbt/models/staging/_staging.yml).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 import pyarrow as pa
@@ -17,8 +28,29 @@ from dagster_project import municipalities
 
 from .fields import RowCheck
 
+# The setting of the ingest reading now (``judged_as``); None: the environment's.
+_MODE: ContextVar[str | None] = ContextVar("kto_gemeentecodes", default=None)
+
+
+@contextmanager
+def judged_as(mode: str | None) -> Iterator[None]:
+    """Read under ``mode`` (melden, strikt; None: the environment's KTO_GEMEENTECODES)."""
+    if mode is not None and mode not in municipalities.MODES:
+        raise ValueError(f"{municipalities.VARIABLE}={mode!r}: expected melden or strikt")
+    token = _MODE.set(mode)
+    try:
+        yield
+    finally:
+        _MODE.reset(token)
+
+
+def current_mode() -> str:
+    return _MODE.get() or municipalities.mode()
+
 
 def _rules(codes: pa.Array, *moments: pa.Array) -> list[str | None]:
+    if current_mode() != municipalities.STRICT:
+        return [None] * len(codes)  # melden: accepted here, reported from raw
     out: list[str | None] = []
     columns = [m.to_pylist() for m in moments]
     for k, code in enumerate(codes.to_pylist()):

@@ -12,3 +12,18 @@
     (select gemeentecode, arg_max(naam, geldig_vanaf) as naam
      from {{ cbs_gemeenten() }} group by gemeentecode)
 {%- endmacro %}
+
+{#- The staging rule on a Gemeentecode (row_rules expressions, models/staging/_staging.yml):
+    under KTO_GEMEENTECODES=strikt the code must be valid in the CBS code list on the row's
+    day (the readers quarantine every other row); under melden (the default) the readers
+    accept a well-formed code outside the list, as the format specification does, and so
+    does this rule: it is empty there (row_rules leaves an empty expression out), the form
+    alone (the regexp beside it) is the rule. One definition of a valid row under either
+    setting. -#}
+{% macro cbs_code_rule(code, day) -%}
+    {%- if gemeentecodes() == 'strikt' -%}
+    {{ code }} in (select lijst.gemeentecode from {{ cbs_gemeenten() }} as lijst
+        where lijst.geldig_vanaf <= cast({{ day }} as date)
+        and cast({{ day }} as date) <= coalesce(lijst.geldig_tot_en_met, date '9999-12-31'))
+    {%- endif -%}
+{%- endmacro %}

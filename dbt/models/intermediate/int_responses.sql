@@ -63,8 +63,9 @@ select
     r.response_id,
     r.kanaal,
     r.gemeentecode,
-    -- the CBS code list names every code (the readers accept no other); the code itself is
-    -- only a guard for a row written into raw by hand
+    -- the CBS code list names every code it has (also one used outside its validity); a
+    -- code never in it (accepted under KTO_GEMEENTECODES=melden) is named by itself, never
+    -- by the export
     coalesce(cbs_namen.naam, r.gemeentecode) as gemeente,
     r.is_voltooid,
     r.voltooid_op,

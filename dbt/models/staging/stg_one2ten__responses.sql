@@ -19,7 +19,9 @@ select
     cast(respondentnummer as bigint) as respondentnummer,
     lower(kanaal) as kanaal,
     gemeentecode,
-    cbs_namen.naam as gemeente,
+    -- the list's name, never the export's; the code itself for a code never in the list
+    -- (accepted under KTO_GEMEENTECODES=melden)
+    coalesce(cbs_namen.naam, gemeentecode) as gemeente,
     cast(startdatum as timestamp) as gestart_op,
     cast(einddatum as timestamp) as beeindigd_op,
     status,
