@@ -1,14 +1,20 @@
-"""`kto run` with codes the CBS code list refuses: an unknown code under a real name, and a
+"""`kto run` with codes outside the CBS code list: an unknown code under a real name, and a
 merged municipality's code before and after its herindeling (docs/formats.md,
-"Municipality codes and the CBS code list")."""
+"Municipality codes and the CBS code list"), under both settings of KTO_GEMEENTECODES:
+melden (the default) accepts and counts them, names them from the list only, and fails the
+run naming each code; strikt quarantines them. Switching the setting judges the rows that
+are already in the warehouse again."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 
 from tests.conftest import kto
 
 HEADER = "Respondentnummer;Gemeentecode;Gemeente;Kanaal;Startdatum;Einddatum;Status;Totaaloordeel"
+MARTS = ("kto_cel", "kto_aspect", "kto_stelling", "kto_product", "kto_tip", "dim_gemeente")
 
 
 def _rows(first: int, code: str, name: str, year: int, n: int) -> list[str]:
@@ -19,7 +25,7 @@ def _rows(first: int, code: str, name: str, year: int, n: int) -> list[str]:
     ]
 
 
-def test_kto_run_quarantines_unknown_and_ceased_codes_and_names_from_the_list(tmp_path):
+def _landing(tmp_path: Path) -> Path:
     landing = tmp_path / "landing"
     (landing / "one2ten").mkdir(parents=True)
     rows = [
@@ -30,10 +36,85 @@ def test_kto_run_quarantines_unknown_and_ceased_codes_and_names_from_the_list(tm
     (landing / "one2ten" / "export.csv").write_text(
         "\n".join([HEADER, *rows]) + "\n", encoding="utf-8"
     )
-    run = kto(tmp_path, landing, "run")
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return landing
 
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+
+def _texts(output: Path) -> list[Path]:
+    return [p for p in output.rglob("*") if p.is_file() and p.suffix in {".html", ".json", ".csv"}]
+
+
+def _names_in_marts(database: Path) -> set[tuple[str, str]]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        schema = "marts" if database.name == "warehouse.duckdb" else "main"
+        found: set[tuple[str, str]] = set()
+        for table in MARTS:
+            found |= set(
+                con.execute(
+                    f"SELECT DISTINCT gemeentecode, gemeente FROM {schema}.{table}"
+                ).fetchall()
+            )
+    return found
+
+
+def _summary(stdout: str) -> list[str]:
+    return stdout[stdout.index("\nsummary:\n") + 1 :].splitlines()
+
+
+def test_kto_run_accepts_reports_or_quarantines_codes_outside_the_list(tmp_path):
+    landing = _landing(tmp_path)
+    warehouse, output = tmp_path / "warehouse.duckdb", tmp_path / "output"
+
+    # -- melden, the default: accepted, counted, named from the list only, the run fails
+    run = kto(tmp_path, landing, "run")
+    out = run.stdout + run.stderr
+    assert run.returncode == 1, out[-3000:]
+    assert "refresh: " in out and " done" in out, out[-3000:]
+    warned = [line for line in run.stdout.splitlines() if line.startswith("warning: Gemeentecode")]
+    assert len(warned) == 2, warned
+    assert (
+        "GM0370: 12 rows accepted (one2ten/): Gemeentecode GM0370 (Beemster) ceased after "
+        in (warned[0])
+        and "successor GM0439 Purmerend" in warned[0]
+    )
+    assert warned[1].endswith(
+        "GM9999: 12 rows accepted (one2ten/): Gemeentecode not in the CBS code list"
+    )
+    summary = _summary(run.stdout)
+    assert "2 Gemeentecode(s) not valid in the CBS code list" in summary[1], summary
+    assert summary[2].startswith("    GM0370: 12 rows") and summary[3].startswith(
+        "    GM9999: 12 rows"
+    )
+    assert summary[4].startswith("  files "), summary
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.quarantine").fetchone() == (0,)
+        gemeenten = con.execute(
+            "SELECT gemeentecode, gemeente, in_cbs_codelijst FROM marts.dim_gemeente ORDER BY 1"
+        ).fetchall()
+        responses = dict(
+            con.execute(
+                "SELECT gemeentecode || ' ' || periode, respons FROM marts.kto_cel "
+                "WHERE kwartaal IS NULL"
+            ).fetchall()
+        )
+    assert gemeenten == [("GM0370", "Beemster", True), ("GM9999", "GM9999", False)]
+    assert responses == {"GM0370 2021": 12, "GM0370 2023": 12, "GM9999 2023": 12}
+    # never the export's name, in any output: the marts, the snapshot, factsheets, CSVs
+    named = _names_in_marts(warehouse) | _names_in_marts(output / "marts.duckdb")
+    assert named == {("GM0370", "Beemster"), ("GM9999", "GM9999")}, named
+    assert [p for p in output.rglob("*GM9999*") if p.suffix == ".html"], "no GM9999 factsheet"
+    texts = _texts(output)
+    assert any("GM9999" in p.read_text(encoding="utf-8", errors="replace") for p in texts)
+    for path in texts:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert "Zoetermeer" not in text and "(export)" not in text, path
+
+    # -- strikt, the same warehouse and unchanged file: the rows are judged again
+    run = kto(tmp_path, landing, "run", env={"KTO_GEMEENTECODES": "strikt"})
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out[-3000:]
+    assert "warning: Gemeentecode" not in out and "Gemeentecode(s) not valid" not in out
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         reasons = dict(
             con.execute(
                 "SELECT value, any_value(rule) FROM raw.quarantine GROUP BY value"
@@ -54,11 +135,11 @@ def test_kto_run_quarantines_unknown_and_ceased_codes_and_names_from_the_list(tm
     # accepted in 2021, named by the code list, never by the export
     assert gemeenten == [("GM0370", "Beemster", True)]
     assert {p for _, p in periods} == {"2021", "2021-Q1"}
+    assert _names_in_marts(output / "marts.duckdb") == {("GM0370", "Beemster")}
 
-    output = tmp_path / "output"
-    shown = [p for p in output.rglob("*") if p.is_file() and p.suffix in {".html", ".json"}]
-    assert shown, "no factsheets or reports written"
-    assert not [p for p in output.rglob("*GM9999*")]
-    for path in shown:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        assert "Zoetermeer" not in text and "(export)" not in text, path
+    # -- melden again: accepted and reported again
+    run = kto(tmp_path, landing, "run")
+    assert run.returncode == 1, (run.stdout + run.stderr)[-3000:]
+    assert "    GM9999: 12 rows accepted (one2ten/)" in run.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.quarantine").fetchone() == (0,)
