@@ -37,12 +37,16 @@ STRICT = "strikt"  # quarantined with the list's reason
 MODES = (REPORT, STRICT)
 
 
-def mode(env: Mapping[str, str] | None = None) -> str:
-    """The setting in force (the environment's, else ``melden``); ValueError names a bad one."""
-    value = (os.environ if env is None else env).get(VARIABLE, REPORT)
+def checked(value: str) -> str:
+    """``value`` when it is a setting of KTO_GEMEENTECODES; ValueError naming it else."""
     if value not in MODES:
         raise ValueError(f"{VARIABLE}={value!r}: expected {' or '.join(MODES)}")
     return value
+
+
+def mode(env: Mapping[str, str] | None = None) -> str:
+    """The setting in force (the environment's, else ``melden``); ValueError names a bad one."""
+    return checked((os.environ if env is None else env).get(VARIABLE, REPORT))
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class Settings:
         if output_dir.exists() and not output_dir.is_dir():
             raise ValueError(f"KTO_OUTPUT_DIR={output_dir}: is a file, expected a folder")
         read_limits(env)  # refused here, before any work, rather than file by file
-        gemeentecodes = municipalities.mode(env)
+        gemeentecodes = municipalities.checked(env["KTO_GEMEENTECODES"])
         return cls(
             landing_dir=_path("KTO_LANDING_DIR", env["KTO_LANDING_DIR"]),
             warehouse=warehouse,

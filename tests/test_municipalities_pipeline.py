@@ -143,3 +143,65 @@ def test_kto_run_accepts_reports_or_quarantines_codes_outside_the_list(tmp_path)
     assert "    GM9999: 12 rows accepted (one2ten/)" in run.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.quarantine").fetchone() == (0,)
+
+
+def test_the_ingest_check_warns_naming_each_code_outside_the_list(definitions, tmp_path):
+    """ingest_job on the samples: gemeentecodes_in_cbs_list fails with severity WARN (orange)
+    on every raw asset, naming the samples' codes outside the CBS code list, and the gate
+    does not withhold on it; under strikt those rows are quarantined and the check passes."""
+    import dagster as dg
+
+    from dagster_project.defs.gate import _check_keys
+    from dagster_project.defs.ingest import CODE_LIST_CHECK
+    from dagster_project.defs.settings_resource import run_config_of
+    from dagster_project.settings import Settings
+    from tests.conftest import OUTSIDE_THE_CODE_LIST, copy_samples
+
+    landing = copy_samples(tmp_path / "landing")
+    for mode in ("melden", "strikt"):
+        settings = Settings.from_env(
+            {
+                "KTO_LANDING_DIR": str(landing),
+                "KTO_WAREHOUSE": str(tmp_path / f"{mode}.duckdb"),
+                "KTO_GEMEENTECODES": mode,
+            }
+        )
+        with dg.instance_for_test(temp_dir=str(tmp_path / mode)) as instance:
+            result = definitions.resolve_job_def("ingest_job").execute_in_process(
+                instance=instance, run_config=run_config_of(settings), raise_on_error=False
+            )
+        assert result.success
+        checks = {
+            e.asset_key.path[-1]: e
+            for e in result.get_asset_check_evaluations()
+            if e.check_name == CODE_LIST_CHECK
+        }
+        assert set(checks) == {"one2ten_responses", "openforms_submissions", "inviter_invitations"}
+        for check in checks.values():
+            assert check.severity == dg.AssetCheckSeverity.WARN
+            listed = check.metadata["gemeentecodes"].value
+            if mode == "melden":
+                assert not check.passed
+                assert [c for c in OUTSIDE_THE_CODE_LIST if f"`{c}`" in listed] == list(
+                    OUTSIDE_THE_CODE_LIST
+                ), listed
+                assert "GM0637" not in listed and "GM0627" not in listed
+                assert "(Ouderkerk) ceased after 2014-12-31" in listed
+            else:
+                assert check.passed and listed == "none"
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            quarantined = con.execute(
+                "SELECT DISTINCT value FROM raw.quarantine WHERE column_name ILIKE 'gemeentecode'"
+            ).fetchall()
+        codes = {v for (v,) in quarantined if v and v.startswith("GM")}
+        assert codes == (set() if mode == "melden" else set(OUTSIDE_THE_CODE_LIST)), codes
+    # the gate never withholds on it: the format specification accepts such codes
+    assert CODE_LIST_CHECK not in {k.name for k in _gate_keys(definitions, _check_keys)}
+
+
+def _gate_keys(definitions, check_keys):
+    class Context:  # what _check_keys reads of an asset's context
+        job_def = definitions.resolve_job_def("ingest_job")
+        repository_def = definitions.get_repository_def()
+
+    return check_keys(Context())

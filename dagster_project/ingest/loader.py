@@ -513,9 +513,7 @@ def ingest_files(
     gemeentecodes: str | None = None,
 ) -> IngestReport:
     """Ingest ``files``; ``gemeentecodes``: KTO_GEMEENTECODES (None: the environment's)."""
-    mode = municipalities.mode() if gemeentecodes is None else gemeentecodes
-    if mode not in municipalities.MODES:
-        raise ValueError(f"{municipalities.VARIABLE}={mode!r}: expected melden or strikt")
+    mode = municipalities.mode() if gemeentecodes is None else municipalities.checked(gemeentecodes)
     files = list(files)
     ensure_raw_schema(con)
     # folders whose rows were judged under the other setting: their files are read again

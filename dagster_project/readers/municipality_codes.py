@@ -35,8 +35,8 @@ _MODE: ContextVar[str | None] = ContextVar("kto_gemeentecodes", default=None)
 @contextmanager
 def judged_as(mode: str | None) -> Iterator[None]:
     """Read under ``mode`` (melden, strikt; None: the environment's KTO_GEMEENTECODES)."""
-    if mode is not None and mode not in municipalities.MODES:
-        raise ValueError(f"{municipalities.VARIABLE}={mode!r}: expected melden or strikt")
+    if mode is not None:
+        municipalities.checked(mode)
     token = _MODE.set(mode)
     try:
         yield
