@@ -345,7 +345,12 @@ def test_codes_outside_the_list_are_accepted_under_melden_and_quarantined_under_
     (outcome,) = load_landing(landing, tmp_path / "w.duckdb", gemeentecodes=mode).files
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         reported = {c.code: c.rows for c in codes_outside_list(con)}
-        rules = [r for (r,) in con.execute("SELECT rule FROM raw.quarantine ORDER BY row_number")]
+        rules = [
+            r
+            for (r,) in con.execute(
+                "SELECT rule FROM raw.quarantine ORDER BY row_number"
+            ).fetchall()
+        ]
     if mode == "melden":
         assert (outcome.rows_accepted, outcome.rows_quarantined) == (4, 0)
         assert reported == {code: {"one2ten": 1} for code in ("GM0370", "GM1979", "GM9999")}
