@@ -21,12 +21,17 @@ USAGE = "2", "usage: a wrong argument or an invalid setting"
 RUN_LOG = "<folder of KTO_WAREHOUSE>/logs/run-<UTC time>.log"
 
 RUN_EXIT = (
-    ("0", "every asset and blocking check succeeded and every landing file was used"),
+    (
+        "0",
+        "every asset and blocking check succeeded, every landing file was used and every "
+        "Gemeentecode is valid in the CBS code list",
+    ),
     (
         "1",
         "a quality rule failed (what it concerns is withheld), a step failed (its cause "
         "printed), or a landing file is refused, held at its previous version or quarantined "
-        "whole (named first in the summary; the rest is built and published)",
+        "whole, or a Gemeentecode is outside the CBS code list (KTO_GEMEENTECODES=melden) "
+        "(named first in the summary; the rest is built and published)",
     ),
     (
         "2",

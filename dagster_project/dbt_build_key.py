@@ -25,12 +25,13 @@ RECORD_TABLE = "intermediate.int_built_years"
 
 _PACKAGE = Path(__file__).resolve().parent
 # What the rows of the dbt models are computed from, besides the data and the settings.
-DBT_SOURCES = ("dbt_project.yml", "models", "macros")
+DBT_SOURCES = ("dbt_project.yml", "models", "macros", "codelists")
 # The Python dbt runs: the plugin and the modules of this package it imports
 # (tests/test_dbt_build_key.py checks the list against the plugin's imports).
 UDF_MODULES = (
     "code_lists.py",
     "dbt_plugin.py",
+    "municipalities.py",
     "project_files.py",
     "text/__init__.py",
     "text/dutch_lists.py",
@@ -61,6 +62,7 @@ def build_key(settings: Settings) -> str:
         add(f"library/{library}", metadata.version(library).encode())
     add("setting/min_respondents", str(settings.min_respondents).encode())
     add("setting/benchmark_method", settings.benchmark_method.encode())
+    add("setting/gemeentecodes", settings.gemeentecodes.encode())
     size_classes = settings.size_classes
     if size_classes is None:
         add("setting/size_classes", b"")

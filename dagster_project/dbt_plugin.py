@@ -11,6 +11,8 @@ them are materialized as tables, so readers of the warehouse never need them.
 - ``kto_free_text(text)``: ``dagster_project.text.sanitise.free_text`` (remembered per distinct
   text): cleaned, redacted and made breakable; every free-text column on its way to an
   output goes through it.
+- the temporary tables ``kto_cbs_gemeenten`` and ``kto_cbs_herindelingen``: the CBS code
+  list (``dagster_project.municipalities``), read from ``dbt/codelists/``.
 - ``kto_t_quantile(p, df)``: the p-quantile of Student's t with df degrees of freedom.
 - ``kto_mean_of_ratios_scaled(fractions, decimals)``: the mean of the exact fractions,
   a list of ``{teller, noemer}`` structs (one list, so a teller never meets another
@@ -30,6 +32,7 @@ from duckdb import DuckDBPyConnection, list_type, struct_type
 from duckdb.sqltypes import BIGINT, BOOLEAN, DOUBLE, HUGEINT, INTEGER, VARCHAR
 from scipy.special import stdtrit  # t.ppf's own quantile; scipy.stats costs ~2 s to import
 
+from dagster_project.municipalities import register_tables
 from dagster_project.text.redaction import redact
 from dagster_project.text.sanitise import free_text, publishable
 
@@ -92,6 +95,8 @@ def register_udfs(conn: DuckDBPyConnection) -> None:
         "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [fractions, INTEGER], HUGEINT
     )
     conn.create_function("kto_mean_of_ratios", mean_of_ratios, [fractions], DOUBLE)
+    # the CBS code list, the same files the readers judge codes by
+    register_tables(conn)
 
 
 class Plugin(BasePlugin):
@@ -99,3 +104,7 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         register_udfs(conn)
+
+    def configure_cursor(self, cursor: DuckDBPyConnection) -> None:
+        # temporary tables belong to one connection; dbt runs its SQL on cursors (copies)
+        register_tables(cursor)

@@ -24,6 +24,7 @@ ORDER = ("ingest", "dbt", "checks", "disclosure", "factsheets", "publish", "port
 # defs/ingest.py's metadata keys (not imported: no Dagster)
 LANDING_TOTALS = "landing_totals"
 UNUSED_FILES = "unused_files"
+CODES_OUTSIDE_LIST = "gemeentecodes_outside_cbs_list"
 
 
 def phase(step_key: str) -> str:
@@ -54,6 +55,8 @@ class RunReport:
     seconds: dict[str, float] = field(default_factory=dict)
     landing: dict[str, int] = field(default_factory=dict)
     unused: list[str] = field(default_factory=list)  # landing files not used: the run fails
+    # Gemeentecodes outside the CBS code list, accepted (KTO_GEMEENTECODES=melden): exit 1
+    codes_outside: list[str] = field(default_factory=list)
     models_built: int = 0
     tests: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})
     gx: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})
@@ -121,6 +124,7 @@ class RunReport:
         if path[0] == "raw" and LANDING_TOTALS in metadata:
             self.landing = dict(_value(metadata, LANDING_TOTALS))  # the same on every source
             self.unused = list(_value(metadata, UNUSED_FILES, []))
+            self.codes_outside = list(_value(metadata, CODES_OUTSIDE_LIST, []))
         elif key in self.dbt_models:
             self.models_built += 1
             if path == ("marts", "kto_cel"):
@@ -250,6 +254,14 @@ class RunReport:
                 "(replace, remove or `kto retract` them):"
             )
             lines += [f"    {line}" for line in self.unused]
+        if self.codes_outside:  # the other reason a run that built everything fails
+            lines.append(
+                f"  {len(self.codes_outside)} Gemeentecode(s) not valid in the CBS code list on "
+                "their rows' days, rows accepted and counted as the format specification "
+                f"allows (KTO_GEMEENTECODES={self.settings.gemeentecodes}), so `kto run` fails "
+                "(correct the exports, or set KTO_GEMEENTECODES=strikt to quarantine them):"
+            )
+            lines += [f"    {line}" for line in self.codes_outside]
         lines += [
             f"  files       {_n(t.get('files_seen'))} in the landing folder: "
             f"{_n(t.get('files_ingested'))} read, {_n(t.get('files_unchanged'))} unchanged, "

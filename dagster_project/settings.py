@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import municipalities
 from .readers.limits import LIMITS, default_text
 from .readers.limits import current as read_limits
 
@@ -31,6 +32,11 @@ SETTINGS = (
     Setting("KTO_MIN_RESPONDENTS", "10", "suppression threshold (marts, checks, factsheets)"),
     Setting("KTO_BENCHMARK_METHOD", "gemeenten", f"benchmark: {' or '.join(BENCHMARK_METHODS)}"),
     Setting("KTO_SIZE_CLASSES", "", "optional CSV of size classes: a class BM beside the national"),
+    Setting(
+        municipalities.VARIABLE,
+        municipalities.REPORT,
+        "a code outside the CBS code list: melden (accept, report, exit 1) or strikt (quarantine)",
+    ),
     # What one landing file may cost; the readers read them (readers/limits.py).
     *(Setting(limit.variable, default_text(limit), limit.meaning) for limit in LIMITS),
 )
@@ -48,6 +54,8 @@ class Settings:
     # a CSV of municipalities and their size class (docs/formats.md, "Size classes"); None:
     # national BM only
     size_classes: Path | None = None
+    # KTO_GEMEENTECODES: melden or strikt (dagster_project/municipalities.py)
+    gemeentecodes: str = municipalities.REPORT
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -71,6 +79,7 @@ class Settings:
         if output_dir.exists() and not output_dir.is_dir():
             raise ValueError(f"KTO_OUTPUT_DIR={output_dir}: is a file, expected a folder")
         read_limits(env)  # refused here, before any work, rather than file by file
+        gemeentecodes = municipalities.checked(env["KTO_GEMEENTECODES"])
         return cls(
             landing_dir=_path("KTO_LANDING_DIR", env["KTO_LANDING_DIR"]),
             warehouse=warehouse,
@@ -78,6 +87,7 @@ class Settings:
             min_respondents=min_respondents,
             benchmark_method=method,
             size_classes=_optional_path(env["KTO_SIZE_CLASSES"]),
+            gemeentecodes=gemeentecodes,
         )
 
     def as_env(self) -> dict[str, str]:
@@ -90,6 +100,7 @@ class Settings:
             "KTO_BENCHMARK_METHOD": self.benchmark_method,
             # empty: not set (dbt's size_classes_path() reads an empty value as none)
             "KTO_SIZE_CLASSES": str(self.size_classes) if self.size_classes else "",
+            municipalities.VARIABLE: self.gemeentecodes,
         }
 
 

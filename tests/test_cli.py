@@ -54,6 +54,7 @@ def defaults() -> dict[str, str]:
         "KTO_MIN_RESPONDENTS": str(empty.min_respondents),
         "KTO_BENCHMARK_METHOD": empty.benchmark_method,
         "KTO_SIZE_CLASSES": "none" if empty.size_classes is None else str(empty.size_classes),
+        "KTO_GEMEENTECODES": empty.gemeentecodes,
         # what the readers fall back to (readers/limits.py)
         "KTO_MAX_FILE_BYTES": f"{limits.file_bytes // 1024**3}GiB",
         "KTO_MAX_XLSX_UNPACKED_BYTES": f"{limits.xlsx_unpacked_bytes // 1024**3}GiB",
@@ -64,7 +65,7 @@ def defaults() -> dict[str, str]:
 
 def test_every_setting_read_is_listed_with_its_default():
     read = variables_read()
-    assert len(read) == 10
+    assert len(read) == 11
     assert set(defaults()) == read  # defaults() above knows every variable
     for text in (help_of(), help_of("run"), help_of("demo")):
         for name, default in defaults().items():
@@ -112,6 +113,21 @@ def test_an_invalid_setting_is_a_usage_error(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KTO_MIN_RESPONDENTS", "tien")
     assert cli.main(["files"]) == 2
     assert "KTO_MIN_RESPONDENTS='tien'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["streng", "", "Strikt"])
+def test_an_invalid_gemeentecodes_setting_stops_kto_run_before_any_work(
+    tmp_path, monkeypatch, capsys, value
+):
+    (tmp_path / "landing").mkdir()
+    monkeypatch.setenv("KTO_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("KTO_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("KTO_OUTPUT_DIR", str(tmp_path / "output"))
+    monkeypatch.setenv("KTO_GEMEENTECODES", value)
+    assert cli.main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert f"KTO_GEMEENTECODES={value!r}: expected melden or strikt" in err, err
+    assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / "output").exists()
 
 
 def test_an_empty_landing_folder_on_a_warehouse_says_it_rebuilds_from_it(tmp_path, capsys):
@@ -191,7 +207,15 @@ def test_the_summary_opens_with_the_files_refused(sample_run, expected):
     listed = block[2 : 2 + len(refused)]
     assert [line.split(": ")[1] for line in listed] == refused
     assert all(line.startswith("    refused: ") and len(line.split(": ")) >= 3 for line in listed)
-    assert block[2 + len(refused)].startswith("  files ")
+    # then the samples' well-formed codes outside the CBS code list (KTO_GEMEENTECODES=melden):
+    # accepted and counted as expected.json expects, and named
+    codes = block[2 + len(refused) :]
+    assert codes[0].startswith("  3 Gemeentecode(s) not valid in the CBS code list"), codes[0]
+    assert "(KTO_GEMEENTECODES=melden), so `kto run` fails" in codes[0]
+    assert [line.split(":")[0].strip() for line in codes[1:4]] == ["GM0644", "GM0651", "GM0658"]
+    assert "(Ouderkerk) ceased after 2014-12-31" in codes[1] and "GM1931" in codes[1]
+    assert codes[2].endswith(": Gemeentecode not in the CBS code list")
+    assert codes[4].startswith("  files ")
     assert "refresh: 10 periods" in stdout  # everything else was built and published
 
 

@@ -25,7 +25,7 @@ import pytest
 
 from dagster_project.defs.automation import period_range_tags
 from dagster_project.defs.partitions import PERIODE
-from tests.conftest import copy_samples
+from tests.conftest import assert_done_but_for, copy_samples
 
 pytestmark = pytest.mark.slow
 
@@ -86,8 +86,9 @@ def control_room(tmp_path_factory):
         [BIN / "kto", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
     )
     kto_seconds = time.perf_counter() - started
-    # the samples' two files refused on purpose: exit 1 naming them, the rest built
-    assert run.returncode == 1, run.stdout + run.stderr
+    # the samples' two files refused on purpose and three codes outside the CBS code list:
+    # exit 1 naming them, the rest built
+    assert_done_but_for(run.returncode, run.stdout + run.stderr)
     assert "2 landing file(s) not used" in run.stdout and "refresh: 10 periods" in run.stdout
 
     port = _free_port()
@@ -127,7 +128,7 @@ ASSETS = """
       metadataEntries { label ... on IntMetadataEntry { intValue } }
     }
     assetChecksOrError { ... on AssetChecks { checks {
-      name blocking executionForLatestMaterialization { status } } } }
+      name blocking executionForLatestMaterialization { status evaluation { severity } } } } }
 } }
 """
 
@@ -167,9 +168,27 @@ def test_every_asset_materialized_with_row_counts_and_checks(control_room):
         "raw/openforms_submissions": "FAILED",
         "raw/inviter_invitations": "SUCCEEDED",
     }
-    quality = [c for c in checks if c["name"] != "landing_files_used"]
+    # the raw assets' gemeentecodes_in_cbs_list (not blocking either) fails with severity
+    # WARN, orange in the UI, where the samples' rows hold well-formed codes outside the CBS
+    # code list (GM0644, GM0651, GM0658 in every folder; accepted, KTO_GEMEENTECODES=melden)
+    codes = {
+        key: (
+            c["executionForLatestMaterialization"]["status"],
+            c["executionForLatestMaterialization"]["evaluation"]["severity"],
+        )
+        for key, n in nodes.items()
+        for c in n["assetChecksOrError"].get("checks", [])
+        if c["name"] == "gemeentecodes_in_cbs_list"
+    }
+    assert codes == {
+        "raw/one2ten_responses": ("FAILED", "WARN"),
+        "raw/openforms_submissions": ("FAILED", "WARN"),
+        "raw/inviter_invitations": ("FAILED", "WARN"),
+    }
+    ingest_checks = ("landing_files_used", "gemeentecodes_in_cbs_list")
+    quality = [c for c in checks if c["name"] not in ingest_checks]
     assert all(c["blocking"] for c in quality)
-    assert not any(c["blocking"] for c in checks if c["name"] == "landing_files_used")
+    assert not any(c["blocking"] for c in checks if c["name"] in ingest_checks)
     statuses = {c["executionForLatestMaterialization"]["status"] for c in quality}
     assert statuses == {"SUCCEEDED"}, statuses
 

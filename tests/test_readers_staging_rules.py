@@ -1,8 +1,10 @@
 """One definition of a valid row: whatever the readers accept passes every staging rule.
 
 The oracle is dbt itself: the staging models and their ``row_rules`` tests are compiled
-once (``dbt compile --select staging``) and that SQL runs on the raw tables an ingest of
-the drawn rows wrote. Rows are drawn from valid values in disguise (invisible characters,
+once per setting of KTO_GEMEENTECODES (``dbt compile --select staging``) and that SQL runs on
+the raw tables an ingest of the drawn rows wrote under the same setting: under ``melden`` the
+readers accept a well-formed code outside the CBS code list and so must staging; under
+``strikt`` both refuse it. Rows are drawn from valid values in disguise (invisible characters,
 digits of other scripts, fullwidth letters, dash look-alikes, odd blanks) and from any
 text, lone surrogates included in JSON. An accepted label must also keep its meaning in
 staging (a label that maps to NULL there would be lost silently).
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 
 from dagster_project.dbt_plugin import register_udfs
 from dagster_project.ingest import load_landing
+from dagster_project.ingest.code_list import codes_outside_list
 
 MODELS = ("stg_one2ten__responses", "stg_openforms__submissions", "stg_inviter__invitations")
 # The compiled SQL names the warehouse by its file's stem.
@@ -30,25 +33,31 @@ WAREHOUSE = "oracle.duckdb"
 
 
 class CompiledSql(dict):
-    """The compiled SQL by name; shown short in a failing example."""
+    """The compiled SQL by name, under KTO_GEMEENTECODES ``mode``; shown short in a failing
+    example."""
+
+    mode = "melden"
 
     def __repr__(self) -> str:
-        return f"CompiledSql({', '.join(self)})"
+        return f"CompiledSql({self.mode}: {', '.join(self)})"
 
 
-@pytest.fixture(scope="module")
-def staging_sql(tmp_path_factory) -> dict[str, str]:
-    """The compiled SQL of each staging model and of its row_rules test."""
+@pytest.fixture(scope="module", params=["melden", "strikt"])
+def staging_sql(tmp_path_factory, request) -> CompiledSql:
+    """The compiled SQL of each staging model and of its row_rules test, per setting."""
     from dagster_project.dbt_commands import run_dbt
     from dagster_project.settings import Settings
 
     root = tmp_path_factory.mktemp("oracle")
     target = root / "target"
-    settings = Settings.from_env({"KTO_WAREHOUSE": str(root / WAREHOUSE)})
+    settings = Settings.from_env(
+        {"KTO_WAREHOUSE": str(root / WAREHOUSE), "KTO_GEMEENTECODES": request.param}
+    )
     run = run_dbt(["compile", "--select", "staging"], settings, target_path=target)
     assert run.ok, run.output[-3000:]
     compiled = target / "compiled" / "kto" / "models" / "staging"
     sql = CompiledSql()
+    sql.mode = request.param
     for model in MODELS:
         sql[model] = (compiled / f"{model}.sql").read_text(encoding="utf-8")
         sql[f"row_rules_{model}"] = (
@@ -105,11 +114,13 @@ def cell(values: list[str], surrogates: bool = False) -> st.SearchStrategy[str]:
 
 ONE2TEN = {
     "Respondentnummer": [str(n) for n in range(1001, 1013)],
-    "Gemeentecode": ["GM0637", "GM0003", "gm0637"],
+    # the CBS code list on the row's day: GM0003 and GM0370 ceased (2021, 2022), GM1979
+    # exists from 2021 on, GM9999 never did
+    "Gemeentecode": ["GM0637", "GM0003", "gm0637", "GM0370", "GM1979", "GM9999"],
     "Gemeente": ["Zoetermeer"],
     "Kanaal": ["Balie", "telefoon"],
-    "Startdatum": ["02-03-2020 10:00", "31-12-2019 23:59:59"],
-    "Einddatum": ["02-03-2020 10:05", ""],
+    "Startdatum": ["02-03-2020 10:00", "31-12-2019 23:59:59", "31-12-2021 23:58"],
+    "Einddatum": ["02-03-2020 10:05", "", "01-01-2022 00:03", "15-06-2023 10:00"],
     "Status": ["Voltooid", "Onvolledig"],
     "Uitnodiging": ["Enquêtezuil", "Qmatic"],
     "Product": ["Rijbewijs", "Paspoort en ID-kaart"],
@@ -122,11 +133,11 @@ ONE2TEN = {
 }
 OPENFORMS = {
     "Formuliernaam": ["KTO digitale dienstverlening"],
-    "Inzendingdatum": ["2020-05-01 12:00:00", "2020-05-01T12:00"],
+    "Inzendingdatum": ["2020-05-01 12:00:00", "2020-05-01T12:00", "2023-01-01 00:00:00"],
     "respondentId": [
         f"0b6b1ac4-5a43-4c1e-9c83-5d3e4c1c7a{n:02d}" for n in range(12)
     ],  # upper case too: UUIDs are stored lower case
-    "gemeentecode": ["GM0637", "GM0599"],
+    "gemeentecode": ["GM0637", "GM0599", "GM0370", "GM1992", "GM9999"],
     "product": ["Verhuizing doorgeven"],
     "totaaloordeel": ["7"],
     "toelichting": ["Prima"],
@@ -135,9 +146,9 @@ OPENFORMS = {
     "verbetertip": ["ja", "nee"],
 }
 INVITER = {
-    "Gemeentecode": ["GM0637"],
+    "Gemeentecode": ["GM0637", "GM0370", "GM1979"],
     "Kanaal": ["Balie", "Telefoon"],
-    "Verzonden op": ["01-03-2020 09:00"],
+    "Verzonden op": ["01-03-2020 09:00", "31-12-2021 23:59", "01-01-2022 00:00"],
     "E-mailadres": ["a@example.org"],
     "Status": ["Verzonden", "Bounce"],
 }
@@ -209,7 +220,8 @@ def check(staging_sql, one2ten_rows, openforms_rows, inviter_rows) -> None:
             csv_text(list(INVITER), inviter_rows), encoding="utf-8", newline=""
         )
         warehouse = Path(tmp) / WAREHOUSE
-        report = load_landing(landing, warehouse)  # never raises: that is part of the claim
+        # never raises: that is part of the claim
+        report = load_landing(landing, warehouse, gemeentecodes=staging_sql.mode)
         drawn = {
             "one2ten/export.csv": len(one2ten_rows),
             "openforms/export.json": len(openforms_rows),
@@ -261,6 +273,15 @@ VALID_INVITER = {k: v[0] for k, v in INVITER.items()}
     ],
     inviter_rows=[{**VALID_INVITER, "Kanaal": "Ba\u00adlie", "Status": "Verzonden\ufeff"}],
 )
+# The CBS code list on the row's day: Beemster (GM0370) until 2021-12-31 only.
+@example(
+    one2ten_rows=[
+        {**VALID_ONE2TEN, "Gemeentecode": "GM0370", "Einddatum": "01-01-2022 00:03"},
+        {**VALID_ONE2TEN, "Gemeentecode": "GM0370", "Respondentnummer": "1002"},
+    ],
+    openforms_rows=[{**VALID_OPENFORMS, "gemeentecode": "GM0370"}],
+    inviter_rows=[{**VALID_INVITER, "Gemeentecode": "GM0370", "Verzonden op": "01-01-2022 00:00"}],
+)
 def test_whatever_the_readers_accept_passes_every_staging_rule(
     staging_sql, one2ten_rows, openforms_rows, inviter_rows
 ):
@@ -303,6 +324,43 @@ def test_a_disguised_valid_value_is_accepted_as_the_value_it_shows(
     assert quarantined == [] and values == [(stored,)]
 
 
+@pytest.mark.parametrize("mode", ["melden", "strikt"])
+def test_codes_outside_the_list_are_accepted_under_melden_and_quarantined_under_strikt(
+    tmp_path, mode
+):
+    landing = tmp_path / "landing"
+    (landing / "one2ten").mkdir(parents=True)
+    records = [
+        VALID_ONE2TEN,
+        {**VALID_ONE2TEN, "Respondentnummer": "1002", "Gemeentecode": "GM9999"},  # unknown
+        # ceased: Beemster after 2021
+        {**VALID_ONE2TEN, "Respondentnummer": "1003", "Gemeentecode": "GM0370",
+         "Einddatum": "15-06-2023 10:00"},
+        # not yet: Eemsdelta before 2021
+        {**VALID_ONE2TEN, "Respondentnummer": "1004", "Gemeentecode": "GM1979"},
+    ]  # fmt: skip
+    (landing / "one2ten" / "export.csv").write_text(
+        csv_text(list(ONE2TEN), records), encoding="utf-8", newline=""
+    )
+    (outcome,) = load_landing(landing, tmp_path / "w.duckdb", gemeentecodes=mode).files
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        reported = {c.code: c.rows for c in codes_outside_list(con)}
+        rules = [
+            r
+            for (r,) in con.execute(
+                "SELECT rule FROM raw.quarantine ORDER BY row_number"
+            ).fetchall()
+        ]
+    if mode == "melden":
+        assert (outcome.rows_accepted, outcome.rows_quarantined) == (4, 0)
+        assert reported == {code: {"one2ten": 1} for code in ("GM0370", "GM1979", "GM9999")}
+    else:
+        assert (outcome.rows_accepted, outcome.rows_quarantined) == (1, 3)
+        assert reported == {}
+        assert rules[0] == "Gemeentecode not in the CBS code list"
+        assert "ceased after 2021-12-31" in rules[1] and "exists only from 2021" in rules[2]
+
+
 @pytest.mark.parametrize(
     ("column", "written"),
     [
@@ -329,3 +387,48 @@ def test_a_look_alike_that_is_another_value_quarantines_its_row(tmp_path, column
             "SELECT file_path, row_number, column_name, value FROM raw.quarantine"
         ).fetchall()
     assert problems == [("one2ten/export.csv", 3, column, written)]
+
+
+def test_the_staging_rule_refuses_a_code_outside_its_validity_only_under_strikt(
+    tmp_path, staging_sql
+):
+    """The code-list rule of staging can fail: a Beemster row the reader accepted (2020),
+    moved to 2023 in raw by hand, breaks it under strikt; the same row in 2020 does not.
+    Under melden the readers accept a Beemster row of 2023 (reported, not quarantined), and
+    staging has no rule against it."""
+    landing = tmp_path / "landing"
+    (landing / "one2ten").mkdir(parents=True)
+    record = {**VALID_ONE2TEN, "Gemeentecode": "GM0370"}
+    (landing / "one2ten" / "export.csv").write_text(
+        csv_text(list(ONE2TEN), [record]), encoding="utf-8", newline=""
+    )
+    warehouse = tmp_path / WAREHOUSE
+    load_landing(landing, warehouse, gemeentecodes=staging_sql.mode)
+    with duckdb.connect(str(warehouse)) as con:
+        assert con.execute("SELECT count(*) FROM raw.one2ten_responses").fetchone() == (1,)
+        for model in ("openforms_submissions", "inviter_invitations"):
+            con.execute(f"CREATE TABLE IF NOT EXISTS raw.{model} AS SELECT 1 AS x WHERE false")
+    if any("gemeentecode" in str(r[2]) for r in _rules_on(warehouse, staging_sql)):
+        raise AssertionError("a valid Beemster row of 2020 broke a staging rule")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "UPDATE raw.one2ten_responses SET startdatum = TIMESTAMP '2023-03-02 10:00', "
+            "einddatum = TIMESTAMP '2023-03-02 10:05'"
+        )
+    broken = _rules_on(warehouse, staging_sql)
+    if staging_sql.mode == "strikt":
+        assert any("kto_cbs_gemeenten" in str(r[2]) for r in broken), broken
+    else:
+        assert broken == [] and "kto_cbs_gemeenten" not in staging_sql[f"row_rules_{MODELS[0]}"]
+
+
+def _rules_on(warehouse: Path, staging_sql: dict[str, str]) -> list:
+    with duckdb.connect(str(warehouse)) as con:
+        register_udfs(con)
+        con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+        model = "stg_one2ten__responses"
+        con.execute(f"CREATE OR REPLACE VIEW staging.{model} AS {staging_sql[model]}")
+        rules = staging_sql[f"row_rules_{model}"]
+        return con.execute(
+            f"SELECT source_file, source_row, failed_rules FROM ({rules})"
+        ).fetchall()

@@ -67,8 +67,10 @@ def test_kto_passes_its_own_settings(clean_env, tmp_path):
             "KTO_MIN_RESPONDENTS": "15",
             "KTO_BENCHMARK_METHOD": "respondenten",
             "KTO_SIZE_CLASSES": str(tmp_path / "klassen.csv"),
+            "KTO_GEMEENTECODES": "strikt",
         }
     )
+    assert wanted.gemeentecodes == "strikt"
     assert _run(resource, run_config_of(wanted)) == wanted
 
 
@@ -77,6 +79,10 @@ def test_invalid_settings_fail_as_in_kto(clean_env):
         _run(KtoSettings(benchmark_method="iedereen"))
     causes = [failed.value, failed.value.__cause__]
     assert any("KTO_BENCHMARK_METHOD='iedereen'" in str(c) for c in causes), causes
+    with pytest.raises(Exception) as failed:
+        _run(KtoSettings(gemeentecodes="streng"))
+    causes = [failed.value, failed.value.__cause__]
+    assert any("KTO_GEMEENTECODES='streng'" in str(c) for c in causes), causes
 
 
 def test_assets_take_settings_from_the_resource_and_dagster_internals_stay_in_one_place():

@@ -26,7 +26,7 @@ from dagster_project.defs.ingest import FILES_USED_CHECK
 from dagster_project.defs.settings_resource import run_config_of
 from dagster_project.ingest import load_landing
 from dagster_project.settings import Settings
-from tests.conftest import copy_samples
+from tests.conftest import OUTSIDE_THE_CODE_LIST, codes_outside_the_list, copy_samples
 from tests.test_ingest_redelivery import BALIE_2020, comma_copy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,7 +167,10 @@ def test_kto_run_fails_naming_each_unused_file_first_and_builds_the_rest(tmp_pat
     assert unused[4].endswith(
         "1 row read, none accepted (raw.quarantine; most: row has 4 fields, header has 30)"
     )
-    assert summary[7].startswith("  files ")
+    # then the samples' codes outside the CBS code list (accepted, KTO_GEMEENTECODES=melden)
+    assert summary[7].startswith("  3 Gemeentecode(s) not valid in the CBS code list")
+    assert codes_outside_the_list(run.stdout) == list(OUTSIDE_THE_CODE_LIST)
+    assert summary[8 + len(OUTSIDE_THE_CODE_LIST)].startswith("  files ")
     assert "refresh: 10 periods" in run.stdout  # the rest built, checked and published
     with duckdb.connect(str(tmp_path / "output" / "marts.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM kto_cel").fetchall()[0][0] == len(

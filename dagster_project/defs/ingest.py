@@ -3,6 +3,7 @@
 import dagster as dg
 
 from ..ingest import ingest_source
+from ..ingest.code_list import CodeOutsideList, codes_outside_list
 from ..ingest.unused import UnusedFile, unused_files
 from ..readers import SOURCES
 from ..warehouse_catalog import table_facts
@@ -17,6 +18,11 @@ HELD_FILES = "held_files"  # metadata: changed files that could not be read (loa
 UNUSED_FILES = "unused_files"
 # the check on each raw asset that fails on those files (red in the UI, severity ERROR)
 FILES_USED_CHECK = "landing_files_used"
+# metadata: every Gemeentecode raw holds that the CBS code list does not have valid on its
+# rows' days, a line each (accepted under KTO_GEMEENTECODES=melden): `kto run` exits 1
+CODES_OUTSIDE_LIST = "gemeentecodes_outside_cbs_list"
+# the check on each raw asset that fails on those codes (orange in the UI, severity WARN)
+CODE_LIST_CHECK = "gemeentecodes_in_cbs_list"
 # metadata: this ingest's counts over the whole landing folder, files outside the source
 # folders included (the same on every source's materialization; `kto run` reports them)
 LANDING_TOTALS = "landing_totals"
@@ -50,6 +56,51 @@ FILES_USED_CHECKS = [
     )
     for spec in RAW_SPECS
 ]
+
+CODE_LIST_CHECKS = [
+    dg.AssetCheckSpec(
+        CODE_LIST_CHECK,
+        asset=spec.key,
+        description=(
+            "Fails (WARN) when this folder's accepted rows hold a Gemeentecode that the CBS "
+            "code list (dbt/codelists/cbs_gemeenten.csv) does not have valid on the row's day: "
+            "unknown to the list, ceased (with its successors) or not yet existing. Under "
+            "KTO_GEMEENTECODES=melden (the default) such rows are accepted, as the format "
+            "specification defines a valid code by its form, and counted; this check names "
+            "each code. Under strikt they are quarantined and this check passes."
+        ),
+    )
+    for spec in RAW_SPECS
+]
+
+
+def code_list_result(
+    key: dg.AssetKey, folder: str, outside: list[CodeOutsideList], mode: str
+) -> dg.AssetCheckResult:
+    """The check of one raw asset: the codes outside the CBS code list in its folder's rows."""
+    mine = [c for c in outside if folder in c.rows]
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=CODE_LIST_CHECK,
+        passed=not mine,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"{len(mine)} Gemeentecode(s) not valid in the CBS code list on their rows' days, "
+            f"rows accepted (KTO_GEMEENTECODES={mode}): " + "; ".join(map(str, mine))
+            if mine
+            else "every Gemeentecode is valid in the CBS code list on its rows' days"
+        ),
+        metadata={
+            "gemeentecodes": dg.MetadataValue.md(
+                "\n".join(
+                    f"- `{c.code}`: {c.rows[folder]:,} rows: {'; '.join(c.says)}" for c in mine
+                )
+                or "none"
+            ),
+            "count": dg.MetadataValue.int(len(mine)),
+            "KTO_GEMEENTECODES": mode,
+        },
+    )
 
 
 def files_used_result(
@@ -85,7 +136,7 @@ def files_used_result(
 
 @dg.multi_asset(
     specs=RAW_SPECS,
-    check_specs=FILES_USED_CHECKS,
+    check_specs=[*FILES_USED_CHECKS, *CODE_LIST_CHECKS],
     pool=WAREHOUSE_POOL,
     can_subset=False,
     name="ingest_landing",
@@ -109,8 +160,9 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
         warehouse_lock(settings.warehouse, on_wait=context.log.info),
         connect(settings.warehouse, on_wait=context.log.info) as con,
     ):
-        report = ingest_source(con, settings.landing_dir)
+        report = ingest_source(con, settings.landing_dir, gemeentecodes=settings.gemeentecodes)
         unused = unused_files(con, report)
+        outside = codes_outside_list(con)
         periods = periods_in_warehouse(con)
         # The size of each raw table after this ingest (every version of every response it
         # holds), not what this run added: the UI's row count of the asset.
@@ -126,6 +178,8 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
     for file in unused:
         if file.kind != "held":  # said just above
             context.log.error(f"not used: {file}")
+    for code in outside:
+        context.log.warning(f"Gemeentecode outside the CBS code list: {code}")
     for source in SOURCES:
         files = [f for f in report.files if f.source == source.folder]
         held = [h for h in report.held if h.file_path.startswith(f"{source.folder}/")]
@@ -142,6 +196,7 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
                 # `kto run` fails on these: a delivery that could not replace good data.
                 HELD_FILES: dg.MetadataValue.json([str(h) for h in held]),
                 UNUSED_FILES: dg.MetadataValue.json([str(u) for u in unused]),
+                CODES_OUTSIDE_LIST: dg.MetadataValue.json([str(c) for c in outside]),
                 LANDING_TOTALS: dg.MetadataValue.json(report.totals()),
                 "landing_dir": str(settings.landing_dir),
                 "periods": ", ".join(periods),
@@ -168,6 +223,9 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
             },
         )
         yield files_used_result(dg.AssetKey(["raw", source.raw_table]), source.folder, unused)
+        yield code_list_result(
+            dg.AssetKey(["raw", source.raw_table]), source.folder, outside, settings.gemeentecodes
+        )
     unknown = [f for f in report.of("rejected") if f.source not in {s.folder for s in SOURCES}]
     if unknown:
         context.log.warning(
@@ -182,6 +240,16 @@ def unused_files_of(result: dg.ExecuteInProcessResult) -> list[str]:
     lines: list[str] = []
     for materialization in result.asset_materializations_for_node("ingest_landing"):
         entry = materialization.metadata.get(UNUSED_FILES)
+        lines.extend(line for line in (entry.value if entry else []) if line not in lines)
+    return lines
+
+
+def codes_outside_list_of(result: dg.ExecuteInProcessResult) -> list[str]:
+    """The Gemeentecodes outside the CBS code list an ingest run reported (accepted under
+    KTO_GEMEENTECODES=melden), a line each (for `kto run`, which exits 1 on them)."""
+    lines: list[str] = []
+    for materialization in result.asset_materializations_for_node("ingest_landing"):
+        entry = materialization.metadata.get(CODES_OUTSIDE_LIST)
         lines.extend(line for line in (entry.value if entry else []) if line not in lines)
     return lines
 

@@ -36,6 +36,7 @@ FIELDS = {
     "min_respondents": "KTO_MIN_RESPONDENTS",
     "benchmark_method": "KTO_BENCHMARK_METHOD",
     "size_classes": "KTO_SIZE_CLASSES",
+    "gemeentecodes": "KTO_GEMEENTECODES",
 }
 
 
@@ -48,6 +49,7 @@ class KtoSettings(dg.ConfigurableResource):
     min_respondents: int = int(DEFAULTS["KTO_MIN_RESPONDENTS"])
     benchmark_method: str = DEFAULTS["KTO_BENCHMARK_METHOD"]
     size_classes: str = DEFAULTS["KTO_SIZE_CLASSES"]  # empty: no size-class BM
+    gemeentecodes: str = DEFAULTS["KTO_GEMEENTECODES"]  # melden or strikt
 
     def settings(self) -> Settings:
         """The domain's Settings, validated and resolved by the same code as ``kto``'s."""

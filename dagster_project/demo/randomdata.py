@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import date
 from fractions import Fraction
 
+from ..municipalities import valid_throughout as municipalities_valid
 from .assemble import assemble
 from .cells import CellPlan
 from .model import OF_STATEMENTS, Dataset
 from .plans import Targets, aspect_names, clamp_grade, clamp_pct, plan_cell
 
-# Real CBS codes and names, to draw municipalities from.
+# Real CBS codes and names, drawn first (in this order, so that a drawing of up to 35
+# municipalities is what it always was); beyond them every other code valid in the years
+# generated, from the CBS code list (dagster_project/municipalities.py).
 GEMEENTEN = (
     ("GM0014", "Groningen"),
     ("GM0034", "Almere"),
@@ -79,8 +83,9 @@ def random_dataset(
     """Plausible ground truth: every municipality runs the balie survey, most the
     others; most use the Inviter.
 
-    ``municipalities`` is a number (drawn from real CBS codes, then numbered
-    stand-ins beyond those) or (code, name) pairs. ``size`` is the typical
+    ``municipalities`` is a number (drawn from real CBS codes: the 35 above, then every
+    other code valid in the years, up to the 342 of 2023 on) or (code, name) pairs.
+    ``size`` is the typical
     number of responses of a municipality, channel and year; sizes vary around
     it, and with three or more municipalities the last one is small (cells
     under 10 responses), so suppression and its benchmark rules get exercised.
@@ -88,11 +93,13 @@ def random_dataset(
     rng = random.Random(f"random:{seed}")
     if isinstance(municipalities, int):
         chosen = sorted(rng.sample(GEMEENTEN, min(municipalities, len(GEMEENTEN))))
-        # More than the real ones listed here: numbered stand-ins (national scale).
-        spare = (n for n in range(2000, 10000) if f"GM{n:04d}" not in dict(GEMEENTEN))
+        # More than the ones listed here (national scale): the other real codes valid from
+        # the first year through the year after the last (a later drop of the same
+        # municipalities, bench/landing.py, stays valid), in code order.
+        valid = municipalities_valid(date(min(years), 1, 1), date(max(years) + 1, 12, 31))
+        spare = iter(m for m in valid if m[0] not in dict(GEMEENTEN))
         while len(chosen) < municipalities:
-            n = next(spare)
-            chosen.append((f"GM{n:04d}", f"Gemeente {n}"))
+            chosen.append(next(spare))
     else:
         chosen = list(municipalities)
     plans: list[CellPlan] = []

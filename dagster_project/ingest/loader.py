@@ -7,6 +7,11 @@ previous version left; a changed file that cannot be read keeps the rows of
 its last readable version ("held") until a readable version arrives or it is
 retracted. raw keeps every version of a response it has seen; staging picks
 the latest (docs/formats.md, "Which version of a response wins").
+
+The rows of a file are judged under the setting KTO_GEMEENTECODES (melden or strikt,
+dagster_project/municipalities.py); the warehouse records it per source folder
+(raw.ingest_settings), and under another setting every ingested file of the folder is read
+again, unchanged or not, so no row stays accepted (or quarantined) by the other setting.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from pathlib import Path
 
 import duckdb
 
+from .. import municipalities
 from ..readers import SOURCES, FileRejected, ReadResult, Source, read_file, source_for
+from ..readers.municipality_codes import judged_as
 from ..text.normalise import file_name_problem, storable
 from .raw_schema import ensure_raw_schema
 
@@ -285,10 +292,12 @@ def _insert_problems(con: duckdb.DuckDBPyConnection, table: str, problems: list)
         )
 
 
-def _read(landing_dir: Path, file_path: str) -> ReadResult | FileRejected:
-    """Read one file; a refusal is returned rather than raised, so a pool keeps going."""
+def _read(landing_dir: Path, file_path: str, mode: str) -> ReadResult | FileRejected:
+    """Read one file under KTO_GEMEENTECODES ``mode``; a refusal is returned rather than
+    raised, so a pool keeps going."""
     try:
-        return read_file(landing_dir, file_path)
+        with judged_as(mode):
+            return read_file(landing_dir, file_path)
     except FileRejected as exc:
         return exc
     except Exception as exc:
@@ -296,7 +305,9 @@ def _read(landing_dir: Path, file_path: str) -> ReadResult | FileRejected:
         return FileRejected(file_path, f"cannot be read ({type(exc).__name__}: {exc})")
 
 
-def _read_all(landing_dir: Path, files: list[LandingFile]) -> Iterator[ReadResult | FileRejected]:
+def _read_all(
+    landing_dir: Path, files: list[LandingFile], mode: str
+) -> Iterator[ReadResult | FileRejected]:
     """The files' read results in order; big batches are read by a process pool.
 
     Reading is CPU-bound Python and each file is independent, so the cores share it;
@@ -304,7 +315,7 @@ def _read_all(landing_dir: Path, files: list[LandingFile]) -> Iterator[ReadResul
     """
     workers = min(len(files), os.cpu_count() or 1)
     if workers < 2 or sum(f.size_bytes for f in files) < PARALLEL_READ_BYTES:
-        return (_read(landing_dir, f.file_path) for f in files)
+        return (_read(landing_dir, f.file_path, mode) for f in files)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
     def results() -> Iterator[ReadResult | FileRejected]:
@@ -314,7 +325,7 @@ def _read_all(landing_dir: Path, files: list[LandingFile]) -> Iterator[ReadResul
                 # Largest first, so that a big file does not start last while the other
                 # worker idles; the results are still written in the files' order.
                 futures = {
-                    f.file_path: pool.submit(_read, landing_dir, f.file_path)
+                    f.file_path: pool.submit(_read, landing_dir, f.file_path, mode)
                     for f in sorted(files, key=lambda f: f.size_bytes, reverse=True)
                 }
                 for file in files:
@@ -324,7 +335,7 @@ def _read_all(landing_dir: Path, files: list[LandingFile]) -> Iterator[ReadResul
         except BrokenProcessPool:
             # A worker died (killed, out of memory): read the rest here, one by one.
             for file in files[done:]:
-                yield _read(landing_dir, file.file_path)
+                yield _read(landing_dir, file.file_path, mode)
 
     return results()
 
@@ -471,10 +482,42 @@ def _refusal_digest(file: LandingFile) -> str:
     return hashlib.sha256(f"refused: {file.refusal}".encode()).hexdigest()
 
 
+def judged_under(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Source folder -> the KTO_GEMEENTECODES its rows were judged under (none recorded:
+    melden, what the readers did before the code list)."""
+    rows = con.execute(
+        "SELECT source, value FROM raw.ingest_settings WHERE name = ?", [municipalities.VARIABLE]
+    ).fetchall()
+    return {folder: dict(rows).get(folder, municipalities.REPORT) for folder in _FOLDERS}
+
+
+_FOLDERS = tuple(s.folder for s in SOURCES)
+
+
+def _record_judged(con: duckdb.DuckDBPyConnection, folders: set[str], mode: str) -> None:
+    for folder in sorted(folders):
+        con.execute(
+            "DELETE FROM raw.ingest_settings WHERE name = ? AND source = ?",
+            [municipalities.VARIABLE, folder],
+        )
+        con.execute(
+            "INSERT INTO raw.ingest_settings VALUES (?, ?, ?)",
+            [municipalities.VARIABLE, folder, mode],
+        )
+
+
 def ingest_files(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, files: Iterable[LandingFile]
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    files: Iterable[LandingFile],
+    gemeentecodes: str | None = None,
 ) -> IngestReport:
+    """Ingest ``files``; ``gemeentecodes``: KTO_GEMEENTECODES (None: the environment's)."""
+    mode = municipalities.mode() if gemeentecodes is None else municipalities.checked(gemeentecodes)
+    files = list(files)
     ensure_raw_schema(con)
+    # folders whose rows were judged under the other setting: their files are read again
+    rejudged = {folder for folder, judged in judged_under(con).items() if judged != mode}
     known = known_versions(con)
     report = IngestReport()
     todo: list[tuple[LandingFile, str, KnownVersion | None]] = []
@@ -485,6 +528,15 @@ def ingest_files(
     for file in files:
         previous = known.get(file.file_path)
         unchanged = "retracted" if previous and previous.state == "retracted" else "unchanged"
+        if (
+            previous
+            and previous.state == "ingested"
+            and file.source in rejudged
+            and not file.refusal
+            and content_hash(file.path) == previous.content_hash
+        ):
+            todo.append((file, previous.content_hash, previous))  # the same rows, judged again
+            continue
         if previous and (previous.size_bytes, previous.modified_at) == (
             file.size_bytes,
             file.modified_at,
@@ -505,28 +557,40 @@ def ingest_files(
     # Contents first seen in one ingest are numbered by file path: a documented order
     # that does not depend on file times (docs/formats.md, "Which version ... wins").
     todo.sort(key=lambda t: t[0].file_path)
-    reads = _read_all(landing_dir, [file for file, _, _ in todo])
+    reads = _read_all(landing_dir, [file for file, _, _ in todo], mode)
     for (file, digest, previous), read in zip(todo, reads, strict=True):
-        if isinstance(read, ReadResult) and previous is not None:
+        # a version judged again has the same columns; its rows may all be quarantined now
+        if (
+            isinstance(read, ReadResult)
+            and previous is not None
+            and previous.content_hash != digest
+        ):
             read = _keeps_answers(con, file, read)
         report.files.append(_write_file(con, file, digest, read, previous, ingest_number))
+    _record_judged(con, {f.source for f in files if f.source in _FOLDERS}, mode)
     report.held = held_files(con)
     return report
 
 
 def ingest_source(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, folders: Iterable[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    folders: Iterable[str] | None = None,
+    gemeentecodes: str | None = None,
 ) -> IngestReport:
-    """Ingest the landing files of the given folders (default: every file)."""
+    """Ingest the landing files of the given folders (default: every file) under
+    KTO_GEMEENTECODES ``gemeentecodes`` (None: the environment's)."""
     files = scan_landing(landing_dir)
     if folders is not None:
         wanted = set(folders)
         files = [f for f in files if f.source in wanted]
-    return ingest_files(con, landing_dir, files)
+    return ingest_files(con, landing_dir, files, gemeentecodes)
 
 
-def load_landing(landing_dir: Path, warehouse: Path) -> IngestReport:
+def load_landing(
+    landing_dir: Path, warehouse: Path, gemeentecodes: str | None = None
+) -> IngestReport:
     """Ingest every file of the landing folder into the warehouse at ``warehouse``."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse)) as con:
-        return ingest_source(con, landing_dir)
+        return ingest_source(con, landing_dir, gemeentecodes=gemeentecodes)

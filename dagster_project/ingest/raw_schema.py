@@ -67,6 +67,13 @@ BOOKKEEPING_DDL = (
         value VARCHAR,
         rule VARCHAR NOT NULL
     )""",
+    # The settings the rows of each source folder were last judged under (name, folder,
+    # value): KTO_GEMEENTECODES. Under another setting the folder's files are read again.
+    """CREATE TABLE IF NOT EXISTS raw.ingest_settings (
+        name VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        value VARCHAR NOT NULL
+    )""",
     """CREATE TABLE IF NOT EXISTS raw.answer_issues (
         file_path VARCHAR NOT NULL,
         row_number INTEGER NOT NULL,

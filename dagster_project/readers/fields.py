@@ -66,6 +66,16 @@ class RowCheck:
     column: str  # the export column the message names
     rule: str
     fails: Callable[[dict[str, pa.Array]], pa.Array]  # parsed columns -> rows that break it
+    # parsed columns -> the rule each row breaks (None: none), for a rule whose words depend
+    # on the row (a ceased municipality names its successor); replaces ``rule`` and ``fails``
+    rules: Callable[[dict[str, pa.Array]], list[str | None]] | None = None
+
+    def broken(self, parsed: dict[str, pa.Array]) -> dict[int, str]:
+        """Row index -> the rule it breaks."""
+        if self.rules is not None:
+            return {i: r for i, r in enumerate(self.rules(parsed)) if r is not None}
+        failing = pc.fill_null(self.fails(parsed), False).to_numpy(zero_copy_only=False)
+        return dict.fromkeys(failing.nonzero()[0].tolist(), self.rule)
 
 
 def apply_fields(
@@ -124,12 +134,11 @@ def apply_fields(
         raw_names = {f.column: f.raw_name for f in fields}
         refused_by_fields = set(refusals)  # a row whose identity failed is not checked further
         for check in row_checks:
-            failing = pc.fill_null(check.fails(parsed), False).to_numpy(zero_copy_only=False)
             values = parsed[raw_names[check.column]]
-            for i in failing.nonzero()[0].tolist():
+            for i, rule in sorted(check.broken(parsed).items()):
                 if i not in refused_by_fields:
                     value = text(values[i].as_py())
-                    problem = Problem(file_path, numbers[i], check.column, value, check.rule)
+                    problem = Problem(file_path, numbers[i], check.column, value, rule)
                     refusals.setdefault(i, []).append(problem)
 
     for i in sorted(refusals):

@@ -9,6 +9,7 @@ from . import answers as a
 from . import columns as c
 from .fields import Field, apply_fields, text_field
 from .model import ReadResult
+from .municipality_codes import code_list_check
 from .one2ten import GEMEENTECODE, KANAAL, ONE2TEN_DATES  # it invites to the One2Ten surveys
 from .parts import apply_in_parts
 from .tabular import read_csv_parts
@@ -38,9 +39,11 @@ FIELDS: tuple[Field, ...] = (
     ),
 )
 
+ROW_CHECKS = (code_list_check("Gemeentecode", "gemeentecode", "verzonden_op"),)
+
 
 def read(path: Path, file_path: str) -> ReadResult:
     return apply_in_parts(
         read_csv_parts(path, file_path, delimiter=";"),
-        lambda table: apply_fields(table, file_path, RAW_TABLE, FIELDS),
+        lambda table: apply_fields(table, file_path, RAW_TABLE, FIELDS, ROW_CHECKS),
     )

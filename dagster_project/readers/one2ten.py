@@ -20,6 +20,7 @@ from .fields import (
     text_field,
 )
 from .model import ReadResult
+from .municipality_codes import code_list_check
 from .parts import apply_in_parts
 from .tabular import Table, read_csv_parts, read_xlsx_parts
 
@@ -126,6 +127,8 @@ ROW_CHECKS = (
         "Einddatum before Startdatum",
         lambda col: pc.less(col["einddatum"], col["startdatum"]),
     ),
+    # the code valid on the day the response counts in (Einddatum), else the day it started
+    code_list_check("Gemeentecode", "gemeentecode", "einddatum", "startdatum"),
 )
 
 

@@ -13,6 +13,7 @@ from . import columns as c
 from .fields import Field, apply_fields, grade_field, label_field, name_field, text_field
 from .headers import header_key
 from .model import FileRejected, ReadResult
+from .municipality_codes import code_list_check
 from .parts import apply_in_parts
 from .tabular import Table, read_csv_parts, read_json, read_xlsx_parts
 
@@ -76,6 +77,9 @@ FIELDS: tuple[Field, ...] = (
 )
 
 
+ROW_CHECKS = (code_list_check("gemeentecode", "gemeentecode", "inzendingdatum"),)
+
+
 def read(path: Path, file_path: str) -> ReadResult:
     suffix = path.suffix.lower()
     if suffix == ".json":
@@ -105,7 +109,7 @@ def read(path: Path, file_path: str) -> ReadResult:
             raise FileRejected(file_path, f"not the survey form {SURVEY_FORM!r} (form {shown})")
 
     def apply(table: Table) -> ReadResult:
-        return apply_fields(table, file_path, RAW_TABLE, FIELDS)
+        return apply_fields(table, file_path, RAW_TABLE, FIELDS, ROW_CHECKS)
 
     try:
         result = apply_in_parts(parts, apply, look)

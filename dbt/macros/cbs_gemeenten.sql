@@ -1,44 +1,29 @@
-{#- CBS municipality codes and their official names, for the codes this project meets
-    (CBS "Gemeentelijke indeling"). A factsheet shows the name from this list; the name in
-    an export is used only for a code that is not in it (redacted and sanitised like any
-    free text). Add a municipality here when it joins. -#}
+{#- The CBS code list ("Gemeentelijke indeling") with validity dates, and the herindelingen:
+    dbt/codelists/cbs_gemeenten.csv and cbs_herindelingen.csv, the files the readers judge a
+    Gemeentecode by (dagster_project/municipalities.py). The dbt plugin loads them into every
+    connection as the temporary tables named here. A code is valid on a day when a row has
+    geldig_vanaf <= day <= coalesce(geldig_tot_en_met, day). -#}
 {% macro cbs_gemeenten() -%}
-    (values
-        ('GM0014', 'Groningen'),
-        ('GM0034', 'Almere'),
-        ('GM0080', 'Leeuwarden'),
-        ('GM0106', 'Assen'),
-        ('GM0153', 'Enschede'),
-        ('GM0193', 'Zwolle'),
-        ('GM0200', 'Apeldoorn'),
-        ('GM0202', 'Arnhem'),
-        ('GM0268', 'Nijmegen'),
-        ('GM0307', 'Amersfoort'),
-        ('GM0344', 'Utrecht'),
-        ('GM0363', 'Amsterdam'),
-        ('GM0392', 'Haarlem'),
-        ('GM0402', 'Hilversum'),
-        ('GM0439', 'Purmerend'),
-        ('GM0479', 'Zaanstad'),
-        ('GM0484', 'Alphen aan den Rijn'),
-        ('GM0503', 'Delft'),
-        ('GM0505', 'Dordrecht'),
-        ('GM0513', 'Gouda'),
-        ('GM0518', '''s-Gravenhage'),
-        ('GM0546', 'Leiden'),
-        ('GM0599', 'Rotterdam'),
-        ('GM0603', 'Rijswijk'),
-        ('GM0627', 'Waddinxveen'),
-        ('GM0637', 'Zoetermeer'),
-        ('GM0687', 'Middelburg'),
-        ('GM0758', 'Breda'),
-        ('GM0772', 'Eindhoven'),
-        ('GM0796', '''s-Hertogenbosch'),
-        ('GM0855', 'Tilburg'),
-        ('GM0935', 'Maastricht'),
-        ('GM1621', 'Lansingerland'),
-        ('GM1783', 'Westland'),
-        ('GM1916', 'Leidschendam-Voorburg'),
-        ('GM1926', 'Pijnacker-Nootdorp')
-    ) as cbs_gemeenten(gemeentecode, naam)
+    temp.main.kto_cbs_gemeenten
+{%- endmacro %}
+
+{#- One name per code: its latest name in the list (what the marts and factsheets show). -#}
+{% macro cbs_namen() -%}
+    (select gemeentecode, arg_max(naam, geldig_vanaf) as naam
+     from {{ cbs_gemeenten() }} group by gemeentecode)
+{%- endmacro %}
+
+{#- The staging rule on a Gemeentecode (row_rules expressions, models/staging/_staging.yml):
+    under KTO_GEMEENTECODES=strikt the code must be valid in the CBS code list on the row's
+    day (the readers quarantine every other row); under melden (the default) the readers
+    accept a well-formed code outside the list, as the format specification does, and so
+    does this rule: it is empty there (row_rules leaves an empty expression out), the form
+    alone (the regexp beside it) is the rule. One definition of a valid row under either
+    setting. -#}
+{% macro cbs_code_rule(code, day) -%}
+    {%- if gemeentecodes() == 'strikt' -%}
+    {{ code }} in (select lijst.gemeentecode from {{ cbs_gemeenten() }} as lijst
+        where lijst.geldig_vanaf <= cast({{ day }} as date)
+        and cast({{ day }} as date) <= coalesce(lijst.geldig_tot_en_met, date '9999-12-31'))
+    {%- endif -%}
 {%- endmacro %}

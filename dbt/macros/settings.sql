@@ -20,6 +20,20 @@
     {{ return(value) }}
 {%- endmacro %}
 
+{#- KTO_GEMEENTECODES: what a well-formed Gemeentecode that the CBS code list does not have
+    valid on its row's day does: melden (the default; accepted, as the format specification
+    defines a valid code by its form, and reported by the ingest) or strikt (quarantined by
+    the readers, refused by the staging rules). docs/formats.md, "Municipality codes and the
+    CBS code list". -#}
+{% macro gemeentecodes() -%}
+    {%- set value = var('gemeentecodes', none) -%}
+    {%- if value is none -%}{%- set value = env_var('KTO_GEMEENTECODES', 'melden') -%}{%- endif -%}
+    {%- if value not in ['melden', 'strikt'] -%}
+        {{ exceptions.raise_compiler_error("KTO_GEMEENTECODES=" ~ value ~ ": expected melden or strikt") }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
 {#- KTO_SIZE_CLASSES: the path of the municipalities' size classes (docs/formats.md, "Size
     classes"), or none when not set (or empty): then every BM is the national one only. -#}
 {% macro size_classes_path() -%}

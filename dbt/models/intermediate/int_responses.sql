@@ -5,19 +5,7 @@
 -- hostmanship_60 is that mean times 60, an exact integer: a response answers k of the six
 -- items (k = 3..6), 60 is a multiple of every such k, so sum * (60 / k) is whole. The mart
 -- score is sum(hostmanship_60) / (60 * n): integer arithmetic to the last digit.
-with names as (
-    -- openforms carries no municipality name: the CBS code list names it (stg_one2ten does
-    -- the same); a code outside the list takes the name of the latest One2Ten response.
-    select gemeentecode, gemeente
-    from {{ ref('stg_one2ten__responses') }}
-    where gemeente is not null
-    qualify row_number() over (
-        partition by gemeentecode
-        order by gestart_op desc, source_modified_at desc, source_file desc, source_row desc
-    ) = 1
-),
-
-one2ten as (
+with one2ten as (
     select
         response_id,
         kanaal,
@@ -75,7 +63,10 @@ select
     r.response_id,
     r.kanaal,
     r.gemeentecode,
-    coalesce(cbs_gemeenten.naam, names.gemeente, r.gemeentecode) as gemeente,
+    -- the CBS code list names every code it has (also one used outside its validity); a
+    -- code never in it (accepted under KTO_GEMEENTECODES=melden) is named by itself, never
+    -- by the export
+    coalesce(cbs_namen.naam, r.gemeentecode) as gemeente,
     r.is_voltooid,
     r.voltooid_op,
     r.product,
@@ -96,5 +87,4 @@ select
     r.source_file,
     r.source_row
 from responses as r
-left join names using (gemeentecode)
-left join {{ cbs_gemeenten() }} using (gemeentecode)
+left join {{ cbs_namen() }} as cbs_namen using (gemeentecode)

@@ -19,7 +19,9 @@ select
     cast(respondentnummer as bigint) as respondentnummer,
     lower(kanaal) as kanaal,
     gemeentecode,
-    coalesce(cbs_gemeenten.naam, nullif(kto_free_text(gemeente), '')) as gemeente,
+    -- the list's name, never the export's; the code itself for a code never in the list
+    -- (accepted under KTO_GEMEENTECODES=melden)
+    coalesce(cbs_namen.naam, gemeentecode) as gemeente,
     cast(startdatum as timestamp) as gestart_op,
     cast(einddatum as timestamp) as beeindigd_op,
     status,
@@ -46,7 +48,7 @@ select
     cast(coalesce(source_version_at, source_modified_at) as timestamp) as source_version_at,
     cast(source_arrival as bigint) as source_arrival
 from versions
-left join {{ cbs_gemeenten() }} using (gemeentecode)
+left join {{ cbs_namen() }} as cbs_namen using (gemeentecode)
 left join {{ product_list() }}
     on lijst_kanaal = lower(kanaal) and lijst_sleutel = {{ product_key('product') }}
 where versie_rang = 1

@@ -5,7 +5,8 @@
       not_null:        [column, ...]
       accepted_range:  {column: {min_value: x, max_value: y}}   (either bound optional)
       accepted_values: {column: [value, ...]}                   (NULL passes)
-      expressions:     [SQL expression true for every row, ...] (NULL fails) -#}
+      expressions:     [SQL expression true for every row, ...] (NULL fails; an expression
+                       that renders empty is no rule, as cbs_code_rule under melden) -#}
 {% test row_rules(model, not_null=[], accepted_range={}, accepted_values={}, expressions=[]) %}
 {%- set rules = [] -%}
 {%- for column in not_null -%}
@@ -27,7 +28,7 @@
   {%- do rules.append(("accepted_values(" ~ column ~ ")",
       column ~ " is not null and " ~ column ~ " not in (" ~ listed | join(", ") ~ ")")) -%}
 {%- endfor -%}
-{%- for expression in expressions -%}
+{%- for expression in expressions if expression | trim -%}
   {%- do rules.append(("expression_is_true(" ~ expression ~ ")", "not coalesce((" ~ expression ~ "), false)")) -%}
 {%- endfor %}
 select *
