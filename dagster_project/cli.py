@@ -243,8 +243,10 @@ def _execute(defs, instance, report) -> bool:
 def dagster_home_problem() -> str | None:
     """Why DAGSTER_HOME cannot hold the Dagster instance, before any work; None if it can."""
     value = os.environ.get("DAGSTER_HOME")
-    if value is None or not value.strip():
+    if value is None:
         return None  # the default, ./dagster_home
+    if not value.strip():  # not the working directory, as with every path setting
+        return "DAGSTER_HOME is set but empty: unset it for ./dagster_home, or name a folder"
     home = Path(value)
     if home.exists() and not home.is_dir():
         return f"DAGSTER_HOME={home}: is a file, expected the folder of the Dagster instance"
@@ -342,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # an invalid KTO_* value is a usage error
         print(f"kto {args.command}: {error}", file=sys.stderr)
         return 2
-    if args.command in ("run", "demo", "bench") and (problem := dagster_home_problem()):
+    if args.command in ("run", "demo", "bench", "check") and (problem := dagster_home_problem()):
         print(f"kto {args.command}: {problem}", file=sys.stderr)
         return 2
     if args.command in ("run", "files") and (code := landing_problem(settings, args.command)):

@@ -324,6 +324,10 @@ def test_run_logs_are_kept_next_to_the_warehouse_the_oldest_pruned(tmp_path):
         (["run"], "KTO_LANDING_DIR"),
         (["run"], "KTO_OUTPUT_DIR"),
         (["check"], "KTO_OUTPUT_DIR"),
+        (["run"], "DAGSTER_HOME"),
+        (["check"], "DAGSTER_HOME"),
+        (["run"], "KTO_MAX_ROWS"),
+        (["run"], "KTO_MAX_FILE_BYTES"),
     ],
 )
 def test_an_empty_setting_is_named_before_any_work(tmp_path, command, setting):

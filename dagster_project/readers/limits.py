@@ -61,9 +61,12 @@ class Limits:
 
 
 def _value(limit: Limit, env: Mapping[str, str]) -> int:
-    given = env.get(limit.variable, "").strip()
-    if not given:
+    given = env.get(limit.variable)
+    if given is None:
         return limit.default
+    given = given.strip()
+    if not given:  # set but empty is a mistake, as with the paths, not the default
+        raise ValueError(f"{limit.variable} is set but empty: unset it for the default")
     found = re.fullmatch(r"([0-9][0-9_]*)\s*([KMG]iB)?", given, re.IGNORECASE)
     if found is None or (found.group(2) and not limit.size):
         units = ", optionally with KiB, MiB or GiB" if limit.size else ""
