@@ -1,4 +1,4 @@
-"""dbt assets: staging, intermediate and marts (groups ``staging`` and ``marts``).
+"""dbt assets: staging, intermediate and marts (groups of the same names).
 
 Every dbt model is an asset keyed by its schema and name (``staging/stg_one2ten__responses``,
 ``intermediate/int_cells``, ``marts/kto_cel``); the dbt sources are ``raw/<table>``, the
@@ -55,7 +55,8 @@ if using_dagster_dev():
 
 
 class KtoDbtTranslator(DagsterDbtTranslator):
-    """Keys ``<schema>/<model>`` (sources: ``raw/<table>``); groups staging and marts."""
+    """Keys ``<schema>/<model>`` (sources: ``raw/<table>``); the group is the schema
+    (staging, intermediate, marts), the layers of dbt's project structure."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -65,7 +66,7 @@ class KtoDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
             return None  # the ingest assets own raw/*
-        return "marts" if dbt_resource_props["schema"] == "marts" else "staging"
+        return dbt_resource_props["schema"]
 
 
 TRANSLATOR = KtoDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True))
