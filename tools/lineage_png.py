@@ -1,4 +1,4 @@
-"""docs/lineage.png: the asset lineage as the Dagster UI draws it.
+"""docs/lineage*.png: the asset lineage as the Dagster UI draws it, whole and by layer.
 
 Usage: start the UI on the project's instance (`make dev`, after `make demo`), then
 ``.venv/bin/python tools/lineage_png.py [http://127.0.0.1:3000]``.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,6 @@ SKIP_DIALOG = (
     "Array.from(document.querySelectorAll('button'))"
     ".filter(b => b.innerText.trim() === 'Skip').forEach(b => b.click())"
 )
-ZOOM_OUT_CLICKS = int(os.environ.get("ZOOM_OUT_CLICKS", "1"))
 ZOOM_OUT_FROM_BOTTOM = 149  # px from the window's bottom edge to the zoom-out button
 COUNT_NODES = "document.querySelectorAll('foreignObject').length"
 
@@ -47,7 +45,9 @@ async def _settle(call) -> None:
         last = value
 
 
-async def _shoot(ws_url: str, page: str, width: int, height: int) -> bytes:
+async def _shoot(
+    ws_url: str, page: str, width: int, height: int, expand: bool, zoom_out: int
+) -> bytes:
     async with websockets.connect(ws_url, max_size=None) as ws:
         ids = iter(range(1, 10_000))
 
@@ -70,19 +70,20 @@ async def _shoot(ws_url: str, page: str, width: int, height: int) -> bytes:
         await _settle(call)
         # Dismiss the first-visit community dialog, then expand every group (Alt+E).
         await call("Runtime.evaluate", expression=SKIP_DIALOG)
-        for kind in ("rawKeyDown", "keyUp"):
-            await call(
-                "Input.dispatchKeyEvent",
-                type=kind,
-                modifiers=1,
-                key="e",
-                code="KeyE",
-                windowsVirtualKeyCode=69,
-            )
+        if expand:
+            for kind in ("rawKeyDown", "keyUp"):
+                await call(
+                    "Input.dispatchKeyEvent",
+                    type=kind,
+                    modifiers=1,
+                    key="e",
+                    code="KeyE",
+                    windowsVirtualKeyCode=69,
+                )
         await _settle(call)
         # Expanded, the graph is taller than the first fit: zoom out on the UI's own button
         # (bottom right, under the slider) until the whole graph is in view.
-        for _ in range(ZOOM_OUT_CLICKS):
+        for _ in range(zoom_out):
             for kind in ("mousePressed", "mouseReleased"):
                 await call(
                     "Input.dispatchMouseEvent",
@@ -95,6 +96,24 @@ async def _shoot(ws_url: str, page: str, width: int, height: int) -> bytes:
             await asyncio.sleep(1)
         shot = await call("Page.captureScreenshot", format="png")
         return base64.b64decode(shot["data"])
+
+
+# The pictures: the whole pipeline with its groups collapsed (readable at a glance), and
+# each layer of dbt models on its own (the expanded global graph is too small to read).
+LOCATION = "dagster_project.definitions"
+PICTURES = {
+    "lineage.png": ("/asset-groups", 1600, 1000, False, 0),
+    **{
+        f"lineage-{group}.png": (
+            f"/locations/{LOCATION}/asset-groups/{group}/lineage",
+            1800,
+            2600 if group == "marts" else 1500,  # the marts are drawn as cards, one under another
+            False,
+            0,
+        )
+        for group in ("ingest", "staging", "intermediate", "marts")
+    },
+}
 
 
 def main(base: str = "http://127.0.0.1:3000") -> None:
@@ -114,14 +133,14 @@ def main(base: str = "http://127.0.0.1:3000") -> None:
                 except OSError:
                     pass
                 time.sleep(1)
-            png = asyncio.run(
-                _shoot(targets[0]["webSocketDebuggerUrl"], f"{base}/asset-groups", 2400, 2000)
-            )
+            for name, (path, width, height, expand, zoom_out) in PICTURES.items():
+                page = targets[0]["webSocketDebuggerUrl"]
+                png = asyncio.run(_shoot(page, base + path, width, height, expand, zoom_out))
+                (OUT.parent / name).write_bytes(png)
+                print(f"wrote {OUT.parent / name}")
         finally:
             browser.terminate()
             browser.wait(timeout=30)
-    OUT.write_bytes(png)
-    print(f"wrote {OUT}")
 
 
 if __name__ == "__main__":
