@@ -234,30 +234,27 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
         )
 
 
+def _reported_lines(result: dg.ExecuteInProcessResult, key: str) -> list[str]:
+    """The lines an ingest run reported under metadata ``key``, each once, in order."""
+    lines: list[str] = []
+    for materialization in result.asset_materializations_for_node("ingest_landing"):
+        entry = materialization.metadata.get(key)
+        lines.extend(line for line in (entry.value if entry else []) if line not in lines)
+    return lines
+
+
 def unused_files_of(result: dg.ExecuteInProcessResult) -> list[str]:
     """The unused files (refused, held, quarantined whole) an ingest run reported, a line
     each (for `kto run`, which fails on them)."""
-    lines: list[str] = []
-    for materialization in result.asset_materializations_for_node("ingest_landing"):
-        entry = materialization.metadata.get(UNUSED_FILES)
-        lines.extend(line for line in (entry.value if entry else []) if line not in lines)
-    return lines
+    return _reported_lines(result, UNUSED_FILES)
 
 
 def codes_outside_list_of(result: dg.ExecuteInProcessResult) -> list[str]:
     """The Gemeentecodes outside the CBS code list an ingest run reported (accepted under
     KTO_GEMEENTECODES=melden), a line each (for `kto run`, which exits 1 on them)."""
-    lines: list[str] = []
-    for materialization in result.asset_materializations_for_node("ingest_landing"):
-        entry = materialization.metadata.get(CODES_OUTSIDE_LIST)
-        lines.extend(line for line in (entry.value if entry else []) if line not in lines)
-    return lines
+    return _reported_lines(result, CODES_OUTSIDE_LIST)
 
 
 def held_files_of(result: dg.ExecuteInProcessResult) -> list[str]:
     """The held files an ingest run reported, one line each (for `kto run`)."""
-    lines: list[str] = []
-    for materialization in result.asset_materializations_for_node("ingest_landing"):
-        entry = materialization.metadata.get(HELD_FILES)
-        lines.extend(line for line in (entry.value if entry else []) if line not in lines)
-    return lines
+    return _reported_lines(result, HELD_FILES)
