@@ -118,3 +118,40 @@ def test_reading_in_worker_processes_loads_the_same_rows(tmp_path, sample_landin
 
     assert len(report.of("ingested")) == 8 and len(report.of("rejected")) == 2
     assert snapshot(parallel, times=False) == snapshot(sequential, times=False)
+
+
+def test_reading_ahead_is_bounded_by_the_workers(tmp_path, sample_landing, monkeypatch):
+    """Results are taken as they come and at most one file per worker is read ahead, so
+    the ingest's memory does not grow with the number of files waiting to be written."""
+    from concurrent.futures import Future
+
+    from dagster_project.ingest import loader
+
+    submitted: list[str] = []
+
+    class InlinePool:  # runs each read at submission, so "read" means "submitted"
+        def __init__(self, workers, mp_context=None):
+            self.workers = workers
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, fn, *args):
+            submitted.append(args[1])
+            future: Future = Future()
+            future.set_result(fn(*args))
+            return future
+
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", InlinePool)
+    monkeypatch.setattr(loader, "PARALLEL_READ_BYTES", 0)
+    monkeypatch.setattr(loader.os, "cpu_count", lambda: 2)
+    files = loader.scan_landing(sample_landing)
+    taken = []
+    for i, _ in loader._read_all(sample_landing, files, "melden"):
+        taken.append(i)
+        assert len(submitted) - len(taken) <= 2 - 1, (submitted, taken)
+    assert sorted(taken) == list(range(len(files)))
+    assert submitted[0] == max(files, key=lambda f: f.size_bytes).file_path  # largest first

@@ -97,10 +97,18 @@ def outcome(reader, path: Path):
     indent=st.sampled_from([None, 0, 2]),
     block=st.integers(1, 40),
     damage=st.sampled_from(["", "cut", "extra", "bom", "cp1252", "nul", "dup"]),
+    part_rows=st.integers(1, 7),
 )
-@example(doc=[{"a": 123456}], indent=None, block=10, damage="")  # a number cut at a block end
-@example(doc=[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]], indent=None, block=5, damage="")
-def test_the_streamed_json_reader_reads_as_the_whole_document_does(doc, indent, block, damage):
+@example(doc=[{"a": 123456}], indent=None, block=10, damage="", part_rows=7)  # cut number
+@example(doc=[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]], indent=None, block=5, damage="", part_rows=7)
+@example(
+    doc=[{"a": 1}, {"b": 2}, 3, {"a": 4, "c": 5}], indent=None, block=8, damage="", part_rows=1
+)
+def test_the_streamed_json_reader_reads_as_the_whole_document_does(
+    doc, indent, block, damage, part_rows
+):
+    """Element by element and in parts of ``part_rows`` elements, joined, it is the table
+    the whole document gives (keys first seen in a later part included)."""
     text = json.dumps(doc, indent=indent, ensure_ascii=damage == "")
     data = text.encode("utf-8")
     if damage == "cut":
@@ -119,7 +127,7 @@ def test_the_streamed_json_reader_reads_as_the_whole_document_does(doc, indent, 
         path = Path(tmp) / "e.json"
         path.write_bytes(data)
         whole = outcome(lambda p: _read_json_whole(p, "e.json"), path)
-        streamed = outcome(lambda p: read_json(p, "e.json", block=block), path)
+        streamed = outcome(lambda p: read_json(p, "e.json", block, part_rows), path)
     assert streamed == whole
 
 

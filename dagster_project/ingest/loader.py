@@ -20,7 +20,7 @@ import hashlib
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -229,12 +229,17 @@ def forget(con: duckdb.DuckDBPyConnection, file_path: str) -> None:
 
 
 def _version_at(
-    con: duckdb.DuckDBPyConnection, file: LandingFile, digest: str, ingest_number: int
+    con: duckdb.DuckDBPyConnection,
+    file: LandingFile,
+    digest: str,
+    ingest_number: int,
+    planned: dict[str, tuple[int, str]],
 ) -> tuple[datetime, int]:
     """When this content was first delivered and its arrival number; recorded the first time.
 
-    The arrival number is the next one after every content seen before, so content that
-    reaches the warehouse later wins, whatever its file's modification time says.
+    A content new to the warehouse gets the number and first file ``planned`` for it
+    (``_plan_arrivals``), so content that reaches the warehouse later wins, whatever its
+    file's modification time says, in whatever order the files of one ingest finish reading.
     """
     # fetchall: DuckDB refuses the next statement while a result is left unfinished
     rows = con.execute(
@@ -243,14 +248,12 @@ def _version_at(
     ).fetchall()
     if rows:
         return rows[0]
-    ((arrival,),) = con.execute(
-        "SELECT coalesce(max(arrival), 0) + 1 FROM raw.file_contents"
-    ).fetchall()
+    arrival, first_path = planned[digest]
     con.execute(
         "INSERT INTO raw.file_contents VALUES (?, ?, ?, ?, ?, ?)",
         [
             digest,
-            file.file_path,
+            first_path,
             file.modified_at,
             datetime.now(UTC).replace(tzinfo=None),
             arrival,
@@ -258,6 +261,25 @@ def _version_at(
         ],
     )
     return file.modified_at, arrival
+
+
+def _plan_arrivals(
+    con: duckdb.DuckDBPyConnection, contents: list[tuple[str, str]]
+) -> dict[str, tuple[int, str]]:
+    """The arrival number and first file of each content first seen in this ingest.
+
+    ``contents`` (digest, file path) come in file-path order, the documented order within
+    one ingest. Numbering
+    them before reading lets each file be written as soon as it is read; a content that is
+    then refused leaves its number unused (the numbers order, they do not count).
+    """
+    known = {d for (d,) in con.execute("SELECT content_hash FROM raw.file_contents").fetchall()}
+    ((last,),) = con.execute("SELECT coalesce(max(arrival), 0) FROM raw.file_contents").fetchall()
+    planned: dict[str, tuple[int, str]] = {}
+    for digest, file_path in contents:
+        if digest not in known and digest not in planned:
+            planned[digest] = (last + len(planned) + 1, file_path)
+    return planned
 
 
 def _insert_rows(
@@ -307,35 +329,43 @@ def _read(landing_dir: Path, file_path: str, mode: str) -> ReadResult | FileReje
 
 def _read_all(
     landing_dir: Path, files: list[LandingFile], mode: str
-) -> Iterator[ReadResult | FileRejected]:
-    """The files' read results in order; big batches are read by a process pool.
+) -> Iterator[tuple[int, ReadResult | FileRejected]]:
+    """Each file's read result with its index in ``files``, as soon as it is read.
 
-    Reading is CPU-bound Python and each file is independent, so the cores share it;
-    writing stays in this process, one file at a time (DuckDB has one writer).
+    Reading is CPU-bound Python and each file is independent, so big batches are read by a
+    process pool; writing stays in the caller's process (DuckDB has one writer). At most one
+    file per worker is submitted ahead of the results taken, so the memory held is that of
+    the files being read and written, not of the folder: a result waits for nothing but
+    its own write.
     """
     workers = min(len(files), os.cpu_count() or 1)
     if workers < 2 or sum(f.size_bytes for f in files) < PARALLEL_READ_BYTES:
-        return (_read(landing_dir, f.file_path, mode) for f in files)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        return ((i, _read(landing_dir, f.file_path, mode)) for i, f in enumerate(files))
 
-    def results() -> Iterator[ReadResult | FileRejected]:
-        done = 0
+    def results() -> Iterator[tuple[int, ReadResult | FileRejected]]:
+        # Largest first, so that a big file does not start last while the other worker idles.
+        waiting = sorted(range(len(files)), key=lambda i: files[i].size_bytes, reverse=True)
+        done: set[int] = set()
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
         try:
             with pool:
-                # Largest first, so that a big file does not start last while the other
-                # worker idles; the results are still written in the files' order.
-                futures = {
-                    f.file_path: pool.submit(_read, landing_dir, f.file_path, mode)
-                    for f in sorted(files, key=lambda f: f.size_bytes, reverse=True)
-                }
-                for file in files:
-                    result = futures.pop(file.file_path).result()
-                    done += 1
-                    yield result
+                running: dict[Future, int] = {}
+                while waiting or running:
+                    while waiting and len(running) < workers:
+                        i = waiting.pop(0)
+                        running[pool.submit(_read, landing_dir, files[i].file_path, mode)] = i
+                    # No name outlives the loop: a result written is not kept while the
+                    # next is awaited.
+                    for future in wait(running, return_when=FIRST_COMPLETED).done:
+                        i = running.pop(future)
+                        done.add(i)
+                        yield i, future.result()
+                    del future
         except BrokenProcessPool:
             # A worker died (killed, out of memory): read the rest here, one by one.
-            for file in files[done:]:
-                yield _read(landing_dir, file.file_path, mode)
+            for i, file in enumerate(files):
+                if i not in done:
+                    yield i, _read(landing_dir, file.file_path, mode)
 
     return results()
 
@@ -347,6 +377,7 @@ def _write_file(
     read: ReadResult | FileRejected,
     previous: KnownVersion | None,
     ingest_number: int,
+    planned: dict[str, tuple[int, str]],
 ) -> FileOutcome:
     """Replace what an earlier version of the file left with this version, in one transaction.
 
@@ -375,7 +406,7 @@ def _write_file(
                 ],
             )
         else:
-            version_at, arrival = _version_at(con, file, digest, ingest_number)
+            version_at, arrival = _version_at(con, file, digest, ingest_number, planned)
             _insert_rows(con, source_for(file.file_path), read, file, version_at, arrival)
             _insert_problems(con, "quarantine", read.quarantined)
             _insert_problems(con, "answer_issues", read.answer_issues)
@@ -553,12 +584,14 @@ def ingest_files(
         (refused if file.refusal else todo).append((file, digest, previous))
     for file, digest, previous in refused:
         rejection = FileRejected(file.file_path, file.refusal or "")
-        report.files.append(_write_file(con, file, digest, rejection, previous, ingest_number))
+        report.files.append(_write_file(con, file, digest, rejection, previous, ingest_number, {}))
     # Contents first seen in one ingest are numbered by file path: a documented order
     # that does not depend on file times (docs/formats.md, "Which version ... wins").
     todo.sort(key=lambda t: t[0].file_path)
-    reads = _read_all(landing_dir, [file for file, _, _ in todo], mode)
-    for (file, digest, previous), read in zip(todo, reads, strict=True):
+    planned = _plan_arrivals(con, [(digest, file.file_path) for file, digest, _ in todo])
+    outcomes: dict[int, FileOutcome] = {}
+    for i, read in _read_all(landing_dir, [file for file, _, _ in todo], mode):
+        file, digest, previous = todo[i]
         # a version judged again has the same columns; its rows may all be quarantined now
         if (
             isinstance(read, ReadResult)
@@ -566,7 +599,9 @@ def ingest_files(
             and previous.content_hash != digest
         ):
             read = _keeps_answers(con, file, read)
-        report.files.append(_write_file(con, file, digest, read, previous, ingest_number))
+        outcomes[i] = _write_file(con, file, digest, read, previous, ingest_number, planned)
+        del read  # its rows are in the warehouse; do not hold them while the next is read
+    report.files.extend(outcomes[i] for i in range(len(todo)))
     _record_judged(con, {f.source for f in files if f.source in _FOLDERS}, mode)
     report.held = held_files(con)
     return report

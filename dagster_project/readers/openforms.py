@@ -15,7 +15,7 @@ from .headers import header_key
 from .model import FileRejected, ReadResult
 from .municipality_codes import code_list_check
 from .parts import apply_in_parts
-from .tabular import Table, read_csv_parts, read_json, read_xlsx_parts
+from .tabular import Table, read_csv_parts, read_json_parts, read_xlsx_parts
 
 RAW_TABLE = "openforms_submissions"
 SURVEY_FORM = "KTO digitale dienstverlening"
@@ -83,7 +83,7 @@ ROW_CHECKS = (code_list_check("gemeentecode", "gemeentecode", "inzendingdatum"),
 def read(path: Path, file_path: str) -> ReadResult:
     suffix = path.suffix.lower()
     if suffix == ".json":
-        parts: Iterator[Table] = iter([read_json(path, file_path)])
+        parts: Iterator[Table] = read_json_parts(path, file_path)
     elif suffix == ".xlsx":
         parts = read_xlsx_parts(path, file_path)
     else:

@@ -477,54 +477,74 @@ def _elements(path: Path, block: int) -> Iterator[Any]:
         raise _NotStreamed  # something after the array
 
 
-def read_json(path: Path, file_path: str, block: int = BLOCK_CHARS) -> Table:
-    """A JSON export, element by element: the document is never held whole.
+def read_json_parts(
+    path: Path, file_path: str, block: int = BLOCK_CHARS, part_rows: int = PART_ROWS
+) -> Iterator[Table]:
+    """A JSON export as tables of at most ``part_rows`` elements; the document is never
+    held whole, nor all its rows.
 
-    The memory is that of the rows, not of the text and the parsed document besides (a
-    national year, 216 MB, once needed 3.4 GiB). A file that is not a plain array is read
+    The memory is that of one part (a national year, 216 MB, once needed 3.4 GiB). The
+    file is parsed twice: first for its header, the keys of all elements in the order
+    first seen, so every part has the columns the whole file has (an element lacking a
+    key has no value there, as in one table). A file that is not a plain array is read
     whole by the former reader, for its reason.
     """
-    max_rows, max_chars = limits.current().rows, limits.current().field_chars
-    header: list[str] = []
-    positions: dict[str, int] = {}
+    try:
+        header = _json_header(path, file_path, block)
+    except _NotStreamed:
+        yield _read_json_whole(path, file_path)
+        return
+    max_chars = limits.current().field_chars
     rows: list[tuple[int, list[Any]]] = []
     malformed: list[tuple[int, str]] = []
     refused: list[tuple[int, str, str | None, str]] = []
-    share = {}.setdefault  # each distinct short text once (see _shared)
-    try:
-        for number, item in enumerate(_elements(path, block), start=1):
-            if number > max_rows:
-                raise _too_many_rows(file_path)
-            if type(item) is not dict:
-                malformed.append((number, "array element is not an object"))
-                continue
-            invalid = _surrogate_cell(item)
-            if invalid is not None:
-                refused.append((number, *invalid))
-                continue
-            for key in item:
-                if key not in positions:
-                    positions[key] = len(header)
-                    header.append(key)
-            # Keys first seen later extend the header at its end: earlier rows are padded.
+    share = {}.setdefault  # each distinct short text once per part (see _shared)
+    shown_header = [storable(clean(h)).strip() for h in header]  # a surrogate key escaped
+    number = 0
+    for number, item in enumerate(_elements(path, block), start=1):
+        if type(item) is not dict:
+            malformed.append((number, "array element is not an object"))
+        elif (invalid := _surrogate_cell(item)) is not None:
+            refused.append((number, *invalid))
+        else:
             values = [item.get(k) for k in header]
-            rows.append(
-                (
-                    number,
-                    [
-                        share(v, v) if type(v) is str and len(v) <= SHARED_CHARS else v
-                        for v in values
-                    ],
-                )
-            )
-    except _NotStreamed:
-        return _read_json_whole(path, file_path)
-    width = len(header)
-    for i, (number, values) in enumerate(rows):
-        values.extend([None] * (width - len(values)))
-        rows[i] = (number, _cells(values, header, file_path, f"element {number}", max_chars))
-    # A key with a lone surrogate is shown escaped (its rows are refused above).
-    return Table([storable(clean(h)).strip() for h in header], rows, malformed, refused)
+            values = [
+                share(v, v) if type(v) is str and len(v) <= SHARED_CHARS else v for v in values
+            ]
+            rows.append((number, _cells(values, header, file_path, f"element {number}", max_chars)))
+        if number % part_rows == 0:
+            yield Table(shown_header, rows, malformed, refused)
+            rows, malformed, refused, share = [], [], [], {}.setdefault
+    if rows or malformed or refused or number == 0:  # the rest; an empty array is a part
+        yield Table(shown_header, rows, malformed, refused)
+
+
+def _json_header(path: Path, file_path: str, block: int) -> list[str]:
+    """The keys of the file's elements in the order first seen; the row limit checked.
+
+    The keys of an element refused for a lone surrogate do not count (its row is refused).
+    """
+    max_rows = limits.current().rows
+    header: dict[str, None] = {}
+    for number, item in enumerate(_elements(path, block), start=1):
+        if number > max_rows:
+            raise _too_many_rows(file_path)
+        if type(item) is dict and _surrogate_cell(item) is None:
+            header.update(dict.fromkeys(item))
+    return list(header)
+
+
+def read_json(
+    path: Path, file_path: str, block: int = BLOCK_CHARS, part_rows: int = PART_ROWS
+) -> Table:
+    """A JSON export as one table (for a look at a whole file; ingest reads it in parts)."""
+    parts = list(read_json_parts(path, file_path, block, part_rows))
+    return Table(
+        parts[0].header,
+        [row for part in parts for row in part.rows],
+        [m for part in parts for m in part.malformed],
+        [r for part in parts for r in part.refused],
+    )
 
 
 def _read_json_whole(path: Path, file_path: str) -> Table:
