@@ -5,7 +5,7 @@
 -- response (file modification time, then file name), count each completed response in its
 -- year and quarter, and compute per gemeente x kanaal x periode the counts, totaaloordeel and
 -- CES with their benchmark (method gemeenten). Rounding is half away from zero, from the
--- integer sums (METRICS.md); the BM is a DOUBLE mean of the exact values, rounded the same way.
+-- integer sums (docs/contract/metrics.md); the BM is a DOUBLE mean of the exact values, rounded the same way.
 --
 -- It reads the UTF-8 CSV and JSON of a plain landing folder (one2ten/*.csv,
 -- openforms/*.csv and *.json, inviter/*.csv; no XLSX, no Windows-1252), all three present.

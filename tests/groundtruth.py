@@ -1,7 +1,7 @@
 """Hypothesis strategies: small, adversarial ground truths for the whole pipeline.
 
 A drawn :class:`Case` is a ground truth (``Dataset``) built to sit on the edges of
-METRICS.md: proportions of 0 and 1, CES of -100 and +100, every grade the same,
+docs/contract/metrics.md: proportions of 0 and 1, CES of -100 and +100, every grade the same,
 n = 1, n = threshold - 1 and threshold, all answers "Weet niet", a product with
 one respondent, a quarter without responses, a municipality with one channel,
 exact ties at x.x5 (the grade mean 167/20, the percentage 1/8), answers on a

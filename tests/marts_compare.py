@@ -71,7 +71,7 @@ def check_figure(
 def compare(warehouse: Path, want: dict) -> list[str]:
     """Every difference between the internal layer and the oracle, as readable lines.
 
-    The internal layer (int_cells, int_figures) keeps every figure METRICS.md defines,
+    The internal layer (int_cells, int_figures) keeps every figure docs/contract/metrics.md defines,
     withheld ones included; test_disclosure.py holds the public marts to it.
     """
     problems: list[str] = []

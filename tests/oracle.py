@@ -1,4 +1,4 @@
-"""An independent computation of every figure of METRICS.md from ground truth.
+"""An independent computation of every figure of docs/contract/metrics.md from ground truth.
 
 Pure Python on exact fractions: no DuckDB, no dbt, no project code besides
 the ground-truth dataclasses. The result has the shape of
@@ -10,7 +10,7 @@ tests/fixtures/samples/expected.json:
   in_een_keer_geholpen (telefoon), producten ({respons, n, exact, value}).
 - ``benchmark``: ``"balie|2020"`` -> figure -> BM.
 
-Rules, as read from METRICS.md and the sample's expected.json:
+Rules, as read from docs/contract/metrics.md and the sample's expected.json:
 
 - A response counts when completed (One2Ten ``Voltooid`` with an end date;
   every Open Formulieren submission), in the year and quarter of completion.

@@ -42,7 +42,7 @@ ANSWER_COLUMNS = {
 
 
 def numbered_rows(path: Path, delimiter: str) -> list[tuple[int, dict]] | None:
-    """(row number, row) as FORMATS.md numbers them; None when unreadable."""
+    """(row number, row) as docs/contract/formats.md numbers them; None when unreadable."""
     if path.suffix == ".xlsx":
         try:
             ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
@@ -96,7 +96,7 @@ def identity_ok(source: str, row: dict) -> bool:
 
 
 def invalid(column: str, value) -> bool:
-    """Is this cell an invalid answer by FORMATS.md?"""
+    """Is this cell an invalid answer by docs/contract/formats.md?"""
     if value in (None, ""):
         return False
     if column in LABELS:

@@ -1,5 +1,5 @@
 """The landing writers: files parse back (csv/openpyxl/json) to the ground truth,
-in the conventions of FORMATS.md, byte for byte the same on every run."""
+in the conventions of docs/contract/formats.md, byte for byte the same on every run."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The oracle's reading of METRICS.md, held to the sample's expected.json.
+"""The oracle's reading of docs/contract/metrics.md, held to the sample's expected.json.
 
 The sample folder is read here with a small loader of its own (the rules of
-FORMATS.md, independent of dagster_project.readers), the ground truth that
+docs/contract/formats.md, independent of dagster_project.readers), the ground truth that
 comes out goes through the oracle, and every cell and BM must equal
 expected.json. That pins the oracle's semantics (suppression, Hostmanship,
 uitnodigingen, BM over unsuppressed municipalities, rounding) before it is
@@ -157,7 +157,7 @@ def test_oracle_reproduces_every_sample_benchmark(sample, expected):
     got = oracle.expected(data, min_n=expected["min_n"])["benchmark"]
     assert got.keys() == expected["benchmark"].keys()
     for key, figures in expected["benchmark"].items():
-        # The oracle also benchmarks telefoon's "In één keer geholpen" (METRICS.md:
+        # The oracle also benchmarks telefoon's "In één keer geholpen" (docs/contract/metrics.md:
         # a BM for every figure); the sample's expected.json leaves it out.
         mine = {k: v for k, v in got[key].items() if k != oracle.IN_EEN_KEER}
         assert mine == figures, key

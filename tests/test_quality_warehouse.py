@@ -1,7 +1,7 @@
 """A small, valid marts + staging warehouse for the quality suites, and proof that it passes.
 
 The warehouse is computed here from synthetic responses by the definitions of
-METRICS.md and docs/architecture.md (contract columns), independently of the
+docs/contract/metrics.md and docs/architecture.md (contract columns), independently of the
 dbt models. Set KTO_QUALITY_WAREHOUSE to a built warehouse file to run the
 quality tests on that instead: the corruption tests copy it and corrupt the
 copy by contract columns only.
@@ -91,7 +91,7 @@ EFFORT = ["Heel veel moeite", "Veel moeite", "Neutraal", "Weinig moeite", "Geen 
 
 
 def _round(value: float | None, digits: int) -> float | None:
-    """Half away from zero, on the decimal value (METRICS.md rounding)."""
+    """Half away from zero, on the decimal value (docs/contract/metrics.md rounding)."""
     if value is None:
         return None
     quantum = Decimal(1).scaleb(-digits)

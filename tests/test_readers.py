@@ -1,4 +1,4 @@
-"""Each bad-input rule of FORMATS.md, and the quirks real exports have."""
+"""Each bad-input rule of docs/contract/formats.md, and the quirks real exports have."""
 
 from __future__ import annotations
 

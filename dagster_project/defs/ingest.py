@@ -33,7 +33,7 @@ RAW_SPECS = [
         group_name="ingest",
         description=(
             f"Accepted rows of the {source.folder}/ exports as read (values parsed by the rules "
-            "of FORMATS.md, every version of each response), with source_file, source_row and "
+            "of docs/contract/formats.md, every version of each response), with source_file, source_row and "
             "source_modified_at. Rows that could not be used are in raw.quarantine, blanked "
             "answers in raw.answer_issues, refused files in raw.rejected_files."
         ),

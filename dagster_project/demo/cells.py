@@ -1,6 +1,6 @@
 """Build the people of one cell (municipality x channel x year) from its plan.
 
-A :class:`CellPlan` fixes, for every figure of METRICS.md, how many valid
+A :class:`CellPlan` fixes, for every figure of docs/contract/metrics.md, how many valid
 answers there are and which exact value they must give. The builder turns
 that into integer counts and sums (``construct``) and hands the answers out
 to people at random, so every figure of the cell is exactly what the plan

@@ -1,4 +1,4 @@
-"""How the survey tools spell ground truth in their exports (FORMATS.md).
+"""How the survey tools spell ground truth in their exports (docs/contract/formats.md).
 
 Rows are dicts of column -> cell value; a cell is text, or for XLSX a number
 where the tool writes numbers. The same answer is spelled in the ways real

@@ -1,4 +1,4 @@
-"""Write a landing folder (FORMATS.md) from ground truth.
+"""Write a landing folder (docs/contract/formats.md) from ground truth.
 
 Exports are cut the way the tools cut them: one file per survey and year,
 the most recent year per quarter, every file holding all municipalities of

@@ -74,7 +74,7 @@ DIGITAAL_PRODUCTS = (
     "Verhuizing doorgeven",
 )
 
-# Open Formulieren field codes (FORMATS.md section 2), statements in factsheet order.
+# Open Formulieren field codes (docs/contract/formats.md section 2), statements in factsheet order.
 OF_MOEITE = ("heelVeelMoeite", "veelMoeite", "neutraal", "weinigMoeite", "geenMoeite")
 OF_WEET_NIET = "weetNiet"
 OF_STATEMENTS = (

@@ -2,7 +2,7 @@
 
 Grades get one decimal and a decimal comma (``8,4``), CES and percentages are whole
 numbers. Nothing here rounds: every number arrives rounded from the marts (dbt's
-macros/rounding.sql, halves away from zero, METRICS.md), and a value with more digits
+macros/rounding.sql, halves away from zero, docs/contract/metrics.md), and a value with more digits
 than its notation shows is an error (:class:`NotRounded`), never silently rounded again.
 """
 

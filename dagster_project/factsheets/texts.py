@@ -1,7 +1,7 @@
 """The fixed Dutch wording of the factsheets: titles, legend and the "Toelichting" page.
 
 Kept apart from the view model so the wording can be reviewed in one place.
-The explanations follow METRICS.md; they are written for the municipality's
+The explanations follow docs/contract/metrics.md; they are written for the municipality's
 readers, not for statisticians.
 """
 

@@ -1,7 +1,7 @@
-"""Readers of the export formats in FORMATS.md, free of Dagster.
+"""Readers of the export formats in docs/contract/formats.md, free of Dagster.
 
 Each reader turns one landing file into a :class:`~.model.ReadResult`: accepted
-rows (values parsed by the rules of FORMATS.md), quarantined rows and blanked
+rows (values parsed by the rules of docs/contract/formats.md), quarantined rows and blanked
 answers, each with file, row, column and rule. A file that cannot be read at
 all raises :class:`~.model.FileRejected`.
 """

@@ -1,4 +1,4 @@
-"""Value rules of FORMATS.md: grades, label sets, dates and identity fields.
+"""Value rules of docs/contract/formats.md: grades, label sets, dates and identity fields.
 
 Every parser takes a cell as the file gave it (str, int, float, datetime or
 None) and returns the parsed value, or raises :class:`InvalidValue` whose

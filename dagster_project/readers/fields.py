@@ -1,7 +1,7 @@
 """Column specs and the one function that applies them to a table, column by column.
 
 An identity field that fails quarantines its row; an answer field that fails
-is blanked and recorded as an answer issue, and the row is kept (FORMATS.md).
+is blanked and recorded as an answer issue, and the row is kept (docs/contract/formats.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One2Ten survey exports (balie, telefoon): CSV with ';' or XLSX (FORMATS.md section 1)."""
+"""One2Ten survey exports (balie, telefoon): CSV with ';' or XLSX (docs/contract/formats.md section 1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Open Formulieren exports of the digital survey form: CSV (','), XLSX, JSON (FORMATS.md 2)."""
+"""Open Formulieren exports of the digital survey form: CSV (','), XLSX, JSON (docs/contract/formats.md 2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which reader reads which landing file: the sub-folder decides (FORMATS.md layout)."""
+"""Which reader reads which landing file: the sub-folder decides (docs/contract/formats.md layout)."""
 
 from __future__ import annotations
 

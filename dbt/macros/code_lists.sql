@@ -1,4 +1,4 @@
-{#- The code lists of FORMATS.md and METRICS.md, in factsheet order. Their one source is the
+{#- The code lists of docs/contract/formats.md and docs/contract/metrics.md, in factsheet order. Their one source is the
     var code_lists in dbt_project.yml, which the readers and the factsheets read too
     (dagster_project/code_lists.py); these macros only give it the shapes the models use. -#}
 

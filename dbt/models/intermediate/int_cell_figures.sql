@@ -1,4 +1,4 @@
--- One row per cell x figure of METRICS.md, before suppression: its n, the exact value as
+-- One row per cell x figure of docs/contract/metrics.md, before suppression: its n, the exact value as
 -- an integer fraction teller / noemer (rounded later from those integers), and its 95%
 -- confidence interval.
 --

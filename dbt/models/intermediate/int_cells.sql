@@ -1,5 +1,5 @@
 -- One row per cell (gemeente x kanaal x periode with at least one counted response): the
--- counts of METRICS.md that are never suppressed.
+-- counts of docs/contract/metrics.md that are never suppressed.
 --
 -- uitnodigingen: the Verzonden rows of the Inviter log for the cell's municipality, channel
 -- and period. It is known only when the log has at least one row (Verzonden or Bounce) for

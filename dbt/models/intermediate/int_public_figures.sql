@@ -6,7 +6,7 @@
 -- A hidden figure (int_disclosure: suppressed, or withheld by complementary suppression)
 -- loses its value, exact value, interval, significance and direction; its n stays.
 --
--- The BM of the channel and period (METRICS.md) can rest on withheld values: the mean of
+-- The BM of the channel and period (docs/contract/metrics.md) can rest on withheld values: the mean of
 -- the municipalities' exact values includes a quarter withheld only to protect another one,
 -- and the pooled BM includes suppressed cells. Its exact value would then give their sum
 -- away (BM x count minus the published values), so bm_exact is published only for a BM that
