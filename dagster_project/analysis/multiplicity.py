@@ -39,7 +39,8 @@ def bh_qvalues(p_values) -> np.ndarray:
     if m == 0:
         return q
     order = np.argsort(p[present], kind="stable")
-    ranked = p[present][order] * m / np.arange(1, m + 1)
+    # m / j >= 1 first, so that q >= p holds in floating point too (p * m / m can round below p)
+    ranked = p[present][order] * (m / np.arange(1, m + 1))
     # the running minimum from the largest p down makes q monotone in p
     adjusted = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
     q_present = np.empty(m)
