@@ -17,7 +17,11 @@ deviations"); this module uses the exact normal quantiles for them, z(0.975) =
   alpha = (P(R <= r_p) - p) / (P(R = r_p)), limit (r_p - alpha) / n, so the limits move
   smoothly with n. The normal approximation ``target +- z * sqrt(target (1 - target) / n)``
   fails where it matters here (agreement of 85-95% and small n: upper limits above 100%);
-  it is available as ``method="normal"``. Limits are clipped to [0, 100].
+  it is available as ``method="normal"``. Limits are clipped to [0, 100], and to the
+  target: at a target near 0% or 100% and very small n the interpolated line can pass the
+  target (1% and n = 1: an upper limit of -1.5%), and a band that does not hold the target
+  would mark an on-target unit as an outlier (the marts clip an interval to its value the
+  same way).
 
   The binomial limits are for drawing. Counts are whole numbers, so they are not monotone
   in n everywhere: near 100% the upper limit at small n is 1 - alpha / n with alpha =
@@ -95,8 +99,8 @@ def proportion_limits(
             upper = theta + z_value(level) * se
         else:
             raise ValueError(f"method {method!r}: binomial or normal")
-        out[f"lower_{suffix(level)}"] = np.clip(lower, 0, 1) * PERCENT
-        out[f"upper_{suffix(level)}"] = np.clip(upper, 0, 1) * PERCENT
+        out[f"lower_{suffix(level)}"] = np.clip(lower, 0, theta) * PERCENT
+        out[f"upper_{suffix(level)}"] = np.clip(upper, theta, 1) * PERCENT
     return out
 
 
@@ -136,7 +140,7 @@ def flag_units(
 ) -> pd.DataFrame:
     """A copy of ``frame`` (one period x channel x figure) with, per level, its limits at
     the row's n and ``funnel_<level>``: ``hoger`` above, ``lager`` below, ``binnen``
-    otherwise (None without a value or n).
+    otherwise (missing without a value or n).
 
     ``kind="mean"`` needs ``sd`` and compares the value with the limits; ``kind="proportion"``
     takes percentages (0..100): with ``method="binomial"`` by the exact tails of its count
