@@ -2,7 +2,7 @@
 
 They live next to the package in the checkout (dbt/, expectations/), where dbt and the
 people editing them expect them; a wheel gets copies in dagster_project/_data/, which
-dagster_project/project_files.py finds. Editable installs read the checkout directly.
+dagster_project/domain/project_files.py finds. Editable installs read the checkout directly.
 """
 
 import shutil

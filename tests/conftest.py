@@ -208,8 +208,8 @@ def built_sample_warehouse(
     sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """The samples ingested and built by dbt (staging, intermediate, marts); read only."""
-    from dagster_project.dbt_commands import run_dbt
     from dagster_project.settings import Settings
+    from dagster_project.transform.commands import run_dbt
 
     warehouse = tmp_path_factory.mktemp("built_samples") / "warehouse.duckdb"
     shutil.copyfile(sample_warehouse, warehouse)
@@ -221,7 +221,7 @@ def built_sample_warehouse(
 @pytest.fixture(scope="session")
 def definitions():
     """The project's Definitions; importing them needs dbt's manifest, as under `kto`."""
-    from dagster_project.dbt_commands import prepare_manifest
+    from dagster_project.transform.commands import prepare_manifest
 
     prepare_manifest()
     from dagster_project.definitions import defs

@@ -5,7 +5,7 @@
 Imports are not safe to race: two threads importing modules that import each other can
 see a module half initialised ("partially initialized module 'sqlalchemy.orm.exc' has no
 attribute ... (most likely due to a circular import)"). The report lists every import a
-thread made while `kto run`'s worker thread ("kto-run", dagster_project/runs.py) was
+thread made while `kto run`'s worker thread ("kto-run", dagster_project/cli/runs.py) was
 running, other than the worker itself: there must be none.
 """
 

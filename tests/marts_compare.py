@@ -11,9 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.dbt_commands import run_dbt
 from dagster_project.ingest import load_landing
 from dagster_project.settings import Settings
+from dagster_project.transform.commands import run_dbt
 from tests import oracle
 from tests.layers import internal_figures
 

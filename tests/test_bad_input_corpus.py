@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from dagster_project.ingest import load_landing
-from dagster_project.readers import FileRejected, read_file
+from dagster_project.ingest.readers import FileRejected, read_file
 from tests.bad_inputs import CORPUS, INJECTIONS, Case
 
 FAST = [c for c in CORPUS if not c.slow]
@@ -148,7 +148,7 @@ def test_a_zip_bomb_is_refused_fast_without_unpacking(tmp_path):
 
 def test_any_reader_failure_refuses_only_that_file(tmp_path, monkeypatch):
     """A bug or an unforeseen exception in a reader is the file's rejection, not the run's."""
-    from dagster_project.readers import inviter, registry
+    from dagster_project.ingest.readers import inviter, registry
     from tests.bad_inputs import csv_bytes, row
 
     def broken(path, file_path):

@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from dagster_project.dbt_commands import prepare_manifest
-from dagster_project.public_marts import PUBLIC_MARTS
+from dagster_project.publish.public_marts import PUBLIC_MARTS
+from dagster_project.transform.commands import prepare_manifest
 
 CHANGELOG = Path(__file__).resolve().parents[1] / "CHANGELOG.md"
 SECTION = "## Current columns"

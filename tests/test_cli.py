@@ -15,8 +15,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from dagster_project import cli, cli_help
-from dagster_project.readers.limits import current as current_limits
+from dagster_project import cli
+from dagster_project.cli import help as cli_help
+from dagster_project.ingest.readers.limits import current as current_limits
 from dagster_project.settings import Settings
 from tests.conftest import copy_samples
 
@@ -26,9 +27,11 @@ COMMANDS = ("run", "check", "files", "retract", "demo", "bench")
 
 def variables_read() -> set[str]:
     """The KTO_* variables settings.py reads, from its source (not from its tables)."""
-    source = (ROOT / "dagster_project" / "settings.py").read_text(encoding="utf-8")
+    source = (ROOT / "dagster_project" / "settings" / "__init__.py").read_text(encoding="utf-8")
     # The file limits are read by readers/limits.py, each named in its Limit(...).
-    limits = (ROOT / "dagster_project" / "readers" / "limits.py").read_text(encoding="utf-8")
+    limits = (ROOT / "dagster_project" / "ingest" / "readers" / "limits.py").read_text(
+        encoding="utf-8"
+    )
     return set(re.findall(r'env(?:\.get\(\s*|\[)"(KTO_[A-Z_]+)"', source)) | set(
         re.findall(r'Limit\(\s*"(KTO_[A-Z_]+)"', limits)
     )

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.dbt_commands import run_dbt
 from dagster_project.factsheets.marts import read_only
 from dagster_project.factsheets.view import build_view_models
 from dagster_project.ingest import load_landing
 from dagster_project.settings import Settings
+from dagster_project.transform.commands import run_dbt
 
 pytestmark = pytest.mark.slow
 

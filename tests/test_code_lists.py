@@ -1,7 +1,7 @@
 """The code lists have one source that the readers, the factsheets and dbt all read.
 
 dbt compiles its macros from the var ``code_lists`` (dbt_project.yml); the readers and the
-factsheet texts get theirs from ``dagster_project.code_lists``. These tests compile the
+factsheet texts get theirs from ``dagster_project.domain.code_lists``. These tests compile the
 macros with dbt itself and compare what dbt sees with what the readers accept.
 """
 
@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from dagster_project.factsheets import texts
-from dagster_project.readers import one2ten, openforms
+from dagster_project.ingest.readers import one2ten, openforms
 from tests.test_dbt_rounding import compile_inline
 
 pytestmark = pytest.mark.slow

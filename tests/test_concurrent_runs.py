@@ -2,7 +2,7 @@
 
 Two runs of the multiprocess executor on one persistent instance, started together: the
 ingest step writes raw.* while the factsheet step wants to read the marts. DuckDB refuses
-a second process outright; the warehouse lock (dagster_project/warehouse_lock.py) makes
+a second process outright; the warehouse lock (dagster_project/warehouse/lock.py) makes
 the later step wait instead, so neither run fails.
 """
 
@@ -14,10 +14,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.dbt_commands import run_dbt
 from dagster_project.defs.partitions import PERIODE
 from dagster_project.ingest import load_landing
 from dagster_project.settings import Settings
+from dagster_project.transform.commands import run_dbt
 from tests.concurrency_jobs import execute
 from tests.conftest import copy_samples
 

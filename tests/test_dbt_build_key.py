@@ -1,4 +1,4 @@
-"""The build key of the models built by year (dagster_project/dbt_build_key.py) changes with
+"""The build key of the models built by year (dagster_project/transform/build_key.py) changes with
 everything their rows depend on besides the data."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 import dagster_project
-from dagster_project import dbt_build_key
-from dagster_project.dbt_build_key import UDF_MODULES, build_key
-from dagster_project.project_files import project_dir
+from dagster_project.domain.project_files import project_dir
 from dagster_project.settings import Settings
+from dagster_project.transform import build_key as dbt_build_key
+from dagster_project.transform.build_key import UDF_MODULES, build_key
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_the_key_covers_the_python_dbt_runs():
         [
             sys.executable,
             "-c",
-            "import sys, dagster_project.dbt_plugin; "
+            "import sys, dagster_project.transform.plugin; "
             "print('\\n'.join(m for m in sys.modules if m.startswith('dagster_project.')))",
         ],
         capture_output=True,

@@ -27,14 +27,14 @@ from hypothesis import strategies as st
 
 from dagster_project import cli
 from dagster_project.bench.landing import move_into, write_drop, write_year
-from dagster_project.dbt_build_key import build_key, recorded_build_key
-from dagster_project.dbt_commands import prepare_manifest, run_dbt
 from dagster_project.demo import write_landing
 from dagster_project.demo.model import Dataset
 from dagster_project.disclosure.ledger import TABLE as LEDGER
 from dagster_project.ingest import load_landing
 from dagster_project.ingest.files import retract
 from dagster_project.settings import Settings
+from dagster_project.transform.build_key import build_key, recorded_build_key
+from dagster_project.transform.commands import prepare_manifest, run_dbt
 from tests.conftest import SAMPLES
 from tests.groundtruth import Case, cases
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project.dbt_commands import prepare_manifest
+from dagster_project.transform.commands import prepare_manifest
 from tests.conftest import settings_resources
 
 RAW = {
@@ -170,7 +170,7 @@ def test_the_run_results_are_read_while_the_warehouse_is_still_locked(
     second `kto run` once found the file gone)."""
     import fcntl
 
-    from dagster_project.warehouse_lock import lock_path
+    from dagster_project.warehouse.lock import lock_path
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(sample_warehouse, warehouse)

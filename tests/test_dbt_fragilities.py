@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.dbt_commands import run_dbt
-from dagster_project.dbt_plugin import mean_of_ratios, mean_of_ratios_scaled
 from dagster_project.settings import Settings
+from dagster_project.transform.commands import run_dbt
+from dagster_project.transform.plugin import mean_of_ratios, mean_of_ratios_scaled
 
 pytestmark = pytest.mark.slow
 CELL = ("GM0637", "balie", "2020")
@@ -158,7 +158,7 @@ def test_benchmark_fractions_travel_as_pairs():
     assert mean_of_ratios(list(reversed(fractions))) == pytest.approx(8.325)
     # paired wrongly (167/10 and 83/20) the mean would be 12.425
     with duckdb.connect() as con:
-        from dagster_project.dbt_plugin import register_udfs
+        from dagster_project.transform.plugin import register_udfs
 
         register_udfs(con)
         con.execute("create table f as select * from (values (167, 20), (83, 10)) t(t, n)")

@@ -1,7 +1,7 @@
 """kto-dbt: dbt's parse state shared between warehouses of the same database name.
 
 Each case runs ``kto-dbt parse`` in its own target folder and reads dbt's own log for how
-it parsed. dbt internals are patched there (dagster_project/dbt_launch.py): these fail if
+it parsed. dbt internals are patched there (dagster_project/transform/launch.py): these fail if
 dbt moves them.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project import dbt_launch
-from dagster_project.dbt_commands import DBT_PROJECT_DIR, dbt_executable
+from dagster_project.transform import launch as dbt_launch
+from dagster_project.transform.commands import DBT_PROJECT_DIR, dbt_executable
 
 # vars of their own, so no other test's runs share this state
 VARS = "{test_severity: warn, kto_dbt_launch_test: 1}"

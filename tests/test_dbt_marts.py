@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.dbt_commands import run_dbt
 from dagster_project.settings import Settings
+from dagster_project.transform.commands import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -554,7 +554,7 @@ def test_soort_separates_years_from_quarters(con):
 
 def test_failing_dbt_tests_name_the_rule_and_the_rows(marts: Path, tmp_path: Path):
     """What `kto check` reports: a corrupted mart fails its dbt tests, with offending rows."""
-    from dagster_project.dbt_commands import failing_tests
+    from dagster_project.transform.commands import failing_tests
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(marts, warehouse)

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.dbt_commands import DBT_PROJECT_DIR, dbt_env, dbt_executable
-from dagster_project.dbt_plugin import mean_of_ratios, mean_of_ratios_scaled, round_half_away
 from dagster_project.settings import Settings
+from dagster_project.transform.commands import DBT_PROJECT_DIR, dbt_env, dbt_executable
+from dagster_project.transform.plugin import mean_of_ratios, mean_of_ratios_scaled, round_half_away
 
 TIES = [  # (numerator, denominator, decimals, expected)
     (167, 20, 1, Decimal("8.4")),  # 8.35
@@ -207,7 +207,7 @@ def test_the_t_quantile_is_scipy_stats_own():
     scipy.stats.t.ppf gives, bit for bit, for every p the marts use and any df."""
     from scipy.stats import t as student_t
 
-    from dagster_project.dbt_plugin import t_quantile
+    from dagster_project.transform.plugin import t_quantile
 
     for p in (0.95, 0.975, 0.995):
         for df in [*range(1, 2001), 10_000, 99_999, 1_000_003]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from dagster_project.demo import random_dataset, write_landing
-from dagster_project.readers.model import FileRejected
-from dagster_project.readers.registry import read_file
+from dagster_project.ingest.readers.model import FileRejected
+from dagster_project.ingest.readers.registry import read_file
 
 
 def read_all(manifest):

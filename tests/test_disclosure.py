@@ -18,12 +18,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.dbt_commands import run_dbt
 from dagster_project.demo import random_dataset, write_demo_landing, write_landing
 from dagster_project.ingest import load_landing
-from dagster_project.public_marts import PUBLIC_MARTS
 from dagster_project.publish import publish_marts
+from dagster_project.publish.public_marts import PUBLIC_MARTS
 from dagster_project.settings import Settings
+from dagster_project.transform.commands import run_dbt
 from tests.attack import recover
 from tests.layers import Figures, internal_figures, public_figures, records
 

@@ -6,7 +6,7 @@ import json
 
 import dagster as dg
 
-from dagster_project.dagster_internals import (
+from dagster_project.compat.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )

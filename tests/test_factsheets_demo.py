@@ -14,12 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from dagster_project.dbt_commands import run_dbt
 from dagster_project.demo import write_demo_landing
 from dagster_project.factsheets import read_only, render_period
 from dagster_project.factsheets.view import build_period
 from dagster_project.ingest import load_landing
 from dagster_project.settings import Settings
+from dagster_project.transform.commands import run_dbt
 from tests.test_factsheets import GENERATED_ON, REFERENCE, nl_grade
 from tests.test_factsheets_display import assert_marks_have_a_visible_reason
 from tests.test_factsheets_render import html_text, missing, pdf_pages, reference_tokens, tokens

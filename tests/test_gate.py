@@ -330,10 +330,10 @@ def refresh_job_def():
     ],
 )
 def test_a_broken_rule_withholds_what_it_concerns_through_refresh_job(tmp_path, layer):
-    from dagster_project.dbt_commands import prepare_manifest
     from dagster_project.defs.automation import period_range_tags
     from dagster_project.defs.partitions import PERIODE
     from dagster_project.ingest import load_landing
+    from dagster_project.transform.commands import prepare_manifest
 
     prepare_manifest()
     suite, rule, withheld = FAULTS[layer]

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dagster_project.ingest import load_landing
-from dagster_project.readers import SOURCES, FileRejected, read_file
-from dagster_project.readers.headers import ALIASES, header_key
+from dagster_project.ingest.readers import SOURCES, FileRejected, read_file
+from dagster_project.ingest.readers.headers import ALIASES, header_key
 from tests.conftest import copy_samples
 from tests.test_ingest_arrival import kto
 

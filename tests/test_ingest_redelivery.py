@@ -154,8 +154,8 @@ def test_a_redropped_original_keeps_the_delivery_time_of_its_content(tmp_path, s
 def test_staging_shows_which_file_supplies_each_response_and_the_correction_wins(
     tmp_path, sample_landing, expected
 ):
-    from dagster_project.dbt_commands import run_dbt
     from dagster_project.settings import Settings
+    from dagster_project.transform.commands import run_dbt
 
     warehouse = tmp_path / "w.duckdb"
     load_landing(sample_landing, warehouse)

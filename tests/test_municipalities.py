@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project import municipalities as m
-from dagster_project.readers import inviter, one2ten, openforms
-from dagster_project.readers.municipality_codes import judged_as
+from dagster_project.domain import municipalities as m
+from dagster_project.ingest.readers import inviter, one2ten, openforms
+from dagster_project.ingest.readers.municipality_codes import judged_as
 
 HEADER = "Respondentnummer;Gemeentecode;Gemeente;Kanaal;Startdatum;Einddatum;Status;Totaaloordeel"
 

@@ -1,7 +1,7 @@
 """The oracle's reading of docs/contract/metrics.md, held to the sample's expected.json.
 
 The sample folder is read here with a small loader of its own (the rules of
-docs/contract/formats.md, independent of dagster_project.readers), the ground truth that
+docs/contract/formats.md, independent of dagster_project.ingest.readers), the ground truth that
 comes out goes through the oracle, and every cell and BM must equal
 expected.json. That pins the oracle's semantics (suppression, Hostmanship,
 uitnodigingen, BM over unsuppressed municipalities, rounding) before it is

@@ -1,5 +1,5 @@
 """The wheel carries every file the installed code reads: the dbt project, the GX suites
-and the templates (dagster_project/project_files.py finds the first two in an install)."""
+and the templates (dagster_project/domain/project_files.py finds the first two in an install)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from dagster_project import cli
-from dagster_project.dagster_internals import (
+from dagster_project.compat.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project import code_lists
+from dagster_project.domain import code_lists
 from tests.conftest import REFUSED_ON_PURPOSE, assert_done_but_for, copy_samples
 from tests.conftest import kto as kto_process
 

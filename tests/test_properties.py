@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from dagster_project.dbt_commands import failing_tests, run_dbt
 from dagster_project.demo import write_landing
 from dagster_project.ingest import load_landing
 from dagster_project.quality.report import check_warehouse
 from dagster_project.settings import Settings
+from dagster_project.transform.commands import failing_tests, run_dbt
 from tests import oracle
 from tests.groundtruth import Case, cases
 from tests.marts_compare import compare

@@ -164,8 +164,8 @@ def test_the_docs_page_key_ignores_when_the_manifest_was_parsed(tmp_path, monkey
 
     import duckdb
 
-    from dagster_project import dbt_commands
     from dagster_project.settings import Settings
+    from dagster_project.transform import commands as dbt_commands
 
     warehouse = tmp_path / "w.duckdb"
     with duckdb.connect(str(warehouse)) as con:

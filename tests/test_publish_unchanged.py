@@ -1,7 +1,7 @@
 """A drop that changes no data publishes no new version (through `kto run`).
 
 The publication a run would write is compared with the current one by its content
-fingerprint (dagster_project/publication_fingerprint.py): the same landing folder again, an
+fingerprint (dagster_project/publish/fingerprint.py): the same landing folder again, an
 identical copy of a loaded file or a file refused whole leave the current version in place
 and add nothing to the ledger; one changed answer publishes a new version. The exit code
 stays what it would be: 0 when every file is used, 1 while a file is refused.
@@ -16,12 +16,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.publication_fingerprint import (
+from dagster_project.publish import PUBLISHED, current_version
+from dagster_project.publish.fingerprint import (
     FILE,
     version_fingerprint,
     warehouse_fingerprint,
 )
-from dagster_project.publish import PUBLISHED, current_version
 from tests.conftest import REFUSED_ON_PURPOSE, copy_samples, files_not_used, kto
 
 BALIE_2020 = "one2ten/export_balie_2020.csv"

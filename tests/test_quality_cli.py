@@ -98,7 +98,7 @@ time.sleep(60)
 def test_kto_check_on_the_dbt_built_sample_warehouse(sample_warehouse, tmp_path):
     """The samples through dbt: every dbt test and GX rule holds; a grade of 11 fails a dbt
     test, products that do not add up fail a GX rule, and `kto check` reports both."""
-    from dagster_project.dbt_commands import run_dbt
+    from dagster_project.transform.commands import run_dbt
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(sample_warehouse, warehouse)

@@ -186,7 +186,7 @@ def test_corruptions_fail_their_dbt_tests(built_sample_warehouse, tmp_path):
 
     Each corruption's test fails with a row naming its rule, and no other test fails.
     """
-    from dagster_project.dbt_commands import failing_tests, run_dbt
+    from dagster_project.transform.commands import failing_tests, run_dbt
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(built_sample_warehouse, warehouse)

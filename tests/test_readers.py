@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from dagster_project.readers import FileRejected, read_file
-from dagster_project.readers import answers as a
+from dagster_project.ingest.readers import FileRejected, read_file
+from dagster_project.ingest.readers import answers as a
 
 ONE2TEN_HEADER = (
     "Respondentnummer;Survey;Gemeentecode;Gemeente;Kanaal;Startdatum;Einddatum;Status;"
@@ -357,7 +357,7 @@ def test_openforms_json_and_inviter(tmp_path):
 def test_an_xlsx_workbook_is_read_in_parts_like_one_table(tmp_path, monkeypatch):
     """A full channel-year in one workbook is read a part at a time (its memory is one
     part's); the rows, their numbers and the quarantine are those of one whole read."""
-    from dagster_project.readers import tabular
+    from dagster_project.ingest.readers import tabular
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active

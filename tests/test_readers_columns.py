@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.readers import SOURCES
-from dagster_project.readers import answers as a
-from dagster_project.readers import columns as c
+from dagster_project.ingest.readers import SOURCES
+from dagster_project.ingest.readers import answers as a
+from dagster_project.ingest.readers import columns as c
 
 FIELDS = [(s.folder, f) for s in SOURCES for f in s.fields]
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.readers import FileRejected, read_file
-from dagster_project.readers import limits as lim
-from dagster_project.readers.tabular import _read_json_whole, read_json
+from dagster_project.ingest.readers import FileRejected, read_file
+from dagster_project.ingest.readers import limits as lim
+from dagster_project.ingest.readers.tabular import _read_json_whole, read_json
 from dagster_project.settings import SETTINGS, Settings
 from tests.bad_inputs import csv_bytes, row
 from tests.test_readers_properties import HEADER, ROWS, write_csv
@@ -149,10 +149,10 @@ def test_kto_run_refuses_a_bad_limit_before_any_work(tmp_path, monkeypatch):
 @given(rows=ROWS, part_rows=st.integers(1, 5), blank=st.booleans())
 def test_a_csv_read_in_parts_gives_what_one_part_gives(rows, part_rows, blank):
     """Oracle: the same file as one part; row numbers, quarantine, answers must not move."""
-    from dagster_project.readers import one2ten
-    from dagster_project.readers.fields import apply_fields
-    from dagster_project.readers.parts import apply_in_parts
-    from dagster_project.readers.tabular import read_csv_parts
+    from dagster_project.ingest.readers import one2ten
+    from dagster_project.ingest.readers.fields import apply_fields
+    from dagster_project.ingest.readers.parts import apply_in_parts
+    from dagster_project.ingest.readers.tabular import read_csv_parts
 
     with tempfile.TemporaryDirectory() as tmp:
         file_path, _ = write_csv(Path(tmp), rows, HEADER)

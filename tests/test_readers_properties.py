@@ -13,7 +13,7 @@ import openpyxl
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.readers import FileRejected, read_file
+from dagster_project.ingest.readers import FileRejected, read_file
 from tests.bad_inputs import HEADER
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

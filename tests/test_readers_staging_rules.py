@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.dbt_plugin import register_udfs
 from dagster_project.ingest import load_landing
 from dagster_project.ingest.code_list import codes_outside_list
+from dagster_project.transform.plugin import register_udfs
 
 MODELS = ("stg_one2ten__responses", "stg_openforms__submissions", "stg_inviter__invitations")
 # The compiled SQL names the warehouse by its file's stem.
@@ -45,8 +45,8 @@ class CompiledSql(dict):
 @pytest.fixture(scope="module", params=["melden", "strikt"])
 def staging_sql(tmp_path_factory, request) -> CompiledSql:
     """The compiled SQL of each staging model and of its row_rules test, per setting."""
-    from dagster_project.dbt_commands import run_dbt
     from dagster_project.settings import Settings
+    from dagster_project.transform.commands import run_dbt
 
     root = tmp_path_factory.mktemp("oracle")
     target = root / "target"

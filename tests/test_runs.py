@@ -17,7 +17,7 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import create_run_for_test
 
-from dagster_project import runs
+from dagster_project.cli import runs
 
 REPO = Path(__file__).resolve().parents[1]
 POOL = "kto_warehouse"

@@ -8,7 +8,6 @@ import unicodedata
 import duckdb
 import pytest
 
-from dagster_project.dbt_plugin import register_udfs
 from dagster_project.text.sanitise import (
     FSI,
     PDI,
@@ -20,6 +19,7 @@ from dagster_project.text.sanitise import (
     clean,
     free_text,
 )
+from dagster_project.transform.plugin import register_udfs
 
 
 @pytest.mark.parametrize(

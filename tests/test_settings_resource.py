@@ -96,4 +96,4 @@ def test_assets_take_settings_from_the_resource_and_dagster_internals_stay_in_on
         if re.search(r"^\s*(from|import) dagster\._", text, re.MULTILINE):
             private.append(name)
     assert from_env == []
-    assert private == ["dagster_internals.py"]
+    assert private == ["compat/dagster_internals.py"]

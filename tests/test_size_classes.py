@@ -19,12 +19,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.dbt_commands import run_dbt
 from dagster_project.demo import write_demo_landing
 from dagster_project.factsheets.render import render_html, render_pdf
 from dagster_project.factsheets.view import build_view_models
 from dagster_project.ingest import load_landing
 from dagster_project.settings import Settings
+from dagster_project.transform.commands import run_dbt
 from tests import oracle
 from tests.marts_compare import MIN_N, records
 

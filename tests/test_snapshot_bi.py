@@ -24,14 +24,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dagster_project.dbt_commands import docs_site, prepare_manifest, run_dbt
-from dagster_project.excel_csv import BOM
 from dagster_project.factsheets.marts import list_periodes
 from dagster_project.factsheets.view import build_view_models
-from dagster_project.public_marts import PUBLIC_MARTS
 from dagster_project.publish import Published, publish_marts
+from dagster_project.publish.excel_csv import BOM
+from dagster_project.publish.public_marts import PUBLIC_MARTS
+from dagster_project.publish.snapshot_tables import read_contract
 from dagster_project.settings import Settings
-from dagster_project.snapshot_tables import read_contract
+from dagster_project.transform.commands import docs_site, prepare_manifest, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -121,7 +121,7 @@ def test_a_bi_tool_sees_every_table_column_and_comment(publication, manifest_mod
 
 def test_sqlalchemy_and_pandas_reflect_the_snapshot(publication, manifest_models):
     """MetaData.reflect, Table(autoload_with=...), pandas.read_sql_table and the key
-    look-ups work on the published snapshot (dagster_project/sqlalchemy_compat.py)."""
+    look-ups work on the published snapshot (dagster_project/compat/sqlalchemy_reflection.py)."""
     url = f"duckdb:///{publication.published.snapshot}?access_mode=read_only"
     engine = sa.create_engine(url)
     try:

@@ -58,7 +58,7 @@ def test_the_recorder_sees_an_import_beside_the_worker(tmp_path):
 import json, threading
 import tests.import_threads as recorder
 recorder.install()
-from dagster_project.runs import run_interruptibly
+from dagster_project.cli.runs import run_interruptibly
 
 def load():
     import xml.dom.minidom  # noqa: F401

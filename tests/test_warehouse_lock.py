@@ -14,13 +14,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.warehouse_lock import connect, holder, warehouse_lock
+from dagster_project.warehouse.lock import connect, holder, warehouse_lock
 
 HOLD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from dagster_project.warehouse_lock import warehouse_lock
+    from dagster_project.warehouse.lock import warehouse_lock
     with warehouse_lock(Path(sys.argv[1])):
         print("held", flush=True)
         time.sleep(float(sys.argv[2]))

@@ -124,7 +124,7 @@ def run_history_bench(
 ) -> HistoryResult:
     """Run the history scenario in ``workdir`` (emptied first); the report goes to
     ``results_dir``."""
-    from ..dbt_commands import prepare_manifest
+    from ..transform.commands import prepare_manifest
     from .history_report import write_report
 
     size = size or NATIONAL_SIZE

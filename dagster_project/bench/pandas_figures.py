@@ -2,10 +2,11 @@
 
 The second independent reference of ``kto bench`` (the first is ``bench/floor.sql``): read
 every export with pandas, keep rows with a usable identity and the latest version of each
-response, then group. Same rules as the floor (docs/contract/metrics.md): completed responses counted in
-their year and quarter, counts, totaaloordeel and CES rounded half away from zero from the
-integer sums, the BM (method gemeenten) as the mean of the unsuppressed exact values,
-here as an exact fraction. Only the UTF-8 CSV and JSON of a plain landing folder.
+response, then group. Same rules as the floor (docs/contract/metrics.md): completed
+responses counted in their year and quarter, counts, totaaloordeel and CES rounded half
+away from zero from the integer sums, the BM (method gemeenten) as the mean of the
+unsuppressed exact values, here as an exact fraction. Only the UTF-8 CSV and JSON of a
+plain landing folder.
 
     python -m dagster_project.bench.pandas_figures LANDING OUT.parquet [MIN_N]
 """

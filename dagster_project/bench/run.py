@@ -189,7 +189,7 @@ def run_bench(
     ``size`` is the typical number of responses of a municipality, channel and year
     (default: the national mean).
     """
-    from ..dbt_commands import prepare_manifest
+    from ..transform.commands import prepare_manifest
     from .report import ratios, write_report
 
     size = size or bench_landing.NATIONAL_SIZE

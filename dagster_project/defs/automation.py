@@ -15,7 +15,10 @@ import json
 
 import dagster as dg
 
-from ..dagster_internals import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from ..compat.dagster_internals import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 from ..ingest.loader import scan_landing
 from ..settings import Settings
 from .ingest import LANDING_TOTALS, RAW_SPECS

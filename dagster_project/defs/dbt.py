@@ -10,7 +10,7 @@ The manifest must exist before this module is imported. Under ``dagster dev`` it
 (re)built here when missing or older than the dbt project, with the dbt next to this
 interpreter (``DbtProject.prepare_if_dev`` would look for ``dbt`` on PATH, which a venv that
 is not activated does not have); everything else calls
-``dagster_project.dbt_commands.prepare_manifest`` first (the ``kto`` command, the tests).
+``dagster_project.transform.commands.prepare_manifest`` first (the ``kto`` command, the tests).
 """
 
 import hashlib
@@ -37,13 +37,13 @@ from dagster_dbt.dbt_project import using_dagster_dev
 from dbt.version import __version__ as dbt_core_version
 from packaging import version
 
-from ..dbt_build_key import ENV_VAR as BUILD_KEY_ENV_VAR
-from ..dbt_build_key import dbt_settings_env, recorded_build_key
-from ..dbt_commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
 from ..quality.dbt_breaches import dbt_breaches
 from ..quality.gate import BREACHES
-from ..warehouse_catalog import table_facts
-from ..warehouse_lock import warehouse_lock
+from ..transform.build_key import ENV_VAR as BUILD_KEY_ENV_VAR
+from ..transform.build_key import dbt_settings_env, recorded_build_key
+from ..transform.commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
+from ..warehouse.catalog import table_facts
+from ..warehouse.lock import warehouse_lock
 from .ingest import WAREHOUSE_POOL
 from .settings_resource import KtoSettings
 

@@ -13,11 +13,11 @@ import time
 
 import dagster as dg
 
-from ..dbt_commands import run_dbt
 from ..disclosure.audit import PROTECTION
 from ..disclosure.protect import protect
 from ..quality.gate import ALLES, BREACHES, Breach
-from ..warehouse_lock import warehouse_lock
+from ..transform.commands import run_dbt
+from ..warehouse.lock import warehouse_lock
 from .ingest import WAREHOUSE_POOL
 from .settings_resource import KtoSettings
 

@@ -9,12 +9,12 @@ step, rendering included; it never fails on the lock.
 
 import dagster as dg
 
+from ..domain.periods import sort_periods
 from ..factsheets import read_only
 from ..factsheets.output import RenderResult, write_periods
 from ..factsheets.view import build_period, today_amsterdam
-from ..periods import sort_periods
 from ..settings import Settings
-from ..warehouse_lock import warehouse_lock
+from ..warehouse.lock import warehouse_lock
 from .gate import GATED_DEPS, current_gate
 from .ingest import WAREHOUSE_POOL
 from .partitions import PERIODE

@@ -16,7 +16,7 @@ from contextlib import suppress
 import dagster as dg
 from dagster_shared.check import CheckError
 
-from ..dagster_internals import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+from ..compat.dagster_internals import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
 from ..publish import MART_TABLES
 from ..quality.gate import BREACHES, Gate, gate_of_checks
 from ..quality.suites import load_suites

@@ -4,10 +4,10 @@ import dagster as dg
 
 from ..ingest import ingest_source
 from ..ingest.code_list import CodeOutsideList, codes_outside_list
+from ..ingest.readers import SOURCES
 from ..ingest.unused import UnusedFile, unused_files
-from ..readers import SOURCES
-from ..warehouse_catalog import table_facts
-from ..warehouse_lock import connect, warehouse_lock
+from ..warehouse.catalog import table_facts
+from ..warehouse.lock import connect, warehouse_lock
 from .partitions import periods_in_warehouse, register_periods
 from .settings_resource import KtoSettings
 
@@ -33,7 +33,8 @@ RAW_SPECS = [
         group_name="ingest",
         description=(
             f"Accepted rows of the {source.folder}/ exports as read (values parsed by the rules "
-            "of docs/contract/formats.md, every version of each response), with source_file, source_row and "
+            "of docs/contract/formats.md, every version of each response), with source_file, "
+            "source_row and "
             "source_modified_at. Rows that could not be used are in raw.quarantine, blanked "
             "answers in raw.answer_issues, refused files in raw.rejected_files."
         ),

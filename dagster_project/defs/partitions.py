@@ -9,7 +9,7 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
-from ..periods import sort_periods
+from ..domain.periods import sort_periods
 
 PERIODE = dg.DynamicPartitionsDefinition(name="periode")
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from ..dbt_commands import docs_site
 from ..disclosure.ledger import is_recorded, record_release
 from ..publish import publish_marts, unchanged_publication
-from ..warehouse_lock import warehouse_lock
+from ..transform.commands import docs_site
+from ..warehouse.lock import warehouse_lock
 from .gate import GATED_DEPS, current_gate
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 from .settings_resource import KtoSettings

@@ -18,7 +18,7 @@ from ..quality.data_docs import build_data_docs, data_docs_dir
 from ..quality.gate import BREACHES
 from ..quality.runner import SuiteResult, run_suite, suite_parameters
 from ..quality.suites import Suite, load_suites
-from ..warehouse_lock import connect, warehouse_lock
+from ..warehouse.lock import connect, warehouse_lock
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 from .settings_resource import KtoSettings
 

@@ -2,7 +2,7 @@
 
 Every asset, check and sensor that needs a setting takes this resource and hands the
 domain code a plain ``Settings`` (``KtoSettings.settings()``), so the rules live in
-dagster_project/settings.py alone and the UI shows the configuration of each run.
+dagster_project/settings/__init__.py alone and the UI shows the configuration of each run.
 
 Where the values come from:
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from fractions import Fraction
 
-from ..municipalities import valid_throughout as municipalities_valid
+from ..domain.municipalities import valid_throughout as municipalities_valid
 from .assemble import assemble
 from .cells import CellPlan
 from .model import OF_STATEMENTS, Dataset
@@ -15,7 +15,7 @@ from .plans import Targets, aspect_names, clamp_grade, clamp_pct, plan_cell
 
 # Real CBS codes and names, drawn first (in this order, so that a drawing of up to 35
 # municipalities is what it always was); beyond them every other code valid in the years
-# generated, from the CBS code list (dagster_project/municipalities.py).
+# generated, from the CBS code list (dagster_project/domain/municipalities.py).
 GEMEENTEN = (
     ("GM0014", "Groningen"),
     ("GM0034", "Almere"),

@@ -17,8 +17,8 @@ from typing import Any
 
 import duckdb
 
-from ..periods import sort_periods
-from ..public_marts import PUBLIC_MARTS
+from ..domain.periods import sort_periods
+from ..publish.public_marts import PUBLIC_MARTS
 
 MART_TABLES = PUBLIC_MARTS  # the factsheets read the public layer only
 

@@ -7,7 +7,7 @@ readers, not for statisticians.
 
 from __future__ import annotations
 
-from dagster_project import code_lists
+from dagster_project.domain import code_lists
 
 KANAAL_TITEL = {
     "balie": "Dienstverlening aan de balie",
@@ -34,7 +34,7 @@ TABEL_EENHEID = {
 }
 
 # Display names of the code lists on a bar label: short enough to fit under a bar without
-# breaking a word; they live with the product list (dagster_project/code_lists.py). The full
+# breaking a word; they live with the product list (dagster_project/domain/code_lists.py). The full
 # name stays in the HTML's title text. A product outside the list keeps its own name
 # (wrapped at spaces only).
 KORTE_NAAM = code_lists.short_names()

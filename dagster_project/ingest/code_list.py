@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from .. import municipalities
+from ..domain import municipalities
 
 # raw table -> (its landing folder, the day a row happened: the readers' rule)
 DAYS = {

@@ -12,10 +12,10 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
-from ..readers import SOURCES
 from ..text.normalise import shown_name, storable
 from .loader import content_hash, forget, held_files, known_versions, scan_landing
 from .raw_schema import ensure_raw_schema
+from .readers import SOURCES
 from .unused import wholly_quarantined
 
 # Staging models and the source_file of each version they keep (what a file supplies now).

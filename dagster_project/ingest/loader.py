@@ -9,7 +9,7 @@ retracted. raw keeps every version of a response it has seen; staging picks
 the latest (docs/formats.md, "Which version of a response wins").
 
 The rows of a file are judged under the setting KTO_GEMEENTECODES (melden or strikt,
-dagster_project/municipalities.py); the warehouse records it per source folder
+dagster_project/domain/municipalities.py); the warehouse records it per source folder
 (raw.ingest_settings), and under another setting every ingested file of the folder is read
 again, unchanged or not, so no row stays accepted (or quarantined) by the other setting.
 """
@@ -28,11 +28,11 @@ from pathlib import Path
 
 import duckdb
 
-from .. import municipalities
-from ..readers import SOURCES, FileRejected, ReadResult, Source, read_file, source_for
-from ..readers.municipality_codes import judged_as
+from ..domain import municipalities
 from ..text.normalise import file_name_problem, storable
 from .raw_schema import ensure_raw_schema
+from .readers import SOURCES, FileRejected, ReadResult, Source, read_file, source_for
+from .readers.municipality_codes import judged_as
 
 # Below this many bytes to read, starting worker processes costs more than it saves.
 PARALLEL_READ_BYTES = 8 * 1024 * 1024

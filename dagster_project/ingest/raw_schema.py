@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ..readers import SOURCES, Source
+from .readers import SOURCES, Source
 
 LINEAGE_COLUMNS = (
     ("source_file", "VARCHAR"),

@@ -24,7 +24,7 @@ def _row(row: dict[str, Any]) -> str:
 
 def dbt_test_lines(settings: Settings) -> tuple[bool, list[str]]:
     """Run ``dbt test`` (a subprocess: it must finish before this process reads the file)."""
-    from ..dbt_commands import failing_tests, run_dbt
+    from ..transform.commands import failing_tests, run_dbt
 
     run = run_dbt(["test"], settings)
     if run.run_results is None:

@@ -101,7 +101,7 @@ def dbt_breaches(
     ]
     if not results:
         return {}
-    from ..dbt_plugin import register_udfs  # a test's SQL may call the project's UDFs
+    from ..transform.plugin import register_udfs  # a test's SQL may call the project's UDFs
 
     found: dict[str, list[Breach]] = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:

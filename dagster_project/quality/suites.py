@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..project_files import project_dir
+from ..domain.project_files import project_dir
 from .warehouse import FRAMES
 
 # The repository's expectations/ folder (the package is installed editable).

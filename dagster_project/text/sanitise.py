@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..code_lists import withheld_text
+from ..domain.code_lists import withheld_text
 from .fold import fold, latin
 from .redaction import TAGS, redact
 

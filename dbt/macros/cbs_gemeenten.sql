@@ -1,6 +1,6 @@
 {#- The CBS code list ("Gemeentelijke indeling") with validity dates, and the herindelingen:
     dbt/codelists/cbs_gemeenten.csv and cbs_herindelingen.csv, the files the readers judge a
-    Gemeentecode by (dagster_project/municipalities.py). The dbt plugin loads them into every
+    Gemeentecode by (dagster_project/domain/municipalities.py). The dbt plugin loads them into every
     connection as the temporary tables named here. A code is valid on a day when a row has
     geldig_vanaf <= day <= coalesce(geldig_tot_en_met, day). -#}
 {% macro cbs_gemeenten() -%}

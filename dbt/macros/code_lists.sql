@@ -1,6 +1,6 @@
 {#- The code lists of docs/contract/formats.md and docs/contract/metrics.md, in factsheet order. Their one source is the
     var code_lists in dbt_project.yml, which the readers and the factsheets read too
-    (dagster_project/code_lists.py); these macros only give it the shapes the models use. -#}
+    (dagster_project/domain/code_lists.py); these macros only give it the shapes the models use. -#}
 
 {% macro code_list(name) -%}
     {{ return(var('code_lists')[name]) }}

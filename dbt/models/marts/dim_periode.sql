@@ -28,6 +28,6 @@ select
     end as omschrijving,
     make_date(jaar, coalesce(3 * kwartaal - 2, 1), 1) as begindatum,
     last_day(make_date(jaar, coalesce(3 * kwartaal, 12), 1)) as einddatum,
-    -- chronological, a year before its quarters (dagster_project/periods.py)
+    -- chronological, a year before its quarters (dagster_project/domain/periods.py)
     jaar * 10 + coalesce(kwartaal, 0) as volgorde
 from periodes

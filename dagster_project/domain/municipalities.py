@@ -25,7 +25,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from dagster_project.project_files import project_dir
+from .project_files import project_dir
 
 NOT_IN_LIST = "Gemeentecode not in the CBS code list"
 

@@ -1,4 +1,4 @@
-"""Which reader reads which landing file: the sub-folder decides (docs/contract/formats.md layout)."""
+"""Which reader reads which landing file: the sub-folder decides (docs/contract/formats.md)."""
 
 from __future__ import annotations
 

@@ -17,22 +17,24 @@ from pathlib import Path
 
 import duckdb
 
-from .project_files import files_in, project_dir
-from .settings import Settings
+from ..domain.project_files import files_in, project_dir
+from ..settings import Settings
 
 ENV_VAR = "KTO_DBT_BUILD_KEY"
 RECORD_TABLE = "intermediate.int_built_years"
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # dagster_project/
 # What the rows of the dbt models are computed from, besides the data and the settings.
 DBT_SOURCES = ("dbt_project.yml", "models", "macros", "codelists")
 # The Python dbt runs: the plugin and the modules of this package it imports
 # (tests/test_dbt_build_key.py checks the list against the plugin's imports).
 UDF_MODULES = (
-    "code_lists.py",
-    "dbt_plugin.py",
-    "municipalities.py",
-    "project_files.py",
+    "domain/__init__.py",
+    "domain/code_lists.py",
+    "domain/municipalities.py",
+    "domain/project_files.py",
+    "transform/__init__.py",
+    "transform/plugin.py",
     "text/__init__.py",
     "text/dutch_lists.py",
     "text/fold.py",
@@ -57,7 +59,7 @@ def build_key(settings: Settings) -> str:
     for path in files_in(dbt_dir, DBT_SOURCES):
         add(f"dbt/{path.relative_to(dbt_dir).as_posix()}", path.read_bytes())
     for path in files_in(_PACKAGE, UDF_MODULES):
-        add(f"python/{path.name}", path.read_bytes())
+        add(f"python/{path.relative_to(_PACKAGE).as_posix()}", path.read_bytes())
     for library in LIBRARIES:
         add(f"library/{library}", metadata.version(library).encode())
     add("setting/min_respondents", str(settings.min_respondents).encode())

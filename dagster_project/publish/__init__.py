@@ -18,13 +18,13 @@ The previous version is kept (a reader may be in the middle of it); older ones,
 versions a killed run left half-written and temporary files are removed by the
 next publication.
 
-A version stores the fingerprint of what it holds (dagster_project/publication_fingerprint.py);
+A version stores the fingerprint of what it holds (dagster_project/publish/fingerprint.py);
 ``unchanged_publication`` tells the publish step that the marts hold exactly what the current
 version holds, and then no new version is written.
 
 The snapshot's tables are declared from the marts' contract (types, NOT NULL) and carry
-their dbt descriptions as comments (dagster_project/snapshot_tables.py); the Parquet and
-CSV files are written from them (dagster_project/excel_csv.py for the CSV).
+their dbt descriptions as comments (dagster_project/publish/snapshot_tables.py); the Parquet and
+CSV files are written from them (dagster_project/publish/excel_csv.py for the CSV).
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ from pathlib import Path
 
 import duckdb
 
-from . import publication_fingerprint
+from ..compat.sqlalchemy_reflection import add_reflection_types
+from ..warehouse.lock import attach_read_only
+from . import fingerprint as publication_fingerprint
 from .excel_csv import write_excel_csv
 from .public_marts import PUBLIC_MARTS as MART_TABLES  # the public layer only
 from .snapshot_tables import copy_to_parquet, create_like, read_contract
-from .sqlalchemy_compat import add_reflection_types
-from .warehouse_lock import attach_read_only
 
 PUBLISHED = ".published"
 CURRENT = "current"

@@ -10,9 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import municipalities
-from .readers.limits import LIMITS, default_text
-from .readers.limits import current as read_limits
+from ..domain import municipalities
+from ..ingest.readers.limits import LIMITS, default_text
+from ..ingest.readers.limits import current as read_limits
 
 BENCHMARK_METHODS = ("gemeenten", "respondenten")
 
@@ -54,7 +54,7 @@ class Settings:
     # a CSV of municipalities and their size class (docs/formats.md, "Size classes"); None:
     # national BM only
     size_classes: Path | None = None
-    # KTO_GEMEENTECODES: melden or strikt (dagster_project/municipalities.py)
+    # KTO_GEMEENTECODES: melden or strikt (dagster_project/domain/municipalities.py)
     gemeentecodes: str = municipalities.REPORT
 
     @classmethod

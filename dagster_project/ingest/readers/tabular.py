@@ -20,7 +20,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from ..text.normalise import has_surrogate, storable
+from ...text.normalise import has_surrogate, storable
 from . import limits
 from .limits import MAX_JSON_DEPTH, MAX_XLSX_RATIO, XLSX_RATIO_FROM, shown
 from .model import FileRejected

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..text.normalise import normalise
+from ...text.normalise import normalise
 
 # The first year the surveys ran (docs/formats.md); an earlier date is a typing or export error.
 FIRST_SURVEY_YEAR = 2010

@@ -24,7 +24,7 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from dagster_project import municipalities
+from dagster_project.domain import municipalities
 
 from .fields import RowCheck
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import duckdb
 
+from ..warehouse.lock import attach_read_only
 from .public_marts import PUBLIC_MARTS
 from .snapshot_tables import ident, literal, read_contract
-from .warehouse_lock import attach_read_only
 
 FILE = "fingerprint"  # in the version's folder, beside marts.duckdb
 

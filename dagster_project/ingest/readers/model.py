@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..text.normalise import has_surrogate, storable
+from ...text.normalise import has_surrogate, storable
 
 
 class FileRejected(Exception):

@@ -23,9 +23,9 @@ from typing import Any
 
 import duckdb
 
-from .dbt_build_key import dbt_settings_env
-from .project_files import files_in, project_dir
-from .settings import Settings
+from ..domain.project_files import files_in, project_dir
+from ..settings import Settings
+from .build_key import dbt_settings_env
 
 DBT_PROJECT_DIR = project_dir("dbt")
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -171,7 +171,7 @@ def failing_tests(
     if not found:
         return []
     failures = []
-    from .dbt_plugin import register_udfs  # the tests' SQL may call kto_redact
+    from .plugin import register_udfs  # the tests' SQL may call kto_redact
 
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         register_udfs(con)

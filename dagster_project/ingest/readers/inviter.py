@@ -1,4 +1,4 @@
-"""Inviter logs: who was invited to the balie and telefoon surveys (docs/contract/formats.md section 3)."""
+"""Inviter logs: who was invited to the balie and telefoon surveys (docs/contract/formats.md 3)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .settings import SETTINGS
+from ..settings import SETTINGS
 
 WIDTH = 96  # of a help line
 

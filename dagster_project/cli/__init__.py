@@ -19,8 +19,8 @@ from contextlib import redirect_stdout, suppress
 from pathlib import Path
 from typing import TextIO
 
-from . import cli_help
-from .settings import Settings
+from ..settings import Settings
+from . import help as cli_help
 
 DEFAULT_DAGSTER_HOME = "dagster_home"
 
@@ -59,7 +59,7 @@ def _failures(result) -> list[str]:
     A failing quality rule is printed with its failing rows and what it withholds: the
     cells it concerns, or whole periods (dagster_project/quality/gate.py).
     """
-    from .quality.gate import BREACHES, Breach
+    from ..quality.gate import BREACHES, Breach
 
     lines = []
     for event in result.all_events:
@@ -121,7 +121,7 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
     themselves (dbt's lines) goes to a log file the summary names.
     Raises runs.Stopped on SIGTERM / SIGINT / SIGHUP, after marking its runs canceled.
     """
-    from .dbt_commands import prepare_manifest
+    from ..transform.commands import prepare_manifest
     from .runs import (
         Stopped,
         cancel_own_runs,
@@ -132,7 +132,7 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
 
     out = sys.stdout if out is None else out
     prepare_manifest(settings)
-    from .definitions import defs  # after the dbt manifest exists
+    from ..definitions import defs  # after the dbt manifest exists
 
     instance = _instance()
     release_stale(instance, log=lambda line: print(line, file=out))
@@ -160,7 +160,7 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
 
 
 def _report(settings: Settings, out: TextIO):
-    from .defs.dbt import kto_dbt_models
+    from ..defs.dbt import kto_dbt_models
     from .run_report import RunReport
 
     return RunReport(
@@ -185,10 +185,10 @@ def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: di
 
 
 def _execute(defs, instance, report) -> bool:
-    from .defs.automation import period_range_tags
-    from .defs.ingest import codes_outside_list_of, unused_files_of
-    from .defs.partitions import PERIODE
-    from .defs.settings_resource import run_config_of
+    from ..defs.automation import period_range_tags
+    from ..defs.ingest import codes_outside_list_of, unused_files_of
+    from ..defs.partitions import PERIODE
+    from ..defs.settings_resource import run_config_of
     from .runs import process_tags
 
     out, tags = report.out, process_tags()
@@ -258,7 +258,7 @@ def dagster_home_problem() -> str | None:
 
 def landing_problem(settings: Settings, command: str) -> int | None:
     """Exit code 2 with a message when the landing folder is missing; a warning when empty."""
-    from .ingest.loader import scan_landing
+    from ..ingest.loader import scan_landing
 
     landing = settings.landing_dir
     if not landing.is_dir():
@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("run", "files") and (code := landing_problem(settings, args.command)):
         return code
     if args.command in ("files", "retract"):
-        from .ingest import files
+        from ..ingest import files
 
         if args.command == "files":
             return files.files_command(settings.landing_dir, settings.warehouse, sys.stdout)
@@ -362,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             if args.command == "demo":
-                from .demo import write_demo_landing
+                from ..demo import write_demo_landing
 
                 write_demo_landing(settings.landing_dir)
                 print(f"demo data written to {settings.landing_dir}")
@@ -373,8 +373,8 @@ def main(argv: list[str] | None = None) -> int:
                 os._exit(128 + stop.signum)
             return 128 + stop.signum
     if args.command == "check":
-        from .quality.cli import run_checks
-        from .warehouse_lock import warehouse_lock
+        from ..quality.cli import run_checks
+        from ..warehouse.lock import warehouse_lock
 
         if not settings.warehouse.exists():  # said before the lock: no stray lock file beside it
             return run_checks(settings)
@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         with warehouse_lock(settings.warehouse, on_wait=print):
             return run_checks(settings)
     if args.command == "bench" and args.scenario == "history":
-        from .bench.history import run_history_bench
+        from ..bench.history import run_history_bench
 
         history = run_history_bench(
             scale=args.scale,
@@ -395,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0 if history.ok else 1
     if args.command == "bench":
-        from .bench.run import run_bench
+        from ..bench.run import run_bench
 
         result = run_bench(
             scale=args.scale,
@@ -410,7 +410,3 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0 if result.agrees else 1
     return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

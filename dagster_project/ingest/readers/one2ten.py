@@ -1,4 +1,4 @@
-"""One2Ten survey exports (balie, telefoon): CSV with ';' or XLSX (docs/contract/formats.md section 1)."""
+"""One2Ten survey exports (balie, telefoon): CSV with ';' or XLSX (docs/contract/formats.md 1)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from .. import code_lists as cl
+from ...domain import code_lists as cl
 from . import answers as a
 from . import columns as c
 from .fields import (

@@ -1,6 +1,6 @@
 """dbt-duckdb plugin: the Python functions the dbt models call, registered as DuckDB UDFs.
 
-Referenced from dbt/profiles.yml (``plugins: [{module: dagster_project.dbt_plugin}]``);
+Referenced from dbt/profiles.yml (``plugins: [{module: dagster_project.transform.plugin}]``);
 dbt-duckdb calls ``Plugin.configure_connection`` on every connection it opens.
 Python UDFs live on the connection, not in the database file: models that call
 them are materialized as tables, so readers of the warehouse never need them.
@@ -12,7 +12,7 @@ them are materialized as tables, so readers of the warehouse never need them.
   text): cleaned, redacted and made breakable; every free-text column on its way to an
   output goes through it.
 - the temporary tables ``kto_cbs_gemeenten`` and ``kto_cbs_herindelingen``: the CBS code
-  list (``dagster_project.municipalities``), read from ``dbt/codelists/``.
+  list (``dagster_project.domain.municipalities``), read from ``dbt/codelists/``.
 - ``kto_t_quantile(p, df)``: the p-quantile of Student's t with df degrees of freedom.
 - ``kto_mean_of_ratios_scaled(fractions, decimals)``: the mean of the exact fractions,
   a list of ``{teller, noemer}`` structs (one list, so a teller never meets another
@@ -32,7 +32,7 @@ from duckdb import DuckDBPyConnection, list_type, struct_type
 from duckdb.sqltypes import BIGINT, BOOLEAN, DOUBLE, HUGEINT, INTEGER, VARCHAR
 from scipy.special import stdtrit  # t.ppf's own quantile; scipy.stats costs ~2 s to import
 
-from dagster_project.municipalities import register_tables
+from dagster_project.domain.municipalities import register_tables
 from dagster_project.text.redaction import redact
 from dagster_project.text.sanitise import free_text, publishable
 

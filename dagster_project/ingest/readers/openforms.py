@@ -1,4 +1,4 @@
-"""Open Formulieren exports of the digital survey form: CSV (','), XLSX, JSON (docs/contract/formats.md 2)."""
+"""Open Formulieren exports of the survey form: CSV, XLSX, JSON (docs/contract/formats.md 2)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .. import code_lists as cl
+from ...domain import code_lists as cl
 from . import answers as a
 from . import columns as c
 from .fields import Field, apply_fields, grade_field, label_field, name_field, text_field

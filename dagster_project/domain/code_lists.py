@@ -1,4 +1,4 @@
-"""The code lists of docs/contract/formats.md and docs/contract/metrics.md, read from their one source.
+"""The code lists of docs/contract (formats.md, metrics.md), read from their one source.
 
 The lists (channels, answer labels of both tools, aspects, Hostmanship items, statements,
 products with their short display names) live once, as the var ``code_lists`` in the dbt
@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from dagster_project.project_files import project_dir
+from .project_files import project_dir
 
 
 @cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # dagster_project/
 BUNDLED = _PACKAGE / "_data"
 CHECKOUT = _PACKAGE.parent
 

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: its lock and what its catalog holds."""
