@@ -87,6 +87,7 @@ class _Word:
     kind: str  # stem, exact, prefix, suffix, gap
     value: str = ""
     fuzzy: bool = False
+    surface: str = ""  # the word as written, for a typo the stemmer cuts differently
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ class ThemeMatcher:
                     words.append(_Word("suffix", self._stem(part)))
                 else:
                     stem = self._stem(part)
-                    words.append(_Word("stem", stem, fuzzy=len(stem) >= self._fuzzy_min))
+                    fuzzy = len(stem) >= self._fuzzy_min
+                    words.append(_Word("stem", stem, fuzzy=fuzzy, surface=part))
         if not words or words[0].kind == "gap" or words[-1].kind == "gap":
             raise ValueError(f"theme {theme!r}: term {term!r} must start and end with a word")
         return _Pattern(theme, term, tuple(words), exclusion)
@@ -166,7 +168,7 @@ class ThemeMatcher:
         self._by_stem: dict[str, list[_Pattern]] = {}
         self._by_exact: dict[str, list[_Pattern]] = {}
         self._scan: list[_Pattern] = []
-        self._fuzzy: dict[str, set[str]] = {}
+        self._fuzzy: dict[str, set[tuple[str, str]]] = {}  # key -> (form, stem)
         for pattern in [*patterns, *exclusions]:
             first = pattern.words[0]
             if first.kind == "stem":
@@ -177,28 +179,42 @@ class ThemeMatcher:
                 self._scan.append(pattern)
             if not pattern.exclusion:
                 for word in pattern.words:
-                    if word.fuzzy:
-                        for key in {word.value, *_deletes(word.value)}:
-                            self._fuzzy.setdefault(key, set()).add(word.value)
+                    if not word.fuzzy:
+                        continue
+                    # The stem and the word as written: "informattie" is one edit from
+                    # "informatie" but the stemmer cuts only the correct spelling.
+                    for form in {word.value, word.surface}:
+                        for key in {form, *_deletes(form)}:
+                            self._fuzzy.setdefault(key, set()).add((form, word.value))
 
     # -- matching -------------------------------------------------------------------------
 
-    def _near_stems(self, stem: str) -> set[str]:
-        """Term stems one edit away from a token's stem that is no term stem itself."""
-        if len(stem) < self._fuzzy_min - 1 or stem in self._by_stem:
+    def _fuzzy_ok(self, token: str, stem: str) -> bool:
+        # A short word one edit away is often another word; a term's own stem is no typo.
+        return len(token) >= self._fuzzy_min - 1 and stem not in self._by_stem
+
+    def _near_stems(self, token: str, stem: str) -> set[str]:
+        """Term stems whose stem or written word is one edit from the token or its stem."""
+        if not self._fuzzy_ok(token, stem):
             return set()
-        found: set[str] = set()
-        for key in {stem, *_deletes(stem)}:
-            found |= self._fuzzy.get(key, set())
-        return {s for s in found if s != stem and _osa_within_one(stem, s)}
+        found: set[tuple[str, str]] = set()
+        for seen in {token, stem}:
+            for key in {seen, *_deletes(seen)}:
+                found |= self._fuzzy.get(key, set())
+        return {
+            term_stem
+            for form, term_stem in found
+            if _osa_within_one(token, form) or _osa_within_one(stem, form)
+        }
 
     def _word_at(self, word: _Word, token: str, stem: str) -> tuple[bool, bool]:
         """(matches, by a near spelling)."""
         if word.kind == "stem":
             if stem == word.value:
                 return True, False
-            if word.fuzzy and stem not in self._by_stem and _osa_within_one(stem, word.value):
-                return len(stem) >= self._fuzzy_min - 1, True
+            near = word.fuzzy and self._fuzzy_ok(token, stem)
+            if near and (_osa_within_one(stem, word.value) or _osa_within_one(token, word.surface)):
+                return True, True
             return False, False
         if word.kind == "exact":
             return token == word.value, False
@@ -234,7 +250,7 @@ class ThemeMatcher:
         yield from self._by_stem.get(stem, ())
         yield from self._by_exact.get(token, ())
         yield from self._scan
-        for near in self._near_stems(stem):
+        for near in self._near_stems(token, stem):
             yield from self._by_stem.get(near, ())
 
     def explain(self, text: str | None) -> list[Match]:
