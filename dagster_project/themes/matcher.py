@@ -33,6 +33,7 @@ from .taxonomy import Taxonomy
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _GAP = "..."
+_AFFIX = 3  # letters of a prefix or suffix term its index is keyed on
 _GAP_MAX = 3  # tokens a ``...`` may stand for
 EMPTY: frozenset[str] = frozenset()
 
@@ -164,10 +165,12 @@ class ThemeMatcher:
 
     def _index(self, patterns: list[_Pattern], exclusions: list[_Pattern]) -> None:
         # Each pattern is tried only where its first word can match: by stem, by exact
-        # token, or (few) by prefix, suffix or a near spelling.
+        # token, by the first (prefix) or last (suffix) letters, or by a near spelling.
         self._by_stem: dict[str, list[_Pattern]] = {}
         self._by_exact: dict[str, list[_Pattern]] = {}
-        self._scan: list[_Pattern] = []
+        self._by_head: dict[str, list[_Pattern]] = {}
+        self._by_tail: dict[str, list[_Pattern]] = {}
+        self._scan: list[_Pattern] = []  # a prefix or suffix shorter than _AFFIX
         self._fuzzy: dict[str, set[tuple[str, str]]] = {}  # key -> (form, stem)
         for pattern in [*patterns, *exclusions]:
             first = pattern.words[0]
@@ -175,6 +178,10 @@ class ThemeMatcher:
                 self._by_stem.setdefault(first.value, []).append(pattern)
             elif first.kind == "exact":
                 self._by_exact.setdefault(first.value, []).append(pattern)
+            elif len(first.value) >= _AFFIX and first.kind == "prefix":
+                self._by_head.setdefault(first.value[:_AFFIX], []).append(pattern)
+            elif len(first.value) >= _AFFIX:
+                self._by_tail.setdefault(first.value[-_AFFIX:], []).append(pattern)
             else:
                 self._scan.append(pattern)
             if not pattern.exclusion:
@@ -249,6 +256,8 @@ class ThemeMatcher:
     def _candidates(self, token: str, stem: str) -> Iterable[_Pattern]:
         yield from self._by_stem.get(stem, ())
         yield from self._by_exact.get(token, ())
+        yield from self._by_head.get(token[:_AFFIX], ())
+        yield from self._by_tail.get(stem[-_AFFIX:], ())
         yield from self._scan
         for near in self._near_stems(token, stem):
             yield from self._by_stem.get(near, ())
