@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+from kto_devtools.demo.model import BALIE_ASPECTS, BALIE_PRODUCTS, Dataset, One2TenResponse
 
-from dagster_project.demo.model import BALIE_ASPECTS, BALIE_PRODUCTS, Dataset, One2TenResponse
 from tests.layers import Figures, public_figures
 
 GEMEENTE = ("GM0637", "Zoetermeer")

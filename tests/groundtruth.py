@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hypothesis import strategies as st
-
-from dagster_project.demo.model import (
+from kto_devtools.demo.model import (
     BALIE_ASPECTS,
     BALIE_PRODUCTS,
     DIGITAAL_PRODUCTS,

@@ -43,9 +43,8 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
+from kto_devtools.demo.model import Dataset, Invitation, One2TenResponse, OpenFormsSubmission
 from scipy.stats import t as student_t
-
-from dagster_project.demo.model import Dataset, Invitation, One2TenResponse, OpenFormsSubmission
 
 BALIE_ASPECTS = (
     "Openingstijden",

@@ -1,6 +1,6 @@
 """`kto bench`: its references, its instruments, and a smoke run through `kto run`.
 
-The floor (bench/floor.sql) and the pandas script are the bench's yardsticks, so they are
+The floor (kto_devtools/bench/floor.sql) and the pandas script are the yardsticks, so they are
 held to tests/oracle.py themselves, on a folder with the quirks of real deliveries. The
 smoke test runs the whole bench on three small municipalities and fails unless the floor
 and pandas agree with the published marts.
@@ -13,15 +13,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from kto_devtools.bench import pandas_figures
+from kto_devtools.bench.agreement import compare
+from kto_devtools.bench.floor import floor_cells
+from kto_devtools.bench.landing import january_after, move_into, write_drop, write_year
+from kto_devtools.bench.measure import run_measured
+from kto_devtools.demo import random_dataset, write_landing
 
-from dagster_project.bench import pandas_figures
-from dagster_project.bench.agreement import compare
-from dagster_project.bench.floor import floor_cells
-from dagster_project.bench.landing import january_after, move_into, write_drop, write_year
-from dagster_project.bench.measure import run_measured
-from dagster_project.bench.phases import OVERHEAD, STARTUP, Phase, RunPhases, phase_of
 from dagster_project.cli import main
-from dagster_project.demo import random_dataset, write_landing
+from dagster_project.cli.phases import OVERHEAD, STARTUP, Phase, RunPhases, phase_of
 from tests import oracle
 
 MIN_N = 10
@@ -247,7 +247,8 @@ def test_bench_smoke(tmp_path: Path, capsys):
 
 def test_ingest_account_of_the_generator_output(tmp_path: Path):
     """The generator's plain folder is read whole; one bad row is counted and makes it unclean."""
-    from dagster_project.bench.ingest_account import account
+    from kto_devtools.bench.ingest_account import account
+
     from dagster_project.ingest.loader import load_landing
 
     year = write_year(tmp_path / "landing", 3, 20, 2020)

@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from kto_devtools.bench.history_landing import move_into, write_history
+from kto_devtools.bench.ingest_account import account
 
-from dagster_project.bench.history_landing import move_into, write_history
-from dagster_project.bench.ingest_account import account
 from dagster_project.cli import main
 from dagster_project.ingest.loader import load_landing
 

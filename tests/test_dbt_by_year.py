@@ -24,11 +24,11 @@ import duckdb
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from kto_devtools.bench.landing import move_into, write_drop, write_year
+from kto_devtools.demo import write_landing
+from kto_devtools.demo.model import Dataset
 
 from dagster_project import cli
-from dagster_project.bench.landing import move_into, write_drop, write_year
-from dagster_project.demo import write_landing
-from dagster_project.demo.model import Dataset
 from dagster_project.disclosure.ledger import TABLE as LEDGER
 from dagster_project.ingest import load_landing
 from dagster_project.ingest.files import retract

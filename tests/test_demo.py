@@ -13,11 +13,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from kto_devtools.demo import demo_dataset
+from kto_devtools.demo.calibration import BENCHMARK, ZOETERMEER
 from stdnum import iban
 from stdnum.nl import bsn
 
-from dagster_project.demo import demo_dataset
-from dagster_project.demo.calibration import BENCHMARK, ZOETERMEER
 from tests import oracle
 
 REFERENCE = json.loads(
@@ -178,7 +178,7 @@ def test_tips_carry_every_kind_of_personal_data(data):
 def test_tips_fit_their_channel(data):
     """No web-form tip ("Noem de knop ‘Versturen’ …") on a balie or telefoon factsheet and
     no waiting-room tip on a digitaal one: each tip's sentences are among its channel's."""
-    from dagster_project.demo import text
+    from kto_devtools.demo import text
 
     per_kanaal: dict[str, list[str]] = {"balie": [], "telefoon": [], "digitaal": []}
     for r in data.responses:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from kto_devtools.demo import random_dataset, write_demo_landing, write_landing
 
-from dagster_project.demo import random_dataset, write_demo_landing, write_landing
 from tests import oracle
 from tests.marts_compare import MIN_N, build, compare, published, records
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from kto_devtools.demo import Dataset, random_dataset, write_landing
+from kto_devtools.demo.model import HOSTMANSHIP_ITEMS, OF_STATEMENTS
 
-from dagster_project.demo import Dataset, random_dataset, write_landing
-from dagster_project.demo.model import HOSTMANSHIP_ITEMS, OF_STATEMENTS
 from tests import oracle
 from tests.test_demo_writers import (
     BALIE,

@@ -5,8 +5,8 @@ every demo row is tested with the demo folder in test_demo_writers.py.)"""
 from __future__ import annotations
 
 import pytest
+from kto_devtools.demo import random_dataset, write_landing
 
-from dagster_project.demo import random_dataset, write_landing
 from dagster_project.ingest.readers.model import FileRejected
 from dagster_project.ingest.readers.registry import read_file
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from dagster_project.demo import (
+from kto_devtools.demo import (
     Dataset,
     Invitation,
     One2TenResponse,
@@ -22,7 +21,8 @@ from dagster_project.demo import (
     write_demo_landing,
     write_landing,
 )
-from dagster_project.demo.model import HOSTMANSHIP_ITEMS, NVT, OF_STATEMENTS, WEET_NIET
+from kto_devtools.demo.model import HOSTMANSHIP_ITEMS, NVT, OF_STATEMENTS, WEET_NIET
+
 from tests.test_demo_readers import read_all
 
 BALIE = (

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from kto_devtools.demo import random_dataset, write_demo_landing, write_landing
 
-from dagster_project.demo import random_dataset, write_demo_landing, write_landing
 from dagster_project.ingest import load_landing
 from dagster_project.publish import publish_marts
 from dagster_project.publish.public_marts import PUBLIC_MARTS

@@ -25,8 +25,8 @@ import shutil
 
 import duckdb
 import pytest
+from kto_devtools.demo import random_dataset, write_demo_landing, write_landing
 
-from dagster_project.demo import random_dataset, write_demo_landing, write_landing
 from dagster_project.disclosure.audit import audit
 from dagster_project.disclosure.ledger import TABLE, audit_candidate
 from dagster_project.disclosure.protect import WITHHELD

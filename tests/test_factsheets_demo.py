@@ -13,8 +13,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from kto_devtools.demo import write_demo_landing
 
-from dagster_project.demo import write_demo_landing
 from dagster_project.factsheets import read_only, render_period
 from dagster_project.factsheets.view import build_period
 from dagster_project.ingest import load_landing

@@ -29,10 +29,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from kto_devtools.demo import write_landing
+from kto_devtools.demo.model import Dataset
 
 from dagster_project import cli
-from dagster_project.demo import write_landing
-from dagster_project.demo.model import Dataset
 from dagster_project.quality.suites import EXPECTATIONS_DIR
 from dagster_project.settings import Settings
 from tests import oracle

@@ -14,9 +14,9 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from kto_devtools.demo import Dataset
+from kto_devtools.demo.model import One2TenResponse
 
-from dagster_project.demo import Dataset
-from dagster_project.demo.model import One2TenResponse
 from tests import oracle
 from tests.test_demo_quirks import clean, identity_ok, numbered_rows
 from tests.test_demo_writers import parse_inviter, parse_one2ten, parse_openforms

@@ -41,3 +41,21 @@ def test_the_wheel_holds_the_dbt_project_suites_and_templates(tmp_path):
         assert templates
         assert {f"dagster_project/{package}/templates/{t}" for t in templates} <= names
     assert not any("/target/" in name or "/logs/" in name for name in names)
+    # data the installed code reads beside its modules
+    assert "dagster_project/themes/taxonomy.yml" in names
+    # the demo generator and the bench are development tools (devtools/), not production
+    assert not any(name.startswith("kto_devtools/") for name in names)
+    assert not any(
+        name.startswith(("dagster_project/demo/", "dagster_project/bench/")) for name in names
+    )
+
+
+def test_the_runtime_package_needs_no_development_tools():
+    """Only `kto demo` and `kto bench` reach for kto_devtools, and say so when it is missing."""
+    package = ROOT / "dagster_project"
+    users = sorted(
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if "kto_devtools" in path.read_text(encoding="utf-8")
+    )
+    assert users == ["cli/__init__.py"]

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from kto_devtools.demo import write_landing
 
-from dagster_project.demo import write_landing
 from dagster_project.ingest import load_landing
 from dagster_project.quality.report import check_warehouse
 from dagster_project.settings import Settings

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from kto_devtools.demo import write_demo_landing
 
-from dagster_project.demo import write_demo_landing
 from dagster_project.factsheets.render import render_html, render_pdf
 from dagster_project.factsheets.view import build_view_models
 from dagster_project.ingest import load_landing

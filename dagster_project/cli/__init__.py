@@ -334,6 +334,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def devtools_problem() -> str | None:
+    """Why `kto demo` and `kto bench` cannot run here; None when they can.
+
+    The demo generator and the bench are development tools: they live in the checkout's
+    ``devtools/`` (the ``kto-pipeline-devtools`` distribution, installed by ``make setup``),
+    not in the wheel that runs in production.
+    """
+    try:
+        import kto_devtools  # noqa: F401
+    except ImportError:
+        return (
+            "the development tools are not installed "
+            "(from a checkout: pip install -e devtools/, as make setup does)"
+        )
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     # Dagster's beta markers (backfill_policy, warned when the definitions are imported) are
     # for Dagster's users, not kto's; matched by message, before anything imports Dagster.
@@ -349,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command in ("run", "files") and (code := landing_problem(settings, args.command)):
         return code
+    if args.command in ("demo", "bench") and (problem := devtools_problem()):
+        print(f"kto {args.command}: {problem}", file=sys.stderr)
+        return 2
     if args.command in ("files", "retract"):
         from ..ingest import files
 
@@ -362,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             if args.command == "demo":
-                from ..demo import write_demo_landing
+                from kto_devtools.demo import write_demo_landing
 
                 write_demo_landing(settings.landing_dir)
                 print(f"demo data written to {settings.landing_dir}")
@@ -383,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         with warehouse_lock(settings.warehouse, on_wait=print):
             return run_checks(settings)
     if args.command == "bench" and args.scenario == "history":
-        from ..bench.history import run_history_bench
+        from kto_devtools.bench.history import run_history_bench
 
         history = run_history_bench(
             scale=args.scale,
@@ -395,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0 if history.ok else 1
     if args.command == "bench":
-        from ..bench.run import run_bench
+        from kto_devtools.bench.run import run_bench
 
         result = run_bench(
             scale=args.scale,

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..bench.phases import phase_of
 from ..factsheets.output import REPORT_NAME
 from ..quality.data_docs import data_docs_dir
 from ..settings import Settings
+from .phases import phase_of
 
 # bench/phases.py's phase names, shortened; the portal gets a line of its own
 SHORT = {"dbt build": "dbt", "quality checks (GX)": "checks", "disclosure audit": "disclosure"}

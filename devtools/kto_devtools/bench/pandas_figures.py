@@ -1,6 +1,6 @@
 """kto_cel's figures from a plain landing folder in pandas, the way an analyst would write it.
 
-The second independent reference of ``kto bench`` (the first is ``bench/floor.sql``): read
+The second independent reference of ``kto bench`` (the first is ``floor.sql``): read
 every export with pandas, keep rows with a usable identity and the latest version of each
 response, then group. Same rules as the floor (docs/contract/metrics.md): completed
 responses counted in their year and quarter, counts, totaaloordeel and CES rounded half
@@ -8,7 +8,7 @@ away from zero from the integer sums, the BM (method gemeenten) as the mean of t
 unsuppressed exact values, here as an exact fraction. Only the UTF-8 CSV and JSON of a
 plain landing folder.
 
-    python -m dagster_project.bench.pandas_figures LANDING OUT.parquet [MIN_N]
+    python -m kto_devtools.bench.pandas_figures LANDING OUT.parquet [MIN_N]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Do the bench's references and the published marts agree, cell by cell?
 
 Compared per gemeente x kanaal x periode, between a reference's cells (Parquet from
-``bench/floor.sql`` or the pandas script) and ``kto_cel`` in the published snapshot
+``floor.sql`` or the pandas script) and ``kto_cel`` in the published snapshot
 (``KTO_OUTPUT_DIR/marts.duckdb``), using only kto_cel's public columns (README):
 
 - the set of cells: a cell in one and not the other is a disagreement;

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 from fractions import Fraction
 
-from ..domain.municipalities import valid_throughout as municipalities_valid
+from dagster_project.domain.municipalities import valid_throughout as municipalities_valid
+
 from .assemble import assemble
 from .cells import CellPlan
 from .model import OF_STATEMENTS, Dataset

@@ -6,8 +6,9 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dagster_project.cli.phases import OVERHEAD, PHASES
+
 from .agreement import CLOSE, EXACT, TOLERANCE
-from .phases import OVERHEAD, PHASES
 from .run import BenchResult, PipelineRun, Reference
 
 # The targets for `kto run` on this machine (2 cores); the first holds at national scale.
@@ -91,7 +92,10 @@ def _side_by_side(result: BenchResult) -> list[str]:
         "| | seconds | vs floor | process seconds | process CPU seconds | peak RSS (MiB) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for ref, label in ((floor, "floor: `bench/floor.sql` (DuckDB)"), (result.pandas, "pandas")):
+    for ref, label in (
+        (floor, "floor: `floor.sql` (DuckDB)"),
+        (result.pandas, "pandas"),
+    ):
         if ref is not None:
             lines.append(
                 f"| {label} | {_s(ref.seconds)} | {_ratio(ref.seconds, floor.seconds)} | "

@@ -1,6 +1,6 @@
-"""Run the floor, ``bench/floor.sql``, on a landing folder and write its cells as Parquet.
+"""Run the floor, ``floor.sql``, on a landing folder and write its cells as Parquet.
 
-    python -m dagster_project.bench.floor LANDING OUT.parquet [MIN_N]
+    python -m kto_devtools.bench.floor LANDING OUT.parquet [MIN_N]
 
 Prints ``{"seconds": ..., "cells": ...}``: the script's own time, without the process start.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-FLOOR_SQL = Path(__file__).resolve().parents[2] / "bench" / "floor.sql"
+FLOOR_SQL = Path(__file__).resolve().parent / "floor.sql"
 
 
 def floor_cells(con: duckdb.DuckDBPyConnection, landing: Path, min_n: int = 10) -> None:

@@ -3,7 +3,7 @@
 In one run, in its own folder (never the configured warehouse):
 
 1. a plain landing folder (UTF-8 CSV and JSON) with a year at ``scale`` x national size;
-2. the floor, ``bench/floor.sql`` in DuckDB, and 3. the pandas script, each in its own
+2. the floor, ``floor.sql`` in DuckDB, and 3. the pandas script, each in its own
    process, each computing kto_cel's figures from the landing files;
 4. `kto run` on it as users run it (a child process, its own DAGSTER_HOME), every phase
    timed from the runs' event logs, the peak RSS of its process tree sampled;
@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..settings import Settings
+from dagster_project.cli.phases import RunPhases, read_phases
+from dagster_project.settings import Settings
+
 from . import landing as bench_landing
 from .agreement import Agreement, compare
 from .ingest_account import IngestAccount, account
 from .measure import Measured, run_measured
-from .phases import RunPhases, read_phases
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]  # the checkout (devtools/kto_devtools/bench/)
 RESULTS_DIR = REPO / "bench" / "results"
 SAMPLES = REPO / "tests" / "fixtures" / "samples"
 DAGSTER_YAML = REPO / "dagster_home" / "dagster.yaml"
@@ -189,7 +190,8 @@ def run_bench(
     ``size`` is the typical number of responses of a municipality, channel and year
     (default: the national mean).
     """
-    from ..transform.commands import prepare_manifest
+    from dagster_project.transform.commands import prepare_manifest
+
     from .report import ratios, write_report
 
     size = size or bench_landing.NATIONAL_SIZE
@@ -233,12 +235,12 @@ def run_bench(
     )
 
     result.floor = _reference(
-        "floor", "dagster_project.bench.floor", landing_dir, root / "floor.parquet",
+        "floor", "kto_devtools.bench.floor", landing_dir, root / "floor.parquet",
         min_respondents,
     )  # fmt: skip
     if not skip_pandas:
         result.pandas = _reference(
-            "pandas", "dagster_project.bench.pandas_figures", landing_dir,
+            "pandas", "kto_devtools.bench.pandas_figures", landing_dir,
             root / "pandas.parquet", min_respondents,
         )  # fmt: skip
 
@@ -266,7 +268,7 @@ def run_bench(
             "invitations": drop.invitations,
         }
         result.drop_floor = _reference(
-            "floor", "dagster_project.bench.floor", landing_dir,
+            "floor", "kto_devtools.bench.floor", landing_dir,
             root / "floor_after_drop.parquet", min_respondents,
         )  # fmt: skip
         result.drop_floor.agreement = compare(

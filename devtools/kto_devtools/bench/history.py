@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..publish import current_version
+from dagster_project.publish import current_version
+
 from .history_landing import HistoryLanding, move_into, write_history
 from .ingest_account import IngestAccount, account
 from .landing import NATIONAL_SIZE, municipalities_at
@@ -124,7 +125,8 @@ def run_history_bench(
 ) -> HistoryResult:
     """Run the history scenario in ``workdir`` (emptied first); the report goes to
     ``results_dir``."""
-    from ..transform.commands import prepare_manifest
+    from dagster_project.transform.commands import prepare_manifest
+
     from .history_report import write_report
 
     size = size or NATIONAL_SIZE
