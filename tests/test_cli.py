@@ -358,3 +358,16 @@ def test_an_empty_setting_is_named_before_any_work(tmp_path, command, setting):
     assert "in use" not in run.stderr + run.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["landing"]  # nothing written
     assert list((tmp_path / "landing").iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["demo", "bench"])
+def test_without_the_development_tools_demo_and_bench_say_so(
+    command, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setitem(sys.modules, "kto_devtools", None)  # import fails as when not installed
+    monkeypatch.setenv("KTO_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    assert cli.main([command]) == 2
+    err = capsys.readouterr().err
+    assert f"kto {command}: the development tools are not installed" in err
+    assert not (tmp_path / "landing").exists()  # nothing written
