@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
+from ..domain.periods import Periode
+
 Key = tuple[str, str, str, str, str]  # gemeentecode, kanaal, periode, figuur_type, figuur
 
 # The width the feasible range of a hidden mean must reach: three times half a printed
@@ -143,8 +145,8 @@ class AuditResult:
 
 
 def _period(periode: str) -> tuple[int, int | None]:
-    jaar, _, q = periode.partition("-Q")
-    return int(jaar), int(q) if q else None
+    parsed = Periode.parse(periode)
+    return parsed.jaar, parsed.kwartaal
 
 
 # (key, n, fingerprint): the same figure over the same responses. A figure of two versions

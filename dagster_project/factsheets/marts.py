@@ -7,7 +7,6 @@ factsheet needs are read by name.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,36 +16,13 @@ from typing import Any
 
 import duckdb
 
-from ..domain.periods import sort_periods
+from ..domain.periods import Periode, sort_periods
 from ..publish.public_marts import PUBLIC_MARTS
 
 MART_TABLES = PUBLIC_MARTS  # the factsheets read the public layer only
 
-_PERIODE = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
-
 Row = dict[str, Any]
 CellKey = tuple[str, str]  # (gemeentecode, kanaal)
-
-
-@dataclass(frozen=True)
-class Periode:
-    code: str  # "2020" or "2020-Q1"
-    jaar: int
-    kwartaal: int | None
-
-    @classmethod
-    def parse(cls, code: str) -> Periode:
-        match = _PERIODE.match(code)
-        if not match:
-            raise ValueError(f"periode {code!r}: expected a year (2020) or a quarter (2020-Q1)")
-        kwartaal = int(match.group(2)) if match.group(2) else None
-        return cls(code, int(match.group(1)), kwartaal)
-
-    def earlier(self, years: int) -> Periode:
-        """The same period ``years`` years back (a quarter maps to the same quarter)."""
-        jaar = self.jaar - years
-        code = str(jaar) if self.kwartaal is None else f"{jaar}-Q{self.kwartaal}"
-        return Periode(code, jaar, self.kwartaal)
 
 
 @dataclass

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dagster_project.domain import periods
+from dagster_project.domain.periods import Periode
 from dagster_project.factsheets import dutch, texts
-from dagster_project.factsheets.marts import PeriodData, Periode, Row, read_period
+from dagster_project.factsheets.marts import PeriodData, Row, read_period
 from dagster_project.settings import Settings
 
 MAX_TIP_CHARS = 320  # keeps four tips inside their box on page 1
@@ -366,8 +368,10 @@ def _kwartalen(cel: Row, periode: Periode, data: PeriodData, drempel: int) -> li
     if periode.kwartaal is not None:
         return []
     rijen = []
-    for q in range(1, 5):
-        row = data.quarter_cells.get((cel["gemeentecode"], cel["kanaal"], f"{periode.jaar}-Q{q}"))
+    for q in periods.QUARTERS:
+        row = data.quarter_cells.get(
+            (cel["gemeentecode"], cel["kanaal"], periods.code(periode.jaar, q))
+        )
         if row is None:
             continue
         rijen.append(

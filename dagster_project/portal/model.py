@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster_project.domain.periods import sort_periods
+from dagster_project.domain.periods import Periode, sort_periods
 from dagster_project.factsheets import dutch
-from dagster_project.factsheets.marts import Periode, Row
+from dagster_project.factsheets.marts import Row
 from dagster_project.factsheets.output import REPORT_NAME
 from dagster_project.factsheets.view import Figuur, cell_figures
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import jinja2
 
+from dagster_project.domain.periods import Periode
 from dagster_project.factsheets import dutch
-from dagster_project.factsheets.marts import Periode, read_only
+from dagster_project.factsheets.marts import read_only
 from dagster_project.factsheets.output import write_atomically
 from dagster_project.portal.model import KANALEN, Cel, Portal, collect
 from dagster_project.settings import Settings

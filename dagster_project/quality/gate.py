@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.periods import year_and_quarters
+
 CEL = "cel"
 PERIODE = "periode"
 ALLES = "alles"
@@ -58,8 +60,7 @@ def is_benchmark_column(column: str) -> bool:
 
 def year_cells(code: str, kanaal: str, jaar: Any) -> list[Cell]:
     """A year and its four quarters: what a rule across a year's quarters concerns."""
-    year = str(int(jaar))
-    return [(code, kanaal, year)] + [(code, kanaal, f"{year}-Q{q}") for q in (1, 2, 3, 4)]
+    return [(code, kanaal, periode) for periode in year_and_quarters(int(jaar))]
 
 
 def scope_of(model: str, columns: Iterable[str], rule_columns: str = "") -> str:
