@@ -6,11 +6,11 @@ keys of the ingest assets, so the graph runs from each landing folder to each ma
 are blocking asset checks on the model they test. One ``dbt build`` per run, in one step
 in the warehouse pool: DuckDB allows a single writer.
 
-The manifest must exist before this module is imported. Under ``dagster dev`` it is
-(re)built here when missing or older than the dbt project, with the dbt next to this
+dbt's manifest is read when this module is imported. It is parsed here when missing, and
+under ``dagster dev`` also when older than the dbt project, with the dbt next to this
 interpreter (``DbtProject.prepare_if_dev`` would look for ``dbt`` on PATH, which a venv that
-is not activated does not have); everything else calls
-``dagster_project.transform.commands.prepare_manifest`` first (the ``kto`` command, the tests).
+is not activated does not have); the ``kto`` command and the tests call
+``dagster_project.transform.commands.prepare_manifest`` first, which also re-parses a stale one.
 """
 
 import hashlib
@@ -50,7 +50,11 @@ from .settings_resource import KtoSettings
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 RUN_TARGETS = DBT_PROJECT_DIR / "target" / "runs"
 KEPT_RUN_TARGETS = 16  # warehouses whose dbt state is kept for partial parsing
-if using_dagster_dev():
+# Under `dagster dev`, parsed anew when older than the project. A webserver or daemon started
+# on its own (a deployment that runs them as two services, `dagster definitions validate` in
+# a fresh clone) has no `kto` to prepare it: it is parsed once when missing. A deployment that
+# ships a prepared manifest (`kto-dbt parse`, dbt/target/manifest.json) does not parse.
+if using_dagster_dev() or not DBT_PROJECT.manifest_path.exists():
     prepare_manifest()
 
 
