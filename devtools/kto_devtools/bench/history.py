@@ -198,12 +198,18 @@ def run_history_bench(
 
 
 def _failure(output: str) -> list[str]:
-    """What a failed `kto run` says about its failure: the lines after ``refresh:``."""
+    """What a failed `kto run` says about its failure: its warnings (a Gemeentecode outside
+    the CBS code list, files it could not use) and the lines after ``refresh:``."""
     lines = output.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("refresh: ")), None)
     if start is None:
         return lines[-5:]
-    block = [lines[start]]
+    warnings = [
+        line
+        for line in lines[:start]
+        if line.startswith(("warning:", "one2ten/", "openforms/", "inviter/"))
+    ]
+    block = [*warnings[:6], lines[start]]
     for line in lines[start + 1 :]:
         if not line.startswith("  ") or line.startswith("  publish:"):
             break

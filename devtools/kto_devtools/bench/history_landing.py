@@ -29,9 +29,11 @@ import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
+
+from dagster_project.domain.municipalities import valid_throughout as municipalities_valid
 
 from ..demo.assemble import FIRST_RESPONDENTNUMMER
 from ..demo.formats import (
@@ -53,14 +55,16 @@ HISTORY = "history"
 DECEMBER = "december"
 
 
-def municipalities(count: int) -> list[tuple[str, str]]:
-    """``count`` municipalities: real CBS codes first, then numbered stand-ins."""
+def municipalities(count: int, years: tuple[int, int] = (2019, 2020)) -> list[tuple[str, str]]:
+    """``count`` real municipalities, every one valid by the CBS code list throughout the
+    years (351 are, 2019 to 2021): the demo's first, then the others in code order. A code
+    outside the list would be reported and make `kto run` exit 1 (KTO_GEMEENTECODES)."""
     rng = random.Random(f"random:{SEED}:history")
     chosen = sorted(rng.sample(GEMEENTEN, min(count, len(GEMEENTEN))))
-    spare = (n for n in range(2000, 10000) if f"GM{n:04d}" not in dict(GEMEENTEN))
+    valid = municipalities_valid(date(years[0], 1, 1), date(years[1] + 1, 12, 31))
+    spare = iter(m for m in valid if m[0] not in dict(GEMEENTEN))
     while len(chosen) < count:
-        n = next(spare)
-        chosen.append((f"GM{n:04d}", f"Gemeente {n}"))
+        chosen.append(next(spare))
     return chosen
 
 
@@ -236,7 +240,7 @@ def write_history(
             return history, writers[(HISTORY, source, first if moment.year <= first else second)]
 
         numbers = dict(FIRST_RESPONDENTNUMMER)
-        chosen = municipalities(municipalities_count)
+        chosen = municipalities(municipalities_count, (first, second))
         for index, part in enumerate(_slices(chosen)):
             data = random_dataset(f"{SEED}:history:{index}", part, years=(first, second), size=size)
             rng = random.Random(f"{SEED}:history:cells:{index}")
