@@ -38,6 +38,11 @@ def labels(
     return tuple(e[tool] for e in code_lists()[list_name] if tool in e and e["code"] not in without)
 
 
+def channels() -> tuple[str, ...]:
+    """The channel codes in factsheet order: balie, telefoon, digitaal."""
+    return tuple(k["code"] for k in code_lists()["kanalen"])
+
+
 def aspects() -> tuple[tuple[str, str], ...]:
     """(label as the One2Ten column and the factsheet name it, column in raw/staging)."""
     return tuple((a["label"], a["kolom"]) for a in code_lists()["aspecten"])

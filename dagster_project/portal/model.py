@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dagster_project.domain import code_lists
 from dagster_project.domain.periods import Periode, sort_periods
 from dagster_project.factsheets import dutch
 from dagster_project.factsheets.marts import Row
 from dagster_project.factsheets.output import REPORT_NAME
 from dagster_project.factsheets.view import Figuur, cell_figures
 
-KANALEN = ("balie", "telefoon", "digitaal")  # the factsheets' order
+KANALEN = code_lists.channels()  # the factsheets' order
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from dagster_project.settings import Settings
 TEMPLATES = Path(__file__).parent / "templates"
 INDEX = "index.html"
 _OWN_PAGE = re.compile(r"^(periode|gemeente)-[^/]+\.html$")
-KANAAL_NAAM = {"balie": "Balie", "telefoon": "Telefoon", "digitaal": "Digitaal"}
+KANAAL_NAAM = {k: k.capitalize() for k in KANALEN}  # Balie, Telefoon, Digitaal
 
 
 @dataclass
