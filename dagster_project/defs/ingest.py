@@ -5,7 +5,8 @@ import dagster as dg
 from ..ingest import ingest_source
 from ..ingest.code_list import CodeOutsideList, codes_outside_list
 from ..ingest.readers import SOURCES
-from ..ingest.unused import UnusedFile, unused_files
+from ..ingest.status import Outcome
+from ..ingest.unused import HELD, UnusedFile, unused_files
 from ..warehouse.catalog import table_facts
 from ..warehouse.lock import connect, warehouse_lock
 from .partitions import periods_in_warehouse, register_periods
@@ -172,12 +173,12 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
     if new_periods:
         context.log.info(f"new factsheet periods: {', '.join(new_periods)}")
 
-    for outcome in report.of("rejected"):
+    for outcome in report.of(Outcome.REJECTED):
         context.log.warning(f"rejected {outcome.file_path}: {outcome.reason}")
     for held in report.held:
         context.log.error(f"held at its previous version: {held}")
     for file in unused:
-        if file.kind != "held":  # said just above
+        if file.kind != HELD:  # said just above
             context.log.error(f"not used: {file}")
     for code in outside:
         context.log.warning(f"Gemeentecode outside the CBS code list: {code}")
@@ -207,7 +208,7 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
                         + (
                             f", {f.rows_read} read, {f.rows_accepted} accepted, "
                             f"{f.rows_quarantined} quarantined, {f.answer_issues} answer issues"
-                            if f.status == "ingested"
+                            if f.status == Outcome.INGESTED
                             else ""
                         )
                         + (f" ({f.reason})" if f.reason else "")
@@ -227,7 +228,9 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
         yield code_list_result(
             dg.AssetKey(["raw", source.raw_table]), source.folder, outside, settings.gemeentecodes
         )
-    unknown = [f for f in report.of("rejected") if f.source not in {s.folder for s in SOURCES}]
+    unknown = [
+        f for f in report.of(Outcome.REJECTED) if f.source not in {s.folder for s in SOURCES}
+    ]
     if unknown:
         context.log.warning(
             "files outside the known folders were rejected: "

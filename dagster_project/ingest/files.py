@@ -16,6 +16,7 @@ from ..text.normalise import shown_name, storable
 from .loader import content_hash, forget, held_files, known_versions, scan_landing
 from .raw_schema import ensure_raw_schema
 from .readers import SOURCES
+from .status import Listed, Outcome
 from .unused import wholly_quarantined
 
 # Staging models and the source_file of each version they keep (what a file supplies now).
@@ -172,19 +173,19 @@ def landing_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> list[Lan
         version = known.get(file_path)
         present = on_disk.get(file_path)
         if version is None:
-            status = "new"
+            status = Listed.NEW
         elif present is not None and (present.size_bytes, present.modified_at) != (
             version.size_bytes,
             version.modified_at,
         ):
-            status = "changed"  # the next run reads it (or finds it touched only)
+            status = Listed.CHANGED  # the next run reads it (or finds it touched only)
         elif file_path in held:
-            status = "held"
+            status = Listed.HELD
         else:
-            status = {"ingested": "loaded"}.get(version.state, version.state)
+            status = Listed.LOADED if version.state == Outcome.INGESTED else Listed(version.state)
         rows = counts.get(file_path, (None, None, None))
-        if status == "loaded" and wholly_quarantined(*rows[:2]):
-            status = "quarantined"  # read, but not one row accepted: `kto run` fails on it
+        if status == Listed.LOADED and wholly_quarantined(*rows[:2]):
+            status = Listed.QUARANTINED  # read, but not one row accepted: `kto run` fails on it
         if present is None:
             status += ", removed"
         out.append(

@@ -33,6 +33,7 @@ from ..text.normalise import file_name_problem, storable
 from .raw_schema import ensure_raw_schema
 from .readers import SOURCES, FileRejected, ReadResult, Source, read_file, source_for
 from .readers.municipality_codes import judged_as
+from .status import Outcome
 
 # Below this many bytes to read, starting worker processes costs more than it saves.
 PARALLEL_READ_BYTES = 8 * 1024 * 1024
@@ -55,7 +56,7 @@ class LandingFile:
 class FileOutcome:
     file_path: str
     source: str | None
-    status: str  # ingested | unchanged | rejected | retracted
+    status: Outcome
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
@@ -86,17 +87,14 @@ class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
     held: list[HeldFile] = field(default_factory=list)  # after this ingest, from any run
 
-    def of(self, status: str) -> list[FileOutcome]:
+    def of(self, status: Outcome) -> list[FileOutcome]:
         return [f for f in self.files if f.status == status]
 
     def totals(self, source: str | None = None) -> dict[str, int]:
         chosen = [f for f in self.files if source is None or f.source == source]
         return {
             "files_seen": len(chosen),
-            "files_ingested": sum(f.status == "ingested" for f in chosen),
-            "files_unchanged": sum(f.status == "unchanged" for f in chosen),
-            "files_rejected": sum(f.status == "rejected" for f in chosen),
-            "files_retracted": sum(f.status == "retracted" for f in chosen),
+            **{f"files_{o}": sum(f.status == o for f in chosen) for o in Outcome},
             "files_held": sum(
                 h.file_path.split("/", 1)[0] == source or source is None for h in self.held
             ),
@@ -186,7 +184,7 @@ class KnownVersion:
     size_bytes: int
     modified_at: datetime
     content_hash: str
-    state: str  # ingested | rejected | retracted
+    state: Outcome  # INGESTED, REJECTED or RETRACTED
 
 
 def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, KnownVersion]:
@@ -203,7 +201,7 @@ def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, KnownVersion]:
         "SELECT file_path, size_bytes, modified_at, content_hash, 'retracted', 3 "
         "FROM raw.retracted_files ORDER BY 6"
     ).fetchall()
-    return {row[0]: KnownVersion(*row[1:5]) for row in rows}
+    return {row[0]: KnownVersion(*row[1:4], Outcome(row[4])) for row in rows}
 
 
 def held_files(con: duckdb.DuckDBPyConnection) -> list[HeldFile]:
@@ -432,12 +430,12 @@ def _write_file(
         raise
     if isinstance(read, FileRejected):
         return FileOutcome(
-            file.file_path, file.source, "rejected", reason=read.reason, kept_previous=keep
+            file.file_path, file.source, Outcome.REJECTED, reason=read.reason, kept_previous=keep
         )
     return FileOutcome(
         file.file_path,
         file.source,
-        "ingested",
+        Outcome.INGESTED,
         read.rows_read,
         read.rows_accepted,
         read.rows_quarantined,
@@ -499,9 +497,7 @@ def _keeps_answers(
 def _record_touch(
     con: duckdb.DuckDBPyConnection, file: LandingFile, previous: KnownVersion
 ) -> None:
-    table = {"ingested": "ingested_files", "rejected": "rejected_files"}.get(
-        previous.state, "retracted_files"
-    )
+    table = f"{previous.state}_files"  # ingested_files, rejected_files, retracted_files
     con.execute(
         f"UPDATE raw.{table} SET size_bytes = ?, modified_at = ? WHERE file_path = ?",
         [file.size_bytes, file.modified_at, file.file_path],
@@ -558,10 +554,11 @@ def ingest_files(
     ).fetchall()
     for file in files:
         previous = known.get(file.file_path)
-        unchanged = "retracted" if previous and previous.state == "retracted" else "unchanged"
+        retracted = previous is not None and previous.state == Outcome.RETRACTED
+        unchanged = Outcome.RETRACTED if retracted else Outcome.UNCHANGED
         if (
             previous
-            and previous.state == "ingested"
+            and previous.state == Outcome.INGESTED
             and file.source in rejudged
             and not file.refusal
             and content_hash(file.path) == previous.content_hash

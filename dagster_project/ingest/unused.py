@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import duckdb
 
 from .loader import IngestReport
+from .status import Outcome
 
 REFUSED, HELD, QUARANTINED = "refused", "held", "quarantined whole"
 
@@ -39,7 +40,7 @@ class UnusedFile:
 
 def unused_files(con: duckdb.DuckDBPyConnection, report: IngestReport) -> list[UnusedFile]:
     """The files of this ingest's landing folder whose data is not (all) in the warehouse."""
-    present = {f.file_path for f in report.files if f.status != "retracted"}
+    present = {f.file_path for f in report.files if f.status != Outcome.RETRACTED}
     held = {h.file_path: h for h in report.held}
     unused = [UnusedFile(HELD, path, str(h)[len(path) + 2 :]) for path, h in held.items()]
     # fetchall: DuckDB refuses the next statement while a result is left unfinished
