@@ -148,8 +148,8 @@ def kto_dbt_models(
     rule on a cell would leave every mart stale and withhold the country. Here every model is
     built, every test judged, and a failing test says in its result which cells or periods it
     withholds (``breaches``); quality/gate, downstream of every model, turns them into the
-    verdict the factsheet and publish steps withhold by (docs/quality.md). One invocation, not ``dbt run`` then
-    ``dbt test``: dbt's start and parse are a large part of a small run.
+    verdict the factsheet and publish steps withhold by (docs/quality.md). One invocation,
+    not ``dbt run`` then ``dbt test``: dbt's start and parse are a large part of a small run.
     """
     # One target folder per warehouse, kept between runs: dbt's partial parse state lives
     # there (a new folder would parse the whole project again), and the last run's artifacts

@@ -162,8 +162,7 @@ def _later_than(context: dg.AssetExecutionContext, at: float) -> list[str]:
     """What happened after a verdict taken at ``at`` (Unix time): checks evaluated, gated
     models materialized. Only when: the verdict itself is the gate's."""
     later = [
-        f"check {key.name} on {key.asset_key.to_user_string()} evaluated in run "
-        f"{record.run_id[:8]}"
+        f"check {key.name} on {key.asset_key.to_user_string()} evaluated in run {record.run_id[:8]}"
         for key, record in _completed(context)
         if record is not None and record.event.timestamp > at
     ]
