@@ -16,6 +16,7 @@ that evaluates checks or rebuilds models without the gate): they fail, naming wh
 later, rather than publish on a verdict about other data (docs/quality.md).
 """
 
+from collections.abc import Iterable
 from contextlib import suppress
 
 import dagster as dg
@@ -52,9 +53,12 @@ def _latest_completed(instance: dg.DagsterInstance, key: dg.AssetCheckKey, recor
     return None
 
 
-def _completed(context: dg.AssetExecutionContext) -> list[tuple[dg.AssetCheckKey, object]]:
-    """Every gated check with the record of its latest completed evaluation (None: never)."""
-    keys = sorted(_check_keys(context), key=str)
+def _completed(
+    context: dg.AssetExecutionContext, also: Iterable[dg.AssetCheckKey] = ()
+) -> list[tuple[dg.AssetCheckKey, object]]:
+    """Every gated check (and those of ``also``) with the record of its latest completed
+    evaluation (None: never)."""
+    keys = sorted(_check_keys(context) | set(also), key=str)
     records = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
     return [(key, _latest_completed(context.instance, key, records.get(key))) for key in keys]
 
@@ -77,13 +81,14 @@ def _check_keys(context: dg.AssetExecutionContext) -> set[dg.AssetCheckKey]:
     return {key for key in keys if key.name not in (FILES_USED_CHECK, CODE_LIST_CHECK)}
 
 
-def current_gate(context: dg.AssetExecutionContext) -> tuple[Gate, int]:
-    """The gate from the latest evaluation of every check of the code location, and how many
+def current_gate(context: dg.AssetExecutionContext) -> tuple[Gate, list[dg.AssetCheckKey]]:
+    """The gate from the latest evaluation of every check of the code location, and the
     checks it judged (a check never evaluated has nothing known against it)."""
-    checks = []
+    checks, judged = [], []
     for key, record in _completed(context):
         if record is None:
             continue
+        judged.append(key)
         evaluation = record.event.asset_check_evaluation
         listed = evaluation.metadata.get(BREACHES)
         checks.append(
@@ -94,7 +99,7 @@ def current_gate(context: dg.AssetExecutionContext) -> tuple[Gate, int]:
                 listed.value if listed is not None else None,
             )
         )
-    return gate_of_checks(checks), len(checks)
+    return gate_of_checks(checks), judged
 
 
 def _withheld_periods(gate: Gate) -> str:
@@ -109,7 +114,7 @@ def _withheld_cells(gate: Gate) -> list[str]:
     return ["/".join(c) for c in sorted(cells)]
 
 
-def gate_metadata(gate: Gate, judged: int) -> dict[str, object]:
+def gate_metadata(gate: Gate, judged: list[dg.AssetCheckKey]) -> dict[str, object]:
     """The verdict as the UI shows it, and as the factsheet and publish steps read it."""
     cells = _withheld_cells(gate)
     listed = "\n".join(f"- {c}" for c in cells[:SHOWN_CELLS])
@@ -123,14 +128,18 @@ def gate_metadata(gate: Gate, judged: int) -> dict[str, object]:
     )
     return {
         "open": dg.MetadataValue.bool(gate.open),
-        "checks_judged": dg.MetadataValue.int(judged),
+        "checks_judged": dg.MetadataValue.int(len(judged)),
         "rules_failing": dg.MetadataValue.int(len(gate.breaches)),
         "rules": dg.MetadataValue.md(rules or "every rule holds: nothing withheld"),
         "periods_withheld": dg.MetadataValue.text(_withheld_periods(gate)),
         "cells_withheld": dg.MetadataValue.int(len(cells)),
         "withheld_cells": dg.MetadataValue.md(listed or "none"),
         VERDICT: dg.MetadataValue.json(
-            {"open": gate.open, "breaches": [b.as_dict() for b in gate.breaches]}
+            {
+                "open": gate.open,
+                "breaches": [b.as_dict() for b in gate.breaches],
+                "checks": [[*k.asset_key.path, k.name] for k in judged],
+            }
         ),
     }
 
@@ -154,16 +163,19 @@ def quality_gate(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     for line in gate.text().splitlines():
         context.log.error(line)
     if gate.open:
-        context.log.info(f"quality gate open: {judged} checks judged, every rule holds")
+        context.log.info(f"quality gate open: {len(judged)} checks judged, every rule holds")
     return dg.MaterializeResult(metadata=gate_metadata(gate, judged))
 
 
-def _later_than(context: dg.AssetExecutionContext, at: float) -> list[str]:
-    """What happened after a verdict taken at ``at`` (Unix time): checks evaluated, gated
-    models materialized. Only when: the verdict itself is the gate's."""
+def _later_than(
+    context: dg.AssetExecutionContext, at: float, judged: Iterable[dg.AssetCheckKey]
+) -> list[str]:
+    """What happened after a verdict taken at ``at`` (Unix time): a check it judged or of the
+    code location evaluated, a gated model materialized. Only when: the verdict itself is
+    the gate's."""
     later = [
         f"check {key.name} on {key.asset_key.to_user_string()} evaluated in run {record.run_id[:8]}"
-        for key, record in _completed(context)
+        for key, record in _completed(context, judged)
         if record is not None and record.event.timestamp > at
     ]
     for key in GATED_DEPS:
@@ -186,7 +198,11 @@ def gate_verdict(context: dg.AssetExecutionContext) -> Gate:
                 "Materialize it before or with this asset (refresh_job and `kto run` do)."
             )
         )
-    later = _later_than(context, event.timestamp)
+    judged = [
+        dg.AssetCheckKey(dg.AssetKey(check[:-1]), check[-1])
+        for check in recorded.value.get("checks", [])
+    ]
+    later = _later_than(context, event.timestamp, judged)
     if later:
         raise dg.Failure(
             description=(
