@@ -171,8 +171,8 @@ def _later_than(
     context: dg.AssetExecutionContext, at: float, judged: Iterable[dg.AssetCheckKey]
 ) -> list[str]:
     """What happened after a verdict taken at ``at`` (Unix time): a check it judged or of the
-    code location evaluated, a gated model materialized. Only when: the verdict itself is
-    the gate's."""
+    code location evaluated, a gated model materialized. Only when they happened is read
+    here: what a check found is the gate's to judge."""
     later = [
         f"check {key.name} on {key.asset_key.to_user_string()} evaluated in run {record.run_id[:8]}"
         for key, record in _completed(context, judged)
@@ -213,4 +213,5 @@ def gate_verdict(context: dg.AssetExecutionContext) -> Gate:
             ),
             metadata={"gate_run": event.run_id, "later": dg.MetadataValue.json(later)},
         )
+    context.log.info(f"quality verdict of quality/gate from run {event.run_id[:8]}")
     return Gate([Breach.from_dict(b) for b in recorded.value["breaches"]])
