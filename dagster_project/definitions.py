@@ -13,6 +13,7 @@ from .defs.dbt import dbt_resource, kto_dbt_models
 from .defs.disclosure import disclosure_audit
 from .defs.executor import STEP_EXECUTOR
 from .defs.factsheets import factsheets_pdf_html
+from .defs.gate import quality_gate
 from .defs.ingest import ingest_landing
 from .defs.portal import factsheets_portal
 from .defs.publish import marts_snapshot
@@ -22,7 +23,14 @@ from .defs.settings_resource import RESOURCE_KEY, KtoSettings
 defs = dg.Definitions(
     assets=dg.map_asset_specs(
         with_owner_and_freshness,
-        [ingest_landing, kto_dbt_models, factsheets_pdf_html, factsheets_portal, marts_snapshot],
+        [
+            ingest_landing,
+            kto_dbt_models,
+            quality_gate,
+            factsheets_pdf_html,
+            factsheets_portal,
+            marts_snapshot,
+        ],
     ),
     asset_checks=[*QUALITY_CHECKS, disclosure_audit],
     jobs=JOBS,

@@ -4,18 +4,20 @@ executor's step processes can rebuild them (``dg.reconstructable``)."""
 import dagster as dg
 
 from dagster_project.defs.factsheets import factsheets_pdf_html
+from dagster_project.defs.gate import quality_gate
 from dagster_project.defs.ingest import ingest_landing
 from tests.conftest import settings_resources
 
 
 def _definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[ingest_landing, factsheets_pdf_html],
+        assets=[ingest_landing, quality_gate, factsheets_pdf_html],
         resources=settings_resources(),
         jobs=[
             dg.define_asset_job("ingest", selection=dg.AssetSelection.assets(ingest_landing)),
+            # the factsheets read the gate's verdict: it runs first, in the same run
             dg.define_asset_job(
-                "factsheets", selection=dg.AssetSelection.assets(factsheets_pdf_html)
+                "factsheets", selection=dg.AssetSelection.assets(quality_gate, factsheets_pdf_html)
             ),
         ],
         executor=dg.multiprocess_executor,

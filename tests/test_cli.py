@@ -270,7 +270,7 @@ def test_summary_counts_equal_counts_of_the_files(sample_run, expected):
     assert Path(summary["quality"]).is_file()
     assert re.fullmatch(
         r"ingest [\d.]+ s, dbt [\d.]+ s, checks [\d.]+ s, disclosure [\d.]+ s, "
-        r"factsheets [\d.]+ s, "
+        r"gate [\d.]+ s, factsheets [\d.]+ s, "
         r"(publish [\d.]+ s, portal|portal [\d.]+ s, publish) [\d.]+ s; total [\d.]+ s",
         summary["time"],
     )
@@ -282,6 +282,10 @@ def test_a_line_per_phase(sample_run):
     lines = stdout.splitlines()
     for phase in ("ingest: done", "dbt: running", "dbt: ", "checks: ", "factsheets: ", "publish: "):
         assert any(line.startswith(phase) for line in lines), phase
+    assert re.match(
+        r"gate: open, \d+ checks judged, nothing withheld in [\d.]+ s$",
+        next(line for line in lines if line.startswith("gate: ")),
+    )
     dbt = next(line for line in lines if re.match(r"dbt: \d+ of", line))
     found = re.match(r"dbt: (\d+) of (\d+) models built, (\d+) of (\d+) tests pass in", dbt)
     assert found and found[1] == found[2] == str(models) and found[3] == found[4], dbt
@@ -371,3 +375,35 @@ def test_without_the_development_tools_demo_and_bench_say_so(
     err = capsys.readouterr().err
     assert f"kto {command}: the development tools are not installed" in err
     assert not (tmp_path / "landing").exists()  # nothing written
+
+
+def test_the_gate_line_says_what_a_closed_gate_withholds(tmp_path):
+    """The gate's line from its own metadata (defs/gate.py): the periods and cells withheld."""
+    import dagster as dg
+
+    from dagster_project.cli.run_report import RunReport
+    from dagster_project.defs.gate import gate_metadata
+    from dagster_project.quality.gate import ALLES, CEL, PERIODE, Breach, Gate
+
+    def line(*breaches: Breach) -> str:
+        out = io.StringIO()
+        report = RunReport(Settings.from_env({}), out, tmp_path / "log")
+        report.seconds["gate"] = 0.25
+        judged = [dg.AssetCheckKey(dg.AssetKey(["marts", "kto_cel"]), "row_rules_kto_cel")]
+        report._materialized(
+            dg.AssetKey(["quality", "gate"]), gate_metadata(Gate(list(breaches)), judged)
+        )
+        report._current = "gate"
+        report.end_phase()
+        return out.getvalue().strip()
+
+    cell = Breach("r1", "marts/kto_cel", CEL, 1, cells=(("GM0014", "balie", "2011"),))
+    period = Breach("r2", "intermediate/int_benchmarks", PERIODE, 3, periods=("2011-Q1",))
+    assert line() == "gate: open, 1 checks judged, nothing withheld in 0.2 s"
+    assert line(cell, period) == (
+        "gate: 2 rule(s) fail, withholding period(s) 2011-Q1 and 1 cell(s) and the snapshot "
+        "(the rules below) in 0.2 s"
+    )
+    assert line(Breach("r3", "staging/stg_x", ALLES, 0)).startswith(
+        "gate: 1 rule(s) fail, withholding every period and the snapshot"
+    )

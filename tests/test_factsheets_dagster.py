@@ -11,8 +11,10 @@ from dagster_project.compat.dagster_internals import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 from dagster_project.defs.factsheets import factsheets_pdf_html
+from dagster_project.defs.gate import GATE_KEY, GATED_DEPS, quality_gate
 from dagster_project.defs.partitions import PERIODE
 from dagster_project.factsheets import MART_TABLES
+from dagster_project.quality.gate import BREACHES, CEL, Breach
 from dagster_project.quality.suites import load_suites
 from tests.conftest import settings_resources
 from tests.test_factsheets import SAMPLES, marts_from_samples, write_marts
@@ -42,10 +44,15 @@ def test_asset_graph_contract():
     assert spec.key == dg.AssetKey(["factsheets", "pdf_html"])
     assert spec.group_names_by_key[spec.key] == "factsheets"
     deps = {d for keys in spec.asset_deps.values() for d in keys}
-    # the marts, and every model a GX suite guards: their blocking checks finish first
+    # the marts it reads, and the gate, which depends on every model a check guards: every
+    # check finishes before the gate, the gate before the factsheets
+    assert deps == {dg.AssetKey(["marts", t]) for t in MART_TABLES} | {GATE_KEY}
     guarded = {dg.AssetKey(list(a)) for s in load_suites().values() for a in s.assets()}
-    assert deps == {dg.AssetKey(["marts", t]) for t in MART_TABLES} | guarded
-    assert dg.AssetKey(["staging", "stg_one2ten__responses"]) in deps
+    gate_deps = {d for keys in quality_gate.asset_deps.values() for d in keys}
+    assert (
+        gate_deps == set(GATED_DEPS) == {dg.AssetKey(["marts", t]) for t in MART_TABLES} | guarded
+    )
+    assert dg.AssetKey(["staging", "stg_one2ten__responses"]) in gate_deps
     assert spec.partitions_def == PERIODE
     assert spec.backfill_policy == dg.BackfillPolicy.single_run()
 
@@ -53,7 +60,7 @@ def test_asset_graph_contract():
 def test_one_partition_writes_its_factsheets_and_reports_metadata(tmp_path, monkeypatch):
     instance, _ = _environment(tmp_path, monkeypatch)
     result = dg.materialize(
-        [factsheets_pdf_html],
+        [quality_gate, factsheets_pdf_html],
         instance=instance,
         resources=settings_resources(),
         partition_key="2020",
@@ -78,7 +85,10 @@ def test_a_range_run_renders_every_period_and_a_rerun_renders_nothing(tmp_path, 
     instance, periods = _environment(tmp_path, monkeypatch)
     tags = {ASSET_PARTITION_RANGE_START_TAG: periods[0], ASSET_PARTITION_RANGE_END_TAG: periods[-1]}
     result = dg.materialize(
-        [factsheets_pdf_html], instance=instance, resources=settings_resources(), tags=tags
+        [quality_gate, factsheets_pdf_html],
+        instance=instance,
+        resources=settings_resources(),
+        tags=tags,
     )
     assert result.success
     events = result.asset_materializations_for_node("factsheets__pdf_html")
@@ -100,6 +110,116 @@ def test_a_range_run_renders_every_period_and_a_rerun_renders_nothing(tmp_path, 
     }
     assert metadata["rendered"] == 0
     assert metadata["unchanged"] == metadata["factsheets"]
+
+
+def _failure(result) -> str:
+    (event,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    return event.step_failure_data.error.message
+
+
+def test_without_a_quality_verdict_the_factsheets_fail_and_write_nothing(tmp_path, monkeypatch):
+    """Materialized alone on an instance where quality/gate never ran: fail closed."""
+    instance, _ = _environment(tmp_path, monkeypatch)
+    result = dg.materialize(
+        [factsheets_pdf_html],
+        instance=instance,
+        resources=settings_resources(),
+        partition_key="2020",
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert "no quality verdict: quality/gate has not been materialized" in _failure(result)
+    assert not (tmp_path / "output" / "factsheets").exists()
+
+
+KTO_CEL = dg.AssetKey(["marts", "kto_cel"])
+
+
+@dg.asset(key=KTO_CEL)
+def kto_cel_stub() -> None:
+    """Stands in for the dbt model: the warehouse is already written."""
+
+
+def _cell() -> tuple[str, str, str]:
+    """A cell of 2020 that gets a factsheet."""
+    return next(
+        tuple(k.split("|"))
+        for k, c in sorted(SAMPLES["cells"].items())
+        if k.split("|")[2] == "2020" and c["respons"] >= SAMPLES["min_n"]
+    )
+
+
+@dg.asset_check(asset=kto_cel_stub, name="stub_rule", description="fails on one cell")
+def stub_rule() -> dg.AssetCheckResult:
+    breach = Breach(rule="stub rule", model="marts/kto_cel", scope=CEL, failing_rows=1)
+    breach = Breach.from_dict({**breach.as_dict(), "cells": [list(_cell())]})
+    return dg.AssetCheckResult(
+        passed=False,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={BREACHES: dg.MetadataValue.json([breach.as_dict()])},
+    )
+
+
+def test_the_factsheets_read_the_gate_and_refuse_a_verdict_older_than_a_check_or_build(
+    tmp_path, monkeypatch
+):
+    """The gate's verdict withholds the cell its check names, in a later run of the
+    factsheets alone; a check evaluated or a model built after the verdict stops them."""
+    instance, _ = _environment(tmp_path, monkeypatch)
+    code, kanaal, _ = _cell()
+
+    def factsheets():
+        return dg.materialize(
+            [factsheets_pdf_html],
+            instance=instance,
+            resources=settings_resources(),
+            partition_key="2020",
+            raise_on_error=False,
+        )
+
+    gated = dg.materialize(
+        [kto_cel_stub, stub_rule, quality_gate], instance=instance, resources=settings_resources()
+    )
+    [event] = gated.asset_materializations_for_node("quality__gate")
+    metadata = {k: v.value for k, v in event.metadata.items()}
+    assert (metadata["open"], metadata["rules_failing"], metadata["checks_judged"]) == (
+        False,
+        1,
+        1,
+    )
+    assert metadata["cells_withheld"] == 1 and f"{code}/{kanaal}/2020" in metadata["withheld_cells"]
+    assert metadata["periods_withheld"] == "none" and "**stub rule**" in metadata["rules"]
+
+    first = factsheets()
+    assert first.success
+    folder = tmp_path / "output" / "factsheets" / "2020"
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    assert [(w["gemeentecode"], w["kanaal"], w["regels"]) for w in report["achtergehouden"]] == [
+        (code, kanaal, ["stub rule"])
+    ]
+    assert len(report["factsheets"]) == _cells("2020", True) - 1
+
+    # the check evaluated again without the gate: the verdict is out of date
+    dg.materialize(
+        [kto_cel_stub, stub_rule],
+        instance=instance,
+        resources=settings_resources(),
+        selection=dg.AssetSelection.checks(stub_rule),
+    )
+    stale = factsheets()
+    assert not stale.success
+    message = _failure(stale)
+    assert "the quality verdict (quality/gate, run" in message
+    assert "check stub_rule on marts/kto_cel evaluated in run" in message
+    assert "materialized" not in message
+
+    dg.materialize([quality_gate], instance=instance, resources=settings_resources())
+    assert factsheets().success
+    # a gated model built without the gate: out of date again
+    dg.materialize([kto_cel_stub], instance=instance, resources=settings_resources())
+    stale = factsheets()
+    assert not stale.success
+    assert "- marts/kto_cel materialized in run" in _failure(stale)
 
 
 def test_readers_of_the_warehouse_queue_in_its_pool():

@@ -360,14 +360,24 @@ def test_a_broken_rule_withholds_what_it_concerns_through_refresh_job(tmp_path, 
             }
             assert steps["factsheets__pdf_html"] == "STEP_SUCCESS"
             assert steps["publish__marts_snapshot"] == "STEP_FAILURE"
-            # every check (and the dbt step with its tests) finished before the factsheet
-            # and publish steps started
+            # every check (and the dbt step with its tests) finished before the gate judged,
+            # and the gate before the factsheet and publish steps started
             events = [(e.event_type_value, e.step_key) for e in result.all_events]
             checks_done = max(
                 i
                 for i, (kind, step) in enumerate(events)
-                if kind == "STEP_SUCCESS" and (step.startswith("gx_") or "dbt" in step)
+                if kind == "STEP_SUCCESS"
+                and (step.startswith("gx_") or "dbt" in step or "disclosure_audit" in step)
             )
+            assert events.index(("STEP_START", "quality__gate")) > checks_done
+            gate_done = events.index(("STEP_SUCCESS", "quality__gate"))
             for step in ("factsheets__pdf_html", "publish__marts_snapshot"):
-                assert events.index(("STEP_START", step)) > checks_done
+                assert events.index(("STEP_START", step)) > gate_done
+            [gate] = [
+                e.event_specific_data.materialization
+                for e in result.all_events
+                if e.event_type_value == "ASSET_MATERIALIZATION" and e.step_key == "quality__gate"
+            ]
+            assert gate.metadata["open"].value is False
+            assert rule["meta"]["rule"] in gate.metadata["rules"].value
     assert_withheld(tmp_path / "run" / "output", withheld, rule["meta"]["rule"])

@@ -143,6 +143,7 @@ def test_a_failing_rule_on_a_cell_withholds_that_cell_only(built, tmp_path, monk
     products do not add up to the cell: the check fails, that cell's factsheet is withheld
     (report.json says by which rule) and the other cells of the period are written."""
     from dagster_project.defs.factsheets import factsheets_pdf_html
+    from dagster_project.defs.gate import quality_gate
     from dagster_project.defs.partitions import PERIODE
     from dagster_project.defs.quality import QUALITY_CHECKS
 
@@ -170,7 +171,7 @@ def test_a_failing_rule_on_a_cell_withholds_that_cell_only(built, tmp_path, monk
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PERIODE.name, ["2020", "2020-Q4"])
     result = dg.materialize(
-        [models, factsheets_pdf_html, *QUALITY_CHECKS],
+        [models, quality_gate, factsheets_pdf_html, *QUALITY_CHECKS],
         instance=instance,
         resources=settings_resources(),
         tags={ASSET_PARTITION_RANGE_START_TAG: "2020", ASSET_PARTITION_RANGE_END_TAG: "2020-Q4"},
@@ -181,6 +182,10 @@ def test_a_failing_rule_on_a_cell_withholds_that_cell_only(built, tmp_path, monk
     assert [(e.asset_key.path[-1], e.check_name) for e in failed] == [("kto_product", "gx_marts")]
     assert "GM0637" in failed[0].metadata["sample_rows"].value
     assert result.success  # the factsheet step ran, and withheld the one cell
+    # the gate, between the checks and the factsheets, recorded why
+    [gate] = result.asset_materializations_for_node("quality__gate")
+    assert gate.metadata["open"].value is False
+    assert gate.metadata["withheld_cells"].value == "- GM0637/balie/2020"
     folder = tmp_path / "output" / "factsheets" / "2020"
     report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     (held,) = report["achtergehouden"]

@@ -191,6 +191,7 @@ def test_portal_asset_builds_the_pages_after_the_factsheets(tmp_path, monkeypatc
     import dagster as dg
 
     from dagster_project.defs.factsheets import factsheets_pdf_html
+    from dagster_project.defs.gate import quality_gate
     from dagster_project.defs.partitions import PERIODE
     from dagster_project.defs.portal import factsheets_portal
 
@@ -204,7 +205,7 @@ def test_portal_asset_builds_the_pages_after_the_factsheets(tmp_path, monkeypatc
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PERIODE.name, ["2020"])
     assert dg.materialize(
-        [factsheets_pdf_html],
+        [quality_gate, factsheets_pdf_html],  # the factsheets read the gate's verdict
         instance=instance,
         partition_key="2020",
         resources=settings_resources(),

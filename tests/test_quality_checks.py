@@ -1,4 +1,5 @@
-"""The suites as blocking Dagster asset checks, and `check_warehouse` as `kto check` prints it."""
+"""The suites as Dagster asset checks that quality/gate waits for, and `check_warehouse` as
+`kto check` prints it."""
 
 import shutil
 
@@ -6,7 +7,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.defs.quality import QUALITY_CHECKS
+from dagster_project.defs.gate import GATE_KEY, quality_gate
+from dagster_project.defs.quality import GATE_NOTE, QUALITY_CHECKS
 from dagster_project.quality.report import check_warehouse
 from dagster_project.quality.suites import load_suites
 from dagster_project.settings import Settings
@@ -61,14 +63,17 @@ def _products_not_summing_up(settings: Settings) -> tuple[str, str, str]:
 
 def _run():
     return dg.materialize(
-        [models, factsheets_stub, *QUALITY_CHECKS],
+        [models, quality_gate, factsheets_stub, *QUALITY_CHECKS],
         instance=dg.DagsterInstance.ephemeral(),
         resources=settings_resources(),
         raise_on_error=False,
     )
 
 
-def test_one_blocking_check_per_suite_and_guarded_asset():
+def test_one_check_per_suite_and_guarded_asset_blocking_only_to_order_the_gate():
+    """Declared blocking: Dagster makes every step downstream of a guarded asset (the gate)
+    wait for the check step; a failure is WARN (below), so blocking stops nothing, and each
+    check says that the gate withholds."""
     specs = {
         (spec.asset_key.path[0], spec.asset_key.path[-1], spec.name, spec.blocking)
         for check in QUALITY_CHECKS
@@ -84,6 +89,38 @@ def test_one_blocking_check_per_suite_and_guarded_asset():
         ("marts", "kto_product", "gx_marts", True),
         ("staging", "stg_one2ten__responses", "gx_staging", True),
     } <= specs
+    descriptions = [spec.description for check in QUALITY_CHECKS for spec in check.check_specs]
+    assert descriptions and all(d.endswith(GATE_NOTE) for d in descriptions)
+    assert "quality/gate withholds the cells or periods it concerns" in GATE_NOTE
+
+
+def test_the_gate_sits_between_every_check_and_the_outputs(definitions):
+    """Every check runs in a step quality/gate depends on: its asset is upstream of the gate,
+    or built in the dbt step with one that is (the tests run in that step). The factsheets
+    and the snapshot are downstream of the gate, and every check on another step than the
+    models' is blocking, so that the gate waits for it."""
+    from dagster_project.defs.dbt import kto_dbt_models
+
+    graph = definitions.resolve_asset_graph()
+    above, todo = set(), [GATE_KEY]
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys - above:
+            above.add(parent)
+            todo.append(parent)
+    dbt_models = set(kto_dbt_models.keys)
+    assert dbt_models & above
+    ingest = ("landing_files_used", "gemeentecodes_in_cbs_list")  # not quality rules
+    checks = [k for k in graph.asset_check_keys if k.name not in ingest]
+    assert len(checks) > 60
+    for key in checks:
+        assert key.asset_key in above or key.asset_key in dbt_models, key
+        # a check in a step of its own (the GX suites, the disclosure audit) is blocking, so
+        # that the gate waits for it; a dbt test runs in its model's step and is not
+        own_step = key.name.startswith("gx_") or key.name == "disclosure_audit"
+        assert graph.get_check_spec(key).blocking == own_step, key
+    outputs = {dg.AssetKey(["factsheets", "pdf_html"]), dg.AssetKey(["publish", "marts_snapshot"])}
+    assert set(graph.get(GATE_KEY).child_keys) == outputs
+    assert graph.get(GATE_KEY).group_name == "quality"
 
 
 def test_one_step_for_every_suite():
@@ -99,6 +136,9 @@ def test_checks_pass_on_a_clean_warehouse(env):
     assert all(e.passed for e in evaluations)
     assert all(e.metadata["failing_rows"].value == 0 for e in evaluations)
     assert built == ["factsheets"]
+    [gate] = result.asset_materializations_for_node("quality__gate")
+    assert gate.metadata["open"].value is True and gate.metadata["rules_failing"].value == 0
+    assert gate.metadata["checks_judged"].value == len(evaluations)
     assert (env.output_dir / "quality" / "data_docs" / "index.html").exists()
 
 
@@ -129,12 +169,17 @@ def test_failing_rule_fails_its_check_and_names_what_it_withholds(env):
     )
     assert breach["cells"] == [list(cell)]
     assert [k for k, e in evaluations.items() if not e.passed] == [("kto_product", "gx_marts")]
-    # blocking: the step downstream of the marts started after the checks finished
+    # blocking: the steps downstream of the marts started after the checks finished
     assert built == ["factsheets"]
     events = [(e.event_type_value, e.step_key) for e in result.all_events]
-    assert events.index(("STEP_SUCCESS", "gx_suites")) < events.index(
-        ("STEP_START", "factsheets_stub")
-    )
+    for step in ("factsheets_stub", "quality__gate"):
+        assert events.index(("STEP_SUCCESS", "gx_suites")) < events.index(("STEP_START", step))
+    # the gate recorded the failing rule and the cell it withholds
+    [gate] = result.asset_materializations_for_node("quality__gate")
+    assert gate.metadata["open"].value is False
+    assert gate.metadata["withheld_cells"].value == "- " + "/".join(cell)
+    (recorded,) = gate.metadata["verdict"].value["breaches"]
+    assert recorded == breach
 
 
 def test_check_warehouse_report_and_exit_code(env):

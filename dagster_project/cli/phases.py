@@ -2,9 +2,10 @@
 
 `kto run` executes ``ingest_job`` and then ``refresh_job`` in process; every step's start and
 end are in the instance's event log. Steps are grouped into the pipeline's phases by their
-keys (ingest, dbt build, quality checks, factsheets, publish); what lies between the process
-start and the first run is start-up (imports, Definitions, dbt manifest check), and what is
-left of the wall time is Dagster's own overhead (run and step bookkeeping, between runs).
+keys (ingest, dbt build, quality checks, the quality gate, factsheets, publish); what lies
+between the process start and the first run is start-up (imports, Definitions, dbt manifest
+check), and what is left of the wall time is Dagster's own overhead (run and step
+bookkeeping, between runs).
 The dbt step is split further with the ``Execution Duration`` dagster-dbt records for every
 model and test, and the factsheet step's metadata gives the pages rendered.
 """
@@ -30,6 +31,8 @@ def phase_of(step_key: str) -> str:
         return "quality checks (GX)"
     if "disclosure_audit" in step_key:  # the check on marts/kto_figuur (defs/disclosure.py)
         return "disclosure audit"
+    if step_key == "quality__gate":  # the asset quality/gate, after every check (defs/gate.py)
+        return "quality gate"
     if step_key.startswith("ingest"):
         return "ingest"
     if "dbt" in step_key:

@@ -2,7 +2,8 @@
 
 It listens to the events the in-process runs store in the Dagster instance (the same events
 the UI shows): step starts and ends for the time per phase, the ingest's counts, each dbt
-model and test, each GX check, the factsheet and publish steps' metadata. Nothing in the
+model and test, each GX check, the quality gate's verdict, the factsheet and publish steps'
+metadata. Nothing in the
 assets prints for it, so the steps stay as they are under `dagster dev`.
 """
 
@@ -19,8 +20,13 @@ from ..settings import Settings
 from .phases import phase_of
 
 # bench/phases.py's phase names, shortened; the portal gets a line of its own
-SHORT = {"dbt build": "dbt", "quality checks (GX)": "checks", "disclosure audit": "disclosure"}
-ORDER = ("ingest", "dbt", "checks", "disclosure", "factsheets", "publish", "portal")
+SHORT = {
+    "dbt build": "dbt",
+    "quality checks (GX)": "checks",
+    "disclosure audit": "disclosure",
+    "quality gate": "gate",
+}
+ORDER = ("ingest", "dbt", "checks", "disclosure", "gate", "factsheets", "publish", "portal")
 # defs/ingest.py's metadata keys (not imported: no Dagster)
 LANDING_TOTALS = "landing_totals"
 UNUSED_FILES = "unused_files"
@@ -69,6 +75,7 @@ class RunReport:
     unchanged: bool = False  # nothing changed: no new version, the current one stays
     portal_pages: int | None = None
     disclosure: tuple[bool, dict[str, Any]] | None = None  # the audit: passed, its metadata
+    gate: dict[str, Any] | None = None  # quality/gate's metadata: what is withheld
     _started: dict[str, float] = field(default_factory=dict)
     _current: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -131,6 +138,8 @@ class RunReport:
                 self.cells = _value(metadata, "dagster/row_count")
             elif path == ("intermediate", "int_withheld_texts"):
                 self.texts_withheld = _value(metadata, "dagster/row_count")
+        elif path == ("quality", "gate"):
+            self.gate = {name: _value(metadata, name) for name in metadata}
         elif path == ("factsheets", "pdf_html"):
             self.factsheets = {name: _value(metadata, name) for name in metadata}
         elif path == ("publish", "marts_snapshot"):
@@ -154,6 +163,7 @@ class RunReport:
             "checks": self._checks_line,
             "factsheets": self._factsheets_line,
             "disclosure": self._disclosure_line,
+            "gate": self._gate_line,
             "publish": self._publish_line,
             "portal": self._portal_line,
         }.get(name or "")
@@ -217,6 +227,26 @@ class RunReport:
             f"disclosure: FAIL, {len(findings)} hidden figure(s) not protected against this and "
             f"{earlier} earlier publications; nothing is published:\n"
             + "\n".join(f"  {line}" for line in findings[:10])
+        )
+
+    def _gate_line(self) -> str:
+        """What the quality gate withholds; the failing rules themselves close the run."""
+        g, took = self.gate, self._took("gate")
+        if g is None:
+            return f"gate: no verdict (the step failed), nothing is published ({took})"
+        if g.get("open"):
+            return f"gate: open, {g.get('checks_judged')} checks judged, nothing withheld in {took}"
+        periods, cells = g.get("periods_withheld"), g.get("cells_withheld") or 0
+        held = []
+        if periods == "every period":
+            held.append(periods)
+        elif periods and periods != "none":
+            held.append(f"period(s) {periods}")
+        if cells:
+            held.append(f"{cells} cell(s)")
+        return (
+            f"gate: {g.get('rules_failing')} rule(s) fail, withholding {' and '.join(held)} "
+            f"and the snapshot (the rules below) in {took}"
         )
 
     def _publish_line(self) -> str:

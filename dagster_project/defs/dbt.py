@@ -3,7 +3,8 @@
 Every dbt model is an asset keyed by its schema and name (``staging/stg_one2ten__responses``,
 ``intermediate/int_cells``, ``marts/kto_cel``); the dbt sources are ``raw/<table>``, the
 keys of the ingest assets, so the graph runs from each landing folder to each mart. dbt tests
-are blocking asset checks on the model they test. One ``dbt build`` per run, in one step
+are asset checks on the model they test, not blocking (see ``KtoDbtTranslator``). One
+``dbt build`` per run, in one step
 in the warehouse pool: DuckDB allows a single writer.
 
 dbt's manifest is read when this module is imported. It is parsed here when missing, and
@@ -72,6 +73,30 @@ class KtoDbtTranslator(DagsterDbtTranslator):
             return None  # the ingest assets own raw/*
         return dbt_resource_props["schema"]
 
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        """dagster-dbt's check, declared not blocking: the tests run inside the dbt step, at
+        severity warn (a failure stops nothing), and what gates is quality/gate, downstream of
+        their models (dagster-dbt calls a test blocking when the manifest's severity is
+        error, as the project's default is for ``dbt test`` and ``kto check``)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return dg.AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=spec.description,
+            additional_deps=spec.additional_deps,
+            blocking=False,
+            metadata=spec.metadata,
+            automation_condition=spec.automation_condition,
+        )
+
 
 TRANSLATOR = KtoDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True))
 # The dbt unit tests check the models' SQL, not the data: CI runs them (tests/), the
@@ -120,15 +145,15 @@ def _in_environment(env: Mapping[str, str]) -> Iterator[None]:
 def kto_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, kto_settings: KtoSettings
 ):
-    """One ``dbt build`` of the selected models and their tests (blocking checks).
+    """One ``dbt build`` of the selected models and their tests (asset checks).
 
     The tests run at severity ``warn`` here (dbt_project.yml, ``test_severity``): with
     ``error``, ``dbt build`` skips every model downstream of a failing test, so one failing
     rule on a cell would leave every mart stale and withhold the country. Here every model is
     built, every test judged, and a failing test says in its result which cells or periods it
-    withholds (``breaches``); the factsheet and publish steps, which start only after every
-    check, withhold exactly those (docs/quality.md). One invocation, not ``dbt run`` then
-    ``dbt test``: dbt's start and parse are a large part of a small run.
+    withholds (``breaches``); quality/gate, downstream of every model, turns them into the
+    verdict the factsheet and publish steps withhold by (docs/quality.md). One invocation,
+    not ``dbt run`` then ``dbt test``: dbt's start and parse are a large part of a small run.
     """
     # One target folder per warehouse, kept between runs: dbt's partial parse state lives
     # there (a new folder would parse the whole project again), and the last run's artifacts

@@ -1,4 +1,4 @@
-"""The disclosure audit as a blocking check on the publication (dagster_project/disclosure).
+"""The disclosure audit as a check on the publication (dagster_project/disclosure).
 
 The check judges the public marts as they would be published against every publication
 released so far (the warehouse's ledger and the versions kept under KTO_OUTPUT_DIR). Where
@@ -6,7 +6,9 @@ a hidden figure can be narrowed below the protection interval it withholds one m
 of its relations and rebuilds the disclosure models, a few rounds (disclosure/protect.py).
 Should figures stay unprotected it fails, and its breach withholds everything (scope
 ``alles``): the leak lies in the relations between figures, not in one cell, so no
-factsheet and no snapshot goes out and `kto run` exits 1 with the cause.
+factsheet and no snapshot goes out and `kto run` exits 1 with the cause. Its severity is
+WARN, so Dagster stops nothing; it is blocking only so that ``quality/gate``, downstream of
+its asset, waits for it (defs/quality.py says why).
 """
 
 import time
@@ -29,14 +31,16 @@ RULE = "disclosure audit (no hidden figure narrower than the protection interval
 @dg.asset_check(
     asset=AUDITED,
     name=CHECK_NAME,
-    blocking=True,
+    blocking=True,  # orders: quality/gate starts after it; a failure warns (see above)
     pool=WAREHOUSE_POOL,
     description=(
         "Every hidden figure keeps a feasible range at least the protection interval wide "
         f"({PROTECTION[1]} on grades, {PROTECTION[0]} on CES and percentages) given every "
         "publication so far (ledger.released_figures and KTO_OUTPUT_DIR/.published) and "
         "this one: a linear program per hidden figure; figures it finds unprotected are "
-        "withheld further where a relation allows (docs/metrics.md, Disclosure control)."
+        "withheld further where a relation allows (docs/metrics.md, Disclosure control). "
+        "A failure warns and stops no step; quality/gate withholds every factsheet and the "
+        "snapshot. Blocking only in that quality/gate waits for this check."
     ),
 )
 def disclosure_audit(

@@ -10,12 +10,12 @@ step, rendering included; it never fails on the lock.
 import dagster as dg
 
 from ..domain.periods import sort_periods
-from ..factsheets import read_only
+from ..factsheets import MART_TABLES, read_only
 from ..factsheets.output import RenderResult, write_periods
 from ..factsheets.view import build_period, today_amsterdam
 from ..settings import Settings
 from ..warehouse.lock import warehouse_lock
-from .gate import GATED_DEPS, current_gate
+from .gate import GATE_KEY, gate_verdict
 from .ingest import WAREHOUSE_POOL
 from .partitions import PERIODE
 from .settings_resource import KtoSettings
@@ -68,9 +68,8 @@ def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
 @dg.asset(
     key=["factsheets", "pdf_html"],
     group_name="factsheets",
-    # every model, so every blocking check (dbt tests and GX suites, on staging, intermediate
-    # and marts) has finished before this step starts
-    deps=GATED_DEPS,
+    # the marts it reads, and the verdict on them (quality/gate runs after every check)
+    deps=[*(dg.AssetKey(["marts", table]) for table in MART_TABLES), GATE_KEY],
     partitions_def=PERIODE,
     backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"python", "pdf", "html"},
@@ -79,7 +78,8 @@ def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
         "KTO_OUTPUT_DIR/factsheets/{periode}/{gemeentecode}_{kanaal}.pdf and .html for every "
         "cell with respons >= KTO_MIN_RESPONDENTS, and report.json listing the factsheets and "
         "the cells that got none. Unchanged factsheets are not rendered again. A cell that a "
-        "failing quality rule concerns is withheld (report.json: achtergehouden)."
+        "failing quality rule concerns is withheld (report.json: achtergehouden), as "
+        "quality/gate's verdict says; with no current verdict the step fails."
     ),
 )
 def factsheets_pdf_html(
@@ -88,7 +88,7 @@ def factsheets_pdf_html(
     settings = kto_settings.settings()
     periodes = sort_periods(context.partition_keys)
     day = today_amsterdam()
-    gate = current_gate(context)
+    gate = gate_verdict(context)  # fails when there is none, or it is out of date
     # The lock for the whole step: the output folder has one writer too (publish cleans
     # up what a killed writer left there).
     with warehouse_lock(settings.warehouse, on_wait=context.log.info):

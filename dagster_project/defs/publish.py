@@ -6,10 +6,10 @@ from pathlib import Path
 import dagster as dg
 
 from ..disclosure.ledger import is_recorded, record_release
-from ..publish import publish_marts, unchanged_publication
+from ..publish import MART_TABLES, publish_marts, unchanged_publication
 from ..transform.commands import docs_site
 from ..warehouse.lock import warehouse_lock
-from .gate import GATED_DEPS, current_gate
+from .gate import GATE_KEY, gate_verdict
 from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 from .settings_resource import KtoSettings
 
@@ -17,7 +17,8 @@ from .settings_resource import KtoSettings
 @dg.asset(
     key=["publish", "marts_snapshot"],
     group_name="publish",
-    deps=GATED_DEPS,  # after every blocking check (defs/gate.py)
+    # the marts it copies, and the verdict on them (defs/gate.py)
+    deps=[*(dg.AssetKey(["marts", table]) for table in MART_TABLES), GATE_KEY],
     kinds={"duckdb", "parquet"},
     pool=WAREHOUSE_POOL,
     description=(
@@ -34,7 +35,7 @@ from .settings_resource import KtoSettings
 def marts_snapshot(
     context: dg.AssetExecutionContext, kto_settings: KtoSettings
 ) -> dg.MaterializeResult:
-    gate = current_gate(context)
+    gate = gate_verdict(context)  # fails when there is none, or it is out of date
     if not gate.open:
         # A BI tool reads every row alike and cannot be told which to distrust: the last
         # snapshot that passed every rule stays in place.

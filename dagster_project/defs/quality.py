@@ -1,12 +1,18 @@
-"""Great Expectations suites as blocking asset checks: one step for every suite, a check
+"""Great Expectations suites as asset checks: one step for every suite, a check
 ``gx_<suite>`` on each asset a suite guards.
 
 The checks read the warehouse through their own read-only DuckDB connection
 (after the run's writers) and call the Dagster-free runner in
-dagster_project/quality. Blocking: the factsheet and publish steps depend on every
-model, so they start only after every check has finished. A failing rule fails its
-check and lists in the metadata (``breaches``) the cells or periods it withholds;
-the factsheet step withholds exactly those, the publish step withholds the snapshot.
+dagster_project/quality. A failing rule fails its check with severity WARN, which stops
+no step, and lists in the metadata (``breaches``) the cells or periods it withholds; the
+asset ``quality/gate`` (defs/gate.py) turns them into the verdict the factsheet step
+withholds exactly those by, and the publish step the snapshot.
+
+The checks are declared blocking for one thing Dagster's blocking does: every step
+downstream of a guarded asset waits for its blocking checks, and these run in a step of
+their own, so ``quality/gate`` waits for them (it depends on every guarded asset). Without
+it the gate could judge before the suites ran (tests/test_quality_checks.py shows the
+plan). Their severity WARN keeps Dagster from skipping anything on a failure.
 """
 
 import time
@@ -52,9 +58,9 @@ def check_result(
     """The runner's result as an AssetCheckResult naming the failing rules and rows.
 
     A failing rule withholds what it concerns (docs/quality.md): the breaches in the
-    metadata tell the factsheet and publish steps which cells or periods. So the severity is
-    WARN: the run goes on to those steps, which withhold, instead of Dagster skipping every
-    factsheet of every period downstream.
+    metadata tell quality/gate which cells or periods. So the severity is WARN: the run goes
+    on to the gate and the steps that read it, which withhold, instead of Dagster skipping
+    every factsheet of every period downstream.
     """
     metadata = {
         "rule": dg.MetadataValue.text(", ".join(f.rule for f in result.failures) or "none"),
@@ -88,16 +94,22 @@ def check_result(
     )
 
 
+GATE_NOTE = (
+    "A failing rule warns and stops no step; quality/gate withholds the cells or periods it "
+    "concerns. Blocking only in that quality/gate waits for this check."
+)
+
+
 def _specs(suite: Suite) -> list[dg.AssetCheckSpec]:
-    """The suite's blocking check on every asset it guards."""
+    """The suite's check on every asset it guards (blocking: the gate waits for it)."""
     return [
         dg.AssetCheckSpec(
             name=f"gx_{suite.name}",
             asset=dg.AssetKey(list(asset)),
-            blocking=True,
+            blocking=True,  # orders: quality/gate starts after this step (module docstring)
             description=(
                 f"{suite.description} (expectations/{suite.name}.json on "
-                f"{', '.join(suite.frames_of_asset(asset))})"
+                f"{', '.join(suite.frames_of_asset(asset))}). {GATE_NOTE}"
             ),
             metadata={
                 "suite": f"expectations/{suite.name}.json",
@@ -110,7 +122,7 @@ def _specs(suite: Suite) -> list[dg.AssetCheckSpec]:
 
 def build_quality_checks() -> list[dg.AssetChecksDefinition]:
     """Every suite in one step (expectations/*.json): one process and one GX start-up under
-    the multiprocess executor, and a blocking check ``gx_<suite>`` on each asset it guards."""
+    the multiprocess executor, and a check ``gx_<suite>`` on each asset it guards."""
     suites = load_suites()
 
     @dg.multi_asset_check(

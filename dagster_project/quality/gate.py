@@ -134,17 +134,19 @@ class Breach:
             sample=tuple(d.get("sample", [])),
         )
 
-    def text(self) -> list[str]:
-        """The breach for people: the rule, its rows, and what it withholds."""
+    def withheld(self) -> str:
+        """What the breach withholds, for people."""
         if self.scope == CEL:
             shown = ", ".join("/".join(c) for c in self.cells[:10])
             more = f" and {len(self.cells) - 10} more" if len(self.cells) > 10 else ""
-            what = f"withholds {len(self.cells)} cell(s): {shown}{more}"
-        elif self.scope == PERIODE:
-            what = f"withholds every cell of period(s) {', '.join(self.periods)}"
-        else:
-            what = "withholds every period (it judges rows every cell shares)"
-        lines = [f"FAIL {self.rule} on {self.model}: {self.failing_rows} rows; {what}"]
+            return f"withholds {len(self.cells)} cell(s): {shown}{more}"
+        if self.scope == PERIODE:
+            return f"withholds every cell of period(s) {', '.join(self.periods)}"
+        return "withholds every period (it judges rows every cell shares)"
+
+    def text(self) -> list[str]:
+        """The breach for people: the rule, its rows, and what it withholds."""
+        lines = [f"FAIL {self.rule} on {self.model}: {self.failing_rows} rows; {self.withheld()}"]
         if self.description:
             lines.append(f"     {self.description}")
         lines += [

@@ -1,4 +1,4 @@
-{{ config(meta={'description': 'No year-and-quarters or cell-and-products relation of int_disclosure has exactly one hidden figure with n > 0 (the total minus the others would give it away; docs/metrics.md "Disclosure control"); fails with the relations. On failure (blocking) every factsheet is withheld, and the snapshot is not published while it fails (docs/quality.md).'}) }}
+{{ config(meta={'description': 'No year-and-quarters or cell-and-products relation of int_disclosure has exactly one hidden figure with n > 0 (the total minus the others would give it away; docs/metrics.md "Disclosure control"); fails with the relations. On failure (quality/gate) every factsheet is withheld, and the snapshot is not published while it fails (docs/quality.md).'}) }}
 -- No additive group of published figures has exactly one hidden figure with n > 0: the
 -- total minus the others would give it away (int_disclosure; docs/metrics.md). Groups:
 -- a figure's year and its quarters; a cell's totaaloordeel and its products. A member
