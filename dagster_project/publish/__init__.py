@@ -55,7 +55,7 @@ from .snapshot_tables import copy_to_parquet, create_like, read_contract
 PUBLISHED = ".published"
 CURRENT = "current"
 KEEP_PREVIOUS = 1  # publications kept besides the current one, for readers still in them
-# In a version: the KTO_PUBLICATIE it was written under; a version without it is ``open``.
+# In a version written under ``eigen``: that word; a version without it is ``open``.
 MODE_FILE = "publicatie"
 # The public paths of the complete publication, linked under ``open`` only.
 OPEN_LINKS = ("marts.duckdb", "marts", "docs")
@@ -147,8 +147,9 @@ def _write_version(
     if publicatie == EIGEN:
         codes, own = write_gemeenten(folder, tables)
         written += own
-    (folder / MODE_FILE).write_text(publicatie + "\n", encoding="utf-8")
-    written.append(folder / MODE_FILE)
+        # only here: a version under open is what it was before the setting existed
+        (folder / MODE_FILE).write_text(publicatie + "\n", encoding="utf-8")
+        written.append(folder / MODE_FILE)
     # The folder is complete only when its files are on disk: the switch must not
     # point at files a power cut would leave empty.
     for path in written:
