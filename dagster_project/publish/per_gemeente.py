@@ -43,7 +43,9 @@ CODE = re.compile(r"^[A-Za-z0-9_-]+$")  # a gemeentecode safe as a folder name
 def gemeentecodes(snapshot: Path) -> list[str]:
     """Every municipality of the complete snapshot's ``dim_gemeente``."""
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        codes = [r[0] for r in con.execute(f"SELECT {KEY} FROM main.dim_gemeente ORDER BY 1")]
+        codes = [
+            r[0] for r in con.execute(f"SELECT {KEY} FROM main.dim_gemeente ORDER BY 1").fetchall()
+        ]
     for code in codes:
         if not CODE.match(code):
             raise ValueError(f"gemeentecode {code!r}: not usable as a folder name")
