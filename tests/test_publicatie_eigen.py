@@ -334,3 +334,27 @@ def test_a_withheld_publication_still_unlinks_the_other_layout(built_sample_ware
     settle_layout(out, "eigen")
     assert not os.path.lexists(out / "marts.duckdb") and not os.path.lexists(out / "marts")
     assert not (out / "gemeenten").exists()  # nothing published under eigen yet
+
+
+@pytest.mark.slow
+def test_kto_run_under_eigen_publishes_per_municipality_only(tmp_path):
+    """The setting reaches the portal and publish assets through `kto run` (the resource)."""
+    from tests.conftest import assert_done_but_for, copy_samples, kto
+
+    landing = copy_samples(tmp_path / "landing")
+    run = kto(tmp_path, landing, "run", env={"KTO_PUBLICATIE": "eigen"})
+    assert_done_but_for(run.returncode, run.stdout)  # the samples' files refused on purpose
+    out = tmp_path / "output"
+    for name in ("marts.duckdb", "marts", "docs", "factsheets/index.html"):
+        assert not os.path.lexists(out / name), name
+    complete = out / PUBLISHED / CURRENT / "marts.duckdb"
+    everyone = municipalities(complete)
+    shared = benchmarks(complete)
+    assert sorted(p.name for p in (out / "gemeenten").iterdir()) == sorted(everyone)
+    for code, own in everyone.items():
+        others = [g for c, g in everyone.items() if c != code]
+        for path in folder_files(out / "gemeenten" / code):
+            assert not leaks(file_text(path), own, others, shared), path
+    assert f"{out / 'gemeenten'}/<gemeentecode>/marts.duckdb ({len(everyone)} municipalities)" in (
+        run.stdout
+    )
