@@ -58,6 +58,7 @@ def defaults() -> dict[str, str]:
         "KTO_BENCHMARK_METHOD": empty.benchmark_method,
         "KTO_SIZE_CLASSES": "none" if empty.size_classes is None else str(empty.size_classes),
         "KTO_GEMEENTECODES": empty.gemeentecodes,
+        "KTO_PUBLICATIE": empty.publicatie,
         # what the readers fall back to (readers/limits.py)
         "KTO_MAX_FILE_BYTES": f"{limits.file_bytes // 1024**3}GiB",
         "KTO_MAX_XLSX_UNPACKED_BYTES": f"{limits.xlsx_unpacked_bytes // 1024**3}GiB",
@@ -68,7 +69,7 @@ def defaults() -> dict[str, str]:
 
 def test_every_setting_read_is_listed_with_its_default():
     read = variables_read()
-    assert len(read) == 11
+    assert len(read) == 12
     assert set(defaults()) == read  # defaults() above knows every variable
     for text in (help_of(), help_of("run"), help_of("demo")):
         for name, default in defaults().items():
@@ -130,6 +131,21 @@ def test_an_invalid_gemeentecodes_setting_stops_kto_run_before_any_work(
     assert cli.main(["run"]) == 2
     err = capsys.readouterr().err
     assert f"KTO_GEMEENTECODES={value!r}: expected melden or strikt" in err, err
+    assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / "output").exists()
+
+
+@pytest.mark.parametrize("value", ["gesloten", "", "Eigen"])
+def test_an_invalid_publicatie_setting_stops_kto_run_before_any_work(
+    tmp_path, monkeypatch, capsys, value
+):
+    (tmp_path / "landing").mkdir()
+    monkeypatch.setenv("KTO_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("KTO_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("KTO_OUTPUT_DIR", str(tmp_path / "output"))
+    monkeypatch.setenv("KTO_PUBLICATIE", value)
+    assert cli.main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert f"KTO_PUBLICATIE={value!r}: expected one of open, eigen" in err, err
     assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / "output").exists()
 
 

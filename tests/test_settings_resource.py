@@ -68,9 +68,10 @@ def test_kto_passes_its_own_settings(clean_env, tmp_path):
             "KTO_BENCHMARK_METHOD": "respondenten",
             "KTO_SIZE_CLASSES": str(tmp_path / "klassen.csv"),
             "KTO_GEMEENTECODES": "strikt",
+            "KTO_PUBLICATIE": "eigen",
         }
     )
-    assert wanted.gemeentecodes == "strikt"
+    assert (wanted.gemeentecodes, wanted.publicatie) == ("strikt", "eigen")
     assert _run(resource, run_config_of(wanted)) == wanted
 
 
@@ -83,6 +84,17 @@ def test_invalid_settings_fail_as_in_kto(clean_env):
         _run(KtoSettings(gemeentecodes="streng"))
     causes = [failed.value, failed.value.__cause__]
     assert any("KTO_GEMEENTECODES='streng'" in str(c) for c in causes), causes
+    with pytest.raises(Exception) as failed:
+        _run(KtoSettings(publicatie="gesloten"))
+    causes = [failed.value, failed.value.__cause__]
+    assert any("KTO_PUBLICATIE='gesloten'" in str(c) for c in causes), causes
+
+
+def test_the_publication_setting_is_read_when_the_run_starts(clean_env):
+    resource = KtoSettings.from_environment()
+    clean_env.setenv("KTO_PUBLICATIE", "eigen")
+    assert _run(KtoSettings.from_environment()).publicatie == "eigen"
+    assert _run(resource).publicatie == "open"  # not set when the definitions were loaded
 
 
 def test_assets_take_settings_from_the_resource_and_dagster_internals_stay_in_one_place():

@@ -17,13 +17,15 @@ import json
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: tests/
 
 from dagster_project.factsheets import read_only, render_periods
 from dagster_project.portal import build_portal
-from dagster_project.settings import Settings
+from dagster_project.publish.per_gemeente import GEMEENTEN
+from dagster_project.settings import EIGEN, OPEN, Settings
 from tests.browser import CHROMIUM_FLAGS as FLAGS  # the headless Chromium the tests measure with
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +104,16 @@ def main() -> int:
     ):
         chromium_png(folder / page, DOCS / f"{name}_desktop.png", 1280, 1100)
         chromium_png(folder / page, DOCS / f"{name}_390.png", 390, 1600)
+    # KTO_PUBLICATIE=eigen: the portal of one municipality, then the open one back
+    build_portal(replace(settings, publicatie=EIGEN), generated_on="28 november 2026")
+    own = settings.output_dir / GEMEENTEN / GEMEENTE / "factsheets"
+    for page, name in (
+        ("index.html", "portal_eigen_index"),
+        (f"periode-{YEAR}.html", "portal_eigen_periode"),
+    ):
+        chromium_png(own / page, DOCS / f"{name}_desktop.png", 1280, 1100)
+        chromium_png(own / page, DOCS / f"{name}_390.png", 390, 1600)
+    build_portal(replace(settings, publicatie=OPEN), generated_on="28 november 2026")
     record = {"sources": sources_digest(), "pictures": png_hashes()}
     RECORD.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(f"screenshots in {DOCS}")

@@ -16,10 +16,10 @@ from typing import Any, TextIO
 
 from ..factsheets.output import REPORT_NAME
 from ..quality.data_docs import data_docs_dir
-from ..settings import Settings
+from ..settings import EIGEN, Settings
 from .phases import phase_of
 
-# bench/phases.py's phase names, shortened; the portal gets a line of its own
+# cli/phases.py's phase names, shortened; the portal gets a line of its own
 SHORT = {
     "dbt build": "dbt",
     "quality checks (GX)": "checks",
@@ -266,6 +266,18 @@ class RunReport:
     def _portal_line(self) -> str:
         return f"portal: {_n(self.portal_pages)} pages in {self._took('portal')}"
 
+    def _snapshot_line(self, snapshot: Path) -> str:
+        if self.settings.publicatie == EIGEN:
+            # no complete snapshot at a public path: one per municipality (README, "Settings")
+            own = self.settings.output_dir / "gemeenten"  # publish/per_gemeente.py
+            n = sum(1 for p in own.iterdir() if p.is_dir()) if own.is_dir() else 0
+            return f"  snapshot    {own}/<gemeentecode>/marts.duckdb ({n} municipalities)"
+        return (
+            f"  snapshot    {snapshot}"
+            + ("" if self.snapshot or not snapshot.exists() else " (not replaced by this run)")
+            + ("" if snapshot.exists() else " (none yet)")
+        )
+
     def summary(self, total_seconds: float) -> list[str]:
         """The closing lines: counts, time per phase, where everything is."""
         t, f = self.landing, self.factsheets or {}
@@ -307,9 +319,7 @@ class RunReport:
             f"  published   {self._published_text()}",
             f"  time        {times or '-'}; total {total_seconds:.1f} s",
             f"  warehouse   {self.settings.warehouse}",
-            f"  snapshot    {snapshot}"
-            + ("" if self.snapshot or not snapshot.exists() else " (not replaced by this run)")
-            + ("" if snapshot.exists() else " (none yet)"),
+            self._snapshot_line(snapshot),
             f"  folder      {factsheets_dir}",
             f"  reports     {factsheets_dir}/<periode>/{REPORT_NAME} ({len(reports)} periods)",
             f"  quality     {quality}" + ("" if quality.exists() else " (none yet)"),

@@ -6,7 +6,14 @@ from pathlib import Path
 import dagster as dg
 
 from ..disclosure.ledger import is_recorded, record_release
-from ..publish import MART_TABLES, publish_marts, unchanged_publication
+from ..publish import (
+    CURRENT,
+    MART_TABLES,
+    PUBLISHED,
+    publish_marts,
+    settle_layout,
+    unchanged_publication,
+)
 from ..transform.commands import docs_site
 from ..warehouse.lock import warehouse_lock
 from .gate import GATE_KEY, gate_verdict
@@ -29,24 +36,33 @@ from .settings_resource import KtoSettings
         "replaced while a quality rule fails: the snapshot is one consistent copy of the marts. "
         "Every figure published is added to the ledger ledger.released_figures. When the "
         "marts hold exactly what the current version holds (its content fingerprint), no "
-        "new version is written and nothing is added to the ledger."
+        "new version is written and nothing is added to the ledger. Under "
+        "KTO_PUBLICATIE=eigen the public files are per municipality instead, "
+        "KTO_OUTPUT_DIR/gemeenten/{gemeentecode}/marts.duckdb and marts/, each with its own "
+        "rows only; the complete snapshot stays in KTO_OUTPUT_DIR/.published/current/."
     ),
 )
 def marts_snapshot(
     context: dg.AssetExecutionContext, kto_settings: KtoSettings
 ) -> dg.MaterializeResult:
+    settings = kto_settings.settings()
     gate = gate_verdict(context)  # fails when there is none, or it is out of date
     if not gate.open:
+        # Withheld, but the other layout's public files go: after a switch to eigen no
+        # complete snapshot stays linked beside the municipalities' folders.
+        settle_layout(settings.output_dir, settings.publicatie)
         # A BI tool reads every row alike and cannot be told which to distrust: the last
         # snapshot that passed every rule stays in place.
         raise dg.Failure(
             description="snapshot withheld: quality rules fail\n" + gate.text(),
             metadata={"rules": dg.MetadataValue.json([b.rule for b in gate.breaches])},
         )
-    settings = kto_settings.settings()
     with warehouse_lock(settings.warehouse, on_wait=context.log.info):
-        current = unchanged_publication(settings.warehouse, settings.output_dir)
+        current = unchanged_publication(
+            settings.warehouse, settings.output_dir, publicatie=settings.publicatie
+        )
         if current is not None:
+            settle_layout(settings.output_dir, settings.publicatie)
             # Nothing changed: the current version stays, no release is added. Only a
             # version a crash left out of the ledger (switched in, not recorded) is recorded.
             repaired = 0
@@ -56,7 +72,12 @@ def marts_snapshot(
         with tempfile.TemporaryDirectory(prefix="kto-docs-") as tmp:
             # dbt reads the warehouse's catalog: before the snapshot attaches it, under the lock
             site = docs_site(Path(tmp) / "target", settings)
-            published = publish_marts(settings.warehouse, settings.output_dir, docs_site=site)
+            published = publish_marts(
+                settings.warehouse,
+                settings.output_dir,
+                docs_site=site,
+                publicatie=settings.publicatie,
+            )
             # Released now: the next publication is audited against it (docs/metrics.md).
             # Should this fail, the version kept under .published/ still counts as released.
             ledger_rows = record_release(settings.warehouse, published.version)
@@ -65,6 +86,8 @@ def marts_snapshot(
             "snapshot": dg.MetadataValue.path(str(published.snapshot)),
             "version": published.version,
             "unchanged": False,
+            "publicatie": published.publicatie,
+            "gemeenten": len(published.gemeenten),
             "fingerprint": published.fingerprint,
             "ledger_rows": ledger_rows,
             **{f"rows_{table}": n for table, n in published.rows.items()},
@@ -86,7 +109,12 @@ def _unchanged(
     context.log.info(f"nothing changed: version {version} stays current")
     return dg.MaterializeResult(
         metadata={
-            "snapshot": dg.MetadataValue.path(str(output_dir / "marts.duckdb")),
+            # under eigen no public link: the complete snapshot in the version itself
+            "snapshot": dg.MetadataValue.path(
+                str(output_dir / "marts.duckdb")
+                if (output_dir / "marts.duckdb").exists()
+                else str(output_dir / PUBLISHED / CURRENT / "marts.duckdb")
+            ),
             "version": version,
             "unchanged": True,
             "ledger_rows": ledger_rows,

@@ -37,6 +37,7 @@ FIELDS = {
     "benchmark_method": "KTO_BENCHMARK_METHOD",
     "size_classes": "KTO_SIZE_CLASSES",
     "gemeentecodes": "KTO_GEMEENTECODES",
+    "publicatie": "KTO_PUBLICATIE",
 }
 
 
@@ -50,6 +51,7 @@ class KtoSettings(dg.ConfigurableResource):
     benchmark_method: str = DEFAULTS["KTO_BENCHMARK_METHOD"]
     size_classes: str = DEFAULTS["KTO_SIZE_CLASSES"]  # empty: no size-class BM
     gemeentecodes: str = DEFAULTS["KTO_GEMEENTECODES"]  # melden or strikt
+    publicatie: str = DEFAULTS["KTO_PUBLICATIE"]  # open or eigen
 
     def settings(self) -> Settings:
         """The domain's Settings, validated and resolved by the same code as ``kto``'s."""

@@ -58,6 +58,14 @@ class Portal:
     def van_gemeente(self, code: str) -> list[Cel]:
         return [c for c in self.cellen if c.gemeentecode == code]
 
+    def alleen(self, code: str) -> Portal:
+        """The portal of one municipality (``KTO_PUBLICATIE=eigen``): its cells, its name,
+        the periods it has a cell in and its factsheets; no other municipality's."""
+        cellen = self.van_gemeente(code)
+        periodes = [p for p in self.periodes if any(c.periode == p for c in cellen)]
+        linked = {p for c in cellen if c.pdf for p in (c.pdf, c.html)}
+        return Portal(periodes, {code: self.gemeenten[code]}, cellen, self.drempel, linked)
+
 
 def _report(folder: Path, periode: str) -> dict[str, Any]:
     path = folder / periode / REPORT_NAME

@@ -5,12 +5,19 @@ Plain static HTML with inline CSS, next to the period folders in
 from a file share or any static web server without network access. A period
 page sorts and filters its table with a small inline script; without the
 script the full table is there and the controls stay hidden.
+
+Under ``KTO_PUBLICATIE=eigen`` there is no portal of every municipality: each gets its own
+in ``KTO_OUTPUT_DIR/gemeenten/{gemeentecode}/factsheets/``, with copies of its factsheets
+beside it, so that folder holds nothing of another municipality and works on its own
+(docs/factsheets.md, "Portal").
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +28,8 @@ from dagster_project.factsheets import dutch
 from dagster_project.factsheets.marts import read_only
 from dagster_project.factsheets.output import write_atomically
 from dagster_project.portal.model import KANALEN, Cel, Portal, collect
-from dagster_project.settings import Settings
+from dagster_project.publish.per_gemeente import GEMEENTEN, remove_if_empty
+from dagster_project.settings import EIGEN, Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 INDEX = "index.html"
@@ -94,10 +102,11 @@ def _trend(cellen: list[Cel]) -> list[dict]:
     return punten
 
 
-def render_pages(portal: Portal, generated_on: str) -> dict[str, str]:
-    """File name -> HTML of every page of the portal."""
+def render_pages(portal: Portal, generated_on: str, eigen: str | None = None) -> dict[str, str]:
+    """File name -> HTML of every page of the portal; ``eigen``: the name of the one
+    municipality of a portal of its own (headings and filters say so)."""
     env = _jinja()
-    common = {"portal": portal, "gegenereerd_op": generated_on}
+    common = {"portal": portal, "gegenereerd_op": generated_on, "eigen": eigen}
     pages = {
         INDEX: env.get_template("index.html.j2").render(
             **common,
@@ -130,21 +139,92 @@ def render_pages(portal: Portal, generated_on: str) -> dict[str, str]:
     return pages
 
 
-def write_portal(portal: Portal, factsheets_dir: Path, generated_on: str) -> PortalResult:
+def write_portal(
+    portal: Portal, factsheets_dir: Path, generated_on: str, eigen: str | None = None
+) -> PortalResult:
     """Write every page (atomically) and remove the portal's own pages that left."""
     factsheets_dir.mkdir(parents=True, exist_ok=True)
-    pages = render_pages(portal, generated_on)
+    pages = render_pages(portal, generated_on, eigen)
     for name, html in pages.items():
         target = factsheets_dir / name
         data = html.encode("utf-8")
         if not target.is_file() or target.read_bytes() != data:
             write_atomically(target, data)
+    removed = remove_pages(factsheets_dir, keep=set(pages))
+    return PortalResult(factsheets_dir, list(pages), removed, len(portal.factsheets) // 2)
+
+
+def remove_pages(factsheets_dir: Path, keep: set[str] = frozenset()) -> list[str]:
+    """Remove the portal's own pages (``index.html``, ``periode-*``, ``gemeente-*``) but
+    ``keep``; the names removed."""
     removed = []
     for path in sorted(factsheets_dir.glob("*.html")):
-        if _OWN_PAGE.match(path.name) and path.name not in pages:
+        own = path.name == INDEX or _OWN_PAGE.match(path.name)
+        if own and path.name not in keep:
             path.unlink()
             removed.append(path.name)
-    return PortalResult(factsheets_dir, list(pages), removed, len(portal.factsheets) // 2)
+    return removed
+
+
+def copy_factsheets(portal: Portal, source: Path, target: Path) -> list[str]:
+    """Make ``target``'s period folders hold exactly the factsheets ``portal`` links, copied
+    from ``source`` where their bytes differ; the files removed (relative to ``target``)."""
+    for rel in sorted(portal.factsheets):
+        data = (source / rel).read_bytes()
+        dest = target / rel
+        if not dest.is_file() or dest.read_bytes() != data:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(dest, data)
+    removed = []
+    for path in sorted(target.glob("*/*")):
+        rel = path.relative_to(target).as_posix()
+        if rel not in portal.factsheets and (path.is_file() or path.is_symlink()):
+            path.unlink()
+            removed.append(rel)
+    for folder in target.iterdir():
+        if folder.is_dir() and not folder.is_symlink():
+            remove_if_empty(folder)
+    return removed
+
+
+def write_own_portals(portal: Portal, output_dir: Path, generated_on: str) -> PortalResult:
+    """``KTO_PUBLICATIE=eigen``: a portal per municipality in
+    ``gemeenten/{code}/factsheets/`` with copies of its factsheets; the portal of every
+    municipality in ``factsheets/`` is removed, and so are the portals of municipalities no
+    longer in the marts."""
+    source = output_dir / "factsheets"
+    root = output_dir / GEMEENTEN
+    removed = remove_pages(source) if source.is_dir() else []
+    pages: list[str] = []
+    for code, naam in portal.gemeenten.items():
+        own = portal.alleen(code)
+        folder = root / code / "factsheets"
+        folder.mkdir(parents=True, exist_ok=True)
+        gone = copy_factsheets(own, source, folder)
+        written = write_portal(own, folder, generated_on, eigen=naam)
+        pages += [f"{code}/factsheets/{name}" for name in written.pages]
+        removed += [f"{code}/factsheets/{name}" for name in written.removed + gone]
+    removed += remove_own_portals(output_dir, keep=set(portal.gemeenten))
+    return PortalResult(root, pages, removed, len(portal.factsheets) // 2)
+
+
+def remove_own_portals(output_dir: Path, keep: set[str] = frozenset()) -> list[str]:
+    """Remove ``gemeenten/{code}/factsheets/`` (the pipeline's own: portal and copies) of
+    every municipality not in ``keep``, and a folder that is left empty."""
+    root = output_dir / GEMEENTEN
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    for own in sorted(root.iterdir()):
+        folder = own / "factsheets"
+        if own.name in keep or not folder.is_dir() or folder.is_symlink():
+            continue
+        shutil.rmtree(folder)
+        removed.append(f"{own.name}/factsheets")
+        remove_if_empty(own)
+    with contextlib.suppress(OSError):
+        root.rmdir()
+    return removed
 
 
 def build_portal(settings: Settings, generated_on: str | None = None) -> PortalResult:
@@ -155,4 +235,9 @@ def build_portal(settings: Settings, generated_on: str | None = None) -> PortalR
     with read_only(settings.warehouse) as con:
         portal = collect(con, folder, settings.min_respondents)
     day = generated_on or dutch.long_date(today_amsterdam())
-    return write_portal(portal, folder, day)
+    if settings.publicatie == EIGEN:
+        return write_own_portals(portal, settings.output_dir, day)
+    result = write_portal(portal, folder, day)
+    # after a run under eigen: its portals go, they would go stale beside this one
+    result.removed += remove_own_portals(settings.output_dir)
+    return result

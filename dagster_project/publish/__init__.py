@@ -25,6 +25,12 @@ version holds, and then no new version is written.
 The snapshot's tables are declared from the marts' contract (types, NOT NULL) and carry
 their dbt descriptions as comments (dagster_project/publish/snapshot_tables.py); the Parquet and
 CSV files are written from them (dagster_project/publish/excel_csv.py for the CSV).
+
+Under ``KTO_PUBLICATIE=eigen`` a version also holds a publication per municipality
+(dagster_project/publish/per_gemeente.py), linked as ``KTO_OUTPUT_DIR/gemeenten/{code}/``;
+the complete snapshot stays inside the version only (the operator's copy, and what the
+disclosure audit reads), without the public links above, which a run under ``eigen``
+removes. A run under ``open`` removes the municipalities' links in turn.
 """
 
 from __future__ import annotations
@@ -38,15 +44,21 @@ from pathlib import Path
 import duckdb
 
 from ..compat.sqlalchemy_reflection import add_reflection_types
+from ..settings import EIGEN, OPEN, PUBLICATIES
 from ..warehouse.lock import attach_read_only
 from . import fingerprint as publication_fingerprint
 from .excel_csv import write_excel_csv
+from .per_gemeente import GEMEENTEN, link_gemeenten, unlink_gemeenten, write_gemeenten
 from .public_marts import PUBLIC_MARTS as MART_TABLES  # the public layer only
 from .snapshot_tables import copy_to_parquet, create_like, read_contract
 
 PUBLISHED = ".published"
 CURRENT = "current"
 KEEP_PREVIOUS = 1  # publications kept besides the current one, for readers still in them
+# In a version written under ``eigen``: that word; a version without it is ``open``.
+MODE_FILE = "publicatie"
+# The public paths of the complete publication, linked under ``open`` only.
+OPEN_LINKS = ("marts.duckdb", "marts", "docs")
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,8 @@ class Published:
     version: str
     removed: list[str]  # stale versions and temporary files cleaned up
     fingerprint: str = ""  # what the version holds (publication_fingerprint.py)
+    publicatie: str = OPEN
+    gemeenten: tuple[str, ...] = ()  # under eigen: the municipalities given a folder
 
 
 def current_version(output_dir: Path) -> Path | None:
@@ -69,14 +83,28 @@ def current_version(output_dir: Path) -> Path | None:
     return output_dir / PUBLISHED / os.readlink(pointer)
 
 
+def version_mode(folder: Path) -> str:
+    """The KTO_PUBLICATIE a version was written under."""
+    try:
+        return (folder / MODE_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return OPEN  # written before the setting existed
+
+
 def unchanged_publication(
-    warehouse: Path, output_dir: Path, tables: tuple[str, ...] = MART_TABLES
+    warehouse: Path,
+    output_dir: Path,
+    tables: tuple[str, ...] = MART_TABLES,
+    publicatie: str = OPEN,
 ) -> str | None:
     """The current version when the marts hold exactly what it holds (its fingerprint
-    equals theirs), so a new publication would add nothing; None otherwise."""
+    equals theirs) in the same layout (``publicatie``), so a new publication would add
+    nothing; None otherwise."""
     current = current_version(output_dir)
     if current is None or not current.is_dir():
         return None
+    if version_mode(current) != publicatie:
+        return None  # the same figures, but the files of the other layout
     published = publication_fingerprint.version_fingerprint(current, tables)
     if published is None:
         return None
@@ -91,8 +119,8 @@ def _new_version_name() -> str:
 
 
 def _write_version(
-    warehouse: Path, folder: Path, tables: tuple[str, ...], docs_site: Path | None
-) -> tuple[dict[str, int], str]:
+    warehouse: Path, folder: Path, tables: tuple[str, ...], docs_site: Path | None, publicatie: str
+) -> tuple[dict[str, int], str, list[str]]:
     marts_dir = folder / "marts"
     marts_dir.mkdir(parents=True)
     rows: dict[str, int] = {}
@@ -115,12 +143,19 @@ def _write_version(
         (folder / "docs").mkdir()
         shutil.copyfile(docs_site, folder / "docs" / "index.html")
         written.append(folder / "docs" / "index.html")
+    codes: list[str] = []
+    if publicatie == EIGEN:
+        codes, own = write_gemeenten(folder, tables)
+        written += own
+        # only here: a version under open is what it was before the setting existed
+        (folder / MODE_FILE).write_text(publicatie + "\n", encoding="utf-8")
+        written.append(folder / MODE_FILE)
     # The folder is complete only when its files are on disk: the switch must not
     # point at files a power cut would leave empty.
     for path in written:
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
-    return rows, fingerprint
+    return rows, fingerprint, codes
 
 
 def _link(target: str, link: Path) -> None:
@@ -154,6 +189,47 @@ def _public_link(output_dir: Path, name: str) -> bool:
         os.replace(link, aside)
     _link(target, link)
     return True
+
+
+def remove_open_links(output_dir: Path) -> list[str]:
+    """Under ``eigen``: remove the public links to the complete publication (every
+    municipality side by side); a real folder of someone else's is left alone."""
+    removed = []
+    for name in OPEN_LINKS:
+        link = output_dir / name
+        if link.is_symlink() and os.readlink(link) == f"{PUBLISHED}/{CURRENT}/{name}":
+            link.unlink()
+            removed.append(name)
+        elif name in OLD_LAYOUT and link.is_dir() and not link.is_symlink():
+            # the layout before versioned publications, every municipality in it: moved
+            # under .published/, where the next remove_stale deletes it
+            (output_dir / PUBLISHED).mkdir(parents=True, exist_ok=True)
+            os.replace(link, output_dir / PUBLISHED / f"old-{name}-{os.getpid()}")
+            removed.append(name)
+    return removed
+
+
+def retract_other_layout(
+    output_dir: Path, publicatie: str, keep: tuple[str, ...] = ()
+) -> list[str]:
+    """Remove the public paths of the layout ``publicatie`` does not use: under ``eigen`` the
+    complete snapshot's links, under ``open`` every municipality's (``keep``: under
+    ``eigen``, the municipalities still published)."""
+    if publicatie not in PUBLICATIES:
+        raise ValueError(f"KTO_PUBLICATIE={publicatie!r}: expected one of {', '.join(PUBLICATIES)}")
+    if publicatie == EIGEN:
+        return remove_open_links(output_dir) + unlink_gemeenten(output_dir, keep)
+    return unlink_gemeenten(output_dir)
+
+
+def settle_layout(output_dir: Path, publicatie: str) -> list[str]:
+    """``retract_other_layout`` for a run that writes no new version (withheld or
+    unchanged): the municipalities of the current version keep their links under ``eigen``."""
+    current = current_version(output_dir)
+    keep: tuple[str, ...] = ()
+    if current is not None and version_mode(current) == EIGEN and (current / GEMEENTEN).is_dir():
+        keep = tuple(p.name for p in (current / GEMEENTEN).iterdir())
+    return retract_other_layout(output_dir, publicatie, keep)
 
 
 def remove_stale(output_dir: Path) -> list[str]:
@@ -195,28 +271,42 @@ def publish_marts(
     output_dir: Path,
     tables: tuple[str, ...] = MART_TABLES,
     docs_site: Path | None = None,
+    publicatie: str = OPEN,
 ) -> Published:
     """Write a new publication and switch to it; the caller holds the warehouse lock.
 
     ``docs_site``: a self-contained HTML page (dbt's ``static_index.html``) published as
-    ``docs/index.html``."""
+    ``docs/index.html``. ``publicatie``: ``open`` links the complete publication at the
+    public paths; ``eigen`` links each municipality's under ``gemeenten/{code}/`` instead."""
+    if publicatie not in PUBLICATIES:
+        raise ValueError(f"KTO_PUBLICATIE={publicatie!r}: expected one of {', '.join(PUBLICATIES)}")
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / PUBLISHED).mkdir(exist_ok=True)
     removed = remove_stale(output_dir)
     version = _new_version_name()
     folder = output_dir / PUBLISHED / version
-    rows, fingerprint = _write_version(warehouse, folder, tables, docs_site)
+    rows, fingerprint, codes = _write_version(warehouse, folder, tables, docs_site, publicatie)
     _link(version, output_dir / PUBLISHED / CURRENT)  # the switch
-    for name in ("marts.duckdb", "marts"):
-        _public_link(output_dir, name)
     docs = None
-    if docs_site is not None:
-        linked = _public_link(output_dir, "docs")
-        docs = (output_dir if linked else output_dir / PUBLISHED / CURRENT) / "docs" / "index.html"
+    if publicatie == EIGEN:
+        link_gemeenten(output_dir, codes, PUBLISHED, CURRENT)
+        removed += retract_other_layout(output_dir, publicatie, keep=tuple(codes))
+        base = output_dir / PUBLISHED / CURRENT  # the operator's complete copy
+        if docs_site is not None:
+            docs = base / "docs" / "index.html"
+    else:
+        removed += retract_other_layout(output_dir, publicatie)
+        for name in ("marts.duckdb", "marts"):
+            _public_link(output_dir, name)
+        base = output_dir
+        if docs_site is not None:
+            linked = _public_link(output_dir, "docs")
+            docs = (output_dir if linked else output_dir / PUBLISHED / CURRENT) / "docs"
+            docs = docs / "index.html"
     removed += remove_stale(output_dir)
-    marts_dir = output_dir / "marts"
+    marts_dir = base / "marts"
     return Published(
-        snapshot=output_dir / "marts.duckdb",
+        snapshot=base / "marts.duckdb",
         parquet={table: marts_dir / f"{table}.parquet" for table in tables},
         csv={table: marts_dir / f"{table}.csv" for table in tables},
         docs=docs,
@@ -224,4 +314,6 @@ def publish_marts(
         version=version,
         removed=removed,
         fingerprint=fingerprint,
+        publicatie=publicatie,
+        gemeenten=tuple(codes),
     )

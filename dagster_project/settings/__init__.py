@@ -15,6 +15,11 @@ from ..ingest.readers.limits import LIMITS, default_text
 from ..ingest.readers.limits import current as read_limits
 
 BENCHMARK_METHODS = ("gemeenten", "respondenten")
+# KTO_PUBLICATIE: open, every municipality's figures side by side in one portal and one
+# snapshot; eigen, a folder per municipality with its own figures and the benchmarks only
+# (README, "Settings"; docs/architecture.md, "Per municipality").
+OPEN, EIGEN = "open", "eigen"
+PUBLICATIES = (OPEN, EIGEN)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,12 @@ SETTINGS = (
         municipalities.REPORT,
         "a code outside the CBS code list: melden (accept, report, exit 1) or strikt (quarantine)",
     ),
+    Setting(
+        "KTO_PUBLICATIE",
+        OPEN,
+        "who sees what: open (every municipality side by side) or eigen (a folder per "
+        "municipality with only its own figures and the BM)",
+    ),
     # What one landing file may cost; the readers read them (readers/limits.py).
     *(Setting(limit.variable, default_text(limit), limit.meaning) for limit in LIMITS),
 )
@@ -56,6 +67,8 @@ class Settings:
     size_classes: Path | None = None
     # KTO_GEMEENTECODES: melden or strikt (dagster_project/domain/municipalities.py)
     gemeentecodes: str = municipalities.REPORT
+    # KTO_PUBLICATIE: open or eigen (PUBLICATIES)
+    publicatie: str = OPEN
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -80,6 +93,11 @@ class Settings:
             raise ValueError(f"KTO_OUTPUT_DIR={output_dir}: is a file, expected a folder")
         read_limits(env)  # refused here, before any work, rather than file by file
         gemeentecodes = municipalities.checked(env["KTO_GEMEENTECODES"])
+        publicatie = env["KTO_PUBLICATIE"]
+        if publicatie not in PUBLICATIES:
+            raise ValueError(
+                f"KTO_PUBLICATIE={publicatie!r}: expected one of {', '.join(PUBLICATIES)}"
+            )
         return cls(
             landing_dir=_path("KTO_LANDING_DIR", env["KTO_LANDING_DIR"]),
             warehouse=warehouse,
@@ -88,6 +106,7 @@ class Settings:
             benchmark_method=method,
             size_classes=_optional_path(env["KTO_SIZE_CLASSES"]),
             gemeentecodes=gemeentecodes,
+            publicatie=publicatie,
         )
 
     def as_env(self) -> dict[str, str]:
@@ -101,6 +120,7 @@ class Settings:
             # empty: not set (dbt's size_classes_path() reads an empty value as none)
             "KTO_SIZE_CLASSES": str(self.size_classes) if self.size_classes else "",
             municipalities.VARIABLE: self.gemeentecodes,
+            "KTO_PUBLICATIE": self.publicatie,
         }
 
 
