@@ -215,13 +215,21 @@ def supervise(
     def on_signal(signum: int, _frame: object) -> None:
         received.append(signum)
 
+    def on_suspend(_signum: int, _frame: object) -> None:
+        # Ctrl-Z reaches only this process group: suspend the worker's with it, and go on
+        # together after `fg` / `bg` (job control as for one process).
+        os.killpg(worker.pid, signal.SIGSTOP)
+        os.kill(os.getpid(), signal.SIGSTOP)
+        os.killpg(worker.pid, signal.SIGCONT)
+
     previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
     try:
-        # A process group of its own: a Ctrl-C at the terminal reaches the worker only
-        # through this process, after on_stop (else Dagster records the run FAILURE).
         sys.stdout.flush()  # the worker writes to the same files
         sys.stderr.flush()
+        # A process group of its own: a Ctrl-C at the terminal reaches the worker only
+        # through this process, after on_stop (else Dagster records the run FAILURE).
         worker = subprocess.Popen(command, stdin=subprocess.PIPE, process_group=0)
+        previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, on_suspend)
         deadline = next_poll = None
         while worker.poll() is None:
             time.sleep(0.05)
