@@ -285,6 +285,40 @@ time.sleep(60)
             supervisor.kill()
 
 
+def test_ctrl_z_suspends_the_worker_with_its_supervisor(tmp_path):
+    """The worker's process group is not the terminal's: a Ctrl-Z (SIGTSTP) to `kto run`
+    stops its worker too, and both go on after SIGCONT (`fg`)."""
+    body = """
+log(str(os.getpid()))
+log("ready")
+time.sleep(60)
+"""
+    command = worker(tmp_path, body)
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", f"from dagster_project import runs; runs.supervise({command!r})"]
+    )
+
+    def states(want: str) -> None:
+        deadline = time.monotonic() + 10
+        while {_state(supervisor.pid), _state(pid)} != {want}:
+            assert time.monotonic() < deadline, (_state(supervisor.pid), _state(pid))
+            time.sleep(0.05)
+
+    try:
+        deadline = time.monotonic() + 30
+        while "ready" not in logged(tmp_path):
+            assert time.monotonic() < deadline and supervisor.poll() is None
+            time.sleep(0.05)
+        pid = int(logged(tmp_path)[0])
+        supervisor.send_signal(signal.SIGTSTP)
+        states("T")
+        supervisor.send_signal(signal.SIGCONT)
+        states("S")
+    finally:
+        supervisor.kill()
+        supervisor.wait()
+
+
 def _state(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
