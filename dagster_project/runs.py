@@ -18,8 +18,9 @@ leaves behind, and stopping on SIGTERM / Ctrl-C / SIGHUP.
   worker SIGINT, and ends a worker that only waits for a pool slot (or that has not stopped
   after a grace period) with SIGKILL; then it marks what is still unfinished canceled and
   frees the slots. The worker is in a process group of its own, so a Ctrl-C at the
-  terminal reaches it once, through the supervisor, after its runs are marked canceling;
-  and it ends itself when the supervisor is gone (kill -9), as the one process did before.
+  terminal reaches it once, through the supervisor, after its runs are marked canceling
+  (a Ctrl-Z suspends both groups); and it ends itself when the supervisor is gone
+  (kill -9), as the one process did before.
 """
 
 from __future__ import annotations
