@@ -4,9 +4,10 @@
 
 Imports are not safe to race: two threads importing modules that import each other can
 see a module half initialised ("partially initialized module 'sqlalchemy.orm.exc' has no
-attribute ... (most likely due to a circular import)"). The report lists every import a
-thread made while `kto run`'s worker thread ("kto-run", dagster_project/cli/runs.py) was
-running, other than the worker itself: there must be none.
+attribute ... (most likely due to a circular import)"). `kto run` executes its jobs in the
+main thread of a worker process (dagster_project/cli/runs.py, ``supervise``); the worker is
+started under this recorder too, and the report, written by the worker, lists every import
+a thread other than its main thread made: there must be none.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ import json
 import sys
 import threading
 
-WORKER = "kto-run"
-_imports: list[tuple[str, str, bool]] = []  # (thread, module, the worker was running)
+WORKER = "MainThread"  # the thread that runs the jobs in `kto run`'s worker process
+_imports: list[tuple[str, str]] = []  # (thread, module)
 
 
 def _on_audit(event: str, args: tuple) -> None:
     if event == "import":  # raised for a module not yet in sys.modules
-        running = any(t.name == WORKER and t.is_alive() for t in threading.enumerate())
-        _imports.append((threading.current_thread().name, str(args[0]), running))
+        _imports.append((threading.current_thread().name, str(args[0])))
 
 
 def install() -> None:
@@ -31,27 +31,29 @@ def install() -> None:
 
 def summary() -> dict:
     return {
-        "threads": sorted({thread for thread, _, _ in _imports}),
+        "threads": sorted({thread for thread, _ in _imports}),
         "beside_worker": [
-            {"thread": thread, "module": module}
-            for thread, module, running in _imports
-            if running and thread != WORKER
+            {"thread": thread, "module": module} for thread, module in _imports if thread != WORKER
         ],
         "imports": len(_imports),
-        "by_worker": sum(thread == WORKER for thread, _, _ in _imports),
+        "by_worker": sum(thread == WORKER for thread, _ in _imports),
     }
 
 
 def main() -> int:
     report, argv = sys.argv[1], sys.argv[2:]
     install()
-    from dagster_project.cli import main as kto
+    from dagster_project import cli
 
+    # `kto run` starts its worker under this recorder; the worker writes the report
+    cli.WORKER_COMMAND = [sys.executable, __file__, report]
+    supervisor = argv[:1] in (["run"], ["demo"]) and "--worker-of" not in argv
     try:
-        return kto(argv)
+        return cli.main(argv)
     finally:
-        with open(report, "w", encoding="utf-8") as out:
-            json.dump(summary(), out)
+        if not supervisor:
+            with open(report, "w", encoding="utf-8") as out:
+                json.dump(summary(), out)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ dagster.yaml, and its signal handling; without running the pipeline."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
@@ -132,72 +131,196 @@ def test_cancel_own_runs_after_a_signal(instance):
     assert instance.event_log_storage.get_concurrency_run_ids() == set()
 
 
-def _signal_soon(signum: int, after: float = 0.5) -> None:
-    threading.Timer(after, os.kill, (os.getpid(), signum)).start()
+def test_a_run_waiting_for_a_slot_is_found(instance):
+    """What `kto run` ends with SIGKILL at once on a stop: Dagster ignores signals there."""
+    started_run(instance, dead_process_tags())  # another process's run holds the slot
+    mine = create_run_for_test(instance, job_name="refresh_job", tags=runs.process_tags())
+    assert not runs.own_runs_waiting_for_a_slot(instance)
+    storage = instance.event_log_storage
+    assert not storage.claim_concurrency_slot(POOL, mine.run_id, "kto_dbt_models").is_claimed
+    assert runs.own_runs_waiting_for_a_slot(instance)
+    runs.cancel_own_runs(instance, "stopped by SIGTERM")
+    assert not runs.own_runs_waiting_for_a_slot(instance)
+
+
+def worker(tmp_path: Path, body: str) -> list[str]:
+    """A worker process for ``runs.supervise``: ``body`` after it has written "ready"."""
+    script = tmp_path / "worker.py"
+    script.write_text(
+        "import os, signal, sys, time\n"
+        f"LOG = {str(tmp_path / 'log')!r}\n"
+        "def log(line):\n"
+        "    with open(LOG, 'a') as f:\n"
+        "        f.write(line + '\\n')\n"
+        f"{body}\n"
+    )
+    return [sys.executable, str(script)]
+
+
+def logged(tmp_path: Path) -> list[str]:
+    path = tmp_path / "log"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def signal_when_ready(tmp_path: Path, signum: int) -> None:
+    """Send this process ``signum`` once the worker has logged "ready"."""
+
+    def wait() -> None:
+        deadline = time.monotonic() + 30
+        while "ready" not in logged(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signum)
+
+    threading.Thread(target=wait, daemon=True).start()
+
+
+INTERRUPTIBLE = """
+def on_sigint(signum, frame):
+    log(f"interrupted in group {os.getpgid(0) == os.getpid()}")
+    sys.exit(1)
+signal.signal(signal.SIGINT, on_sigint)
+log("ready")
+time.sleep(60)
+"""
+
+DEAF = """
+signal.signal(signal.SIGINT, lambda *_: log("ignored"))
+log("ready")
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    time.sleep(0.05)
+"""
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
-def test_a_signal_interrupts_work_that_waits(signum):
-    """Work that sleeps in a loop (as Dagster does waiting for a pool slot) is interrupted;
-    ``on_stop`` (kto run marks its runs canceling there) is called before."""
-    from dagster import DagsterExecutionInterruptedError
-
-    seen = []
-
-    def wait_for_ever() -> None:
-        try:
-            while True:
-                time.sleep(0.05)
-        except DagsterExecutionInterruptedError:
-            seen.append("interrupted")
-            raise
-
-    _signal_soon(signum)
+def test_a_signal_marks_first_then_interrupts_the_worker(tmp_path, signum):
+    """on_stop (kto run marks its runs canceling) comes before the worker's SIGINT, which
+    the worker, in a process group of its own, receives once."""
+    previous = signal.getsignal(signum)
+    signal_when_ready(tmp_path, signum)
     started = time.monotonic()
     with pytest.raises(runs.Stopped) as stop:
-        runs.run_interruptibly(wait_for_ever, grace=5, on_stop=lambda n: seen.append(n))
-    assert stop.value.signum == signum and not stop.value.abandoned
-    assert seen == [signum, "interrupted"]
-    assert time.monotonic() - started < 3
-    assert signal.getsignal(signum) is not None  # the previous handler is back
+        runs.supervise(
+            worker(tmp_path, INTERRUPTIBLE),
+            on_stop=lambda n: (tmp_path / "log").open("a").write(f"stop {n}\n"),
+            grace=30,
+        )
+    assert stop.value.signum == signum
+    assert logged(tmp_path) == ["ready", f"stop {signum}", "interrupted in group True"]
+    assert time.monotonic() - started < 10
+    assert signal.getsignal(signum) is previous  # this process's handler is back
 
 
-def test_work_that_swallows_the_interrupt_is_nudged_again():
-    from dagster import DagsterExecutionInterruptedError
-
-    swallowed = []
-
-    def stubborn() -> None:
-        while True:
-            try:
-                while True:
-                    time.sleep(0.05)
-            except DagsterExecutionInterruptedError:
-                swallowed.append(1)
-                if len(swallowed) == 2:
-                    raise
-
-    _signal_soon(signal.SIGTERM, 0.2)
-    with pytest.raises(runs.Stopped) as stop:
-        runs.run_interruptibly(stubborn, grace=runs.RENUDGE_SECONDS * 3)
-    assert len(swallowed) == 2 and not stop.value.abandoned
-
-
-def test_work_that_never_stops_is_abandoned_after_the_grace_period():
-    def deaf() -> None:
-        end = time.monotonic() + 5
-        while time.monotonic() < end:
-            with contextlib.suppress(BaseException):
-                time.sleep(0.05)
-
-    _signal_soon(signal.SIGTERM, 0.2)
+def test_a_worker_waiting_for_a_slot_is_killed_at_once(tmp_path):
+    signal_when_ready(tmp_path, signal.SIGTERM)
     started = time.monotonic()
-    with pytest.raises(runs.Stopped) as stop:
-        runs.run_interruptibly(deaf, grace=1)
-    assert stop.value.abandoned and time.monotonic() - started < 3
+    with pytest.raises(runs.Stopped):
+        runs.supervise(worker(tmp_path, DEAF), while_stopping=lambda: "kill", grace=60)
+    assert time.monotonic() - started < 10
+    assert logged(tmp_path) == ["ready", "ignored"]
 
 
-def test_results_and_errors_pass_through():
-    assert runs.run_interruptibly(lambda: 42) == 42
-    with pytest.raises(ZeroDivisionError):
-        runs.run_interruptibly(lambda: 1 / 0)
+def test_a_run_begun_after_the_first_interrupt_is_interrupted_too(tmp_path):
+    body = """
+count = []
+def on_sigint(signum, frame):
+    count.append(signum)
+    log(f"sigint {len(count)}")
+    if len(count) == 2:
+        sys.exit(1)
+signal.signal(signal.SIGINT, on_sigint)
+log("ready")
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    time.sleep(0.05)
+"""
+    answers = iter(["interrupt"])
+    signal_when_ready(tmp_path, signal.SIGINT)
+    with pytest.raises(runs.Stopped):
+        runs.supervise(worker(tmp_path, body), while_stopping=lambda: next(answers, None), grace=60)
+    assert logged(tmp_path) == ["ready", "sigint 1", "sigint 2"]
+
+
+def test_a_worker_that_does_not_stop_is_killed_after_the_grace_period(tmp_path):
+    signal_when_ready(tmp_path, signal.SIGTERM)
+    started = time.monotonic()
+    with pytest.raises(runs.Stopped):
+        runs.supervise(worker(tmp_path, DEAF), while_stopping=lambda: None, grace=1)
+    assert 1 <= time.monotonic() - started < 10
+
+
+def test_exit_codes_pass_through(tmp_path):
+    assert runs.supervise(worker(tmp_path, "sys.exit(3)")) == 3
+    killed = "os.kill(os.getpid(), signal.SIGKILL)"
+    assert runs.supervise(worker(tmp_path, killed)) == 128 + signal.SIGKILL
+
+
+def test_the_worker_ends_with_its_supervisor(tmp_path):
+    """kill -9 of `kto run` leaves no worker running on: the next run releases its runs."""
+    body = """
+from dagster_project.runs import follow_supervisor
+follow_supervisor()
+log(str(os.getpid()))
+log("ready")
+time.sleep(60)
+"""
+    command = worker(tmp_path, body)
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", f"from dagster_project import runs; runs.supervise({command!r})"]
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while "ready" not in logged(tmp_path):
+            assert time.monotonic() < deadline and supervisor.poll() is None
+            time.sleep(0.05)
+        pid = int(logged(tmp_path)[0])
+        supervisor.kill()
+        supervisor.wait()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
+            assert time.monotonic() < deadline, "the worker outlived its supervisor"
+            time.sleep(0.05)
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+
+
+def test_ctrl_z_suspends_the_worker_with_its_supervisor(tmp_path):
+    """The worker's process group is not the terminal's: a Ctrl-Z (SIGTSTP) to `kto run`
+    stops its worker too, and both go on after SIGCONT (`fg`)."""
+    body = """
+log(str(os.getpid()))
+log("ready")
+time.sleep(60)
+"""
+    command = worker(tmp_path, body)
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", f"from dagster_project import runs; runs.supervise({command!r})"]
+    )
+
+    def states(want: str) -> None:
+        deadline = time.monotonic() + 10
+        while {_state(supervisor.pid), _state(pid)} != {want}:
+            assert time.monotonic() < deadline, (_state(supervisor.pid), _state(pid))
+            time.sleep(0.05)
+
+    try:
+        deadline = time.monotonic() + 30
+        while "ready" not in logged(tmp_path):
+            assert time.monotonic() < deadline and supervisor.poll() is None
+            time.sleep(0.05)
+        pid = int(logged(tmp_path)[0])
+        supervisor.send_signal(signal.SIGTSTP)
+        states("T")
+        supervisor.send_signal(signal.SIGCONT)
+        states("S")
+    finally:
+        supervisor.kill()
+        supervisor.wait()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

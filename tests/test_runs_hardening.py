@@ -374,6 +374,26 @@ def phase_over(env: dict, match) -> bool:
     return bool(starts) and any(not match(key) and at > min(starts) for key, _, at in events)
 
 
+def process_groups(proc: subprocess.Popen) -> set[int]:
+    """The process groups of `kto run` and of its worker (a group of its own, with dbt and
+    the other processes it starts: dagster_project/runs.py, ``supervise``)."""
+    import psutil
+
+    groups = {proc.pid}
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process(proc.pid).children():
+            with contextlib.suppress(ProcessLookupError):
+                groups.add(os.getpgid(child.pid))
+    assert len(groups) == 2, groups  # the worker is there
+    return groups
+
+
+def signal_groups(groups: set[int], signum: int) -> None:
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signum)
+
+
 def crash_and_recover(clean: dict, root: Path, phase: str, rng: random.Random) -> None:
     """SIGKILL `kto run` at a random point of ``phase``; the next run must equal a clean one."""
     env = make_root(root, dagster_yaml=True, landing_from=Path(clean["env"]["KTO_LANDING_DIR"]))
@@ -385,23 +405,24 @@ def crash_and_recover(clean: dict, root: Path, phase: str, rng: random.Random) -
         return any(map(match, started_steps(env)))
 
     wait_for(in_phase, f"phase {phase}", proc=proc, poll=0.02)
-    # Freeze the run (the process and its children) the moment the phase is seen, then let
-    # it work on in slices of 10 ms up to a random share of the phase's length in the clean
-    # run: the kill lands at a random point inside the phase however fast the phase is on
-    # this machine (the factsheets and publish take a second or two on the samples).
-    os.killpg(proc.pid, signal.SIGSTOP)
+    # Freeze the run (the process, its worker and their children) the moment the phase is
+    # seen, then let it work on in slices of 10 ms up to a random share of the phase's
+    # length in the clean run: the kill lands at a random point inside the phase however
+    # fast the phase is on this machine (the factsheets and publish take a second or two).
+    groups = process_groups(proc)
+    signal_groups(groups, signal.SIGSTOP)
     if phase_over(env, match) or proc.poll() is not None:
         pytest.fail(f"phase {phase} was over before it was seen:\n{tail(log)}")
     budget = rng.uniform(0, 0.9 * clean["seconds"].get(phase, 1.0))
     while budget > 0 and not phase_over(env, match):
-        os.killpg(proc.pid, signal.SIGCONT)
+        signal_groups(groups, signal.SIGCONT)
         time.sleep(SLICE)
-        os.killpg(proc.pid, signal.SIGSTOP)
+        signal_groups(groups, signal.SIGSTOP)
         budget -= SLICE
     proc.send_signal(signal.SIGKILL)  # the process only: its dbt child lives on, as it would
     proc.wait()
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGCONT)  # the children it left run on
+    # the processes it left run on (its worker ends itself: runs.follow_supervisor)
+    signal_groups(groups, signal.SIGCONT)
     statuses, _ = run_state(env)
     assert "STARTED" in statuses  # what the killed run leaves behind
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import dagster as dg
@@ -97,15 +96,145 @@ def test_the_publication_setting_is_read_when_the_run_starts(clean_env):
     assert _run(resource).publicatie == "open"  # not set when the definitions were loaded
 
 
-def test_assets_take_settings_from_the_resource_and_dagster_internals_stay_in_one_place():
-    from_env, private = [], []
+# dbt's modules that are meant to be used from outside: the programmatic entry point, the
+# version, and dbt-duckdb's plugin base class (its documented extension point).
+PUBLIC_DBT_MODULES = {"dbt.cli.main", "dbt.version", "dbt.adapters.duckdb.plugins"}
+
+# The private mechanisms the package still uses, file by file, each with why. Another
+# engineer moves the last two into one compatibility module; until then they are allowed
+# by file here, exactly, so that a new one fails and a removed one is taken off the list.
+KNOWN_PRIVATE = {
+    # the one module for Dagster names without a public export (its docstring says which)
+    "compat/dagster_internals.py": {
+        "dagster._core.storage.asset_check_execution_record",
+        "dagster._core.storage.tags",
+    },
+    # the warehouse path left out of dbt's manifest state check (dbt has no setting for it)
+    "transform/launch.py": {"dbt.contracts.files", "dbt.parser.manifest"},
+    # no `dbt --version` subprocess and no in-process adapter before every dbt command
+    # (tests/test_dbt_dagster.py fails if dagster-dbt moves them)
+    "defs/dbt.py": {
+        "DbtCliResource._cli_version",
+        "DbtCliResource._initialize_dbt_core_adapter",
+    },
+}
+
+
+def _library_class(module: str, name: str) -> type | None:
+    import importlib
+
+    if not module.split(".")[0].startswith(("dagster", "dbt")):
+        return None
+    try:
+        found = getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+    return found if isinstance(found, type) else None
+
+
+def _private_module(module: str) -> bool:
+    top, *rest = module.split(".")
+    if top.startswith("dagster"):  # dagster, dagster_dbt, dagster_shared, ...
+        return any(part.startswith("_") for part in rest)
+    return top == "dbt" and module not in PUBLIC_DBT_MODULES
+
+
+def private_uses(source: str) -> set[str]:
+    """The private mechanisms of Dagster, dagster-dbt, dbt and CPython that ``source`` uses:
+    modules imported (``dagster._…``, ``dagster_dbt.…._…``, dbt beyond PUBLIC_DBT_MODULES),
+    ``ctypes.pythonapi``, and private members of a Dagster or dbt class that a subclass
+    overrides (``Class._member``)."""
+    import ast
+
+    tree = ast.parse(source)
+    found: set[str] = set()
+    imported: dict[str, tuple[str, str]] = {}  # local name -> (module, name)
+    for node in ast.walk(tree):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules = [node.module]
+            for alias in node.names:
+                imported[alias.asname or alias.name] = (node.module, alias.name)
+                if node.module == "ctypes" and alias.name == "pythonapi":
+                    found.add("ctypes.pythonapi")
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr == "pythonapi"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "ctypes"
+        ):
+            found.add("ctypes.pythonapi")
+        found.update(module for module in modules if _private_module(module))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for base in node.bases:
+            if isinstance(base, ast.Name) and base.id in imported:
+                cls = _library_class(*imported[base.id])
+            elif isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name):
+                module = {"dg": "dagster"}.get(base.value.id, base.value.id)
+                cls = _library_class(module, base.attr)
+            else:
+                cls = None
+            if cls is None:
+                continue
+            for item in node.body:
+                names = []
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    names = [item.name]
+                elif isinstance(item, ast.Assign):
+                    names = [t.id for t in item.targets if isinstance(t, ast.Name)]
+                elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                    names = [item.target.id]
+                for name in names:
+                    private = name.startswith("_") and not name.endswith("__")
+                    if private and hasattr(cls, name):
+                        found.add(f"{cls.__name__}.{name}")
+    return found
+
+
+def test_the_private_use_scan_finds_each_kind():
+    """The scan below means something: each kind of private use is found, public use not."""
+    assert private_uses("from dagster._core.storage.tags import X") == {
+        "dagster._core.storage.tags"
+    }
+    assert private_uses("def f():\n    import dagster._utils.interrupts") == {
+        "dagster._utils.interrupts"
+    }
+    assert private_uses("from dagster_dbt.core._x import y") == {"dagster_dbt.core._x"}
+    assert private_uses("import ctypes\nctypes.pythonapi.PyThreadState_SetAsyncExc(1, 2)") == {
+        "ctypes.pythonapi"
+    }
+    assert private_uses("from ctypes import pythonapi") == {"ctypes.pythonapi"}
+    assert private_uses("from dbt.parser.manifest import ManifestLoader") == {"dbt.parser.manifest"}
+    overrides = (
+        "from dagster_dbt import DbtCliResource\n"
+        "class R(DbtCliResource):\n"
+        "    def _initialize_dbt_core_adapter(self, args):\n"
+        "        return None\n"
+        "    def _own_helper(self):\n"
+        "        return None\n"
+    )
+    assert private_uses(overrides) == {"DbtCliResource._initialize_dbt_core_adapter"}
+    public = (
+        "import dagster as dg\nimport ctypes\nfrom dbt.cli.main import cli\n"
+        "from dbt.version import __version__\nfrom dagster_dbt import DbtCliResource\n"
+        "from dbt.adapters.duckdb.plugins import BasePlugin\nlibc = ctypes.CDLL(None)\n"
+    )
+    assert private_uses(public) == set()
+
+
+def test_assets_take_settings_from_the_resource_and_private_mechanisms_stay_known():
+    from_env, private = [], {}
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         name = path.relative_to(PACKAGE).as_posix()
         resource = name == "defs/settings_resource.py"  # builds Settings from its fields
         if name.startswith("defs/") and not resource and "Settings.from_env(" in text:
             from_env.append(name)
-        if re.search(r"^\s*(from|import) dagster\._", text, re.MULTILINE):
-            private.append(name)
+        if uses := private_uses(text):
+            private[name] = uses
     assert from_env == []
-    assert private == ["compat/dagster_internals.py"]
+    assert private == KNOWN_PRIVATE

@@ -180,7 +180,7 @@ def test_kto_run_fails_naming_each_unused_file_first_and_builds_the_rest(tmp_pat
     # Imports in one thread at a time over the whole pipeline (tests/test_startup_imports.py)
     imports = json.loads((tmp_path / "imports.json").read_text())
     assert imports["beside_worker"] == [] and imports["by_worker"] > 0
-    assert set(imports["threads"]) <= {"MainThread", "kto-run"}
+    assert set(imports["threads"]) == {"MainThread"}
 
     files = kto(tmp_path, "files")
     assert files.returncode == 0, files.stderr

@@ -1,14 +1,17 @@
 """The `kto` command: the stable way in for people and scripts.
 
-`kto run` executes the Dagster jobs in this process, on the Dagster instance in
-DAGSTER_HOME (default ``dagster_home`` in the working directory, the instance that
-`make dev` opens), so every run shows in the UI's run history. Settings come from
-the KTO_* environment variables (README).
+`kto run` executes the Dagster jobs in process (``execute_in_process``), on the Dagster
+instance in DAGSTER_HOME (default ``dagster_home`` in the working directory, the instance
+that `make dev` opens), so every run shows in the UI's run history. Settings come from
+the KTO_* environment variables (README). The jobs run in a worker process, `kto run`
+itself supervises it: a signal stops the worker the way Dagster stops a run
+(dagster_project/runs.py, ``supervise``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -114,21 +117,19 @@ def run_log_path(settings: Settings) -> Path:
     return folder / f"run-{stamp}.log"
 
 
-def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
+def run_pipeline(
+    settings: Settings, out: TextIO | None = None, tags: dict[str, str] | None = None
+) -> bool:
     """Ingest, then refresh every period: dbt, checks, factsheets, publish. True on success.
 
     Prints a line per phase and a closing summary to ``out``; what the steps print
-    themselves (dbt's lines) goes to a log file the summary names.
-    Raises runs.Stopped on SIGTERM / SIGINT / SIGHUP, after marking its runs canceled.
+    themselves (dbt's lines) goes to a log file the summary names. The runs carry
+    ``tags`` (default: this process's, runs.process_tags; `kto run`'s worker gets its
+    supervisor's). Executes in the calling thread: in the main thread Dagster itself turns
+    SIGINT and SIGTERM into an interrupt of the running step.
     """
     from ..transform.commands import prepare_manifest
-    from .runs import (
-        Stopped,
-        cancel_own_runs,
-        mark_own_runs_canceling,
-        release_stale,
-        run_interruptibly,
-    )
+    from .runs import process_tags, release_stale
 
     out = sys.stdout if out is None else out
     prepare_manifest(settings)
@@ -137,26 +138,53 @@ def run_pipeline(settings: Settings, out: TextIO | None = None) -> bool:
     instance = _instance()
     release_stale(instance, log=lambda line: print(line, file=out))
     report = _report(settings, out)
-    # Great Expectations is imported by the check step that uses it, in the run's thread: never
-    # beside another importing thread (imports are not safe to race: a racing import of
-    # sqlalchemy.orm failed the dbt step at random with "partially initialized module").
+    # Great Expectations is imported by the check step that uses it, in the run's thread:
+    # never beside another importing thread (a racing import of sqlalchemy.orm failed the
+    # dbt step at random with "partially initialized module").
     # dagster-dbt writes every dbt line to sys.stdout (no switch in DbtCliResource): the
     # whole process's stdout goes to the log while the jobs run, the report to ``out``.
     with report.log_path.open("a", encoding="utf-8") as log, redirect_stdout(log):
-        try:
-            return run_interruptibly(
-                lambda: _execute(defs, instance, report),
-                on_stop=lambda signum: mark_own_runs_canceling(
-                    instance, f"stopped by {signal.Signals(signum).name}"
-                ),
-            )
-        except Stopped as stop:
-            canceled = cancel_own_runs(instance, f"stopped by {stop}")
-            with suppress(OSError):  # after SIGHUP the terminal may be gone
-                print(
-                    f"stopped by {stop}; canceled runs: {', '.join(canceled) or 'none'}", file=out
-                )
-            raise
+        return _execute(defs, instance, report, tags or process_tags())
+
+
+# `kto run`'s worker: this module run again (tests/import_threads.py records it too)
+WORKER_COMMAND = [sys.executable, "-m", "dagster_project.cli"]
+
+
+def supervised_run(out: TextIO | None = None) -> int:
+    """`kto run`: ``run_pipeline`` in a worker process that this process supervises; the
+    exit code. On SIGTERM / SIGINT / SIGHUP the runs end canceled (runs.supervise), the
+    summary says so, and the exit code is 128 + the signal."""
+    from . import runs
+
+    out = sys.stdout if out is None else out
+    stopping: dict = {}
+
+    def on_stop(signum: int) -> None:
+        stopping["message"] = f"stopped by {signal.Signals(signum).name}"
+        stopping["instance"] = _instance()  # Dagster is imported here only on a stop
+        runs.mark_own_runs_canceling(stopping["instance"], stopping["message"])
+
+    def while_stopping() -> runs.Action:
+        instance = stopping.get("instance")
+        if instance is None:
+            return None
+        if runs.mark_own_runs_canceling(instance, stopping["message"]):
+            return "interrupt"  # a run began after the first SIGINT: interrupt it too
+        return "kill" if runs.own_runs_waiting_for_a_slot(instance) else None
+
+    command = [*WORKER_COMMAND, "run", "--worker-of", json.dumps(runs.process_tags())]
+    try:
+        return runs.supervise(command, on_stop, while_stopping)
+    except runs.Stopped as stop:
+        instance = stopping.get("instance") or _instance()
+        canceled = runs.cancel_own_runs(instance, f"stopped by {stop}")
+        with suppress(OSError):  # after SIGHUP the terminal may be gone
+            print(f"stopped by {stop}; canceled runs: {', '.join(canceled) or 'none'}", file=out)
+        return 128 + stop.signum
+    finally:
+        if "instance" in stopping:
+            stopping["instance"].dispose()
 
 
 def _report(settings: Settings, out: TextIO):
@@ -184,14 +212,13 @@ def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: di
         report.end_phase()
 
 
-def _execute(defs, instance, report) -> bool:
+def _execute(defs, instance, report, tags: dict[str, str]) -> bool:
     from ..defs.automation import period_range_tags
     from ..defs.ingest import codes_outside_list_of, unused_files_of
     from ..defs.partitions import PERIODE
     from ..defs.settings_resource import run_config_of
-    from .runs import process_tags
 
-    out, tags = report.out, process_tags()
+    out = report.out
     # the runs use exactly the settings this command read (the kto_settings resource)
     run_config = {**QUIET, **run_config_of(report.settings)}
     started = time.perf_counter()
@@ -301,7 +328,9 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    command("run", "the whole pipeline on everything in the landing folder")
+    run = command("run", "the whole pipeline on everything in the landing folder")
+    # `kto run` starts itself again as its worker, with the tags for the runs (not for people)
+    run.add_argument("--worker-of", help=argparse.SUPPRESS)
     command("check", "the quality rules on the warehouse as it is")
     command("files", "each landing file: status, rows, responses it supplies")
     retract = command("retract", "take a landing file's rows out, saying why")
@@ -364,6 +393,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("run", "demo", "bench", "check") and (problem := dagster_home_problem()):
         print(f"kto {args.command}: {problem}", file=sys.stderr)
         return 2
+    worker_of = getattr(args, "worker_of", None)
+    if worker_of is not None:  # the worker of a `kto run`, which checked all this
+        from .runs import follow_supervisor
+
+        follow_supervisor()
+        try:
+            return 0 if run_pipeline(settings, tags=json.loads(worker_of)) else 1
+        except KeyboardInterrupt:  # the supervisor's SIGINT between two jobs
+            return 128 + signal.SIGINT
     if args.command in ("run", "files") and (code := landing_problem(settings, args.command)):
         return code
     if args.command in ("demo", "bench") and (problem := devtools_problem()):
@@ -378,20 +416,12 @@ def main(argv: list[str] | None = None) -> int:
             settings.landing_dir, settings.warehouse, args.path, args.reason, sys.stdout
         )
     if args.command in ("run", "demo"):
-        from .runs import Stopped
+        if args.command == "demo":
+            from kto_devtools.demo import write_demo_landing
 
-        try:
-            if args.command == "demo":
-                from kto_devtools.demo import write_demo_landing
-
-                write_demo_landing(settings.landing_dir)
-                print(f"demo data written to {settings.landing_dir}")
-            return 0 if run_pipeline(settings) else 1
-        except Stopped as stop:
-            if stop.abandoned:  # a step that would not stop: leave without waiting for it
-                sys.stdout.flush()
-                os._exit(128 + stop.signum)
-            return 128 + stop.signum
+            write_demo_landing(settings.landing_dir)
+            print(f"demo data written to {settings.landing_dir}")
+        return supervised_run()
     if args.command == "check":
         from ..quality.cli import run_checks
         from ..warehouse.lock import warehouse_lock

@@ -8,35 +8,39 @@ leaves behind, and stopping on SIGTERM / Ctrl-C / SIGHUP.
   that is finished or gone is freed. Otherwise the dead run keeps the ``kto_warehouse``
   pool slot and every later run waits for it for ever. Runs started elsewhere (``dagster
   dev``'s run launcher) carry no such tags; Dagster's run monitoring watches those.
-- ``run_interruptibly``: Dagster's in-process execution captures SIGINT and SIGTERM and
-  only acts on them inside a step; a run waiting for a pool slot would ignore both. So the
-  jobs run in a worker thread (Dagster leaves the signal handlers alone there) while the
-  main thread keeps its own handlers: on a signal it marks the process's runs canceling,
-  interrupts the worker the way Dagster interrupts a step (the dbt process gets SIGINT),
-  waits a short grace period, and the caller then marks the process's unfinished runs
-  canceled and frees their slots.
+- ``supervise``: the jobs run in a worker process, in its main thread, so Dagster's own
+  interrupt handling works as designed there: Dagster captures SIGINT and SIGTERM for the
+  whole run and raises them inside a step (dagster-dbt then hands SIGINT to dbt). Between
+  steps, waiting for a ``kto_warehouse`` pool slot, the in-process executor never looks at
+  a captured signal, so a waiting run cannot be interrupted from inside. The ``kto``
+  process is the worker's supervisor: on SIGTERM, SIGINT or SIGHUP it marks its runs
+  canceling (Dagster then records an interrupted run CANCELED, not FAILURE), sends the
+  worker SIGINT, and ends a worker that only waits for a pool slot (or that has not stopped
+  after a grace period) with SIGKILL; then it marks what is still unfinished canceled and
+  frees the slots. The worker is in a process group of its own, so a Ctrl-C at the
+  terminal reaches it once, through the supervisor, after its runs are marked canceling
+  (a Ctrl-Z suspends both groups); and it ends itself when the supervisor is gone
+  (kill -9), as the one process did before.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any, Literal
 
 HOST_TAG = "kto/host"
 PID_TAG = "kto/pid"
 PROCESS_START_TAG = "kto/process_start"
-GRACE_SECONDS = 15.0  # after a signal, before the process gives up on a clean stop
-RENUDGE_SECONDS = 4.0
+GRACE_SECONDS = 15.0  # after a signal, before the worker is killed
+STOP_POLL_SECONDS = 0.5  # how often the supervisor looks at its runs while the worker stops
 
 
 def _process_start(pid: int) -> str | None:
@@ -50,7 +54,8 @@ def _process_start(pid: int) -> str | None:
 
 
 def process_tags() -> dict[str, str]:
-    """Tags naming this process, for the runs it starts."""
+    """Tags naming this process (the ``kto`` process, which supervises the worker that
+    executes the runs), for the runs it starts."""
     pid = os.getpid()
     return {
         HOST_TAG: socket.gethostname(),
@@ -112,7 +117,7 @@ IN_PROGRESS = (
 def _own_unfinished_runs(instance) -> list:
     from dagster import DagsterRunStatus, RunsFilter
 
-    tags = process_tags()
+    tags = process_tags()  # the supervisor's: the worker tags its runs with them
     return list(
         instance.get_runs(
             RunsFilter(
@@ -160,86 +165,124 @@ def cancel_own_runs(instance, message: str) -> list[str]:
     return canceled
 
 
+def own_runs_waiting_for_a_slot(instance) -> bool:
+    """Whether a run of this process waits for a pool slot. The in-process executor runs one
+    step at a time and ignores signals while it waits: such a worker is ended, not
+    interrupted (a step not in the pool, the portal, may run beside; every step survives
+    SIGKILL, tests/test_runs_hardening.py)."""
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return False
+    mine = {run.run_id for run in _own_unfinished_runs(instance)}
+    return bool(mine) and any(
+        mine & storage.get_concurrency_info(key).pending_run_ids
+        for key in storage.get_concurrency_keys()
+    )
+
+
 # SIGHUP: the terminal went away (a closed SSH session): stop as on SIGTERM, not at once
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 class Stopped(Exception):
-    """The process received SIGTERM, SIGINT or SIGHUP during a run."""
+    """The supervisor received SIGTERM, SIGINT or SIGHUP; the worker has ended."""
 
-    def __init__(self, signum: int, abandoned: bool = False):
+    def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
-        self.abandoned = abandoned  # the worker did not stop within the grace period
 
 
-def _raise_in_thread(thread: threading.Thread, error: type[BaseException]) -> None:
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread.ident), ctypes.py_object(error)
-    )
+Action = Literal["interrupt", "kill"] | None
 
 
-def run_interruptibly(
-    work: Callable[[], T],
-    grace: float = GRACE_SECONDS,
+def supervise(
+    command: list[str],
     on_stop: Callable[[int], Any] | None = None,
-) -> T:
-    """``work()`` in a worker thread; SIGTERM/SIGINT/SIGHUP stop it and raise ``Stopped``.
+    while_stopping: Callable[[], Action] | None = None,
+    grace: float = GRACE_SECONDS,
+) -> int:
+    """Run ``command`` (the worker) as a child process; its exit code. SIGTERM, SIGINT and
+    SIGHUP stop it and raise ``Stopped`` once it has ended.
 
-    ``on_stop(signum)`` is called in this thread first (``kto run`` marks its runs
-    canceling there, so they end canceled, not failed).
-
-    The worker gets Dagster's DagsterExecutionInterruptedError, as a step does on Ctrl-C:
-    Dagster fails the step and ends the run (CANCELED when it was marked canceling),
-    dagster-dbt hands SIGINT to dbt. A worker that
-    has not stopped after ``grace`` seconds is left behind (it is a daemon thread; the
-    caller exits the process).
+    On the first signal ``on_stop(signum)`` is called (``kto run`` marks its runs canceling),
+    then the worker gets SIGINT. Until it ends, ``while_stopping()`` is asked every
+    STOP_POLL_SECONDS: "interrupt" sends SIGINT again (a run began after the first one),
+    "kill" ends the worker now (it only waits for a pool slot); after ``grace`` seconds it
+    is killed anyway. Its stdin is a pipe that only this process writes: ``follow_supervisor``
+    in the worker ends it when this process is gone.
     """
-    from dagster import DagsterExecutionInterruptedError
-
-    if threading.current_thread() is not threading.main_thread():
-        return work()  # signal handlers belong to the main thread
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as error:  # handed to the main thread
-            outcome["error"] = error
-
     received: list[int] = []
 
     def on_signal(signum: int, _frame: object) -> None:
         received.append(signum)
 
+    def on_suspend(_signum: int, _frame: object) -> None:
+        # Ctrl-Z reaches only this process group: suspend the worker's with it, and go on
+        # together after `fg` / `bg` (job control as for one process).
+        os.killpg(worker.pid, signal.SIGSTOP)
+        os.kill(os.getpid(), signal.SIGSTOP)
+        os.killpg(worker.pid, signal.SIGCONT)
+
     previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
-    worker = threading.Thread(target=target, name="kto-run", daemon=True)
     try:
-        worker.start()
-        deadline = nudge = None
-        while worker.is_alive():
-            worker.join(0.1)
+        sys.stdout.flush()  # the worker writes to the same files
+        sys.stderr.flush()
+        # A process group of its own: a Ctrl-C at the terminal reaches the worker only
+        # through this process, after on_stop (else Dagster records the run FAILURE).
+        worker = subprocess.Popen(command, stdin=subprocess.PIPE, process_group=0)
+        previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, on_suspend)
+        deadline = next_poll = None
+        while worker.poll() is None:
+            time.sleep(0.05)
             now = time.monotonic()
             if received and deadline is None:
-                deadline, nudge = now + grace, now + RENUDGE_SECONDS
+                deadline, next_poll = now + grace, now
                 if on_stop is not None:
-                    try:
-                        on_stop(received[0])
-                    except Exception as error:  # the stop goes on: the caller cancels after
-                        print(f"could not mark the runs canceling: {error!r}", file=sys.stderr)
-                _raise_in_thread(worker, DagsterExecutionInterruptedError)
+                    _report_failure(on_stop, received[0])
+                worker.send_signal(signal.SIGINT)
             elif deadline is not None and now > deadline:
-                break
-            elif nudge is not None and now > nudge:
-                # Raised where something caught it and went on waiting (a pool-slot loop
-                # between steps): raise it again, not so often that cleanup is cut short.
-                nudge = now + RENUDGE_SECONDS
-                _raise_in_thread(worker, DagsterExecutionInterruptedError)
+                worker.kill()
+            elif next_poll is not None and now >= next_poll and while_stopping is not None:
+                next_poll = now + STOP_POLL_SECONDS
+                action = _report_failure(while_stopping)
+                if action == "kill":
+                    worker.kill()
+                elif action == "interrupt":
+                    worker.send_signal(signal.SIGINT)
+        worker.wait()
+        if worker.stdin is not None:
+            worker.stdin.close()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if received:
-        raise Stopped(received[0], abandoned=worker.is_alive())
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+        raise Stopped(received[0])
+    return worker.returncode if worker.returncode >= 0 else 128 - worker.returncode
+
+
+def _report_failure(call: Callable[..., Any], *args: Any) -> Any:
+    """``call(*args)``; an error is printed, not raised: the stop goes on regardless."""
+    try:
+        return call(*args)
+    except Exception as error:
+        print(f"while stopping: {error!r}", file=sys.stderr)
+        return None
+
+
+def follow_supervisor() -> None:
+    """In the worker: end this process when the supervisor is gone (its end of stdin closes:
+    it was killed with SIGKILL), as the one `kto run` process ended before; the next run
+    releases what its runs left. The thread only reads and imports nothing.
+
+    The worker's process group is not the terminal's foreground group: a write to the
+    terminal would stop it (SIGTTOU) where the terminal has ``stty tostop``; ignoring
+    SIGTTOU lets the write through (POSIX), as it does for the one foreground process.
+    """
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.read(0, 4096):
+            pass
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="kto-supervisor-watch", daemon=True).start()
