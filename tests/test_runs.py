@@ -258,7 +258,7 @@ def test_exit_codes_pass_through(tmp_path):
 def test_the_worker_ends_with_its_supervisor(tmp_path):
     """kill -9 of `kto run` leaves no worker running on: the next run releases its runs."""
     body = """
-from dagster_project.runs import follow_supervisor
+from dagster_project.cli.runs import follow_supervisor
 follow_supervisor()
 log(str(os.getpid()))
 log("ready")
@@ -266,7 +266,7 @@ time.sleep(60)
 """
     command = worker(tmp_path, body)
     supervisor = subprocess.Popen(
-        [sys.executable, "-c", f"from dagster_project import runs; runs.supervise({command!r})"]
+        [sys.executable, "-c", f"from dagster_project.cli import runs; runs.supervise({command!r})"]
     )
     try:
         deadline = time.monotonic() + 30
@@ -295,7 +295,7 @@ time.sleep(60)
 """
     command = worker(tmp_path, body)
     supervisor = subprocess.Popen(
-        [sys.executable, "-c", f"from dagster_project import runs; runs.supervise({command!r})"]
+        [sys.executable, "-c", f"from dagster_project.cli import runs; runs.supervise({command!r})"]
     )
 
     def states(want: str) -> None:

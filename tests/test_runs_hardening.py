@@ -376,7 +376,7 @@ def phase_over(env: dict, match) -> bool:
 
 def process_groups(proc: subprocess.Popen) -> set[int]:
     """The process groups of `kto run` and of its worker (a group of its own, with dbt and
-    the other processes it starts: dagster_project/runs.py, ``supervise``)."""
+    the other processes it starts: dagster_project/cli/runs.py, ``supervise``)."""
     import psutil
 
     groups = {proc.pid}

@@ -5,7 +5,7 @@ instance in DAGSTER_HOME (default ``dagster_home`` in the working directory, the
 that `make dev` opens), so every run shows in the UI's run history. Settings come from
 the KTO_* environment variables (README). The jobs run in a worker process, `kto run`
 itself supervises it: a signal stops the worker the way Dagster stops a run
-(dagster_project/runs.py, ``supervise``).
+(dagster_project/cli/runs.py, ``supervise``).
 """
 
 from __future__ import annotations
