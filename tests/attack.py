@@ -21,6 +21,9 @@ downloaded): each version's relations hold among that version's figures, and a f
 with the same key and n in two versions is taken for the same quantity (what an attacker
 assumes of a period that did not change), so a value shown once is known in every version.
 
+``recover_earlier`` does the same for the hidden figures of every version, not only the
+last (a figure of an earlier version that the last one shows with another n).
+
 ``recover_revisions`` takes two versions of a figure whose n differs by fewer responses
 than the threshold (a late re-delivery, a period being filled) for the same responses plus
 or minus a few, as an attacker would: where both versions' sums are determined, their
@@ -56,6 +59,21 @@ def recover_union(publications: list[Figures], drempel: int) -> dict[Key, float]
         if _hidden(f) and (key, f["n"]) in known:
             found[key] = known[(key, f["n"])] / f["n"]
     return {k: v for k, v in found.items() if _hidden(last[k])}
+
+
+def recover_earlier(publications: list[Figures], drempel: int) -> dict[tuple[Key, int], float]:
+    """(key, n) -> the mean, for every quantity hidden in some publication (not only the
+    last) that the relations of all of them fix: a new publication can give away a figure
+    of an earlier one that it shows with another n (its new year and new quarter give the
+    sum of the unchanged hidden quarters, which the old year turns into the old quarter)."""
+    known, unknowns, equations = _system(publications, drempel)
+    found = {}
+    for figures in publications:
+        for key, mean in _solve(unknowns, equations, figures).items():
+            q = (key, figures[key]["n"])
+            if _hidden(figures[key]) and q not in known:
+                found[q] = mean
+    return found
 
 
 def recover_revisions(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dagster_project.disclosure.audit import Figure, Publication, audit, complements
-from tests.attack import recover, recover_revisions, recover_union
+from tests.attack import recover, recover_earlier, recover_revisions, recover_union
 from tests.layers import Figures
 
 DREMPEL = 10
@@ -253,6 +254,58 @@ def test_revision_difference():
     assert second[q1]["exact"] is None
     assert not recover_revisions([first, second], DREMPEL)
     assert not recover_union([first, second], DREMPEL)
+
+
+def _december() -> tuple[Figures, Figures]:
+    """The national history bench's December drop, in small (GM2212 telefoon 2020, product
+    A = Rijbewijs, B = Uittreksel BRP): to November A's Q4 (n 8) is suppressed and B's
+    Q4 (n 11) protects it in the cell, Q1 and Q3 of both withheld, the years shown.
+    December adds 11 responses to A's Q4 and 5 to B's, 8 to C's: A's Q4 (n 19) and its
+    year are shown; B's and C's Q4 and years are hidden (a version with fewer than the
+    threshold responses less was shown, or nothing of it was: the relation rule's doing)."""
+    sizes = {(0, 0, 1): 24, (0, 0, 2): 31, (0, 0, 3): 28, (0, 0, 4): 8,
+             (0, 1, 1): 24, (0, 1, 2): 25, (0, 1, 3): 16, (0, 1, 4): 11,
+             (0, 2, 1): 30, (0, 2, 2): 30, (0, 2, 3): 30, (0, 2, 4): 26,
+             (0, 3, 1): 40, (0, 3, 2): 40, (0, 3, 3): 40, (0, 3, 4): 40}  # fmt: skip
+    means = {c: 8.0 + (c[1] + c[2]) / 10 for c in sizes} | {(0, 0, 4): 67 / 8, (0, 1, 4): 97 / 11}
+    hidden = {(0, 0, 1), (0, 0, 3), (0, 1, 1), (0, 1, 3), (0, 0, 4), (0, 1, 4)}
+    first = table(1, hidden, sizes, means, False)
+    late = _revised(sizes, {(0, 0, 4): 11, (0, 1, 4): 5, (0, 2, 4): 8})
+    later = means | {(0, 0, 4): 166 / 19, (0, 1, 4): 138 / 16, (0, 2, 4): 8.5}
+    hidden_now = {(0, 0, 1), (0, 0, 3), (0, 1, 1), (0, 1, 3), (0, 1, 4), (0, 1, 0), (0, 2, 4),
+                  (0, 2, 0)}  # fmt: skip
+    return first, table(1, hidden_now, late, later, False)
+
+
+def test_new_figures_give_an_earlier_hidden_one_away():
+    """The December drop of the history bench failed the audit after its rounds: the new
+    year and the new Q4 of A, both shown, give A's Q1 + Q3 (hidden in both versions, the
+    same data), and the old year turns that into the old Q4 (n 8), and the old cell into
+    B's old Q4. Both are quantities of the first publication only, and ``complements``
+    picked nothing for them, so protection stopped with the findings open. Now it
+    withholds a new figure of their relations, and nothing comes back."""
+    first, second = _december()
+    a4 = ("GM0000", "balie", "2021-Q4", "product", "A")
+    b4 = ("GM0000", "balie", "2021-Q4", "product", "B")
+    assert not recover_earlier([first], DREMPEL) and not recover_earlier([second], DREMPEL)
+    found = recover_earlier([first, second], DREMPEL)
+    assert found == {(a4, 8): pytest.approx(67 / 8), (b4, 11): pytest.approx(97 / 11)}
+    pubs = [publication(first, "v1"), publication(second, "v2")]
+    result = audit(pubs)
+    assert {(f.key, f.n) for f in result.findings} >= {(a4, 8), (b4, 11)}
+    rounds = 0
+    while not result.passed and rounds < 8:
+        extra = complements(pubs, result.findings)
+        assert extra, [f.text() for f in result.findings]
+        assert all(second[k]["exact"] is not None for k in extra)
+        second = _withhold(second, set(extra))
+        pubs = [publication(first, "v1"), publication(second, "v2")]
+        result, rounds = audit(pubs), rounds + 1
+    assert result.passed, [f.text() for f in result.findings]
+    assert not recover_earlier([first, second], DREMPEL)
+    assert not recover_revisions([first, second], DREMPEL)
+    # the new Q4 of A is what closes it: one figure, in one round
+    assert rounds == 1 and second[a4]["exact"] is None and second[a4]["n"] == 19
 
 
 def test_revision_that_changed_answers_is_not_a_contradiction():

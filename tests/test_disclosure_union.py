@@ -30,7 +30,7 @@ from kto_devtools.demo import random_dataset, write_demo_landing, write_landing
 from dagster_project.disclosure.audit import audit
 from dagster_project.disclosure.ledger import TABLE, audit_candidate
 from dagster_project.disclosure.protect import WITHHELD
-from tests.attack import recover, recover_revisions, recover_union
+from tests.attack import recover, recover_earlier, recover_revisions, recover_union
 from tests.disclosure_cases import (
     BRIDGE_CELL,
     PRODUCTS,
@@ -210,6 +210,9 @@ def _attack_deliveries(source, root) -> None:
     for upto in range(2, len(downloaded) + 1):
         found = recover_union(downloaded[:upto], DREMPEL)
         assert not found, f"after publication {upto}: {sorted(found.items())[:5]}"
+        # nor a figure an earlier publication hid (the new one shows it with another n)
+        earlier = recover_earlier(downloaded[:upto], DREMPEL)
+        assert not earlier, f"after publication {upto}: {sorted(earlier.items())[:5]}"
         differences = recover_revisions(downloaded[:upto], DREMPEL)
         assert not differences, f"after publication {upto}: {sorted(differences.items())[:5]}"
 

@@ -542,8 +542,16 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
     released before (a total only when no part is left). Withholding it joins the figure's
     relations to another unknown, which is what the exact-elimination rule could not see
     (a bridge: two cycles of hidden cells joined by one). For a small difference between
-    two versions of a figure, the version this publication shows, when it shows it.
-    Empty when nothing qualifies."""
+    two versions of a figure, the version this publication shows, when it shows it and did
+    not release it before.
+
+    A quantity of an earlier version only (this publication has the figure with another n,
+    other data, or not at all) is given away by this publication all the same: its new
+    year and its new quarter, both shown, give the sum of the unchanged hidden quarters,
+    which the old year turns into the old quarter. So it takes a complement from the same
+    relations of this publication; none when one already chosen in this round lies in them
+    (one withheld new figure usually closes every old quantity of its relations; the next
+    audit says). Empty when nothing qualifies."""
     *history, last = publications
     resolved = _fingerprints(publications)
     released = {
@@ -552,47 +560,43 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
         for key, f in pub.figures.items()
         if f.exact is not None
     }
+
+    def groups_of(key: Key) -> list[tuple]:
+        # from the key, so also for a figure this publication no longer has
+        gemeente, kanaal, periode, figuur_type, figuur = key
+        found = [("jaar", gemeente, kanaal, _period(periode)[0], figuur_type, figuur)]
+        if figuur_type in ("product", "totaaloordeel"):
+            found.append(("product", gemeente, kanaal, periode))
+        return found
+
     groups: dict[tuple, list[Key]] = defaultdict(list)
     for key in last.figures:
-        gemeente, kanaal, periode, figuur_type, figuur = key
-        groups[("jaar", gemeente, kanaal, _period(periode)[0], figuur_type, figuur)].append(key)
-        if figuur_type in ("product", "totaaloordeel"):
-            groups[("product", gemeente, kanaal, periode)].append(key)
-    member_of: dict[Key, list[tuple]] = defaultdict(list)
-    for group, members in groups.items():
-        for key in members:
-            member_of[key].append(group)
+        for group in groups_of(key):
+            groups[group].append(key)
     chosen: list[Key] = []
 
     def total(k: Key) -> bool:
         return _period(k[2])[1] is None or k[3] == "totaaloordeel"
 
+    def fresh(k: Key, g: Figure) -> bool:
+        return g.exact is not None and g.n > 0 and _quantity(resolved, k, g) not in released
+
     for finding in findings:
         f = last.figures.get(finding.key)
-        if f is None:
-            continue
         if finding.revision is not None:
-            if f.n not in finding.revision:
-                continue  # versions of earlier publications only
-            if f.exact is not None:
+            if f is not None and f.n in finding.revision and fresh(finding.key, f):
                 # this publication shows one side of a small difference: withhold it (the
                 # relation rule then hides what would give it back)
-                if _quantity(resolved, finding.key, f) not in released and (
-                    finding.key not in chosen
-                ):
+                if finding.key not in chosen:
                     chosen.append(finding.key)
                 continue
-        elif f.n != finding.n or f.exact is not None:
-            continue  # a quantity of an earlier version only
-        candidates = [
-            k
-            for group in member_of[finding.key]
-            for k in groups[group]
-            if (g := last.figures[k]).exact is not None
-            and g.n > 0
-            and _quantity(resolved, k, g) not in released
-            and k not in chosen
-        ]
+            current = f is not None and f.n in finding.revision
+        else:
+            current = f is not None and f.n == finding.n and f.exact is None
+        members = [k for group in groups_of(finding.key) for k in groups[group]]
+        if not current and any(k in chosen for k in members):
+            continue
+        candidates = [k for k in members if fresh(k, last.figures[k]) and k not in chosen]
         if candidates:
             chosen.append(min(candidates, key=lambda k: (total(k), last.figures[k].n, k)))
     return chosen
