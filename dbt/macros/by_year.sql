@@ -23,29 +23,46 @@
     {{ return(adapter.get_relation(database=this.database, schema='intermediate', identifier='int_built_years')) }}
 {%- endmacro %}
 
-{#- A condition on a year column: true for the rows of the years this build (re)builds. (The
-    aliases are the macro's own, so that no alias of the model around it is taken.) -#}
-{% macro in_years_to_build(year_column) -%}
+{#- The years this build (re)builds, NULL as -1; none: every year (no record, another key, no
+    key given, or dbt only parsing). Read once the fingerprints are built, so that the models
+    get the years as constants: DuckDB then skips the other years' row groups by their zone
+    maps, where a subquery in the filter made some models slower by year than whole. -#}
+{% macro years_to_build() -%}
     {%- set fingerprints = ref('int_year_fingerprints') -%}
     {%- set record = built_years_record() if is_incremental() else none -%}
-    {%- if record is none or dbt_build_key() == '' -%}
-        true
-    {%- else -%}
-        coalesce({{ year_column }}, -1) in (
-            select coalesce(by_year_now.jaar, -1)
-            from {{ fingerprints }} as by_year_now
-            left join {{ record }} as by_year_built
-                on by_year_now.jaar is not distinct from by_year_built.jaar
-                and by_year_built.build_key = {{ sql_string(dbt_build_key()) }}
-            where by_year_built.fingerprint is distinct from by_year_now.fingerprint
-            union all
-            select coalesce(by_year_built.jaar, -1)
-            from {{ record }} as by_year_built
-            where not exists (
-                select 1 from {{ fingerprints }} as by_year_now
-                where by_year_now.jaar is not distinct from by_year_built.jaar
-            )
+    {%- if record is none or dbt_build_key() == '' or not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct coalesce(by_year_now.jaar, -1) as jaar
+        from {{ fingerprints }} as by_year_now
+        left join {{ record }} as by_year_built
+            on by_year_now.jaar is not distinct from by_year_built.jaar
+            and by_year_built.build_key = {{ sql_string(dbt_build_key()) }}
+        where by_year_built.fingerprint is distinct from by_year_now.fingerprint
+        union
+        select coalesce(by_year_built.jaar, -1)
+        from {{ record }} as by_year_built
+        where not exists (
+            select 1 from {{ fingerprints }} as by_year_now
+            where by_year_now.jaar is not distinct from by_year_built.jaar
         )
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | map('int') | list) }}
+{%- endmacro %}
+
+{#- A condition on a year column: true for the rows of the years this build (re)builds. -#}
+{% macro in_years_to_build(year_column) -%}
+    {%- set years = years_to_build() -%}
+    {%- if years is none -%}
+        true
+    {%- elif years | length == 0 -%}
+        false
+    {%- else -%}
+        {%- set known = years | reject('equalto', -1) | list -%}
+        ({{ year_column }} in ({{ (known or ['null']) | join(', ') }})
+            {%- if -1 in years %} or {{ year_column }} is null{% endif %})
     {%- endif -%}
 {%- endmacro %}
 
