@@ -29,7 +29,7 @@
     maps, where a subquery in the filter made some models slower by year than whole. -#}
 {% macro years_to_build() -%}
     {%- set fingerprints = ref('int_year_fingerprints') -%}
-    {%- set record = built_years_record() if is_incremental() else none -%}
+    {%- set record = built_years_record() if by_year_incremental() else none -%}
     {%- if record is none or dbt_build_key() == '' or not execute -%}
         {{ return(none) }}
     {%- endif -%}
@@ -69,7 +69,63 @@
 {#- The pre-hook of a model built by year: out with the rows of the years it rebuilds (the
     insert follows in the same transaction). -#}
 {% macro delete_years_to_build() -%}
-    {%- if is_incremental() -%}
+    {%- if by_year_incremental() -%}
         delete from {{ this }} where {{ in_years_to_build('jaar') }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Whether this build keeps the model's table and rebuilds years in it (else it builds the
+    table whole: the first build, --full-refresh). -#}
+{% macro by_year_incremental() -%}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set relation = adapter.get_relation(this.database, this.schema, this.table) -%}
+    {{ return(relation is not none and relation.type == 'table' and not should_full_refresh()) }}
+{%- endmacro %}
+
+{#- The materialization of the models built by year. Whole, it is dbt-duckdb's table (built
+    under another name, then swapped in). By year, the pre-hook deletes the years to rebuild
+    and their rows are inserted straight from the model's query; dbt's incremental
+    materialization would first write them to a temporary table and then copy them, which
+    made a rebuild of one year of two cost as much as building both. A change of columns
+    needs a build whole (the pipeline's --full-refresh under a new build key): refused here
+    rather than inserted into the old columns. -#}
+{% materialization by_year, adapter='duckdb' -%}
+    {%- set existing = load_cached_relation(this) -%}
+    {%- set target = this.incorporate(type='table') -%}
+    {%- set in_place = by_year_incremental() -%}
+    {%- set intermediate = make_intermediate_relation(target) -%}
+    {%- set backup = make_backup_relation(target, 'table') -%}
+    {{ drop_relation_if_exists(load_cached_relation(intermediate)) }}
+    {{ drop_relation_if_exists(load_cached_relation(backup)) }}
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {{ run_hooks(pre_hooks, inside_transaction=True) }}
+    {%- if in_place %}
+        {%- set built = adapter.get_columns_in_relation(target) | map(attribute='name') | map('lower') | list %}
+        {%- set columns = get_columns_in_query(compiled_code) | map('lower') | list %}
+        {%- if built != columns %}
+            {{ exceptions.raise_compiler_error(
+                'the columns of ' ~ target ~ ' changed (' ~ built | join(', ') ~ ' -> '
+                ~ columns | join(', ') ~ '): build it with --full-refresh') }}
+        {%- endif %}
+        {% call statement('main') -%}
+            insert into {{ target }} ({{ columns | map('tojson') | join(', ') }})
+            {{ compiled_code }}
+        {%- endcall %}
+    {%- else %}
+        {% call statement('main') -%}
+            {{ create_table_as(False, intermediate, compiled_code) }}
+        {%- endcall %}
+        {%- if existing is not none %}
+            {{ adapter.rename_relation(existing, backup) }}
+        {%- endif %}
+        {{ adapter.rename_relation(intermediate, target) }}
+    {%- endif %}
+    {{ run_hooks(post_hooks, inside_transaction=True) }}
+    {% do persist_docs(target, model) %}
+    {{ adapter.commit() }}
+    {{ drop_relation_if_exists(backup) }}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+    {{ return({'relations': [target]}) }}
+{%- endmaterialization %}

@@ -3,7 +3,7 @@
 -- have no row; 'weet_niet' is an answer and has one (the figures leave it out). Built by
 -- year (macros/by_year.sql): jaar is the year the response counts in, NULL for one that
 -- counts nowhere (not completed).
-{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
+{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build() }}") }}
 
 {%- set parts = [] %}
 {%- do parts.append(("'totaaloordeel'", "'Totaaloordeel'", 'totaaloordeel', 'null', 'r')) %}
@@ -45,3 +45,5 @@ from answers
 inner join {{ ref('int_responses') }} as responses using (response_id)
 where (answers.cijfer is not null or answers.code is not null)
     and {{ in_years_to_build('cast(year(responses.voltooid_op) as integer)') }}
+-- a year's rows together: rebuilding a year then deletes whole row groups (macros/by_year.sql)
+order by jaar

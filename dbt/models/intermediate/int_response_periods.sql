@@ -1,7 +1,7 @@
 -- Each counted response in its year and in its quarter, by the moment it was completed
 -- (naive local time, Europe/Amsterdam, as the exports give it). Only completed
 -- questionnaires count: One2Ten Status Voltooid, and every Open Formulieren submission.
-{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
+{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build() }}") }}
 
 with counted as (
     select response_id, kanaal, gemeentecode, gemeente, voltooid_op
@@ -31,3 +31,5 @@ select
     cast(year(voltooid_op) as varchar) || '-Q' || cast(quarter(voltooid_op) as varchar) as periode,
     voltooid_op
 from counted
+-- a year's rows together: rebuilding a year then deletes whole row groups (macros/by_year.sql)
+order by jaar
