@@ -1,17 +1,22 @@
 {#- Models built by year (docs/architecture.md, "Built by year"). The models whose rows
-    belong to a year are incremental: a build deletes and rebuilds only the years whose inputs
-    changed since the last complete build, one transaction per model.
+    belong to a year are materialized by_year (below): a build deletes and rebuilds only the
+    years whose inputs changed since the last complete build, one transaction per model. The
+    largest, int_response_answers, whose rows each belong to a quarter, is rebuilt by quarter.
 
-    int_year_fingerprints hashes each year's inputs (its responses as staged and as
-    int_responses sees them, its invitations). int_built_years, built after every
-    incremental model, records those fingerprints with the build key: a hash of everything
-    else the rows depend on (the dbt project, the Python UDFs, the settings;
-    dagster_project/dbt_build_key.py), handed in as KTO_DBT_BUILD_KEY.
+    int_year_fingerprints hashes each quarter's inputs (its responses as staged and as
+    int_responses sees them, its invitations) and each year's releases. int_built_years,
+    built after every model built by year, records those fingerprints with the build key: a
+    hash of everything else the rows depend on (the dbt project, the Python UDFs, the
+    settings; dagster_project/dbt_build_key.py), handed in as KTO_DBT_BUILD_KEY.
 
-    A year is rebuilt when its fingerprint differs from the record's or it is gone from the
-    data; every year is, when there is no record, when the record was made under another key,
-    or when no key is given (dbt run by hand). The pipeline adds --full-refresh when the key
-    changed, since other code may also mean other columns. -#}
+    A year (quarter) is rebuilt when one of its fingerprints differs from the record's or is
+    gone from the data; every year is, when there is no record, when the record was made
+    under another key, or when no key is given (dbt run by hand). The pipeline adds
+    --full-refresh when the key changed, since other code may also mean other columns.
+
+    The tables keep a year's (quarter's) rows together (order by): deleting them then drops
+    whole row groups; rows of all years in every row group made the checkpoint after a
+    rebuild rewrite the whole table. -#}
 
 {% macro dbt_build_key() -%}
     {{ return(env_var('KTO_DBT_BUILD_KEY', '')) }}
@@ -23,54 +28,84 @@
     {{ return(adapter.get_relation(database=this.database, schema='intermediate', identifier='int_built_years')) }}
 {%- endmacro %}
 
-{#- The years this build (re)builds, NULL as -1; none: every year (no record, another key, no
-    key given, or dbt only parsing). Read once the fingerprints are built, so that the models
-    get the years as constants: DuckDB then skips the other years' row groups by their zone
-    maps, where a subquery in the filter made some models slower by year than whole. -#}
-{% macro years_to_build() -%}
+{#- The fingerprints (jaar, kwartaal) whose rows this build (re)builds: changed since the
+    record, or gone from the data; none: every one (no record, another key, no key given, or
+    dbt only parsing). Read once the fingerprints are built, so that the models get them as
+    constants: DuckDB then skips the row groups of the others by their zone maps (a subquery
+    in the filter made some models slower by year than whole). -#}
+{% macro fingerprints_to_build() -%}
     {%- set fingerprints = ref('int_year_fingerprints') -%}
     {%- set record = built_years_record() if by_year_incremental() else none -%}
     {%- if record is none or dbt_build_key() == '' or not execute -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set query -%}
-        select distinct coalesce(by_year_now.jaar, -1) as jaar
+        select by_year_now.jaar, by_year_now.kwartaal
         from {{ fingerprints }} as by_year_now
         left join {{ record }} as by_year_built
             on by_year_now.jaar is not distinct from by_year_built.jaar
+            and by_year_now.kwartaal is not distinct from by_year_built.kwartaal
             and by_year_built.build_key = {{ sql_string(dbt_build_key()) }}
         where by_year_built.fingerprint is distinct from by_year_now.fingerprint
         union
-        select coalesce(by_year_built.jaar, -1)
+        select by_year_built.jaar, by_year_built.kwartaal
         from {{ record }} as by_year_built
         where not exists (
             select 1 from {{ fingerprints }} as by_year_now
             where by_year_now.jaar is not distinct from by_year_built.jaar
+                and by_year_now.kwartaal is not distinct from by_year_built.kwartaal
         )
-        order by 1
+        order by 1 nulls first, 2 nulls first
     {%- endset -%}
-    {{ return(run_query(query).columns[0].values() | map('int') | list) }}
+    {%- set keys = [] -%}
+    {%- for row in run_query(query).rows -%}
+        {%- do keys.append((none if row[0] is none else row[0] | int, none if row[1] is none else row[1] | int)) -%}
+    {%- endfor -%}
+    {{ return(keys) }}
 {%- endmacro %}
 
-{#- A condition on a year column: true for the rows of the years this build (re)builds. -#}
+{#- A condition on a year column: true for the rows of the years this build (re)builds (a
+    year with any fingerprint changed). -#}
 {% macro in_years_to_build(year_column) -%}
-    {%- set years = years_to_build() -%}
-    {%- if years is none -%}
+    {%- set keys = fingerprints_to_build() -%}
+    {%- if keys is none -%}
         true
-    {%- elif years | length == 0 -%}
-        false
     {%- else -%}
-        {%- set known = years | reject('equalto', -1) | list -%}
-        ({{ year_column }} in ({{ (known or ['null']) | join(', ') }})
-            {%- if -1 in years %} or {{ year_column }} is null{% endif %})
+        {%- set years = keys | map(attribute=0) | unique | list -%}
+        {%- set known = years | reject('none') | sort | list -%}
+        {%- if not years -%}
+            false
+        {%- else -%}
+            ({{ year_column }} in ({{ (known or ['null']) | join(', ') }})
+                {%- if none in years %} or {{ year_column }} is null{% endif %})
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
-{#- The pre-hook of a model built by year: out with the rows of the years it rebuilds (the
-    insert follows in the same transaction). -#}
-{% macro delete_years_to_build() -%}
+{#- The same by quarter, for a model whose rows each belong to one quarter (the quarter of a
+    response): a December drop then rebuilds the fourth quarter, not the year. -#}
+{% macro in_quarters_to_build(year_column, quarter_column) -%}
+    {%- set keys = fingerprints_to_build() -%}
+    {%- if keys is none -%}
+        true
+    {%- elif not keys -%}
+        false
+    {%- else -%}
+        (
+        {%- for jaar, kwartaal in keys %}
+            {{ 'or ' if not loop.first }}({{ year_column }} {{ 'is null' if jaar is none else '= ' ~ jaar }}
+                and {{ quarter_column }} {{ 'is null' if kwartaal is none else '= ' ~ kwartaal }})
+        {%- endfor %}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The pre-hook of a model built by year (by quarter: its columns jaar and kwartaal): out
+    with the rows it rebuilds (the insert follows in the same transaction). -#}
+{% macro delete_years_to_build(by_quarter=false) -%}
     {%- if by_year_incremental() -%}
-        delete from {{ this }} where {{ in_years_to_build('jaar') }}
+        delete from {{ this }}
+        where {{ in_quarters_to_build('jaar', 'kwartaal') if by_quarter else in_years_to_build('jaar') }}
     {%- endif -%}
 {%- endmacro %}
 
