@@ -1,7 +1,8 @@
 {#- Models built by year (docs/architecture.md, "Built by year"). The models whose rows
     belong to a year are materialized by_year (below): a build deletes and rebuilds only the
     years whose inputs changed since the last complete build, one transaction per model. The
-    largest, int_response_answers, whose rows each belong to a quarter, is rebuilt by quarter.
+    two largest, int_response_answers and int_response_periods, whose rows each belong to the
+    quarter of a response, are rebuilt by quarter.
 
     int_year_fingerprints hashes each quarter's inputs (its responses as staged and as
     int_responses sees them, its invitations) and each year's releases. int_built_years,
@@ -100,12 +101,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The pre-hook of a model built by year (by quarter: its columns jaar and kwartaal): out
-    with the rows it rebuilds (the insert follows in the same transaction). -#}
-{% macro delete_years_to_build(by_quarter=false) -%}
+{#- The pre-hook of a model built by year (by quarter: quarter is the expression of its
+    rows' quarter): out with the rows it rebuilds (the insert follows in the same
+    transaction). -#}
+{% macro delete_years_to_build(quarter=none) -%}
     {%- if by_year_incremental() -%}
         delete from {{ this }}
-        where {{ in_quarters_to_build('jaar', 'kwartaal') if by_quarter else in_years_to_build('jaar') }}
+        where {{ in_years_to_build('jaar') if quarter is none else in_quarters_to_build('jaar', quarter) }}
     {%- endif -%}
 {%- endmacro %}
 

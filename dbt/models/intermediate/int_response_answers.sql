@@ -1,9 +1,9 @@
 -- One row per response x answered item: grades (totaaloordeel, aspects, hostmanship items)
 -- in cijfer, labels (moeite, statements, in één keer geholpen) in code. Unanswered items
 -- have no row; 'weet_niet' is an answer and has one (the figures leave it out). Built by
--- quarter (macros/by_year.sql), the largest table: jaar and kwartaal are the year and quarter
+-- quarter (macros/by_year.sql), as the largest table: jaar and kwartaal are the year and quarter
 -- the response counts in, NULL for one that counts nowhere (not completed).
-{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build(by_quarter=true) }}") }}
+{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build(quarter='kwartaal') }}") }}
 
 {%- set parts = [] %}
 {%- do parts.append(("'totaaloordeel'", "'Totaaloordeel'", 'totaaloordeel', 'null', 'r')) %}
