@@ -349,3 +349,17 @@ def test_a_run_of_some_dbt_assets_leaves_the_record_of_built_years_alone(built: 
     assert args(part)[-2:] == ["--exclude", record]
     assert "--full-refresh" in args(whole, key="another key")
     assert "--full-refresh" in args(whole, built.warehouse.with_name("none.duckdb"))
+
+
+def test_a_build_by_year_refuses_a_table_whose_columns_changed(built: Settings, tmp_path: Path):
+    """Rows are inserted into the table as it is: one whose columns differ from the model's
+    is refused with its columns named (a build from scratch makes it anew), never filled."""
+    settings = _fresh_copy(built, tmp_path)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("alter table intermediate.int_cells add column extra integer")
+        rows = con.execute("select count(*) from intermediate.int_cells").fetchone()[0]
+    run = run_dbt(["run", "--select", "int_cells"], settings)
+    assert not run.ok
+    assert "the columns of" in run.output and "build it with --full-refresh" in run.output
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from intermediate.int_cells").fetchone()[0] == rows

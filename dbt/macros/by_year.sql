@@ -136,9 +136,8 @@
     {%- set backup = make_backup_relation(target, 'table') -%}
     {{ drop_relation_if_exists(load_cached_relation(intermediate)) }}
     {{ drop_relation_if_exists(load_cached_relation(backup)) }}
-    {{ run_hooks(pre_hooks, inside_transaction=False) }}
-    {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {%- if in_place %}
+        {#- checked before the pre-hook deletes anything -#}
         {%- set built = adapter.get_columns_in_relation(target) | map(attribute='name') | map('lower') | list %}
         {%- set columns = get_columns_in_query(compiled_code) | map('lower') | list %}
         {%- if built != columns %}
@@ -146,6 +145,10 @@
                 'the columns of ' ~ target ~ ' changed (' ~ built | join(', ') ~ ' -> '
                 ~ columns | join(', ') ~ '): build it with --full-refresh') }}
         {%- endif %}
+    {%- endif %}
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {{ run_hooks(pre_hooks, inside_transaction=True) }}
+    {%- if in_place %}
         {% call statement('main') -%}
             insert into {{ target }} ({{ columns | map('tojson') | join(', ') }})
             {{ compiled_code }}
