@@ -18,7 +18,7 @@
 -- bm_verborgen_aantal / bm_verborgen_n: how many of the values (gemeenten) or responses
 -- (respondenten) in the BM belong to figures the public marts hide (int_disclosure); the
 -- public layer decides from them whether the BM can be shown (int_public_figures).
-{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build() }}") }}
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set method = benchmark_method() %}
 {%- set threshold = min_respondents() %}
 

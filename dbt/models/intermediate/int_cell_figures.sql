@@ -12,7 +12,7 @@
 -- one multinomial sample for CES; Wilson score interval for percentages.
 -- Aspects and statements have a row in every cell of their channel, also with n = 0;
 -- products only where the cell has responses for them.
-{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build() }}") }}
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set z = 1.959963984540054 %}
 
 with periods as (

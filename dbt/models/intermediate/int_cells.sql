@@ -11,7 +11,7 @@
 -- The log counts only those invitations (cards, Qmatic, JCC, Timeblockr and the kiosk are
 -- not in it), so the response rate is respons_inviter / uitnodigingen, not respons /
 -- uitnodigingen, which can exceed 100%.
-{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build() }}") }}
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 
 with cells as (
     select

@@ -19,7 +19,7 @@
 -- quarters were all shown before is withheld when its new quarter is suppressed).
 -- The disclosure audit (dagster_project/disclosure) withholds what this rule does not see
 -- (ledger.withheld_figures, macros/ledger.sql); those figures start hidden here.
-{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build() }}") }}
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set threshold = min_respondents() %}
 {%- set rounds = 6 %}
 

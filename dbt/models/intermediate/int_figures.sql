@@ -7,7 +7,7 @@
 -- significant: the 95% interval excludes the exact (unrounded) BM. richting: hoger or lager
 -- when significant (the exact value lies on that side of the exact BM), gelijk when not; the
 -- factsheet's arrow is this column, never a comparison of its own.
-{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build() }}") }}
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 
 with figures as (
     select

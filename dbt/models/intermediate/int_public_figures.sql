@@ -23,7 +23,7 @@
 -- rounded BM, both with the fewest extra decimals (1..3) that print them apart
 -- (verfijnd_decimalen; the BM only when its exact value is public, else the value against
 -- the rounded BM).
-{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build() }}") }}
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set max_extra = 3 %}
 with figures as (
     select

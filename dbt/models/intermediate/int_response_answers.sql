@@ -1,9 +1,9 @@
 -- One row per response x answered item: grades (totaaloordeel, aspects, hostmanship items)
 -- in cijfer, labels (moeite, statements, in één keer geholpen) in code. Unanswered items
 -- have no row; 'weet_niet' is an answer and has one (the figures leave it out). Built by
--- quarter (macros/by_year.sql), as the largest table: jaar and kwartaal are the year and quarter
--- the response counts in, NULL for one that counts nowhere (not completed).
-{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build(quarter='kwartaal') }}") }}
+-- year (macros/by_year.sql): jaar is the year the response counts in, NULL for one that
+-- counts nowhere (not completed).
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 
 {%- set parts = [] %}
 {%- do parts.append(("'totaaloordeel'", "'Totaaloordeel'", 'totaaloordeel', 'null', 'r')) %}
@@ -40,13 +40,8 @@ select
     answers.vraag,
     answers.cijfer,
     answers.code,
-    cast(year(responses.voltooid_op) as integer) as jaar,
-    cast(quarter(responses.voltooid_op) as integer) as kwartaal
+    cast(year(responses.voltooid_op) as integer) as jaar
 from answers
 inner join {{ ref('int_responses') }} as responses using (response_id)
 where (answers.cijfer is not null or answers.code is not null)
-    and {{ in_quarters_to_build(
-        'cast(year(responses.voltooid_op) as integer)', 'cast(quarter(responses.voltooid_op) as integer)'
-    ) }}
--- a quarter's rows together: rebuilding it then deletes whole row groups (macros/by_year.sql)
-order by jaar, kwartaal
+    and {{ in_years_to_build('cast(year(responses.voltooid_op) as integer)') }}

@@ -1,19 +1,13 @@
 -- Each counted response in its year and in its quarter, by the moment it was completed
 -- (naive local time, Europe/Amsterdam, as the exports give it). Only completed
 -- questionnaires count: One2Ten Status Voltooid, and every Open Formulieren submission.
--- Built by quarter (macros/by_year.sql): both rows of a response belong to its quarter.
-{{ config(
-    materialized='by_year',
-    pre_hook="{{ delete_years_to_build(quarter='cast(quarter(voltooid_op) as integer)') }}"
-) }}
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 
 with counted as (
     select response_id, kanaal, gemeentecode, gemeente, voltooid_op
     from {{ ref('int_responses') }}
     where is_voltooid and voltooid_op is not null
-        and {{ in_quarters_to_build(
-            'cast(year(voltooid_op) as integer)', 'cast(quarter(voltooid_op) as integer)'
-        ) }}
+        and {{ in_years_to_build('cast(year(voltooid_op) as integer)') }}
 )
 
 select
@@ -37,5 +31,3 @@ select
     cast(year(voltooid_op) as varchar) || '-Q' || cast(quarter(voltooid_op) as varchar) as periode,
     voltooid_op
 from counted
--- a quarter's rows together: rebuilding it then deletes whole row groups (macros/by_year.sql)
-order by jaar, quarter(voltooid_op)

@@ -1,8 +1,7 @@
--- One row per year and quarter (and one, jaar NULL, for the responses that count in no year):
--- a fingerprint of everything of that quarter the models built by year read
--- (macros/by_year.sql); what was released of a year has a row of its own (kwartaal NULL).
--- A response is hashed whole, as staged and as int_responses has it, in the quarter it
--- counts in: a new version that moves it to another quarter changes both. The name of a
+-- One row per year (and one, jaar NULL, for the responses that count in no year): a
+-- fingerprint of everything of that year the models built by year read (macros/by_year.sql).
+-- A response is hashed whole, as staged and as int_responses has it, in the year it
+-- counts in: a new version that moves it to another year changes both years. The name of a
 -- municipality (int_responses.gemeente) may come from another year's response: it is part
 -- of the hash, so a new name changes every year that shows it.
 --
@@ -11,7 +10,6 @@
 with response_rows as (
     select
         cast(year(r.voltooid_op) as integer) as jaar,
-        cast(quarter(r.voltooid_op) as integer) as kwartaal,
         hash('response', r, o, f) as rij_hash
     from {{ ref('int_responses') }} as r
     left join {{ ref('stg_one2ten__responses') }} as o on r.response_id = o.response_id
@@ -19,10 +17,7 @@ with response_rows as (
 ),
 
 invitation_rows as (
-    select
-        cast(year(i.verzonden_op) as integer) as jaar,
-        cast(quarter(i.verzonden_op) as integer) as kwartaal,
-        hash('invitation', i) as rij_hash
+    select cast(year(i.verzonden_op) as integer) as jaar, hash('invitation', i) as rij_hash
     from {{ ref('stg_inviter__invitations') }} as i
 ),
 
@@ -30,17 +25,11 @@ invitation_rows as (
 -- both change which figures int_disclosure hides. Distinct values, not versions, so a
 -- publication that repeats the year unchanged does not make it rebuild.
 released_rows as (
-    select
-        jaar,
-        null::integer as kwartaal,
-        hash('released', gemeentecode, kanaal, periode, figuur_type, figuur, n, fingerprint, getoond)
-            as rij_hash
+    select jaar, hash('released', gemeentecode, kanaal, periode, figuur_type, figuur, n, fingerprint,
+        getoond) as rij_hash
     from {{ released_figures() }}
     union all
-    select
-        jaar,
-        null::integer,
-        hash('withheld', gemeentecode, kanaal, periode, figuur_type, figuur, n, fingerprint)
+    select jaar, hash('withheld', gemeentecode, kanaal, periode, figuur_type, figuur, n, fingerprint)
     from {{ audit_withheld() }}
 ),
 
@@ -54,7 +43,6 @@ hashed as (
 
 select
     jaar,
-    kwartaal,
     cast(count(*) as varchar) || ':' || cast(sum(cast(rij_hash as hugeint)) as varchar) as fingerprint
 from hashed
-group by jaar, kwartaal
+group by jaar

@@ -3,7 +3,7 @@
 -- Verbetertip Ja with a non-empty text (already redacted in staging), leaving out the texts
 -- that still looked personal after redaction (var withheld_text). Chosen
 -- deterministically: the most recently completed first, ties broken by response id.
-{{ config(materialized='by_year', pre_hook="{{ delete_years_to_build() }}") }}
+{{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set max_tips = 4 %}
 
 with tips as (
