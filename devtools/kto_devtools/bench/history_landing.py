@@ -29,11 +29,9 @@ import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
-
-from dagster_project.domain.municipalities import valid_throughout as municipalities_valid
 
 from ..demo.assemble import FIRST_RESPONDENTNUMMER
 from ..demo.formats import (
@@ -47,7 +45,7 @@ from ..demo.formats import (
     one2ten_row,
     openforms_row,
 )
-from ..demo.randomdata import GEMEENTEN, random_dataset
+from ..demo.randomdata import draw_municipalities, random_dataset
 from .landing import SEED
 
 SLICE = 12  # municipalities generated at once: the memory of generating is one slice's
@@ -56,16 +54,8 @@ DECEMBER = "december"
 
 
 def municipalities(count: int, years: tuple[int, int] = (2019, 2020)) -> list[tuple[str, str]]:
-    """``count`` real municipalities, every one valid by the CBS code list throughout the
-    years (351 are, 2019 to 2021): the demo's first, then the others in code order. A code
-    outside the list would be reported and make `kto run` exit 1 (KTO_GEMEENTECODES)."""
-    rng = random.Random(f"random:{SEED}:history")
-    chosen = sorted(rng.sample(GEMEENTEN, min(count, len(GEMEENTEN))))
-    valid = municipalities_valid(date(years[0], 1, 1), date(years[1] + 1, 12, 31))
-    spare = iter(m for m in valid if m[0] not in dict(GEMEENTEN))
-    while len(chosen) < count:
-        chosen.append(next(spare))
-    return chosen
+    """``count`` real municipalities valid throughout the years (351 are, 2019 to 2021)."""
+    return draw_municipalities(random.Random(f"random:{SEED}:history"), count, years)
 
 
 class _Writer:

@@ -75,6 +75,21 @@ def _targets(rng: random.Random, kanaal: str) -> Targets:
     return t
 
 
+def draw_municipalities(
+    rng: random.Random, count: int, years: Sequence[int]
+) -> list[tuple[str, str]]:
+    """``count`` real municipalities: drawn from the ones listed here, then (national scale)
+    the other codes the CBS list has valid from the first year through the year after the
+    last (a later drop of the same municipalities, bench/landing.py, stays valid), in code
+    order. A code outside the list would make `kto run` exit 1 (KTO_GEMEENTECODES)."""
+    chosen = sorted(rng.sample(GEMEENTEN, min(count, len(GEMEENTEN))))
+    valid = municipalities_valid(date(min(years), 1, 1), date(max(years) + 1, 12, 31))
+    spare = iter(m for m in valid if m[0] not in dict(GEMEENTEN))
+    while len(chosen) < count:
+        chosen.append(next(spare))
+    return chosen
+
+
 def random_dataset(
     seed: int | str,
     municipalities: int | Sequence[tuple[str, str]] = 4,
@@ -93,14 +108,7 @@ def random_dataset(
     """
     rng = random.Random(f"random:{seed}")
     if isinstance(municipalities, int):
-        chosen = sorted(rng.sample(GEMEENTEN, min(municipalities, len(GEMEENTEN))))
-        # More than the ones listed here (national scale): the other real codes valid from
-        # the first year through the year after the last (a later drop of the same
-        # municipalities, bench/landing.py, stays valid), in code order.
-        valid = municipalities_valid(date(min(years), 1, 1), date(max(years) + 1, 12, 31))
-        spare = iter(m for m in valid if m[0] not in dict(GEMEENTEN))
-        while len(chosen) < municipalities:
-            chosen.append(next(spare))
+        chosen = draw_municipalities(rng, municipalities, years)
     else:
         chosen = list(municipalities)
     plans: list[CellPlan] = []
