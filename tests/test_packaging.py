@@ -3,6 +3,7 @@ and the templates (dagster_project/domain/project_files.py finds the first two i
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,14 +20,39 @@ def _project_files(folder: str, pattern: str) -> set[str]:
     return {p.relative_to(ROOT / folder).as_posix() for p in (ROOT / folder).glob(pattern)}
 
 
+def _source_copy(target: Path) -> Path:
+    """The checkout's files as git sees them (tracked, and new ones not ignored), without the
+    build/ folder setuptools leaves behind and never cleans: a stale build/ would put modules
+    removed since into the wheel."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = ROOT / name.decode()
+        if source.is_file():  # a tracked file deleted in the working tree is left out
+            destination = target / name.decode()
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+    return target
+
+
 def test_the_wheel_holds_the_dbt_project_suites_and_templates(tmp_path):
+    source = _source_copy(tmp_path / "src")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp_path)],
         check=True,
         capture_output=True,
     )
     [wheel] = tmp_path.glob("kto_pipeline-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
+    # every module in the wheel is one the checkout holds
+    modules = {n for n in names if n.startswith("dagster_project/") and n.endswith(".py")}
+    assert modules and all((ROOT / n).is_file() for n in modules), sorted(
+        n for n in modules if not (ROOT / n).is_file()
+    )
     data = "dagster_project/_data/"
     assert f"{data}dbt/dbt_project.yml" in names
     assert f"{data}dbt/profiles.yml" in names
