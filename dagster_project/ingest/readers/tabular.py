@@ -534,19 +534,6 @@ def _json_header(path: Path, file_path: str, block: int) -> list[str]:
     return list(header)
 
 
-def read_json(
-    path: Path, file_path: str, block: int = BLOCK_CHARS, part_rows: int = PART_ROWS
-) -> Table:
-    """A JSON export as one table (for a look at a whole file; ingest reads it in parts)."""
-    parts = list(read_json_parts(path, file_path, block, part_rows))
-    return Table(
-        parts[0].header,
-        [row for part in parts for row in part.rows],
-        [m for part in parts for m in part.malformed],
-        [r for part in parts for r in part.refused],
-    )
-
-
 def _read_json_whole(path: Path, file_path: str) -> Table:
     """The document parsed at once: for a file that does not stream, to say exactly why."""
     text = decode(path.read_bytes(), file_path)
