@@ -19,9 +19,8 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +34,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 from dagster_dbt.dbt_project import using_dagster_dev
-from dbt.version import __version__ as dbt_core_version
-from packaging import version
 
+from ..compat.dagster_dbt_internals import LeanDbtCliResource
 from ..quality.dbt_breaches import dbt_breaches
 from ..quality.gate import BREACHES
 from ..transform.build_key import ENV_VAR as BUILD_KEY_ENV_VAR
@@ -293,23 +291,12 @@ def with_table_metadata(
         )
 
 
-class KtoDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without two costs a run of ours does not need.
-
-    Before every command dagster-dbt asks ``dbt --version`` in a subprocess (which also
-    looks up the latest release on PyPI: seconds, and a network call from the pipeline)
-    and loads dbt's adapter and macros in this process, for ``fetch_row_counts()`` and
-    column metadata, which this project reads itself (``with_table_metadata``). The dbt
-    version is the installed dbt-core's (pinned in pyproject.toml); no adapter in-process.
-    Both hooks are dagster-dbt internals: tests/test_dbt_dagster.py fails if they move.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(dbt_core_version)
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
+class KtoDbtCliResource(LeanDbtCliResource):
+    """dagster-dbt's resource without two costs a run of ours does not need: no ``dbt
+    --version`` subprocess before every command (the version is the installed dbt-core's,
+    pinned in pyproject.toml) and no dbt adapter loaded in this process (this project reads
+    row counts and columns itself, ``with_table_metadata``). The two overrides are
+    dagster-dbt internals, kept in ``compat/dagster_dbt_internals.py``."""
 
 
 def dbt_resource() -> DbtCliResource:
