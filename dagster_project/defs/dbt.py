@@ -41,6 +41,7 @@ from ..quality.gate import BREACHES
 from ..transform.build_key import ENV_VAR as BUILD_KEY_ENV_VAR
 from ..transform.build_key import dbt_settings_env, recorded_build_key
 from ..transform.commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
+from ..warehouse import open_warehouse
 from ..warehouse.catalog import table_facts
 from ..warehouse.lock import warehouse_lock
 from .ingest import WAREHOUSE_POOL
@@ -259,7 +260,7 @@ def with_table_metadata(
         if isinstance(event, dg.Output)
     }
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with open_warehouse(warehouse, read_only=True) as con:
             facts = table_facts(con, [tuple(key.path) for key in keys.values()])
     except duckdb.Error as error:  # metadata is a courtesy: never fail the build over it
         context.log.warning(f"row counts and column schemas not read: {error}")
