@@ -43,9 +43,8 @@ from ..transform.build_key import dbt_settings_env, recorded_build_key
 from ..transform.commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
 from ..warehouse import open_warehouse
 from ..warehouse.catalog import table_facts
-from ..warehouse.lock import warehouse_lock
-from .ingest import WAREHOUSE_POOL
 from .settings_resource import KtoSettings
+from .warehouse_resource import WarehouseResource
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 RUN_TARGETS = DBT_PROJECT_DIR / "target" / "runs"
@@ -139,10 +138,13 @@ def _in_environment(env: Mapping[str, str]) -> Iterator[None]:
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     name="kto_dbt_models",
-    pool=WAREHOUSE_POOL,
+    pool=WarehouseResource.POOL,
 )
 def kto_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, kto_settings: KtoSettings
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    kto_settings: KtoSettings,
+    kto_warehouse: WarehouseResource,
 ):
     """One ``dbt build`` of the selected models and their tests (asset checks).
 
@@ -158,12 +160,12 @@ def kto_dbt_models(
     # there (a new folder would parse the whole project again), and the last run's artifacts
     # stay for inspection. Runs on one warehouse take turns in its lock, and share this folder.
     settings = kto_settings.settings()
-    warehouse = settings.warehouse
+    warehouse = kto_warehouse.check(settings)
     target = run_target(warehouse)
     target.mkdir(parents=True, exist_ok=True)
     os.utime(target)  # most recently used first when pruning
     prune_run_targets(keep=KEPT_RUN_TARGETS)
-    with warehouse_lock(warehouse, on_wait=context.log.info):
+    with kto_warehouse.lock(context):
         (target / "run_results.json").unlink(missing_ok=True)
         env = dbt_settings_env(settings)
         args = build_args(context, warehouse, env[BUILD_KEY_ENV_VAR])

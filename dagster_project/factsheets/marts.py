@@ -20,6 +20,7 @@ from ..publish.public_marts import PUBLIC_MARTS
 from ..warehouse import open_warehouse
 
 MART_TABLES = PUBLIC_MARTS  # the factsheets read the public layer only
+READ_WAIT_SECONDS = 60.0  # how long a read of the marts waits for a writer (read_only)
 
 Row = dict[str, Any]
 CellKey = tuple[str, str]  # (gemeentecode, kanaal)
@@ -54,7 +55,9 @@ def _by_cell(rows: list[Row], order: str, label: str) -> dict[CellKey, list[Row]
 
 
 @contextmanager
-def read_only(warehouse: Path, wait_seconds: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def read_only(
+    warehouse: Path, wait_seconds: float = READ_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the warehouse: factsheets never write it.
 
     DuckDB refuses a reader while another process writes the file. The factsheets
