@@ -19,6 +19,8 @@ from .defs.portal import factsheets_portal
 from .defs.publish import marts_snapshot
 from .defs.quality import QUALITY_CHECKS
 from .defs.settings_resource import RESOURCE_KEY, KtoSettings
+from .defs.warehouse_resource import RESOURCE_KEY as WAREHOUSE_KEY
+from .defs.warehouse_resource import WarehouseResource
 
 defs = dg.Definitions(
     assets=dg.map_asset_specs(
@@ -37,5 +39,9 @@ defs = dg.Definitions(
     schedules=SCHEDULES,
     sensors=SENSORS,
     executor=STEP_EXECUTOR,
-    resources={"dbt": dbt_resource(), RESOURCE_KEY: KtoSettings.from_environment()},
+    resources={
+        "dbt": dbt_resource(),
+        RESOURCE_KEY: KtoSettings.from_environment(),
+        WAREHOUSE_KEY: WarehouseResource.from_environment(),
+    },
 )

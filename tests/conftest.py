@@ -231,7 +231,14 @@ def definitions():
 
 def settings_resources(**others) -> dict:
     """The resources an asset of the project needs outside Definitions (``dg.materialize``):
-    ``kto_settings`` from the environment as it is now, as definitions.py provides it."""
+    ``kto_settings`` and ``kto_warehouse`` from the environment as it is now, as
+    definitions.py provides them."""
     from dagster_project.defs.settings_resource import RESOURCE_KEY, KtoSettings
+    from dagster_project.defs.warehouse_resource import RESOURCE_KEY as WAREHOUSE_KEY
+    from dagster_project.defs.warehouse_resource import WarehouseResource
 
-    return {RESOURCE_KEY: KtoSettings.from_environment(), **others}
+    return {
+        RESOURCE_KEY: KtoSettings.from_environment(),
+        WAREHOUSE_KEY: WarehouseResource.from_environment(),
+        **others,
+    }

@@ -19,9 +19,8 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,18 +34,17 @@ from dagster_dbt import (
     dbt_assets,
 )
 from dagster_dbt.dbt_project import using_dagster_dev
-from dbt.version import __version__ as dbt_core_version
-from packaging import version
 
+from ..compat.dagster_dbt_internals import LeanDbtCliResource
 from ..quality.dbt_breaches import dbt_breaches
 from ..quality.gate import BREACHES
 from ..transform.build_key import ENV_VAR as BUILD_KEY_ENV_VAR
 from ..transform.build_key import dbt_settings_env, recorded_build_key
 from ..transform.commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
+from ..warehouse import open_warehouse
 from ..warehouse.catalog import table_facts
-from ..warehouse.lock import warehouse_lock
-from .ingest import WAREHOUSE_POOL
 from .settings_resource import KtoSettings
+from .warehouse_resource import WarehouseResource
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 RUN_TARGETS = DBT_PROJECT_DIR / "target" / "runs"
@@ -140,10 +138,13 @@ def _in_environment(env: Mapping[str, str]) -> Iterator[None]:
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     name="kto_dbt_models",
-    pool=WAREHOUSE_POOL,
+    pool=WarehouseResource.POOL,
 )
 def kto_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, kto_settings: KtoSettings
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    kto_settings: KtoSettings,
+    kto_warehouse: WarehouseResource,
 ):
     """One ``dbt build`` of the selected models and their tests (asset checks).
 
@@ -159,12 +160,12 @@ def kto_dbt_models(
     # there (a new folder would parse the whole project again), and the last run's artifacts
     # stay for inspection. Runs on one warehouse take turns in its lock, and share this folder.
     settings = kto_settings.settings()
-    warehouse = settings.warehouse
+    warehouse = kto_warehouse.check(settings)
     target = run_target(warehouse)
     target.mkdir(parents=True, exist_ok=True)
     os.utime(target)  # most recently used first when pruning
     prune_run_targets(keep=KEPT_RUN_TARGETS)
-    with warehouse_lock(warehouse, on_wait=context.log.info):
+    with kto_warehouse.lock(context):
         (target / "run_results.json").unlink(missing_ok=True)
         env = dbt_settings_env(settings)
         args = build_args(context, warehouse, env[BUILD_KEY_ENV_VAR])
@@ -261,7 +262,7 @@ def with_table_metadata(
         if isinstance(event, dg.Output)
     }
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with open_warehouse(warehouse, read_only=True) as con:
             facts = table_facts(con, [tuple(key.path) for key in keys.values()])
     except duckdb.Error as error:  # metadata is a courtesy: never fail the build over it
         context.log.warning(f"row counts and column schemas not read: {error}")
@@ -293,23 +294,12 @@ def with_table_metadata(
         )
 
 
-class KtoDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without two costs a run of ours does not need.
-
-    Before every command dagster-dbt asks ``dbt --version`` in a subprocess (which also
-    looks up the latest release on PyPI: seconds, and a network call from the pipeline)
-    and loads dbt's adapter and macros in this process, for ``fetch_row_counts()`` and
-    column metadata, which this project reads itself (``with_table_metadata``). The dbt
-    version is the installed dbt-core's (pinned in pyproject.toml); no adapter in-process.
-    Both hooks are dagster-dbt internals: tests/test_dbt_dagster.py fails if they move.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(dbt_core_version)
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
+class KtoDbtCliResource(LeanDbtCliResource):
+    """dagster-dbt's resource without two costs a run of ours does not need: no ``dbt
+    --version`` subprocess before every command (the version is the installed dbt-core's,
+    pinned in pyproject.toml) and no dbt adapter loaded in this process (this project reads
+    row counts and columns itself, ``with_table_metadata``). The two overrides are
+    dagster-dbt internals, kept in ``compat/dagster_dbt_internals.py``."""
 
 
 def dbt_resource() -> DbtCliResource:

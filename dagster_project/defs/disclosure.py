@@ -19,9 +19,8 @@ from ..disclosure.audit import PROTECTION
 from ..disclosure.protect import protect
 from ..quality.gate import ALLES, BREACHES, Breach
 from ..transform.commands import run_dbt
-from ..warehouse.lock import warehouse_lock
-from .ingest import WAREHOUSE_POOL
 from .settings_resource import KtoSettings
+from .warehouse_resource import WarehouseResource
 
 AUDITED = dg.AssetKey(["marts", "kto_figuur"])  # every figure of every public mart
 CHECK_NAME = "disclosure_audit"
@@ -32,7 +31,7 @@ RULE = "disclosure audit (no hidden figure narrower than the protection interval
     asset=AUDITED,
     name=CHECK_NAME,
     blocking=True,  # orders: quality/gate starts after it; a failure warns (see above)
-    pool=WAREHOUSE_POOL,
+    pool=WarehouseResource.POOL,
     description=(
         "Every hidden figure keeps a feasible range at least the protection interval wide "
         f"({PROTECTION[1]} on grades, {PROTECTION[0]} on CES and percentages) given every "
@@ -44,9 +43,12 @@ RULE = "disclosure audit (no hidden figure narrower than the protection interval
     ),
 )
 def disclosure_audit(
-    context: dg.AssetCheckExecutionContext, kto_settings: KtoSettings
+    context: dg.AssetCheckExecutionContext,
+    kto_settings: KtoSettings,
+    kto_warehouse: WarehouseResource,
 ) -> dg.AssetCheckResult:
     settings = kto_settings.settings()
+    kto_warehouse.check(settings)
     start = time.perf_counter()
 
     def rebuild(selection: list[str]) -> str | None:
@@ -55,7 +57,7 @@ def disclosure_audit(
         )
         return None if run.ok else run.output[-4000:]
 
-    with warehouse_lock(settings.warehouse, on_wait=context.log.info):
+    with kto_warehouse.lock(context):
         try:
             outcome = protect(
                 settings.warehouse, settings.output_dir, rebuild, settings.min_respondents

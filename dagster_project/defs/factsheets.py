@@ -10,15 +10,15 @@ step, rendering included; it never fails on the lock.
 import dagster as dg
 
 from ..domain.periods import sort_periods
-from ..factsheets import MART_TABLES, read_only
+from ..factsheets import MART_TABLES
+from ..factsheets.marts import READ_WAIT_SECONDS
 from ..factsheets.output import RenderResult, write_periods
 from ..factsheets.view import build_period, today_amsterdam
 from ..settings import Settings
-from ..warehouse.lock import warehouse_lock
 from .gate import GATE_KEY, gate_verdict
-from .ingest import WAREHOUSE_POOL
 from .partitions import PERIODE
 from .settings_resource import KtoSettings
+from .warehouse_resource import WarehouseResource
 
 LISTED_FILES = 40  # metadata lists this many paths; report.json lists them all
 EXPECTED_PAGES = 2  # the figures, then the explanation
@@ -73,7 +73,7 @@ def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
     partitions_def=PERIODE,
     backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"python", "pdf", "html"},
-    pool=WAREHOUSE_POOL,
+    pool=WarehouseResource.POOL,
     description=(
         "KTO_OUTPUT_DIR/factsheets/{periode}/{gemeentecode}_{kanaal}.pdf and .html for every "
         "cell with respons >= KTO_MIN_RESPONDENTS, and report.json listing the factsheets and "
@@ -83,16 +83,17 @@ def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
     ),
 )
 def factsheets_pdf_html(
-    context: dg.AssetExecutionContext, kto_settings: KtoSettings
+    context: dg.AssetExecutionContext, kto_settings: KtoSettings, kto_warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     settings = kto_settings.settings()
+    kto_warehouse.check(settings)
     periodes = sort_periods(context.partition_keys)
     day = today_amsterdam()
     gate = gate_verdict(context)  # fails when there is none, or it is out of date
     # The lock for the whole step: the output folder has one writer too (publish cleans
     # up what a killed writer left there).
-    with warehouse_lock(settings.warehouse, on_wait=context.log.info):
-        with read_only(settings.warehouse) as con:
+    with kto_warehouse.lock(context):
+        with kto_warehouse.open(context, read_only=True, wait=READ_WAIT_SECONDS) as con:
             built = [(p, *build_period(con, p, settings, day)) for p in periodes]
         withheld = {
             periode: {

@@ -8,11 +8,11 @@ from ..ingest.readers import SOURCES
 from ..ingest.status import Outcome
 from ..ingest.unused import HELD, UnusedFile, unused_files
 from ..warehouse.catalog import table_facts
-from ..warehouse.lock import connect, warehouse_lock
 from .partitions import periods_in_warehouse, register_periods
 from .settings_resource import KtoSettings
+from .warehouse_resource import WarehouseResource
 
-WAREHOUSE_POOL = "kto_warehouse"  # DuckDB has one writer: every warehouse writer is in this pool
+WAREHOUSE_POOL = WarehouseResource.POOL  # DuckDB has one writer: its steps take turns
 
 HELD_FILES = "held_files"  # metadata: changed files that could not be read (loader.HeldFile)
 # metadata: every landing file whose data is not (all) in raw: refused, held, quarantined whole
@@ -143,7 +143,9 @@ def files_used_result(
     can_subset=False,
     name="ingest_landing",
 )
-def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings):
+def ingest_landing(
+    context: dg.AssetExecutionContext, kto_settings: KtoSettings, kto_warehouse: WarehouseResource
+):
     """Read new and changed landing files into raw.*, each file in one transaction.
 
     One step for all sources, so files in no known folder are recorded as
@@ -157,11 +159,8 @@ def ingest_landing(context: dg.AssetExecutionContext, kto_settings: KtoSettings)
             + ("is not a folder" if settings.landing_dir.exists() else "does not exist")
             + " (KTO_LANDING_DIR)"
         )
-    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        warehouse_lock(settings.warehouse, on_wait=context.log.info),
-        connect(settings.warehouse, on_wait=context.log.info) as con,
-    ):
+    kto_warehouse.check(settings)
+    with kto_warehouse.lock(context), kto_warehouse.open(context) as con:
         report = ingest_source(con, settings.landing_dir, gemeentecodes=settings.gemeentecodes)
         unused = unused_files(con, report)
         outside = codes_outside_list(con)

@@ -15,10 +15,9 @@ from ..publish import (
     unchanged_publication,
 )
 from ..transform.commands import docs_site
-from ..warehouse.lock import warehouse_lock
 from .gate import GATE_KEY, gate_verdict
-from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 from .settings_resource import KtoSettings
+from .warehouse_resource import WarehouseResource
 
 
 @dg.asset(
@@ -27,7 +26,7 @@ from .settings_resource import KtoSettings
     # the marts it copies, and the verdict on them (defs/gate.py)
     deps=[*(dg.AssetKey(["marts", table]) for table in MART_TABLES), GATE_KEY],
     kinds={"duckdb", "parquet"},
-    pool=WAREHOUSE_POOL,
+    pool=WarehouseResource.POOL,
     description=(
         "KTO_OUTPUT_DIR/marts.duckdb (a read-only snapshot for BI tools, every table and "
         "column commented with its dbt description), KTO_OUTPUT_DIR/marts/{table}.parquet "
@@ -43,9 +42,10 @@ from .settings_resource import KtoSettings
     ),
 )
 def marts_snapshot(
-    context: dg.AssetExecutionContext, kto_settings: KtoSettings
+    context: dg.AssetExecutionContext, kto_settings: KtoSettings, kto_warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     settings = kto_settings.settings()
+    kto_warehouse.check(settings)
     gate = gate_verdict(context)  # fails when there is none, or it is out of date
     if not gate.open:
         # Withheld, but the other layout's public files go: after a switch to eigen no
@@ -57,7 +57,7 @@ def marts_snapshot(
             description="snapshot withheld: quality rules fail\n" + gate.text(),
             metadata={"rules": dg.MetadataValue.json([b.rule for b in gate.breaches])},
         )
-    with warehouse_lock(settings.warehouse, on_wait=context.log.info):
+    with kto_warehouse.lock(context):
         current = unchanged_publication(
             settings.warehouse, settings.output_dir, publicatie=settings.publicatie
         )

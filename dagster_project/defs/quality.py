@@ -24,9 +24,8 @@ from ..quality.data_docs import build_data_docs, data_docs_dir
 from ..quality.gate import BREACHES
 from ..quality.runner import SuiteResult, run_suite, suite_parameters
 from ..quality.suites import Suite, load_suites
-from ..warehouse.lock import connect, warehouse_lock
-from .ingest import WAREHOUSE_POOL  # a reader holds DuckDB's file lock too: same pool
 from .settings_resource import KtoSettings
+from .warehouse_resource import WarehouseResource
 
 
 def _sample_table(result: SuiteResult) -> str:
@@ -129,12 +128,15 @@ def build_quality_checks() -> list[dg.AssetChecksDefinition]:
         specs=[spec for suite in suites.values() for spec in _specs(suite)],
         name="gx_suites",
         can_subset=True,
-        pool=WAREHOUSE_POOL,
+        pool=WarehouseResource.POOL,
     )
     def gx_suites(
-        context: dg.AssetCheckExecutionContext, kto_settings: KtoSettings
+        context: dg.AssetCheckExecutionContext,
+        kto_settings: KtoSettings,
+        kto_warehouse: WarehouseResource,
     ) -> Iterator[dg.AssetCheckResult]:
         settings = kto_settings.settings()
+        kto_warehouse.check(settings)
         selected = {(tuple(k.asset_key.path), k.name) for k in context.selected_asset_check_keys}
         runs = [
             (current, asset)
@@ -143,10 +145,7 @@ def build_quality_checks() -> list[dg.AssetChecksDefinition]:
             for asset in current.assets()
             if (tuple(asset), f"gx_{name}") in selected
         ]
-        with (
-            warehouse_lock(settings.warehouse, on_wait=context.log.info),
-            connect(settings.warehouse, read_only=True, on_wait=context.log.info) as con,
-        ):
+        with kto_warehouse.lock(context), kto_warehouse.open(context, read_only=True) as con:
             results = [
                 run_suite(
                     con,

@@ -70,8 +70,16 @@ class KtoSettings(dg.ConfigurableResource):
 
 
 def run_config_of(settings: Settings) -> dict[str, Any]:
-    """Run config that sets the resource to ``settings`` (what ``kto`` passes to its runs)."""
+    """Run config that sets the resource to ``settings`` (what ``kto`` passes to its runs),
+    and the warehouse resource to the same warehouse."""
+    from .warehouse_resource import RESOURCE_KEY as WAREHOUSE_KEY
+
     env = settings.as_env()
     config: dict[str, Any] = {field: env[name] for field, name in FIELDS.items()}
     config["min_respondents"] = settings.min_respondents
-    return {"resources": {RESOURCE_KEY: {"config": config}}}
+    return {
+        "resources": {
+            RESOURCE_KEY: {"config": config},
+            WAREHOUSE_KEY: {"config": {"path": env["KTO_WAREHOUSE"]}},
+        }
+    }

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..warehouse import open_file, open_warehouse
 from .audit import AuditResult, Figure, Publication, audit
 
 SCHEMA = "ledger"
@@ -141,7 +142,7 @@ def retained_publications(output_dir: Path) -> list[Publication]:
         if not snapshot.is_file():
             continue
         try:
-            with duckdb.connect(str(snapshot), read_only=True) as con:
+            with open_file(snapshot, read_only=True) as con:
                 found.append(read_publication(con, "main", folder.name))
         except duckdb.Error:
             continue  # a version a killed run left half-written was never switched in
@@ -200,7 +201,7 @@ def audit_publications(
 ) -> tuple[list[Publication], int]:
     """Every release so far and, last, the marts as they would be published; with the
     number of earlier publications."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True) as con:
         history = released_history(con, output_dir)
         candidate = read_publication(con, "marts", CANDIDATE, default_drempel)
     return [*history, candidate], len(history)
@@ -218,7 +219,7 @@ def audit_candidate(
 def is_recorded(warehouse: Path, version: str) -> bool:
     """Whether the ledger holds ``version`` (a crash between the switch and
     ``record_release`` leaves a current version out of it)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True) as con:
         if not has_ledger(con):
             return False
         found = con.execute(f"select count(*) from {TABLE} where version = ?", [version])
@@ -228,7 +229,7 @@ def is_recorded(warehouse: Path, version: str) -> bool:
 def record_release(warehouse: Path, version: str) -> int:
     """Add the marts just published as ``version`` to the ledger; the rows added."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with duckdb.connect(str(warehouse)) as con:
+    with open_warehouse(warehouse) as con:
         con.execute(_CREATE)
         con.execute(f"delete from {TABLE} where version = ?", [version])
         con.execute(

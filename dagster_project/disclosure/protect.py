@@ -15,8 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
+from ..warehouse import open_warehouse
 from .audit import AuditResult, Key, audit, complements
 from .ledger import SCHEMA, audit_publications
 
@@ -53,7 +52,7 @@ class Protection:
 
 def _withhold(warehouse: Path, keys: list[Key]) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with duckdb.connect(str(warehouse)) as con:
+    with open_warehouse(warehouse) as con:
         con.execute(_CREATE)
         for key in keys:
             con.execute(

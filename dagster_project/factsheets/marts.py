@@ -7,7 +7,6 @@ factsheet needs are read by name.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,8 +17,10 @@ import duckdb
 
 from ..domain.periods import Periode, sort_periods
 from ..publish.public_marts import PUBLIC_MARTS
+from ..warehouse import open_warehouse
 
 MART_TABLES = PUBLIC_MARTS  # the factsheets read the public layer only
+READ_WAIT_SECONDS = 60.0  # how long a read of the marts waits for a writer (read_only)
 
 Row = dict[str, Any]
 CellKey = tuple[str, str]  # (gemeentecode, kanaal)
@@ -54,26 +55,17 @@ def _by_cell(rows: list[Row], order: str, label: str) -> dict[CellKey, list[Row]
 
 
 @contextmanager
-def read_only(warehouse: Path, wait_seconds: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def read_only(
+    warehouse: Path, wait_seconds: float = READ_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the warehouse: factsheets never write it.
 
     DuckDB refuses a reader while another process writes the file. The factsheets
     read for a fraction of a second, so they wait for the writer (up to
     ``wait_seconds``) instead of failing or holding the writers' pool while rendering.
     """
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            con = duckdb.connect(str(warehouse), read_only=True)
-            break
-        except duckdb.IOException as error:
-            if "lock" not in str(error).lower() or time.monotonic() >= deadline:
-                raise
-            time.sleep(0.5)
-    try:
+    with open_warehouse(warehouse, read_only=True, wait=wait_seconds) as con:
         yield con
-    finally:
-        con.close()
 
 
 def list_periodes(conn) -> list[str]:

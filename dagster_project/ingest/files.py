@@ -6,6 +6,7 @@ Free of Dagster: both work on a DuckDB connection and the landing folder.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -13,6 +14,7 @@ from pathlib import Path, PurePosixPath
 import duckdb
 
 from ..text.normalise import shown_name, storable
+from ..warehouse import open_file, open_warehouse
 from .loader import content_hash, forget, held_files, known_versions, scan_landing
 from .raw_schema import ensure_raw_schema
 from .readers import SOURCES
@@ -300,17 +302,17 @@ IN_USE = "the warehouse {} is in use by another process (a run?); try again when
 
 def files_command(landing_dir: Path, warehouse: Path, out) -> int:
     """`kto files`: the listing, from a read-only look at the warehouse."""
-    try:
-        # Nothing ingested yet: an empty database, so every landing file is new.
-        con = (
-            duckdb.connect(str(warehouse), read_only=True)
-            if warehouse.exists()
-            else duckdb.connect()
-        )
-    except duckdb.IOException:
-        print(f"kto files: {IN_USE.format(warehouse)}", file=out)
-        return 2
-    with con:
+    with ExitStack() as opened:
+        try:
+            # Nothing ingested yet: an empty database, so every landing file is new.
+            con = opened.enter_context(
+                open_warehouse(warehouse, read_only=True, wait=0)
+                if warehouse.exists()
+                else open_file()
+            )
+        except duckdb.IOException:
+            print(f"kto files: {IN_USE.format(warehouse)}", file=out)
+            return 2
         listing = landing_files(con, landing_dir)
         found = conflicts(con) if _schema_exists(con) else []
         print(format_files(listing, found), file=out)
@@ -320,13 +322,13 @@ def files_command(landing_dir: Path, warehouse: Path, out) -> int:
 def retract_command(landing_dir: Path, warehouse: Path, given: str, reason: str, out) -> int:
     """`kto retract PATH --reason TEXT`."""
     file_path = landing_relative(landing_dir, given)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(warehouse))
-    except duckdb.IOException:
-        print(f"kto retract: {IN_USE.format(warehouse)}", file=out)
-        return 2
-    with con:
+    with ExitStack() as opened:
+        try:
+            # no waiting: a run in progress (its flock) or any other writer (DuckDB's lock)
+            con = opened.enter_context(open_warehouse(warehouse, wait=0))
+        except (TimeoutError, duckdb.IOException):
+            print(f"kto retract: {IN_USE.format(warehouse)}", file=out)
+            return 2
         try:
             done = retract(con, landing_dir, file_path, reason)
         except (UnknownFile, ValueError) as exc:

@@ -30,6 +30,7 @@ import duckdb
 
 from ..domain import municipalities
 from ..text.normalise import file_name_problem, storable
+from ..warehouse import open_warehouse
 from .raw_schema import ensure_raw_schema
 from .readers import SOURCES, FileRejected, ReadResult, Source, read_file, source_for
 from .readers.municipality_codes import judged_as
@@ -624,5 +625,5 @@ def load_landing(
 ) -> IngestReport:
     """Ingest every file of the landing folder into the warehouse at ``warehouse``."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
+    with open_warehouse(warehouse) as con:
         return ingest_source(con, landing_dir, gemeentecodes=gemeentecodes)

@@ -41,10 +41,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from ..compat.sqlalchemy_reflection import add_reflection_types
 from ..settings import EIGEN, OPEN, PUBLICATIES
+from ..warehouse import open_file
 from ..warehouse.lock import attach_read_only
 from . import fingerprint as publication_fingerprint
 from .excel_csv import write_excel_csv
@@ -124,7 +123,7 @@ def _write_version(
     marts_dir = folder / "marts"
     marts_dir.mkdir(parents=True)
     rows: dict[str, int] = {}
-    with duckdb.connect(str(folder / "marts.duckdb")) as con:
+    with open_file(folder / "marts.duckdb") as con:
         attach_read_only(con, warehouse, "warehouse")
         for table in tables:
             # In the snapshot's main schema: opened as marts.duckdb its catalog is `marts`, so

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..warehouse import open_file
 from ..warehouse.lock import attach_read_only
 from .public_marts import PUBLIC_MARTS
 from .snapshot_tables import ident, literal, read_contract
@@ -60,7 +61,7 @@ def fingerprint_of(
 
 def warehouse_fingerprint(warehouse: Path, tables: tuple[str, ...] = PUBLIC_MARTS) -> str:
     """The fingerprint of the marts as the next publication would hold them."""
-    with duckdb.connect() as con:
+    with open_file() as con:
         attach_read_only(con, warehouse, "warehouse")
         return fingerprint_of(con, "warehouse", "marts", tables)
 
@@ -75,7 +76,7 @@ def version_fingerprint(folder: Path, tables: tuple[str, ...] = PUBLIC_MARTS) ->
     if not snapshot.is_file():
         return None
     try:
-        with duckdb.connect() as con:
+        with open_file() as con:
             con.execute(f"ATTACH {literal(str(snapshot))} AS published (READ_ONLY)")
             return fingerprint_of(con, "published", "main", tables)
     except (duckdb.Error, LookupError):

@@ -27,9 +27,8 @@ import os
 import re
 from pathlib import Path
 
-import duckdb
-
 from ..compat.sqlalchemy_reflection import add_reflection_types
+from ..warehouse import open_file
 from .excel_csv import write_excel_csv
 from .snapshot_tables import copy_to_parquet, create_like, ident, literal, read_contract
 
@@ -42,7 +41,7 @@ CODE = re.compile(r"^[A-Za-z0-9_-]+$")  # a gemeentecode safe as a folder name
 
 def gemeentecodes(snapshot: Path) -> list[str]:
     """Every municipality of the complete snapshot's ``dim_gemeente``."""
-    with duckdb.connect(str(snapshot), read_only=True) as con:
+    with open_file(snapshot, read_only=True) as con:
         codes = [
             r[0] for r in con.execute(f"SELECT {KEY} FROM main.dim_gemeente ORDER BY 1").fetchall()
         ]
@@ -71,7 +70,7 @@ def write_gemeenten(folder: Path, tables: tuple[str, ...]) -> tuple[list[str], l
     for code in codes:
         own = folder / GEMEENTEN / code
         (own / "marts").mkdir(parents=True)
-        with duckdb.connect(str(own / "marts.duckdb")) as con:
+        with open_file(own / "marts.duckdb") as con:
             con.execute(f"ATTACH {literal(str(snapshot))} AS alles (READ_ONLY)")
             for table in tables:
                 contract = read_contract(con, "alles", "main", table)

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from ..warehouse import open_warehouse
 from .gate import CELL_KEYS, SAMPLE_ROWS, Breach, breach
 
 KEY_COLUMNS = (*CELL_KEYS, "jaar")
@@ -104,7 +105,7 @@ def dbt_breaches(
     from ..transform.plugin import register_udfs  # a test's SQL may call the project's UDFs
 
     found: dict[str, list[Breach]] = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True) as con:
         register_udfs(con)
         for result in results:
             uid = result["unique_id"]

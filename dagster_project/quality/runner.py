@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from ..warehouse import open_warehouse
 from .gate import Breach, breach
 from .suites import Suite, load_suites
 from .warehouse import CELL_KEYS, FRAMES, read_frame
@@ -389,7 +390,7 @@ def run_all(
     """Every suite on every asset it guards, through one read-only connection."""
     suites = load_suites() if suites is None else suites
     parameters = suite_parameters(min_respondents)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True) as con:
         return [
             run_suite(con, suite, asset, parameters, run_name=run_name)
             for suite in suites.values()

@@ -19,6 +19,7 @@ import duckdb
 
 from ..domain.project_files import files_in, project_dir
 from ..settings import Settings
+from ..warehouse import open_warehouse
 
 ENV_VAR = "KTO_DBT_BUILD_KEY"
 RECORD_TABLE = "intermediate.int_built_years"
@@ -87,7 +88,7 @@ def recorded_build_key(warehouse: Path) -> str | None:
     if not warehouse.exists():
         return None
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with open_warehouse(warehouse, read_only=True) as con:
             keys = con.execute(f"select distinct build_key from {RECORD_TABLE}").fetchall()
     except duckdb.CatalogException:
         return None

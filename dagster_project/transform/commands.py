@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from ..domain.project_files import files_in, project_dir
 from ..settings import Settings
+from ..warehouse import open_warehouse
 from .build_key import dbt_settings_env
 
 DBT_PROJECT_DIR = project_dir("dbt")
@@ -173,7 +172,7 @@ def failing_tests(
     failures = []
     from .plugin import register_udfs  # the tests' SQL may call kto_redact
 
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with open_warehouse(settings.warehouse, read_only=True) as con:
         register_udfs(con)
         for result in found:
             rows: list[dict[str, Any]] = []
@@ -214,7 +213,7 @@ def _docs_key(settings: Settings) -> str:
     manifest = json.loads(MANIFEST_PATH.read_bytes())
     manifest.pop("metadata", None)
     digest = hashlib.sha256(json.dumps(timeless(manifest), sort_keys=True).encode())
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with open_warehouse(settings.warehouse, read_only=True) as con:
         columns = con.execute(
             "select table_name, column_name, data_type, is_nullable, comment "
             "from duckdb_columns() where schema_name = 'marts' order by all"

@@ -14,8 +14,9 @@ Parsing does not depend on the path, only on the database name DuckDB derives fr
 
 dbt still checks everything else itself (its version, the vars, the rest of the profile,
 the hash of every project file, the environment variables the files read) and parses
-again whatever differs. The patched method is dbt internals: tests/test_dbt_launch.py
-fails if it moves.
+again whatever differs. The patched method is dbt internals, kept in
+``compat/dbt_internals.py``: tests/test_compat.py fails when the pinned dbt-core changes, and
+tests/test_dbt_launch.py when the patch stops working.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from __future__ import annotations
 import filecmp
 import hashlib
 import os
-import pprint
 import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+
+from ..compat.dbt_internals import hash_without_path
 
 STATE_FILE = "partial_parse.msgpack"
 DEFAULT_TARGET = "target"  # dbt's target folder in the project when none is given
@@ -86,23 +88,6 @@ def _unused(own_state: Path, project_state: Path) -> bool:
     return project_state.exists() and filecmp.cmp(own_state, project_state, shallow=False)
 
 
-def _hash_without_path() -> None:
-    """dbt's manifest state check, with the warehouse path left out of the profile hash."""
-    from dbt.contracts.files import FileHash
-    from dbt.parser.manifest import ManifestLoader
-
-    original = ManifestLoader.build_manifest_state_check
-
-    def build_manifest_state_check(self):
-        state = original(self)
-        info = [kv for kv in self.root_project.credentials.connection_info() if kv[0] != "path"]
-        info.sort()  # as dbt does, so the order of the settings does not matter
-        state.profile_hash = FileHash.from_contents(pprint.pformat(info))
-        return state
-
-    ManifestLoader.build_manifest_state_check = build_manifest_state_check
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     own_state = _target_dir(argv) / STATE_FILE
@@ -111,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         _copy_atomically(shared, own_state)
     seeded = own_state.stat().st_mtime_ns if own_state.exists() else None
 
-    _hash_without_path()
+    hash_without_path()
     from dbt.cli.main import cli
 
     try:

@@ -12,7 +12,8 @@ holds it.
 
 The lock file does not cover a process that outlives its parent: dbt runs as a child
 process and goes on to the end of its build when the ``kto run`` that started it is
-killed. ``connect`` therefore also waits while DuckDB reports its own lock held.
+killed. ``connect`` therefore also waits while DuckDB reports its own lock held. Both are
+used through ``connection.open_warehouse``, the one place the package opens DuckDB.
 
 The lock is re-entrant within a process: a step may run inside work that already
 holds it. It is always the innermost thing a process waits for (taken inside a
