@@ -26,6 +26,12 @@ def code_lists() -> dict[str, Any]:
     return _vars()["code_lists"]
 
 
+def dbt_var_default(name: str) -> Any:
+    """The value of a var of dbt_project.yml: the default of a setting dbt reads, which a
+    ``--vars`` value overrides (dagster_project/settings)."""
+    return _vars()[name]
+
+
 def withheld_text() -> str:
     """What a free text that still looks personal after redaction becomes (sanitise.py)."""
     return _vars()["withheld_text"]
