@@ -101,6 +101,17 @@ def prepare_manifest(settings: Settings | None = None, *, force: bool = False) -
     return MANIFEST_PATH
 
 
+def models_meta() -> dict[str, dict[str, Any]]:
+    """Each dbt model's ``meta`` (dbt_project.yml and the models' YAML), by its
+    ``<schema>/<name>`` (the asset path), from the manifest (parsed when missing or stale)."""
+    manifest = json.loads(prepare_manifest().read_bytes())
+    return {
+        f"{node['schema']}/{node['name']}": dict(node["config"].get("meta") or {})
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+
+
 @dataclass
 class DbtRun:
     """The outcome of one dbt command."""
