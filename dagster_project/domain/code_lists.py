@@ -32,6 +32,18 @@ def dbt_var_default(name: str) -> Any:
     return _vars()[name]
 
 
+def decimals() -> dict[str, int]:
+    """The decimals a figure is published with, by figuur_type (totaaloordeel, aspect,
+    product, ces, stelling); int_cell_figures.sql rounds by the same var."""
+    return dict(_vars()["decimalen"])
+
+
+def tip_limits() -> tuple[int, int]:
+    """(at most this many tips per cell, each cut at this many characters on the sheet)."""
+    tips = _vars()["tips"]
+    return int(tips["max_tips"]), int(tips["max_tip_chars"])
+
+
 def withheld_text() -> str:
     """What a free text that still looks personal after redaction becomes (sanitise.py)."""
     return _vars()["withheld_text"]
