@@ -32,6 +32,12 @@ def dbt_var_default(name: str) -> Any:
     return _vars()[name]
 
 
+def gemeentecode_pattern() -> str:
+    """A well-formed Gemeentecode as a regular expression (ASCII, the same in DuckDB and
+    Python): ``GM[0-9]{4}``."""
+    return _vars()["gemeentecode_patroon"]
+
+
 def decimals() -> dict[str, int]:
     """The decimals a figure is published with, by figuur_type (totaaloordeel, aspect,
     product, ces, stelling); int_cell_figures.sql rounds by the same var."""
