@@ -32,6 +32,12 @@ def dbt_var_default(name: str) -> Any:
     return _vars()[name]
 
 
+def completion_moments() -> dict[str, str]:
+    """When a response counts, by raw table: SQL on its columns giving the moment it was
+    completed, NULL when it counts nowhere (staging computes ``voltooid_op`` with it)."""
+    return dict(_vars()["voltooid_op"])
+
+
 def gemeentecode_pattern() -> str:
     """A well-formed Gemeentecode as a regular expression (ASCII, the same in DuckDB and
     Python): ``GM[0-9]{4}``."""
