@@ -12,7 +12,6 @@ import json
 import duckdb
 import pytest
 
-from dagster_project.factsheets import texts
 from dagster_project.ingest.readers import one2ten, openforms
 from tests.test_dbt_rounding import compile_inline
 
@@ -90,9 +89,3 @@ def test_every_label_a_reader_accepts_maps_to_its_code_in_dbt(dbt_lists):
     ]:
         codes = [mapped[label][kind] for label in tool_labels]
         assert len(set(codes)) == len(codes), (kind, codes)
-
-
-def test_short_names_belong_to_listed_products(dbt_lists):
-    listed = {p for products in dbt_lists["products"].values() for p in products}
-    assert texts.KORTE_NAAM and set(texts.KORTE_NAAM) <= listed
-    assert all(short != name for name, short in texts.KORTE_NAAM.items())

@@ -4,6 +4,8 @@ everything their rows depend on besides the data."""
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,9 +15,15 @@ import pytest
 
 import dagster_project
 from dagster_project.domain.project_files import project_dir
-from dagster_project.settings import Settings
+from dagster_project.settings import SETTINGS, Settings
 from dagster_project.transform import build_key as dbt_build_key
-from dagster_project.transform.build_key import UDF_MODULES, build_key
+from dagster_project.transform.build_key import UDF_MODULES, build_key, dbt_vars
+from dagster_project.transform.commands import (
+    DBT_PROJECT_DIR,
+    dbt_env,
+    dbt_executable,
+    with_vars,
+)
 
 
 @pytest.fixture
@@ -78,3 +86,58 @@ def test_the_key_covers_the_python_dbt_runs():
         for spec in map(importlib.util.find_spec, loaded)
     }
     assert files == set(UDF_MODULES)
+
+
+def test_the_key_leaves_out_where_the_warehouse_is(tmp_path: Path):
+    here = Settings.from_env({"KTO_WAREHOUSE": str(tmp_path / "a" / "warehouse.duckdb")})
+    there = Settings.from_env({"KTO_WAREHOUSE": str(tmp_path / "b" / "elders.duckdb")})
+    assert build_key(here) == build_key(there)
+
+
+SETTINGS_SQL = (
+    "select {{ min_respondents() }} as drempel, '{{ benchmark_method() }}' as methode,"
+    " '{{ gemeentecodes() }}' as codes, '{{ size_classes_path() }}' as klassen,"
+    " '{{ dbt_build_key() }}' as sleutel"
+)
+
+
+def _compiled(args: list[str]) -> list[str]:
+    """What dbt's settings macros give under ``args``: dbt's own compile, in dbt/."""
+    run = subprocess.run(
+        [dbt_executable(), "compile", "--quiet", "--inline", SETTINGS_SQL, *args],
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return re.findall(r"(?:select |, )'?([^',]*)'? as \w+", run.stdout)
+
+
+def test_the_settings_reach_dbt_as_vars(tmp_path: Path):
+    """The pipeline's vars (Settings.dbt_vars and the build key) are what dbt's macros read;
+    dbt run by hand, without them, takes the defaults of the settings table."""
+    classes = tmp_path / "klassen.csv"
+    classes.write_text("gemeentecode;grootteklasse\nGM0014;groot\n")
+    settings = Settings.from_env(
+        {
+            "KTO_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+            "KTO_MIN_RESPONDENTS": "7",
+            "KTO_BENCHMARK_METHOD": "respondenten",
+            "KTO_GEMEENTECODES": "strikt",
+            "KTO_SIZE_CLASSES": str(classes),
+        }
+    )
+    args = with_vars(["--vars", "{test_severity: warn}"], dbt_vars(settings))
+    assert json.loads(args[-1])["test_severity"] == "warn"  # a caller's own vars stay
+    assert _compiled(args) == ["7", "respondenten", "strikt", str(classes), build_key(settings)]
+    defaults = {s.variable: s.default for s in SETTINGS}
+    by_hand = _compiled(["--vars", f"{{warehouse: '{tmp_path / 'by_hand.duckdb'}'}}"])
+    assert by_hand == [
+        defaults["KTO_MIN_RESPONDENTS"],
+        defaults["KTO_BENCHMARK_METHOD"],
+        defaults["KTO_GEMEENTECODES"],
+        "None",  # no size-class file
+        "",  # no build key: every year is rebuilt
+    ]

@@ -11,6 +11,7 @@ follows must leave every intermediate and mart table exactly as ``dbt build
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import random
@@ -304,13 +305,16 @@ def test_a_run_of_some_dbt_assets_leaves_the_record_of_built_years_alone(built: 
     every = {"a", "b", "c"}
     whole = SimpleNamespace(selected_asset_keys=every, assets_def=SimpleNamespace(keys=every))
     part = SimpleNamespace(selected_asset_keys={"a"}, assets_def=SimpleNamespace(keys=every))
-    key = build_key(built)
     record = dbt_defs.BUILT_YEARS_RECORD
 
-    def args(context, warehouse: Path = built.warehouse, key: str = key) -> list[str]:
-        return dbt_defs.build_args(context, warehouse, key)
+    def args(context, settings: Settings = built) -> list[str]:
+        return dbt_defs.build_args(context, settings)
 
     assert record not in args(whole) and "--full-refresh" not in args(whole)
     assert args(part)[-2:] == ["--exclude", record]
-    assert "--full-refresh" in args(whole, key="another key")
-    assert "--full-refresh" in args(whole, built.warehouse.with_name("none.duckdb"))
+    # another threshold is another build key
+    other_key = dataclasses.replace(built, min_respondents=built.min_respondents + 1)
+    assert build_key(other_key) != build_key(built)
+    assert "--full-refresh" in args(whole, other_key)
+    nowhere = dataclasses.replace(built, warehouse=built.warehouse.with_name("none.duckdb"))
+    assert "--full-refresh" in args(whole, nowhere)

@@ -19,15 +19,21 @@ from dagster_project.transform import launch as dbt_launch
 from dagster_project.transform.commands import DBT_PROJECT_DIR, dbt_executable
 
 # vars of their own, so no other test's runs share this state
-VARS = "{test_severity: warn, kto_dbt_launch_test: 1}"
+OWN_VARS = "test_severity: warn, kto_dbt_launch_test: 1"
 FULL = "Starting full parse"
 REUSED = "Partial parsing enabled"
 
 
-def _parse(root: Path, warehouse: str, project: Path = DBT_PROJECT_DIR) -> str:
+def _vars(warehouse: str, build_key: str = "k1") -> str:
+    """The vars as the pipeline gives them: the warehouse and the build key among them."""
+    return f"{{{OWN_VARS}, warehouse: '{warehouse}', build_key: {build_key}}}"
+
+
+def _parse(
+    root: Path, warehouse: str, project: Path = DBT_PROJECT_DIR, build_key: str = "k1"
+) -> str:
     env = {
         **os.environ,
-        "KTO_WAREHOUSE": str(root / warehouse),
         "DBT_PROFILES_DIR": str(project),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -37,7 +43,7 @@ def _parse(root: Path, warehouse: str, project: Path = DBT_PROJECT_DIR) -> str:
             "parse",
             "--quiet",
             "--vars",
-            VARS,
+            _vars(str(root / warehouse), build_key),
             "--project-dir",
             str(project),
             "--target-path",
@@ -56,8 +62,8 @@ def _parse(root: Path, warehouse: str, project: Path = DBT_PROJECT_DIR) -> str:
 
 
 def _shared(warehouse: str) -> Path:
-    argv = ["--vars", VARS, "--project-dir", str(DBT_PROJECT_DIR)]
-    return dbt_launch.shared_state_path(argv, {"KTO_WAREHOUSE": f"x/{warehouse}"})
+    argv = ["--vars", _vars(f"x/{warehouse}", "another"), "--project-dir", str(DBT_PROJECT_DIR)]
+    return dbt_launch.shared_state_path(argv)
 
 
 @pytest.fixture
@@ -81,11 +87,26 @@ def test_a_new_warehouse_reuses_the_parse_of_another_with_the_same_name(tmp_path
     assert FULL in first
     assert shared_state.is_file()
 
-    # another folder, another path, same database name: dbt's own check passes
-    second = _parse(tmp_path / "b", "warehouse.duckdb")
+    # another folder, another path, same database name, another build key: dbt's own
+    # check passes
+    second = _parse(tmp_path / "b", "warehouse.duckdb", build_key="k2")
     assert FULL not in second
     assert REUSED in second
     assert (tmp_path / "b" / "target" / "manifest.json").is_file()
+
+
+def test_other_vars_parse_anew(tmp_path, shared_state):
+    """A var other than the warehouse and the build key may change what dbt parses."""
+    _parse(tmp_path / "a", "warehouse.duckdb")
+    other = tmp_path / "b"
+    env = {**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
+    vars_ = f"{{{OWN_VARS}, warehouse: '{other / 'warehouse.duckdb'}', min_respondents: 5}}"
+    argv = ["parse", "--quiet", "--vars", vars_, "--project-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(other / "target"), "--log-path", str(other / "logs")]  # fmt: skip
+    run = subprocess.run([dbt_executable(), *argv], cwd=DBT_PROJECT_DIR, env=env, check=False)
+    assert run.returncode == 0
+    assert FULL in (other / "logs" / "dbt.log").read_text()
+    dbt_launch.shared_state_path(argv).unlink(missing_ok=True)
 
 
 def test_another_database_name_parses_anew(tmp_path, shared_state):

@@ -17,7 +17,13 @@ import duckdb
 import pytest
 
 from dagster_project.settings import Settings
-from dagster_project.transform.commands import DBT_PROJECT_DIR, dbt_env, dbt_executable
+from dagster_project.transform.build_key import dbt_vars
+from dagster_project.transform.commands import (
+    DBT_PROJECT_DIR,
+    dbt_env,
+    dbt_executable,
+    with_vars,
+)
 from dagster_project.transform.plugin import mean_of_ratios, mean_of_ratios_scaled, round_half_away
 
 TIES = [  # (numerator, denominator, decimals, expected)
@@ -45,10 +51,12 @@ def half_away(numerator: int, denominator: int, decimals: int) -> Decimal:
 
 
 def compile_inline(sql: str, warehouse: Path) -> str:
+    settings = Settings.from_env({"KTO_WAREHOUSE": str(warehouse)})
+    args = with_vars(["compile", "--quiet", "--inline", sql], dbt_vars(settings))
     proc = subprocess.run(
-        [dbt_executable(), "compile", "--quiet", "--inline", sql,
+        [dbt_executable(), *args,
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env=dbt_env(Settings.from_env({"KTO_WAREHOUSE": str(warehouse)})),
+        env=dbt_env(),
         cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return proc.stdout.strip()

@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,10 @@ from dagster_dbt.dbt_project import using_dagster_dev
 from ..compat.dagster_dbt_internals import LeanDbtCliResource
 from ..quality.dbt_breaches import dbt_breaches
 from ..quality.gate import BREACHES
-from ..transform.build_key import ENV_VAR as BUILD_KEY_ENV_VAR
-from ..transform.build_key import dbt_settings_env, recorded_build_key
-from ..transform.commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest
+from ..settings import Settings
+from ..transform.build_key import VAR as BUILD_KEY_VAR
+from ..transform.build_key import dbt_vars, recorded_build_key
+from ..transform.commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest, with_vars
 from ..warehouse import open_warehouse
 from ..warehouse.catalog import table_facts
 from .settings_resource import KtoSettings
@@ -105,32 +106,19 @@ BUILD_ARGS = ["build", "--vars", "{test_severity: warn}", "--exclude-resource-ty
 BUILT_YEARS_RECORD = "int_built_years"
 
 
-def build_args(context: dg.AssetExecutionContext, warehouse: Path, key: str) -> list[str]:
-    """``dbt build`` as this run needs it: from scratch when the warehouse's years were built
-    under another build key (other code or settings, perhaps other columns), by year else;
-    without the record of built years when the run builds only some of the models."""
-    args = list(BUILD_ARGS)
-    if recorded_build_key(warehouse) != key:
+def build_args(context: dg.AssetExecutionContext, settings: Settings) -> list[str]:
+    """``dbt build`` as this run needs it, the settings and the build key as ``--vars`` (the
+    process's environment is left alone: other threads of a run read it); from scratch when
+    the warehouse's years were built under another build key (other code or settings,
+    perhaps other columns), by year else; without the record of built years when the run
+    builds only some of the models."""
+    found = dbt_vars(settings)
+    args = with_vars(BUILD_ARGS, found)
+    if recorded_build_key(settings.warehouse) != found[BUILD_KEY_VAR]:
         args.append("--full-refresh")
     if set(context.selected_asset_keys) != set(context.assets_def.keys):
         args += ["--exclude", BUILT_YEARS_RECORD]
     return args
-
-
-@contextmanager
-def _in_environment(env: Mapping[str, str]) -> Iterator[None]:
-    """dbt runs in its project directory: hand it the settings with absolute paths, and the
-    build key of the models built by year (``dbt_settings_env``)."""
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @dbt_assets(
@@ -167,11 +155,9 @@ def kto_dbt_models(
     prune_run_targets(keep=KEPT_RUN_TARGETS)
     with kto_warehouse.lock(context):
         (target / "run_results.json").unlink(missing_ok=True)
-        env = dbt_settings_env(settings)
-        args = build_args(context, warehouse, env[BUILD_KEY_ENV_VAR])
-        with _in_environment(env):
-            build = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
-            events = list(build.stream())
+        args = build_args(context, settings)
+        build = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
+        events = list(build.stream())
         # Still in the lock: the next run on this warehouse starts by removing this run's
         # run_results.json from the shared folder and then writes the warehouse. Row counts
         # and column schemas once dbt has released DuckDB's file lock (its process ended).

@@ -9,18 +9,20 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
+from ..domain import code_lists
 from ..domain.periods import sort_periods
 
 PERIODE = dg.DynamicPartitionsDefinition(name="periode")
 
-# Years and quarters with completed responses, from the raw tables (the same rule as staging:
-# completion time in local time; every Open Formulieren submission is complete).
-_PERIODS_SQL = """
+# Years and quarters with responses that count, from the raw tables, by the rule staging
+# applies (the var voltooid_op of dbt_project.yml: each raw table's completion moment).
+_COMPLETED = " UNION ALL ".join(
+    f"SELECT {moment} AS completed_at FROM raw.{table}"
+    for table, moment in code_lists.completion_moments().items()
+)
+_PERIODS_SQL = f"""
 WITH completed AS (
-    SELECT einddatum AS completed_at FROM raw.one2ten_responses
-    WHERE status = 'Voltooid' AND einddatum IS NOT NULL
-    UNION ALL
-    SELECT inzendingdatum FROM raw.openforms_submissions
+    SELECT completed_at FROM ({_COMPLETED}) WHERE completed_at IS NOT NULL
 )
 SELECT DISTINCT year(completed_at)::VARCHAR FROM completed
 UNION

@@ -20,39 +20,23 @@ Where the values come from:
 from __future__ import annotations
 
 import os
+import typing
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
-from ..settings import DEFAULTS, Settings
+from ..settings import SETTINGS, Settings
 
 RESOURCE_KEY = "kto_settings"
 
-# field -> environment variable
-FIELDS = {
-    "landing_dir": "KTO_LANDING_DIR",
-    "warehouse": "KTO_WAREHOUSE",
-    "output_dir": "KTO_OUTPUT_DIR",
-    "min_respondents": "KTO_MIN_RESPONDENTS",
-    "benchmark_method": "KTO_BENCHMARK_METHOD",
-    "size_classes": "KTO_SIZE_CLASSES",
-    "gemeentecodes": "KTO_GEMEENTECODES",
-    "publicatie": "KTO_PUBLICATIE",
-}
+# field -> environment variable: the settings of the table that ``Settings`` holds
+FIELDS = {s.field: s.variable for s in SETTINGS if s.field}
+# the fields that are whole numbers (the threshold); every other is given as text
+_INT_FIELDS = {f for f in FIELDS if typing.get_type_hints(Settings)[f] is int}
 
 
-class KtoSettings(dg.ConfigurableResource):
-    """The KTO_* settings (README, "Settings"); paths relative to the working directory."""
-
-    landing_dir: str = DEFAULTS["KTO_LANDING_DIR"]
-    warehouse: str = DEFAULTS["KTO_WAREHOUSE"]
-    output_dir: str = DEFAULTS["KTO_OUTPUT_DIR"]
-    min_respondents: int = int(DEFAULTS["KTO_MIN_RESPONDENTS"])
-    benchmark_method: str = DEFAULTS["KTO_BENCHMARK_METHOD"]
-    size_classes: str = DEFAULTS["KTO_SIZE_CLASSES"]  # empty: no size-class BM
-    gemeentecodes: str = DEFAULTS["KTO_GEMEENTECODES"]  # melden or strikt
-    publicatie: str = DEFAULTS["KTO_PUBLICATIE"]  # open or eigen
-
+class _KtoSettingsBase(dg.ConfigurableResource):
     def settings(self) -> Settings:
         """The domain's Settings, validated and resolved by the same code as ``kto``'s."""
         return Settings.from_env({name: str(getattr(self, f)) for f, name in FIELDS.items()})
@@ -63,10 +47,29 @@ class KtoSettings(dg.ConfigurableResource):
         values: dict[str, Any] = {}
         for field, name in FIELDS.items():
             if name in os.environ:
-                values[field] = (
-                    dg.EnvVar.int(name) if field == "min_respondents" else dg.EnvVar(name)
-                )
-        return cls(**values)
+                values[field] = dg.EnvVar.int(name) if field in _INT_FIELDS else dg.EnvVar(name)
+        return cls(**values)  # type: ignore[return-value]
+
+
+# The KTO_* settings (README, "Settings"); paths relative to the working directory. One
+# field per setting of the table, with its default and meaning (shown in the UI).
+KtoSettings = type(
+    "KtoSettings",
+    (_KtoSettingsBase,),
+    {
+        "__module__": __name__,
+        "__doc__": 'The KTO_* settings (README, "Settings"), one field per setting.',
+        "__annotations__": {f: int if f in _INT_FIELDS else str for f in FIELDS},
+        **{
+            s.field: Field(
+                default=int(s.default) if s.field in _INT_FIELDS else s.default,
+                description=f"{s.variable}: {s.meaning}",
+            )
+            for s in SETTINGS
+            if s.field
+        },
+    },
+)
 
 
 def run_config_of(settings: Settings) -> dict[str, Any]:
@@ -76,7 +79,8 @@ def run_config_of(settings: Settings) -> dict[str, Any]:
 
     env = settings.as_env()
     config: dict[str, Any] = {field: env[name] for field, name in FIELDS.items()}
-    config["min_respondents"] = settings.min_respondents
+    for field in _INT_FIELDS:
+        config[field] = getattr(settings, field)
     return {
         "resources": {
             RESOURCE_KEY: {"config": config},

@@ -26,6 +26,36 @@ def code_lists() -> dict[str, Any]:
     return _vars()["code_lists"]
 
 
+def dbt_var_default(name: str) -> Any:
+    """The value of a var of dbt_project.yml: the default of a setting dbt reads, which a
+    ``--vars`` value overrides (dagster_project/settings)."""
+    return _vars()[name]
+
+
+def completion_moments() -> dict[str, str]:
+    """When a response counts, by raw table: SQL on its columns giving the moment it was
+    completed, NULL when it counts nowhere (staging computes ``voltooid_op`` with it)."""
+    return dict(_vars()["voltooid_op"])
+
+
+def gemeentecode_pattern() -> str:
+    """A well-formed Gemeentecode as a regular expression (ASCII, the same in DuckDB and
+    Python): ``GM[0-9]{4}``."""
+    return _vars()["gemeentecode_patroon"]
+
+
+def decimals() -> dict[str, int]:
+    """The decimals a figure is published with, by figuur_type (totaaloordeel, aspect,
+    product, ces, stelling); int_cell_figures.sql rounds by the same var."""
+    return dict(_vars()["decimalen"])
+
+
+def tip_limits() -> tuple[int, int]:
+    """(at most this many tips per cell, each cut at this many characters on the sheet)."""
+    tips = _vars()["tips"]
+    return int(tips["max_tips"]), int(tips["max_tip_chars"])
+
+
 def withheld_text() -> str:
     """What a free text that still looks personal after redaction becomes (sanitise.py)."""
     return _vars()["withheld_text"]

@@ -24,21 +24,39 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dagster_project.domain import periods
+from dagster_project.domain import code_lists, periods
 from dagster_project.domain.periods import Periode
 from dagster_project.factsheets import dutch, texts
 from dagster_project.factsheets.marts import PeriodData, Row, read_period
 from dagster_project.settings import Settings
 
-MAX_TIP_CHARS = 320  # keeps four tips inside their box on page 1
+# at most four tips of at most 320 characters: they fit their box on page 1 (the var tips
+# of dbt_project.yml; kto_tip holds at most that many)
+_, MAX_TIP_CHARS = code_lists.tip_limits()
 TREND_YEARS = 2
 
-# How each kind of figure prints and how tall its bar is (value / axis maximum).
-_FORMAT = {"cijfer": dutch.grade, "ces": dutch.whole, "pct": dutch.percent}
+# How each kind of figure prints and how tall its bar is (value / axis maximum). The decimals
+# of a kind are those the marts round its figures to (the var decimalen of dbt_project.yml),
+# by the figuur_type that stands for it.
+_DECIMALS = {
+    soort: code_lists.decimals()[figuur_type]
+    for soort, figuur_type in {"cijfer": "totaaloordeel", "ces": "ces", "pct": "stelling"}.items()
+}
+_SUFFIX = {"pct": "%"}
 _AXIS_MAX = {"cijfer": 10.0, "pct": 100.0}
 # Interval bounds print with one decimal more than the figure (the marts round them so),
 # so that a BM just outside the interval does not look as if it were inside.
-_CI_DECIMALS = {"cijfer": 2, "ces": 1, "pct": 1}
+_CI_DECIMALS = {soort: decimals + 1 for soort, decimals in _DECIMALS.items()}
+
+
+def _printed(soort: str, value: Any) -> str:
+    """A figure of kind ``soort`` as the marts rounded it: ``8,4``, ``64``, ``62%``; a dash
+    for None."""
+    if value is None:
+        return dutch.DASH
+    return dutch.fixed(value, _DECIMALS[soort]) + _SUFFIX.get(soort, "")
+
+
 _ARROWS = {"hoger": "▲", "lager": "▼"}  # the marts' richting; gelijk draws nothing
 MAX_AFWIJKINGEN = 4
 # Unit of a difference between two percentages, after a no-break space (Toelichting: "pp")
@@ -226,12 +244,11 @@ def _figure(
     """One figure in print. Every number comes rounded from the marts: the value and BM,
     the interval bounds (``*_ci_*_afgerond``) and, where a significant value prints the same
     as its BM, both with the extra decimals the marts chose (``verfijnd_decimalen``)."""
-    fmt = _FORMAT[soort]
     bi = ""
     teken = significant = ""
     fractie = None
-    waarde = fmt(value) if shown else dutch.DASH
-    bm_tekst = fmt(bm)
+    waarde = _printed(soort, value) if shown else dutch.DASH
+    bm_tekst = _printed(soort, bm)
     verfijnd = False
     if shown:
         if ci_low is not None and ci_high is not None:
@@ -244,7 +261,7 @@ def _figure(
         # A mark between two equal printed numbers would have no visible reason: the marts
         # give both with more decimals (the BM only when its exact value is public).
         if teken and verfijnd_decimalen is not None:
-            suffix = "%" if soort == "pct" else ""
+            suffix = _SUFFIX.get(soort, "")
             decimals = int(verfijnd_decimalen)
             waarde = dutch.fixed(waarde_verfijnd, decimals) + suffix
             if bm_verfijnd is not None:
@@ -262,7 +279,7 @@ def _figure(
         teken=teken,
         fractie=fractie,
         verfijnd=verfijnd,
-        bm_klasse=fmt(bm_klasse) if met_klasse else "",
+        bm_klasse=_printed(soort, bm_klasse) if met_klasse else "",
     )
 
 

@@ -26,27 +26,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.periods import year_and_quarters
+from ..transform.commands import models_meta
+from .warehouse import CELL_KEYS
 
 CEL = "cel"
 PERIODE = "periode"
 ALLES = "alles"
 BREACHES = "breaches"  # the metadata entry of a check result that lists its breaches
 
-CELL_KEYS = ("gemeentecode", "kanaal", "periode")
-# Models whose rows are the figures of one cell each: a rule on them concerns those cells.
-CELL_MODELS = {
-    "marts/kto_cel",
-    "marts/kto_aspect",
-    "marts/kto_stelling",
-    "marts/kto_product",
-    "marts/kto_tip",
-    "marts/kto_figuur",
-    "intermediate/int_cells",
-    "intermediate/int_cell_figures",
-    "intermediate/int_figures",
-}
-# Models whose rows belong to a period that every cell of it shares.
-PERIOD_MODELS = {"intermediate/int_benchmarks", "intermediate/int_response_periods"}
+# Models whose rows are the figures of one cell each (a rule on them concerns those cells),
+# and models whose rows belong to a period that every cell of it shares: the dbt models'
+# meta gate_scope (dbt_project.yml), by asset path.
+_SCOPES = {path: meta.get("gate_scope") for path, meta in models_meta().items()}
+CELL_MODELS = frozenset(path for path, scope in _SCOPES.items() if scope == CEL)
+PERIOD_MODELS = frozenset(path for path, scope in _SCOPES.items() if scope == PERIODE)
 SAMPLE_ROWS = 5
 
 Cell = tuple[str, str, str]  # (gemeentecode, kanaal, periode)

@@ -1,4 +1,11 @@
-"""The pipeline's settings: environment variables with the defaults of the public contract.
+"""The pipeline's settings: one table, ``SETTINGS``, that everything else derives from.
+
+Each setting is an environment variable with the default of the public contract, its
+meaning, its validation and, when dbt reads it, the dbt var it reaches dbt as. `kto --help`
+(cli/help.py), the Dagster resource (defs/settings_resource.py), the dbt vars of a build
+(``Settings.dbt_vars``, transform/build_key.py) and the README's table all come from it.
+The defaults of the settings dbt reads live in dbt_project.yml's ``vars``, where a
+``dbt build`` run by hand in dbt/ finds them too; this table reads them from there.
 
 Read once per call of ``Settings.from_env()`` so tests and the CLI can set the
 environment first. Paths are resolved against the working directory.
@@ -11,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..domain import municipalities
+from ..domain.code_lists import dbt_var_default
 from ..ingest.readers.limits import LIMITS, default_text
 from ..ingest.readers.limits import current as read_limits
 
@@ -27,26 +35,64 @@ class Setting:
     variable: str
     default: str
     meaning: str
+    # the attribute of ``Settings`` that holds it (None: read where it is used, the readers'
+    # limits); the dbt var it reaches dbt as (None: dbt does not read it)
+    field: str | None = None
+    dbt_var: str | None = None
+
+
+def _dbt_default(var: str) -> str:
+    """The default of a setting dbt reads: dbt_project.yml's var, as the README writes it."""
+    value = dbt_var_default(var)
+    return "" if value is None else str(value)
 
 
 # The public contract (README "Settings"); `kto --help` lists these, so it cannot drift.
 SETTINGS = (
-    Setting("KTO_LANDING_DIR", "data/landing", "where exports are dropped"),
-    Setting("KTO_WAREHOUSE", "data/warehouse.duckdb", "the DuckDB file that ingest and dbt write"),
-    Setting("KTO_OUTPUT_DIR", "data/output", "factsheets, published marts, reports"),
-    Setting("KTO_MIN_RESPONDENTS", "10", "suppression threshold (marts, checks, factsheets)"),
-    Setting("KTO_BENCHMARK_METHOD", "gemeenten", f"benchmark: {' or '.join(BENCHMARK_METHODS)}"),
-    Setting("KTO_SIZE_CLASSES", "", "optional CSV of size classes: a class BM beside the national"),
+    Setting("KTO_LANDING_DIR", "data/landing", "where exports are dropped", "landing_dir"),
+    Setting(
+        "KTO_WAREHOUSE",
+        "data/warehouse.duckdb",
+        "the DuckDB file that ingest and dbt write",
+        "warehouse",
+        # dbt/profiles.yml; a path relative to dbt/ when dbt is run by hand without it
+        "warehouse",
+    ),
+    Setting("KTO_OUTPUT_DIR", "data/output", "factsheets, published marts, reports", "output_dir"),
+    Setting(
+        "KTO_MIN_RESPONDENTS",
+        _dbt_default("min_respondents"),
+        "suppression threshold (marts, checks, factsheets)",
+        "min_respondents",
+        "min_respondents",
+    ),
+    Setting(
+        "KTO_BENCHMARK_METHOD",
+        _dbt_default("benchmark_method"),
+        f"benchmark: {' or '.join(BENCHMARK_METHODS)}",
+        "benchmark_method",
+        "benchmark_method",
+    ),
+    Setting(
+        "KTO_SIZE_CLASSES",
+        _dbt_default("size_classes"),
+        "optional CSV of size classes: a class BM beside the national",
+        "size_classes",
+        "size_classes",
+    ),
     Setting(
         municipalities.VARIABLE,
-        municipalities.REPORT,
+        _dbt_default("gemeentecodes"),
         "a code outside the CBS code list: melden (accept, report, exit 1) or strikt (quarantine)",
+        "gemeentecodes",
+        "gemeentecodes",
     ),
     Setting(
         "KTO_PUBLICATIE",
         OPEN,
         "who sees what: open (every municipality side by side) or eigen (a folder per "
         "municipality with only its own figures and the BM)",
+        "publicatie",
     ),
     # What one landing file may cost; the readers read them (readers/limits.py).
     *(Setting(limit.variable, default_text(limit), limit.meaning) for limit in LIMITS),
@@ -110,18 +156,22 @@ class Settings:
         )
 
     def as_env(self) -> dict[str, str]:
-        """The same settings as environment variables, for subprocesses such as dbt."""
-        return {
-            "KTO_LANDING_DIR": str(self.landing_dir),
-            "KTO_WAREHOUSE": str(self.warehouse),
-            "KTO_OUTPUT_DIR": str(self.output_dir),
-            "KTO_MIN_RESPONDENTS": str(self.min_respondents),
-            "KTO_BENCHMARK_METHOD": self.benchmark_method,
-            # empty: not set (dbt's size_classes_path() reads an empty value as none)
-            "KTO_SIZE_CLASSES": str(self.size_classes) if self.size_classes else "",
-            municipalities.VARIABLE: self.gemeentecodes,
-            "KTO_PUBLICATIE": self.publicatie,
-        }
+        """The settings of ``SETTINGS`` this object holds, as environment variables (for a
+        ``kto`` subprocess); an unset size-class file is empty."""
+        return {s.variable: _text(getattr(self, s.field)) for s in SETTINGS if s.field}
+
+    def dbt_vars(self) -> dict[str, str | int]:
+        """The settings dbt reads, as its vars (``--vars``): validated, paths absolute."""
+        found: dict[str, str | int] = {}
+        for setting in SETTINGS:
+            if setting.dbt_var and setting.field:
+                value = getattr(self, setting.field)
+                found[setting.dbt_var] = value if isinstance(value, int) else _text(value)
+        return found
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _path(variable: str, value: str) -> Path:

@@ -47,6 +47,7 @@ import phonenumbers
 from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
+from ..domain import code_lists
 from . import dutch_lists
 from .fold import fold, skeleton
 
@@ -129,7 +130,7 @@ def _side_code(code: str, sep: str, letter: str) -> str:
 # space between the groups is too common in ordinary text (``2020 en``) to count, and a
 # municipality code (GM0637) is no plate.
 _PLATE = re.compile(
-    r"(?<![\w-])(?!GM\d{4}(?![\w-]))(?:"
+    rf"(?<![\w-])(?!{code_lists.gemeentecode_pattern()}(?![\w-]))(?:"
     + "|".join(_side_code(code, "-", "[A-Za-z]") for code in _SIDE_CODES)
     + "|"
     + "|".join(_side_code(code, "", "[A-Z]") for code in _SIDE_CODES)

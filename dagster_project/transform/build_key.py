@@ -21,7 +21,11 @@ from ..domain.project_files import files_in, project_dir
 from ..settings import Settings
 from ..warehouse import open_warehouse
 
-ENV_VAR = "KTO_DBT_BUILD_KEY"
+VAR = "build_key"  # the dbt var that carries it (dbt/macros/by_year.sql)
+# The dbt vars of the settings that say where, not what: the rows do not depend on them.
+WHERE_VARS = ("warehouse",)
+# The dbt vars that name a file whose content the rows depend on.
+FILE_VARS = ("size_classes",)
 RECORD_TABLE = "intermediate.int_built_years"
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # dagster_project/
@@ -63,23 +67,22 @@ def build_key(settings: Settings) -> str:
         add(f"python/{path.relative_to(_PACKAGE).as_posix()}", path.read_bytes())
     for library in LIBRARIES:
         add(f"library/{library}", metadata.version(library).encode())
-    add("setting/min_respondents", str(settings.min_respondents).encode())
-    add("setting/benchmark_method", settings.benchmark_method.encode())
-    add("setting/gemeentecodes", settings.gemeentecodes.encode())
-    size_classes = settings.size_classes
-    if size_classes is None:
-        add("setting/size_classes", b"")
-    elif size_classes.is_file():
-        add("setting/size_classes", size_classes.read_bytes())
-    else:  # dbt fails on it; a later run with the file must rebuild
-        add("setting/size_classes", f"missing {size_classes}".encode())
+    for name, value in settings.dbt_vars().items():
+        if name in WHERE_VARS:
+            continue
+        if name not in FILE_VARS or not value:
+            add(f"setting/{name}", str(value).encode())
+        elif Path(value).is_file():
+            add(f"setting/{name}", Path(value).read_bytes())
+        else:  # dbt fails on it; a later run with the file must rebuild
+            add(f"setting/{name}", f"missing {value}".encode())
     return digest.hexdigest()[:16]
 
 
-def dbt_settings_env(settings: Settings) -> dict[str, str]:
-    """What a dbt process needs in its environment besides the current one: the settings and
-    the build key they make."""
-    return {**settings.as_env(), ENV_VAR: build_key(settings)}
+def dbt_vars(settings: Settings) -> dict[str, str | int]:
+    """What a dbt process of the pipeline gets as ``--vars``: the settings and the build key
+    they make."""
+    return {**settings.dbt_vars(), VAR: build_key(settings)}
 
 
 def recorded_build_key(warehouse: Path) -> str | None:

@@ -3,7 +3,7 @@
 Dagster needs dbt's manifest.json before it can load the dbt assets, and
 ``DbtProject.prepare_if_dev()`` builds it only under ``dagster dev``; the ``kto``
 command and the tests call :func:`prepare_manifest` first. :func:`run_dbt` runs any dbt
-command in a subprocess with the settings in its environment (DuckDB allows one
+command in a subprocess with the settings as its ``--vars`` (DuckDB allows one
 process per file, so dbt must not share this process's connections);
 :func:`failing_tests` turns a ``dbt test``/``dbt build`` result into the failing rules
 with a sample of their offending rows.
@@ -17,14 +17,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..domain.project_files import files_in, project_dir
 from ..settings import Settings
 from ..warehouse import open_warehouse
-from .build_key import dbt_settings_env
+from .build_key import dbt_vars
 
 DBT_PROJECT_DIR = project_dir("dbt")
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -43,16 +46,35 @@ def dbt_executable() -> str:
     return shutil.which("dbt") or "dbt"
 
 
-def dbt_env(settings: Settings | None = None) -> dict[str, str]:
-    """The environment for a dbt subprocess: the current one plus the settings (absolute paths,
-    since dbt runs in the project directory) and the build key of the models built by year."""
-    settings = settings or Settings.from_env()
+def dbt_env() -> dict[str, str]:
+    """The environment for a dbt subprocess: the current one, with the profile's folder and
+    without usage statistics. The settings go as ``--vars`` (:func:`with_vars`)."""
     return {
         **os.environ,
-        **dbt_settings_env(settings),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+
+
+def with_vars(args: list[str], settings_vars: Mapping[str, Any]) -> list[str]:
+    """dbt's arguments with ``settings_vars`` (``build_key.dbt_vars``: the settings, paths
+    absolute since dbt runs in the project directory, and the build key) as ``--vars``,
+    merged into a ``--vars`` already in ``args``, whose own values win
+    (``{test_severity: warn}``)."""
+    given: dict[str, Any] = {}
+    rest: list[str] = []
+    pending = False
+    for arg in args:
+        if pending:
+            given = yaml.safe_load(arg) or {}
+            pending = False
+        elif arg == "--vars":
+            pending = True
+        elif arg.startswith("--vars="):
+            given = yaml.safe_load(arg.split("=", 1)[1]) or {}
+        else:
+            rest.append(arg)
+    return [*rest, "--vars", json.dumps({**settings_vars, **given}, sort_keys=True)]
 
 
 def _newest_source_mtime() -> float:
@@ -77,6 +99,17 @@ def prepare_manifest(settings: Settings | None = None, *, force: bool = False) -
             raise RuntimeError(f"dbt parse failed:\n{run.output}")
         os.replace(Path(tmp) / "manifest.json", MANIFEST_PATH)
     return MANIFEST_PATH
+
+
+def models_meta() -> dict[str, dict[str, Any]]:
+    """Each dbt model's ``meta`` (dbt_project.yml and the models' YAML), by its
+    ``<schema>/<name>`` (the asset path), from the manifest (parsed when missing or stale)."""
+    manifest = json.loads(prepare_manifest().read_bytes())
+    return {
+        f"{node['schema']}/{node['name']}": dict(node["config"].get("meta") or {})
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
 
 
 @dataclass
@@ -116,7 +149,7 @@ def run_dbt(
         proc = subprocess.run(
             [
                 dbt_executable(),
-                *args,
+                *with_vars(args, dbt_vars(settings or Settings.from_env())),
                 "--project-dir",
                 str(DBT_PROJECT_DIR),
                 "--profiles-dir",
@@ -125,7 +158,7 @@ def run_dbt(
                 str(target),
             ],
             cwd=DBT_PROJECT_DIR,
-            env={**dbt_env(settings), "DBT_LOG_PATH": str(Path(tmp) / "logs")},
+            env={**dbt_env(), "DBT_LOG_PATH": str(Path(tmp) / "logs")},
             capture_output=True,
             text=True,
             check=False,

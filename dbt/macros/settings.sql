@@ -1,23 +1,13 @@
-{#- The pipeline's settings as dbt sees them: --vars first, then the environment, then the
-    defaults of the public contract (README). -#}
+{#- The pipeline's settings as dbt sees them: its vars. The pipeline passes each one as
+    --vars, validated by dagster_project/settings (the one place of their rules); dbt run by
+    hand takes the defaults in dbt_project.yml's vars, or its own --vars. -#}
 
 {% macro min_respondents() -%}
-    {%- set value = var('min_respondents', none) -%}
-    {%- if value is none -%}{%- set value = env_var('KTO_MIN_RESPONDENTS', '10') -%}{%- endif -%}
-    {%- set n = value | int(-1) -%}
-    {%- if n < 1 or (value | string | trim) != (n | string) -%}
-        {{ exceptions.raise_compiler_error("KTO_MIN_RESPONDENTS=" ~ value ~ ": expected a whole number of at least 1") }}
-    {%- endif -%}
-    {{ return(n) }}
+    {{ return(var('min_respondents') | int) }}
 {%- endmacro %}
 
 {% macro benchmark_method() -%}
-    {%- set value = var('benchmark_method', none) -%}
-    {%- if value is none -%}{%- set value = env_var('KTO_BENCHMARK_METHOD', 'gemeenten') -%}{%- endif -%}
-    {%- if value not in ['gemeenten', 'respondenten'] -%}
-        {{ exceptions.raise_compiler_error("KTO_BENCHMARK_METHOD=" ~ value ~ ": expected gemeenten or respondenten") }}
-    {%- endif -%}
-    {{ return(value) }}
+    {{ return(var('benchmark_method')) }}
 {%- endmacro %}
 
 {#- KTO_GEMEENTECODES: what a well-formed Gemeentecode that the CBS code list does not have
@@ -26,20 +16,13 @@
     the readers, refused by the staging rules). docs/formats.md, "Municipality codes and the
     CBS code list". -#}
 {% macro gemeentecodes() -%}
-    {%- set value = var('gemeentecodes', none) -%}
-    {%- if value is none -%}{%- set value = env_var('KTO_GEMEENTECODES', 'melden') -%}{%- endif -%}
-    {%- if value not in ['melden', 'strikt'] -%}
-        {{ exceptions.raise_compiler_error("KTO_GEMEENTECODES=" ~ value ~ ": expected melden or strikt") }}
-    {%- endif -%}
-    {{ return(value) }}
+    {{ return(var('gemeentecodes')) }}
 {%- endmacro %}
 
 {#- KTO_SIZE_CLASSES: the path of the municipalities' size classes (docs/formats.md, "Size
-    classes"), or none when not set (or empty): then every BM is the national one only. -#}
+    classes"), or none when empty: then every BM is the national one only. -#}
 {% macro size_classes_path() -%}
-    {%- set value = var('size_classes', none) -%}
-    {%- if value is none -%}{%- set value = env_var('KTO_SIZE_CLASSES', '') -%}{%- endif -%}
-    {%- set value = value | string | trim -%}
+    {%- set value = (var('size_classes') or '') | string | trim -%}
     {{ return(value if value else none) }}
 {%- endmacro %}
 

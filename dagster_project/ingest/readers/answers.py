@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from ...domain import code_lists
 from ...text.normalise import normalise
 
 # The first year the surveys ran (docs/formats.md); an earlier date is a typing or export error.
@@ -21,9 +22,9 @@ FUTURE_SLACK = timedelta(days=1)
 NO_ANSWER = frozenset({"weet niet", "n.v.t."})
 
 # ASCII digits only ([0-9], not \d): values are normalised first (normalise.py), and what
-# passes here must pass dbt's staging rules, which are ASCII (regexp_full_match 'GM[0-9]{4}').
+# passes here must pass dbt's staging rules, which are ASCII (the code list's pattern).
 _GRADE = re.compile(r"([0-9]{1,2})(?:,0+)?")
-_GEMEENTECODE = re.compile(r"GM[0-9]{4}")
+_GEMEENTECODE = re.compile(code_lists.gemeentecode_pattern())
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _ONE2TEN_DATE = re.compile(
     r"([0-9]{2})-([0-9]{2})-([0-9]{4}) ([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?"

@@ -287,7 +287,7 @@ select
     cast(n as integer) as n,
     cast(teller as hugeint) as teller,
     cast(noemer as hugeint) as noemer,
-    cast(case when figuur_type in ('ces', 'stelling') then 0 else 1 end as integer) as decimalen,
+    cast(case figuur_type{% for kind, decimals in var('decimalen').items() %} when '{{ kind }}' then {{ decimals }}{% endfor %} end as integer) as decimalen,
     exact,
     -- (least/greatest skip NULLs: a missing bound must stay missing)
     case when raw_ci_low is not null then greatest(domein_min, least(raw_ci_low, exact)) end

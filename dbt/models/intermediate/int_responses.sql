@@ -12,7 +12,7 @@ with one2ten as (
         gemeentecode,
         is_voltooid,
         -- a Voltooid row without an Einddatum has no completion moment: it counts nowhere
-        case when is_voltooid then beeindigd_op end as voltooid_op,
+        voltooid_op,
         product,
         uitnodiging,
         totaaloordeel,
@@ -37,7 +37,7 @@ openforms as (
         kanaal,
         gemeentecode,
         true as is_voltooid,
-        ingezonden_op as voltooid_op,
+        voltooid_op,
         product,
         cast(null as varchar) as uitnodiging,
         totaaloordeel,

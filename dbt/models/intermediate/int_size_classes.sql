@@ -20,7 +20,7 @@ geldig as (
     select gemeentecode, grootteklasse
     from gelezen
     where case
-        when gemeentecode is null or not regexp_full_match(gemeentecode, 'GM[0-9]{4}')
+        when gemeentecode is null or not regexp_full_match(gemeentecode, {{ sql_string(var('gemeentecode_patroon')) }})
             then error('KTO_SIZE_CLASSES: gemeentecode ' || coalesce(gemeentecode, '(empty)')
                 || ' is not a CBS code GMnnnn')
         when grootteklasse is null or grootteklasse = ''

@@ -1,10 +1,10 @@
 -- The improvement tips a factsheet shows: for the cells that get a factsheet
--- (kto_cel.respons_publiceerbaar), at most four per cell among the responses that answered
+-- (kto_cel.respons_publiceerbaar), at most four per cell (var tips) among the responses that answered
 -- Verbetertip Ja with a non-empty text (already redacted in staging), leaving out the texts
 -- that still looked personal after redaction (var withheld_text). Chosen
 -- deterministically: the most recently completed first, ties broken by response id.
 {{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
-{%- set max_tips = 4 %}
+{%- set max_tips = var('tips')['max_tips'] %}
 
 with tips as (
     select

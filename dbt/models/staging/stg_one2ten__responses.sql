@@ -26,6 +26,8 @@ select
     cast(einddatum as timestamp) as beeindigd_op,
     status,
     status = 'Voltooid' as is_voltooid,
+    -- when it counts (var voltooid_op); NULL: nowhere
+    cast({{ var('voltooid_op')['one2ten_responses'] }} as timestamp) as voltooid_op,
     survey,
     uitnodiging,
     -- the code list's name when the export's matches it up to case and blanks

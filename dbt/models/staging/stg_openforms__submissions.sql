@@ -21,6 +21,8 @@ select
     gemeentecode,
     formuliernaam,
     cast(inzendingdatum as timestamp) as ingezonden_op,
+    -- when it counts (var voltooid_op)
+    cast({{ var('voltooid_op')['openforms_submissions'] }} as timestamp) as voltooid_op,
     -- the code list's name when the export's matches it up to case and blanks
     coalesce(lijst_product, nullif(kto_free_text(product), '')) as product,
     cast(totaaloordeel as integer) as totaaloordeel,
