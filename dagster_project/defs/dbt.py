@@ -19,7 +19,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from dagster_dbt import (
 from dagster_dbt.dbt_project import using_dagster_dev
 
 from ..compat.dagster_dbt_internals import LeanDbtCliResource
-from ..quality.dbt_breaches import dbt_breaches
+from ..quality.dbt_breaches import dbt_breaches, row_rule_counts
 from ..quality.gate import BREACHES
 from ..settings import Settings
 from ..transform.build_key import VAR as BUILD_KEY_VAR
@@ -162,31 +162,59 @@ def kto_dbt_models(
         # run_results.json from the shared folder and then writes the warehouse. Row counts
         # and column schemas once dbt has released DuckDB's file lock (its process ended).
         events = list(with_table_metadata(context, events, warehouse))
-        breaches = dbt_breaches(
-            build.get_artifact("run_results.json"), build.get_artifact("manifest.json"), warehouse
-        )
+        manifest = build.get_artifact("manifest.json")
+        breaches = dbt_breaches(build.get_artifact("run_results.json"), manifest, warehouse)
+    rule_counts = row_rule_counts(manifest, breaches, settings.gemeentecodes)
     for event in events:
-        if isinstance(event, dg.AssetCheckResult) and not event.passed:
-            found = breaches.get(event.check_name, [])
-            for line in (line for b in found for line in b.text()):
-                context.log.error(line)
+        if not isinstance(event, dg.AssetCheckResult):
+            yield event
+            continue
+        metadata = {**event.metadata, **rules_metadata(rule_counts.get(event.check_name))}
+        if event.passed:
             yield dg.AssetCheckResult(
                 asset_key=event.asset_key,
                 check_name=event.check_name,
-                passed=False,
-                severity=dg.AssetCheckSeverity.WARN,  # withheld by the gate, see above
-                metadata={
-                    **event.metadata,
-                    BREACHES: dg.MetadataValue.json([b.as_dict() for b in found]),
-                },
+                passed=True,
+                severity=event.severity,
+                metadata=metadata,
                 description=event.description,
             )
-        else:
-            yield event
+            continue
+        found = breaches.get(event.check_name, [])
+        for line in (line for b in found for line in b.text()):
+            context.log.error(line)
+        yield dg.AssetCheckResult(
+            asset_key=event.asset_key,
+            check_name=event.check_name,
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,  # withheld by the gate, see above
+            metadata={**metadata, BREACHES: dg.MetadataValue.json([b.as_dict() for b in found])},
+            description=event.description,
+        )
     if build.process.returncode != 0:  # failing tests only warn: a model or dbt itself broke
         raise dg.Failure(
             f"dbt build exited with code {build.process.returncode}: {dbt_error(build, target)}"
         )
+
+
+def rules_metadata(counts: Sequence[tuple[str, int]] | None) -> dict[str, Any]:
+    """A ``row_rules`` check's rules, each its own line with its failing row count: the
+    model's rules are one dbt test (one scan), and the UI still shows which rule broke."""
+    if counts is None:
+        return {}
+    return {
+        "rules": dg.MetadataValue.table(
+            records=[dg.TableRecord({"rule": r, "failing_rows": n}) for r, n in counts],
+            schema=dg.TableSchema(
+                columns=[
+                    dg.TableColumn("rule", "string"),
+                    dg.TableColumn("failing_rows", "int"),
+                ]
+            ),
+        ),
+        "rules_evaluated": len(counts),
+        "rules_failing": sum(1 for _, n in counts if n),
+    }
 
 
 PROGRESS_LINE = re.compile(r"\d+ of \d+ ERROR ")  # "59 of 88 ERROR creating ... [ERROR]"

@@ -9,6 +9,7 @@ and column come from dbt's manifest.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,26 +35,47 @@ def _model_path(manifest: Mapping[str, Any], test: Mapping[str, Any]) -> str:
 
 
 def _failing_rows(
-    con: duckdb.DuckDBPyConnection, sql: str, where: str = "true"
+    con: duckdb.DuckDBPyConnection, sql: str, where: str = "true", rule: str | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    """The key columns of every failing row (distinct), else a sample; and the row count."""
+    """The key columns of every failing row (distinct), else a sample; and the row count.
+    ``where`` may name the parameter ``$rule``."""
     failing = f"select * from ({sql}) as failing where {where}"
-    relation = con.sql(failing)
+    params = {"rule": rule} if rule is not None else None
+    relation = con.sql(failing, params=params)
     columns = [c for c in relation.columns if c in KEY_COLUMNS]
-    (count,) = con.execute(f"select count(*) from ({failing})").fetchall()[0]
+    (count,) = con.execute(f"select count(*) from ({failing})", params).fetchall()[0]
     if columns:
         listed = ", ".join(columns)
-        cursor = con.execute(f"select distinct {listed} from ({failing}) order by all")
+        cursor = con.execute(f"select distinct {listed} from ({failing}) order by all", params)
     else:
-        cursor = con.execute(f"select * from ({failing}) limit {SAMPLE_ROWS}")
+        cursor = con.execute(f"select * from ({failing}) limit {SAMPLE_ROWS}", params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()], int(count)
 
 
-def _rule_column(rule: str) -> str:
-    """The column (or expression) a row rule judges: ``accepted_range(ces_bm, -100, 100)``."""
-    inside = rule.partition("(")[2].rpartition(")")[0]
-    return inside if rule.startswith("expression_is_true") else inside.partition(",")[0]
+@dataclass(frozen=True)
+class RowRule:
+    """One rule of a ``row_rules`` test: its name, as a failing row lists it in
+    ``failed_rules``, and the column it judges (the expression, for an expression)."""
+
+    name: str
+    column: str
+
+
+def row_rules_of(kwargs: Mapping[str, Any], gemeentecodes: str) -> list[RowRule]:
+    """Every rule of a ``row_rules`` test (its manifest ``test_metadata.kwargs``), in the
+    order and by the names of dbt/tests/generic/row_rules.sql: what its check lists, each
+    with its failing row count, also while it passes. ``cbs_codes`` is a rule only under
+    ``KTO_GEMEENTECODES=strikt`` (macro cbs_code_rule)."""
+    rules = [RowRule(f"not_null({c})", c) for c in kwargs.get("not_null") or []]
+    for column, bounds in (kwargs.get("accepted_range") or {}).items():
+        low, high = bounds.get("min_value"), bounds.get("max_value")
+        rules.append(RowRule(f"accepted_range({column}, {low}, {high})", column))
+    rules += [RowRule(f"accepted_values({c})", c) for c in kwargs.get("accepted_values") or {}]
+    rules += [RowRule(f"expression_is_true({e})", e) for e in kwargs.get("expressions") or []]
+    if gemeentecodes == "strikt":
+        rules += [RowRule(f"cbs_code({c})", c) for c in kwargs.get("cbs_codes") or {}]
+    return rules
 
 
 def _split_row_rules(
@@ -63,15 +85,16 @@ def _split_row_rules(
 
     The rules of one model are one dbt test (one scan, tests/generic/row_rules.sql), but
     each keeps its own scope: a broken range on a benchmark column withholds its periods,
-    the same on a cell's value withholds that cell.
+    the same on a cell's value withholds that cell. The failing rows name each rule they
+    break and its column (``failed_rules``, ``failed_rule_columns``).
     """
-    (rules,) = con.execute(
-        f"select list(distinct r order by r) from ({sql}) as failing, unnest(failed_rules) as t(r)"
-    ).fetchone()
+    broken = con.execute(
+        "select distinct regel, kolom from (select unnest(failed_rules) as regel, "
+        f"unnest(failed_rule_columns) as kolom from ({sql}) as failing) order by all"
+    ).fetchall()
     found = []
-    for rule in rules or []:
-        quoted = rule.replace("'", "''")
-        rows, count = _failing_rows(con, sql, f"list_contains(failed_rules, '{quoted}')")
+    for rule, column in broken:
+        rows, count = _failing_rows(con, sql, "list_contains(failed_rules, $rule)", rule)
         found.append(
             breach(
                 f"dbt {name}: {rule}",
@@ -79,10 +102,32 @@ def _split_row_rules(
                 rows,
                 count,
                 description=description,
-                rule_columns=_rule_column(rule),
+                rule_columns=column,
             )
         )
     return found
+
+
+def row_rule_counts(
+    manifest: Mapping[str, Any], breaches: Mapping[str, list[Breach]], gemeentecodes: str
+) -> dict[str, list[tuple[str, int]]]:
+    """Check name -> (rule, failing rows) for every rule of every ``row_rules`` test of the
+    manifest: a rule that breaks no row counts 0. A rule its failing rows name that the
+    manifest does not list (the two disagree) is listed too, never dropped."""
+    counts: dict[str, list[tuple[str, int]]] = {}
+    for node in manifest.get("nodes", {}).values():
+        metadata = node.get("test_metadata") or {}
+        if node.get("resource_type") != "test" or metadata.get("name") != "row_rules":
+            continue
+        name = node["name"]
+        prefix = f"dbt {name}: "  # the breaches' rule, as _split_row_rules names it
+        failing = {b.rule.removeprefix(prefix): b.failing_rows for b in breaches.get(name, [])}
+        listed = [
+            (rule.name, failing.pop(rule.name, 0))
+            for rule in row_rules_of(metadata.get("kwargs") or {}, gemeentecodes)
+        ]
+        counts[name] = listed + [(rule, count) for rule, count in failing.items()]
+    return counts
 
 
 def dbt_breaches(

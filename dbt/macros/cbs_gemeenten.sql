@@ -13,12 +13,12 @@
      from {{ cbs_gemeenten() }} group by gemeentecode)
 {%- endmacro %}
 
-{#- The staging rule on a Gemeentecode (row_rules expressions, models/staging/_staging.yml):
+{#- The staging rule on a Gemeentecode (row_rules cbs_codes, models/staging/_staging.yml):
     under KTO_GEMEENTECODES=strikt the code must be valid in the CBS code list on the row's
     day (the readers quarantine every other row); under melden (the default) the readers
     accept a well-formed code outside the list, as the format specification does, and so
-    does this rule: it is empty there (row_rules leaves an empty expression out), the form
-    alone (the regexp beside it) is the rule. One definition of a valid row under either
+    does this rule: it is empty there (row_rules then has no rule cbs_code), the form alone
+    (the regexp beside it) is the rule. One definition of a valid row under either
     setting. -#}
 {% macro cbs_code_rule(code, day) -%}
     {%- if gemeentecodes() == 'strikt' -%}

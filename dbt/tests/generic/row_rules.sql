@@ -1,16 +1,20 @@
 {#- Every row rule of one model in one scan (one dbt test instead of one per column and rule:
-    dbt pays about 50 ms per test, and Dagster one check event). A failing row is returned
-    with the names of the rules it breaks in failed_rules; quality/dbt_breaches.py splits a
-    failure into one breach per rule.
+    a dbt test costs about 0.3 s of a build, docs/quality.md "Measured cost"). A failing row
+    is returned with the names of the rules it breaks in failed_rules and, in the same order,
+    the column each judges in failed_rule_columns (the expression, for an expression), so
+    quality/dbt_breaches.py makes one breach per rule from the data alone; it lists every
+    rule of the test by the same names (row_rules_of), with its failing row count.
       not_null:        [column, ...]
       accepted_range:  {column: {min_value: x, max_value: y}}   (either bound optional)
       accepted_values: {column: [value, ...]}                   (NULL passes)
-      expressions:     [SQL expression true for every row, ...] (NULL fails; an expression
-                       that renders empty is no rule, as cbs_code_rule under melden) -#}
-{% test row_rules(model, not_null=[], accepted_range={}, accepted_values={}, expressions=[]) %}
+      expressions:     [SQL expression true for every row, ...] (NULL fails)
+      cbs_codes:       {column: SQL of the row's day}            (KTO_GEMEENTECODES=strikt: the
+                       code valid that day by the CBS code list; melden: no rule, macro
+                       cbs_code_rule) -#}
+{% test row_rules(model, not_null=[], accepted_range={}, accepted_values={}, expressions=[], cbs_codes={}) %}
 {%- set rules = [] -%}
 {%- for column in not_null -%}
-  {%- do rules.append(("not_null(" ~ column ~ ")", column ~ " is null")) -%}
+  {%- do rules.append(("not_null(" ~ column ~ ")", column, column ~ " is null")) -%}
 {%- endfor -%}
 {%- for column, bounds in accepted_range.items() -%}
   {%- set outside = [] -%}
@@ -18,29 +22,38 @@
   {%- if bounds.get('max_value') is not none %}{% do outside.append(column ~ " > " ~ bounds['max_value']) %}{% endif -%}
   {%- do rules.append((
       "accepted_range(" ~ column ~ ", " ~ bounds.get('min_value') ~ ", " ~ bounds.get('max_value') ~ ")",
-      column ~ " is not null and (" ~ outside | join(" or ") ~ ")")) -%}
+      column, column ~ " is not null and (" ~ outside | join(" or ") ~ ")")) -%}
 {%- endfor -%}
 {%- for column, values in accepted_values.items() -%}
   {%- set listed = [] -%}
   {%- for value in values -%}
     {%- do listed.append(value if value is number else "'" ~ (value | string | replace("'", "''")) ~ "'") -%}
   {%- endfor -%}
-  {%- do rules.append(("accepted_values(" ~ column ~ ")",
+  {%- do rules.append(("accepted_values(" ~ column ~ ")", column,
       column ~ " is not null and " ~ column ~ " not in (" ~ listed | join(", ") ~ ")")) -%}
 {%- endfor -%}
-{%- for expression in expressions if expression | trim -%}
-  {%- do rules.append(("expression_is_true(" ~ expression ~ ")", "not coalesce((" ~ expression ~ "), false)")) -%}
+{%- for expression in expressions -%}
+  {%- do rules.append(("expression_is_true(" ~ expression ~ ")", expression,
+      "not coalesce((" ~ expression ~ "), false)")) -%}
+{%- endfor -%}
+{%- for column, day in cbs_codes.items() -%}
+  {%- set valid = cbs_code_rule(column, day) -%}
+  {%- if valid | trim -%}
+    {%- do rules.append(("cbs_code(" ~ column ~ ")", column, "not coalesce((" ~ valid ~ "), false)")) -%}
+  {%- endif -%}
 {%- endfor %}
-select *
+select * exclude (kto_failed),
+    list_transform(kto_failed, lambda r: r.regel) as failed_rules,
+    list_transform(kto_failed, lambda r: r.kolom) as failed_rule_columns
 from (
     select
         *,
         list_filter([
-        {%- for name, fails in rules %}
-            case when {{ fails }} then '{{ name | replace("'", "''") }}' end{{ "," if not loop.last }}
+        {%- for name, column, fails in rules %}
+            case when {{ fails }} then {'regel': '{{ name | replace("'", "''") }}', 'kolom': '{{ column | replace("'", "''") }}'} end{{ "," if not loop.last }}
         {%- endfor %}
-        ], lambda rule: rule is not null) as failed_rules
+        ], lambda rule: rule is not null) as kto_failed
     from {{ model }}
 ) as judged
-where len(failed_rules) > 0
+where len(kto_failed) > 0
 {% endtest %}
