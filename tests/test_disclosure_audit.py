@@ -450,3 +450,17 @@ def test_only_the_groups_that_changed_are_solved_again():
     assert result.reused == 1 and len(result.signatures - fresh.signatures) == 1
     assert _same(result, audit([publication(later)]))
     assert {f.key[0] for f in result.findings} == {"GM0000", "GM0001"}
+
+
+def test_solved_groups_survive_the_warehouse(tmp_path):
+    """protect.py keeps the memo in the warehouse between runs: every range comes back as
+    it went in (unbounded ends included), and only the groups the run had are kept."""
+    from dagster_project.disclosure.protect import _load_solved, _store_solved
+
+    warehouse = tmp_path / "w.duckdb"
+    assert _load_solved(warehouse) == {}
+    solved = {"a": [(1.0, 2.5), (-math.inf, math.inf)], "b": [(0.1 + 0.2, 3.0)], "c": []}
+    _store_solved(warehouse, solved, {"a", "b"})
+    assert _load_solved(warehouse) == {"a": solved["a"], "b": solved["b"]}
+    _store_solved(warehouse, solved, set())
+    assert _load_solved(warehouse) == {}

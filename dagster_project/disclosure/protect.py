@@ -82,6 +82,8 @@ def _withhold(warehouse: Path, keys: list[Key]) -> None:
 
 
 def _load_solved(warehouse: Path) -> dict[str, list[tuple[float, float]]]:
+    if not warehouse.is_file():
+        return {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         exists = con.execute(
             "select count(*) from information_schema.tables "
