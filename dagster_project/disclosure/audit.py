@@ -274,7 +274,10 @@ class _System:
 
     def _add(self, pub: Publication, terms: Iterable[tuple[Key, float]], low: float, high: float):
         row: dict[int, float] = defaultdict(float)
-        for key, coef in terms:
+        # in the order of the keys, not of the publication's rows (the ledger and the marts
+        # list them differently): the same relation, the same constants to the last bit, so
+        # a group's program (its signature) is the same whichever source it was read from
+        for key, coef in sorted(terms):
             f = pub.figures[key]
             q = self.q(key, f)
             if f.n == 0:
