@@ -403,3 +403,64 @@ def test_sums_are_whole_numbers():
     [finding] = audit([pub]).findings
     assert finding.key[0] == "GM0001" and finding.low == finding.high == 8.0
     assert not audit([pub], domain=False).findings  # the LP alone: [7.45, 8.55]
+
+
+def _same(a, b) -> bool:
+    return [(f.key, f.n, f.low, f.high, f.versions, f.revision) for f in a.findings] == [
+        (f.key, f.n, f.low, f.high, f.versions, f.revision) for f in b.findings
+    ] and a.released_before == b.released_before
+
+
+@settings(max_examples=60)
+@given(tables(), LATE, st.sets(st.sampled_from([(0, p, q) for p in range(4) for q in range(5)])))
+def test_known_groups_change_no_finding(case, extra, withheld):
+    """The audit's memo of solved groups (``solved``, kept by protect.py across rounds and
+    runs): auditing a later state with the memo a first audit left finds exactly what a
+    fresh audit finds (same figures, same ranges), whatever changed in between: new
+    responses (a second version) and more figures hidden (a round of withholding)."""
+    gemeenten, hidden, sizes, means, bm = case
+    first = table(gemeenten, hidden, sizes, means, bm)
+    second = table(gemeenten, hidden | withheld, _revised(sizes, extra), means, bm)
+    solved: dict = {}
+    before = audit([publication(first, "v1")], solved=solved)
+    assert _same(before, audit([publication(first, "v1")]))
+    pubs = [publication(first, "v1"), publication(second, "v2")]
+    assert _same(audit(pubs, solved=solved), audit(pubs))
+    # the same state again: every group known, nothing solved
+    again = audit(pubs, solved=solved)
+    assert again.lps == 0 and again.reused == len(again.signatures) and _same(again, audit(pubs))
+
+
+def test_only_the_groups_that_changed_are_solved_again():
+    """Two municipalities with their own groups (no BM joins them); a later state changes
+    the second one's figures only: the first's group is taken from the memo, the second's
+    solved, and the findings are a fresh audit's. A group that differs in one bound
+    (another n) is another program; two groups with the same program share it."""
+    sizes = {(g, p, q): 3 if (0, p, q) in BRIDGE_HIDDEN else 10
+             for g in (0, 1) for p in range(4) for q in range(1, 5)}  # fmt: skip
+    means = {c: (13 + c[0]) / 3 if (0, *c[1:]) in BRIDGE_HIDDEN else 7.5 for c in sizes}
+    hidden = {(g, p, q) for g in (0, 1) for (_, p, q) in BRIDGE_HIDDEN}
+    first = table(2, hidden, sizes, means, False)
+    solved: dict = {}
+    fresh = audit([publication(first)], solved=solved)
+    assert fresh.reused == 0 and len(solved) == len(fresh.signatures) == 2
+    # GM0001 gets one more response in a hidden quarter; GM0000 stays as it was
+    later = table(2, hidden, _revised(sizes, {(1, 0, 1): 1}), means, False)
+    result = audit([publication(later)], solved=solved)
+    assert result.reused == 1 and len(result.signatures - fresh.signatures) == 1
+    assert _same(result, audit([publication(later)]))
+    assert {f.key[0] for f in result.findings} == {"GM0000", "GM0001"}
+
+
+def test_solved_groups_survive_the_warehouse(tmp_path):
+    """protect.py keeps the memo in the warehouse between runs: every range comes back as
+    it went in (unbounded ends included), and only the groups the run had are kept."""
+    from dagster_project.disclosure.protect import _load_solved, _store_solved
+
+    warehouse = tmp_path / "w.duckdb"
+    assert _load_solved(warehouse) == {}
+    solved = {"a": [(1.0, 2.5), (-math.inf, math.inf)], "b": [(0.1 + 0.2, 3.0)], "c": []}
+    _store_solved(warehouse, solved, {"a", "b"})
+    assert _load_solved(warehouse) == {"a": solved["a"], "b": solved["b"]}
+    _store_solved(warehouse, solved, set())
+    assert _load_solved(warehouse) == {}

@@ -84,6 +84,7 @@ def disclosure_audit(
                 "withheld": dg.MetadataValue.json(withheld),
                 "rounds": outcome.rounds,
                 "lps": outcome.result.lps,
+                "groups_reused": outcome.result.reused,
                 "seconds": seconds,
                 BREACHES: dg.MetadataValue.json([]),
             },

@@ -28,10 +28,12 @@ through shared relations, so each connected group is its own small LP.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 
 import highspy
 import numpy as np
@@ -137,7 +139,9 @@ class AuditResult:
     hidden: int  # hidden quantities audited
     findings: list[Finding] = field(default_factory=list)
     released_before: list[Key] = field(default_factory=list)  # hidden now, shown earlier
-    lps: int = 0
+    lps: int = 0  # solved; a group's programs taken from ``solved`` count in ``reused``
+    reused: int = 0  # groups whose ranges were known from an identical program
+    signatures: set[str] = field(default_factory=set)  # of every group solved or reused
 
     @property
     def passed(self) -> bool:
@@ -270,7 +274,10 @@ class _System:
 
     def _add(self, pub: Publication, terms: Iterable[tuple[Key, float]], low: float, high: float):
         row: dict[int, float] = defaultdict(float)
-        for key, coef in terms:
+        # in the order of the keys, not of the publication's rows (the ledger and the marts
+        # list them differently): the same relation, the same constants to the last bit, so
+        # a group's program (its signature) is the same whichever source it was read from
+        for key, coef in sorted(terms):
             f = pub.figures[key]
             q = self.q(key, f)
             if f.n == 0:
@@ -346,12 +353,22 @@ class _System:
             self._add(pub, terms, low * len(inside), high * len(inside))
 
 
-def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditResult:
+def audit(
+    publications: Sequence[Publication],
+    *,
+    domain: bool = True,
+    solved: dict[str, list[tuple[float, float]]] | None = None,
+) -> AuditResult:
     """Every hidden quantity of ``publications`` (all ever released, the new one last)
     whose feasible mean is narrower than ``PROTECTION``, and every difference between two
     versions of a figure over fewer responses than the threshold that is. ``domain`` False
     drops the domain bounds and the attacker's assumption about revisions (what exact
-    elimination alone gives: width 0 or unbounded)."""
+    elimination alone gives: width 0 or unbounded).
+
+    ``solved`` maps a group's linear program (``group_signature``) to its ranges: a group
+    found there is not solved again, one solved here is added. The ranges are a function of
+    the program alone, so this changes no finding; it spares the groups a round of
+    withholding or a new publication left as they were (protect.py keeps it)."""
     system = _System(publications)
     result = AuditResult(hidden=len(system.hidden_in))
     last = publications[-1] if publications else None
@@ -399,17 +416,39 @@ def audit(publications: Sequence[Publication], *, domain: bool = True) -> AuditR
     for group, members in groups.items():
         if group not in rows_of and group not in assumed_of:
             continue  # in no relation: its domain is all anyone knows
+        # one order that depends on the group's contents only, not on the variables' numbers
+        # (which shift with every hidden figure added): the same program, the same signature
+        members = sorted(members, key=lambda v: _order(quantities[v]))
+        local = {v: i for i, v in enumerate(members)}
+        own = sorted(((_canonical(r, local), r) for r in rows_of[group]), key=_first)
+        assumed = sorted(((_canonical(r, local), r) for r in assumed_of[group]), key=_first)
+        differences[group].sort(key=lambda d: (_order(d[0][0]), _order(d[0][1])))
         objectives = [{v: 1.0} for v in members] + [t for _, t, _ in differences[group]]
-        try:
-            ranges = _ranges(members, rows_of[group] + assumed_of[group], bounds, objectives)
-        except _Infeasible:
-            if not assumed_of[group]:
-                raise ValueError(
-                    f"the released figures contradict each other (around {quantities[group]})"
-                ) from None
-            # a revision that changed answers: the attacker learns the assumption is false
-            ranges = _ranges(members, rows_of[group], bounds, objectives)
-        result.lps += 2 * len(objectives)
+        signature = group_signature(
+            [bounds[v] for v in members],
+            [c for c, _ in own],
+            [c for c, _ in assumed],
+            [_canonical((t, 0.0, 0.0), local)[0] for t in objectives[len(members) :]],
+        )
+        result.signatures.add(signature)
+        ranges = solved.get(signature) if solved is not None else None
+        if ranges is None:
+            rows_here, assumed_here = [r for _, r in own], [r for _, r in assumed]
+            try:
+                ranges = _ranges(members, rows_here + assumed_here, bounds, objectives)
+            except _Infeasible:
+                if not assumed_here:
+                    raise ValueError(
+                        "the released figures contradict each other "
+                        f"(around {quantities[members[0]]})"
+                    ) from None
+                # a revision that changed answers: the attacker learns the assumption is false
+                ranges = _ranges(members, rows_here, bounds, objectives)
+            result.lps += 2 * len(objectives)
+            if solved is not None:
+                solved[signature] = ranges
+        else:
+            result.reused += 1
         for var, (low, high) in zip(members, ranges, strict=False):
             q = quantities[var]
             key, n, _ = q
@@ -451,6 +490,33 @@ def _judge_revision(
             dict.fromkeys(system.hidden_in.get(small_q, []) + system.hidden_in.get(large_q, []))
         )
         result.findings.append(Finding(key, d, low / d, high / d, versions, (small, large)))
+
+
+def _order(q: Quantity) -> tuple:
+    key, n, fingerprint = q
+    return key, n, fingerprint or ""
+
+
+def _first(pair: tuple) -> tuple:
+    return pair[0]
+
+
+def _canonical(row: tuple, local: dict[int, int]) -> tuple:
+    """A row with the group's own column numbers, its terms in column order."""
+    terms, low, high = row
+    return tuple(sorted((local[v], c) for v, c in terms.items())), low, high
+
+
+# what the ranges of a program also depend on: the solver and the slack of the equalities
+_SOLVER = f"highspy {metadata.version('highspy')}; {TOLERANCE!r}"
+
+
+def group_signature(bounds: list, rows: list, assumed: list, differences: list) -> str:
+    """A hash of one group's linear program: the columns' bounds, the rows, the attacker's
+    assumptions and the difference objectives, in the group's own order (``repr`` keeps
+    every double exactly). Equal signatures, equal programs, equal ranges."""
+    text = repr((_SOLVER, bounds, rows, assumed, differences))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class _Infeasible(ValueError):

@@ -207,6 +207,12 @@ def audit_publications(
     return [*history, candidate], len(history)
 
 
+def read_candidate(warehouse: Path, default_drempel: int = 10) -> Publication:
+    """The marts as they would be published."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return read_publication(con, "marts", CANDIDATE, default_drempel)
+
+
 def audit_candidate(
     warehouse: Path, output_dir: Path, default_drempel: int = 10
 ) -> tuple[AuditResult, int]:

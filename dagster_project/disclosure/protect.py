@@ -11,15 +11,20 @@ models of the years concerned and audits again, a few rounds at most. Dagster-fr
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..warehouse import open_warehouse
 from .audit import AuditResult, Key, audit, complements
-from .ledger import SCHEMA, audit_publications
+from .ledger import SCHEMA, audit_publications, read_candidate
 
 WITHHELD = f"{SCHEMA}.withheld_figures"
+# the ranges of the groups' linear programs the last run solved or reused, by signature
+# (audit.group_signature): a group no round and no new publication changed is not solved
+# again. Internal, like the ledger; an entry is only ever the ranges of its own program.
+SOLVED = f"{SCHEMA}.audit_groups"
 ROUNDS = 8  # each a dbt rebuild of the years concerned (docs/metrics.md)
 # the models that read the withheld figures, and the year fingerprints that say which years
 # to rebuild (int_built_years, downstream of every model built by year, records them)
@@ -75,6 +80,33 @@ def _withhold(warehouse: Path, keys: list[Key]) -> None:
             )
 
 
+def _load_solved(warehouse: Path) -> dict[str, list[tuple[float, float]]]:
+    if not warehouse.is_file():
+        return {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = 'audit_groups'",
+            [SCHEMA],
+        ).fetchone()[0]
+        if not exists:
+            return {}
+        rows = con.execute(f"select signature, ranges from {SOLVED}").fetchall()
+    return {sig: [tuple(r) for r in json.loads(ranges)] for sig, ranges in rows}
+
+
+def _store_solved(warehouse: Path, solved: dict, used: set[str]) -> None:
+    """Keep the groups this run's audits had (older ones would only grow the table)."""
+    rows = [(sig, json.dumps(solved[sig])) for sig in sorted(used) if sig in solved]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"create schema if not exists {SCHEMA}")
+        con.execute(
+            f"create or replace table {SOLVED} as "
+            "select unnest(?::varchar[]) as signature, unnest(?::varchar[]) as ranges",
+            [[sig for sig, _ in rows], [ranges for _, ranges in rows]],
+        )
+
+
 def protect(
     warehouse: Path,
     output_dir: Path,
@@ -82,9 +114,31 @@ def protect(
     default_drempel: int = 10,
 ) -> Protection:
     """Audit; while figures are unprotected and complements exist, withhold and rebuild
-    (``rebuild(selection)`` returns an error text or None)."""
+    (``rebuild(selection)`` returns an error text or None). Each audit solves only the
+    groups whose linear program the last run's audits or an earlier round did not have."""
+    solved = _load_solved(warehouse)
+    used: set[str] = set()
+    try:
+        return _protect(warehouse, output_dir, rebuild, default_drempel, solved, used)
+    finally:
+        _store_solved(warehouse, solved, used)
+
+
+def _protect(
+    warehouse: Path,
+    output_dir: Path,
+    rebuild: Callable[[list[str]], str | None],
+    default_drempel: int,
+    solved: dict,
+    used: set[str],
+) -> Protection:
+    def audited(publications: list) -> AuditResult:
+        result = audit(publications, solved=solved)
+        used.update(result.signatures)
+        return result
+
     publications, earlier = audit_publications(warehouse, output_dir, default_drempel)
-    outcome = Protection(audit(publications), earlier)
+    outcome = Protection(audited(publications), earlier)
     while not outcome.result.passed and outcome.rounds < ROUNDS:
         extra = complements(publications, outcome.result.findings)
         if not extra:
@@ -104,6 +158,8 @@ def protect(
         outcome.error = rebuild(REBUILD)
         if outcome.error:
             break
-        publications, earlier = audit_publications(warehouse, output_dir, default_drempel)
-        outcome.result = audit(publications)
+        # the earlier publications are as they were (nothing is released during the check):
+        # only the marts the round rebuilt are read again
+        publications = [*publications[:-1], read_candidate(warehouse, default_drempel)]
+        outcome.result = audited(publications)
     return outcome
