@@ -289,3 +289,106 @@ def _change_of_row(row: dict, level: float) -> Change:
 
 def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+# -- One figure against its benchmark ------------------------------------------------------
+#
+# The marts mark a figure significant when its 95% interval excludes the exact BM. The
+# p-values below are the tests those intervals invert, so p < 0.05 exactly when the interval
+# excludes the BM: the one-sample t-test for a mean (the t-interval), the z-test on the
+# interval's own standard error for CES, and the score test for a percentage (the Wilson
+# interval is the set of proportions the score test does not reject). The BM is taken as
+# given, as the interval comparison takes it. The same degenerate rules as above: no spread
+# gives p = 1 for a value equal to the BM and None otherwise.
+
+
+def mean_against(n: int, s1: Real, s2: Real, bm: float, scale: int = 1) -> Change:
+    """One-sample t-test of the mean s1 / (n scale) against ``bm``; estimate = mean - bm."""
+    if n < 1:
+        return NOTHING
+    s1, s2 = Fraction(s1), Fraction(s2)
+    estimate = s1 / n / scale - Fraction(bm)
+    if n < 2:
+        return Change(estimate=float(estimate))
+    var = (n * s2 - s1 * s1) / (n * (n - 1)) / scale**2
+    if var < 0:
+        raise ValueError("s2 < s1^2 / n: these are not the sums of one set of values")
+    if var == 0:
+        return _no_spread(estimate)
+    se = math.sqrt(var / n)
+    t = float(estimate) / se
+    return Change(
+        estimate=float(estimate),
+        se=se,
+        p_value=float(min(1.0, 2 * stats.t.sf(abs(t), n - 1))),
+        statistic=t,
+        df=float(n - 1),
+    )
+
+
+def net_score_against(plus: int, minus: int, n: int, bm: float) -> Change:
+    """z-test of the net score 100 (plus - minus) / n against ``bm`` (in points)."""
+    if plus < 0 or minus < 0 or plus + minus > n:
+        raise ValueError(f"{plus} + {minus} of {n}")
+    if n < 1:
+        return NOTHING
+    estimate = Fraction(plus - minus, n) * PERCENT - Fraction(bm)
+    var = net_score_variance(plus, minus, n)
+    if var == 0:
+        return _no_spread(estimate)
+    se = math.sqrt(var) * PERCENT
+    z = float(estimate) / se
+    return Change(
+        estimate=float(estimate),
+        se=se,
+        p_value=float(min(1.0, 2 * stats.norm.sf(abs(z)))),
+        statistic=z,
+    )
+
+
+def proportion_against(k: int, n: int, bm: float) -> Change:
+    """Score test of k / n against ``bm`` percent (the null hypothesis' standard error)."""
+    if not 0 <= k <= n:
+        raise ValueError(f"{k} of {n}")
+    if n < 1:
+        return NOTHING
+    p0 = Fraction(bm) / PERCENT
+    if not 0 <= p0 <= 1:
+        raise ValueError(f"a benchmark of {bm}%")
+    estimate = Fraction(k, n) - p0
+    null_var = p0 * (1 - p0) / n
+    if null_var == 0:
+        return _no_spread(estimate * PERCENT)
+    z = float(estimate) / math.sqrt(null_var)
+    return Change(
+        estimate=float(estimate * PERCENT),
+        se=math.sqrt(null_var) * PERCENT,
+        p_value=float(min(1.0, 2 * stats.norm.sf(abs(z)))),
+        statistic=z,
+    )
+
+
+def against_benchmark(
+    kind: str,
+    n: int,
+    bm: float,
+    s1: Real | None = None,
+    s2: Real | None = None,
+    k_laag: int | None = None,
+    k_hoog: int | None = None,
+    scale: int = 1,
+) -> Change:
+    """The test of one figure of ``int_cell_figures`` against its BM, by its figuur_type."""
+    if kind in MEANS:
+        if s1 is None or s2 is None:
+            return NOTHING
+        return mean_against(n, s1, s2, bm, scale)
+    if kind == NET_SCORE:
+        if k_laag is None or k_hoog is None:
+            return NOTHING
+        return net_score_against(k_laag, k_hoog, n, bm)
+    if kind == PROPORTION:
+        if k_laag is None:
+            return NOTHING
+        return proportion_against(k_laag, n, bm)
+    raise ValueError(f"no test for figuur_type {kind!r}")
