@@ -258,12 +258,13 @@ def changes(frame: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     A row with a missing count (NULL: the figure did not exist in one period) gets None
     everywhere. Columns of other kinds may be missing or NULL.
     """
-    rows = [_change_of_row(row, level) for row in frame.to_dict("records")]
+    rows = [change_of_row(row, level) for row in frame.to_dict("records")]
     added = pd.DataFrame([asdict(c) for c in rows], columns=CHANGE_COLUMNS, index=frame.index)
     return pd.concat([frame, added.astype(object).where(added.notna(), None)], axis=1)
 
 
-def _change_of_row(row: dict, level: float) -> Change:
+def change_of_row(row: dict, level: float = 0.95) -> Change:
+    """One row of ``changes`` (a mapping with the same keys): the dbt UDF ``kto_change``."""
     kind = row["figuur_type"]
     if kind in MEANS:
         keys = ("n_a", "s1_a", "s2_a", "n_b", "s1_b", "s2_b")
