@@ -99,14 +99,14 @@ def _change_module():
     return change
 
 
-def change_of(kind, scale, n_a, s1_a, s2_a, k_laag_a, k_hoog_a, n_b, s1_b, s2_b, k_laag_b, k_hoog_b):
-    """``kto_change``: NULL counts (a figure with no answers) give NULL everywhere."""
-    row = {
-        "figuur_type": kind,
-        "schaal": scale,
-        **{f"{name}_a": v for name, v in zip(_SUMS, (n_a, s1_a, s2_a, k_laag_a, k_hoog_a))},
-        **{f"{name}_b": v for name, v in zip(_SUMS, (n_b, s1_b, s2_b, k_laag_b, k_hoog_b))},
-    }
+def change_of(
+    kind, scale, n_a, s1_a, s2_a, k_laag_a, k_hoog_a, n_b, s1_b, s2_b, k_laag_b, k_hoog_b
+):
+    """``kto_change``: a NULL count (a figure with no answers) gives NULL everywhere. (DuckDB
+    counts the parameters, so they are spelled out.)"""
+    sums = (n_a, s1_a, s2_a, k_laag_a, k_hoog_a, n_b, s1_b, s2_b, k_laag_b, k_hoog_b)
+    names = [f"{name}_{side}" for side in "ab" for name in _SUMS]
+    row = {"figuur_type": kind, "schaal": scale, **dict(zip(names, sums, strict=True))}
     c = _change_module().change_of_row(row, 0.95)
     return {"verschil": c.estimate, "ci_low": c.ci_low, "ci_high": c.ci_high, "p": c.p_value}
 
