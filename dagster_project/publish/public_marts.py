@@ -16,6 +16,8 @@ PUBLIC_MARTS = (
     "kto_tip",
     # for BI tools: every figure in one long table, and the dimensions the marts join on
     "kto_figuur",
+    # the change of every figure since an earlier period, with its p- and q-value
+    "kto_verandering",
     "dim_gemeente",
     "dim_periode",
 )
