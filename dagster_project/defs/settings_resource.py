@@ -38,6 +38,7 @@ FIELDS = {
     "size_classes": "KTO_SIZE_CLASSES",
     "gemeentecodes": "KTO_GEMEENTECODES",
     "publicatie": "KTO_PUBLICATIE",
+    "significance": "KTO_SIGNIFICANCE",
 }
 
 
@@ -52,6 +53,7 @@ class KtoSettings(dg.ConfigurableResource):
     size_classes: str = DEFAULTS["KTO_SIZE_CLASSES"]  # empty: no size-class BM
     gemeentecodes: str = DEFAULTS["KTO_GEMEENTECODES"]  # melden or strikt
     publicatie: str = DEFAULTS["KTO_PUBLICATIE"]  # open or eigen
+    significance: str = DEFAULTS["KTO_SIGNIFICANCE"]  # bm or fdr
 
     def settings(self) -> Settings:
         """The domain's Settings, validated and resolved by the same code as ``kto``'s."""
