@@ -27,7 +27,8 @@ them are materialized as tables, so readers of the warehouse never need them.
   against its BM. Both take the sums ``int_cell_figures`` keeps (``schaal`` 60 for
   Hostmanship's sixtieths). Only the models that are rebuilt whole call them
   (``int_changes``, ``int_bm_tests``), so they are not part of the build key of the models
-  built by year; scipy.stats is imported on their first call, not by every dbt command.
+  built by year; the analysis module (with pandas) is imported on their first call, not by
+  every dbt command.
 """
 
 from __future__ import annotations
