@@ -11,6 +11,10 @@ value is not shown. The equations a BI user can form:
   their exact values (sum / n); a BM ``respondenten`` times all responses is the sum of
   all sums.
 
+- a published change (kto_verandering) of a figure since an earlier period is the
+  difference of their exact values (sum_b / n_b - sum_a / n_a); so is the midpoint of its
+  interval (Welch, Wald and the CES interval are symmetric about the difference).
+
 An unknown is recovered when it is fixed by those equations: its unit vector lies in the
 row space of the system (its column of the null space is zero). Every linear combination
 of published figures is covered that way. A hidden figure whose interval is shown counts
@@ -38,21 +42,25 @@ from typing import Any
 import numpy as np
 from scipy.linalg import null_space
 
-from tests.layers import Figures, Key
+from tests.layers import Changes, Figures, Key
 
 
 def _hidden(f: dict[str, Any]) -> bool:
     return f["n"] > 0 and f["exact"] is None
 
 
-def recover(figures: Figures, drempel: int) -> dict[Key, float]:
-    """Every hidden figure the equations fix, with the mean they give it."""
-    return recover_union([figures], drempel)
+def recover(figures: Figures, drempel: int, changes: Changes = ()) -> dict[Key, float]:
+    """Every hidden figure the equations fix, with the mean they give it; ``changes`` are the
+    publication's changes (tests/layers.py, ``public_changes``)."""
+    return recover_union([figures], drempel, [changes])
 
 
-def recover_union(publications: list[Figures], drempel: int) -> dict[Key, float]:
-    """Every figure hidden in the last publication that the relations of all of them fix."""
-    known, unknowns, equations = _system(publications, drempel)
+def recover_union(
+    publications: list[Figures], drempel: int, changes: list[Changes] | None = None
+) -> dict[Key, float]:
+    """Every figure hidden in the last publication that the relations of all of them fix
+    (``changes``: each publication's changes, in the same order)."""
+    known, unknowns, equations = _system(publications, drempel, changes)
     found = _solve(unknowns, equations, publications[-1])
     last = publications[-1]
     for key, f in last.items():
@@ -100,7 +108,9 @@ def recover_revisions(
     return found
 
 
-def _system(publications: list[Figures], drempel: int) -> tuple[dict, list, list]:
+def _system(
+    publications: list[Figures], drempel: int, changes: list[Changes] | None = None
+) -> tuple[dict, list, list]:
     """(known sums by (key, n), the unknown (key, n), the equations of every version)."""
     known: dict[tuple, float] = {}  # (key, n) -> sum, from any version that showed it
     for figures in publications:
@@ -113,12 +123,14 @@ def _system(publications: list[Figures], drempel: int) -> tuple[dict, list, list
     )
     index = {q: i for i, q in enumerate(unknowns)}
     equations: list[tuple[dict[int, float], float]] = []
-    for figures in publications:
-        _equations(figures, drempel, index, known, equations)
+    for i, figures in enumerate(publications):
+        _equations(figures, drempel, index, known, equations, changes[i] if changes else ())
     return known, unknowns, equations
 
 
-def _equations(figures: Figures, drempel: int, index: dict, known: dict, equations: list) -> None:
+def _equations(
+    figures: Figures, drempel: int, index: dict, known: dict, equations: list, changes: Changes
+) -> None:
     """The relations of one publication over the unknowns ``index``."""
 
     def add(terms: list[tuple[Key, float]], constant: float) -> None:
@@ -165,6 +177,17 @@ def _equations(figures: Figures, drempel: int, index: dict, known: dict, equatio
         else:
             inside = [k for k in members if figures[k]["n"] > 0]
             add([(k, 1.0) for k in inside], bm * sum(figures[k]["n"] for k in inside))
+    for change in changes:
+        after, before = figures.get(change["key"]), figures.get(change["key_vorig"])
+        difference = change["verschil_exact"]
+        if difference is None and change["ci_low"] is not None and change["ci_high"] is not None:
+            difference = (change["ci_low"] + change["ci_high"]) / 2
+        if difference is None or not after or not before or not (after["n"] and before["n"]):
+            continue
+        add(
+            [(change["key"], 1.0 / after["n"]), (change["key_vorig"], -1.0 / before["n"])],
+            difference,
+        )
 
 
 def _solve(unknowns: list[tuple], equations: list, figures: Figures) -> dict[Key, float]:

@@ -18,6 +18,9 @@ from typing import Any
 
 Key = tuple[str, str, str, str, str]
 Figures = dict[Key, dict[str, Any]]
+# kto_verandering: per change the figure's key, the earlier figure's key (key_vorig), and
+# verschil_exact, ci_low, ci_high, p_waarde, q_waarde, publiceerbaar
+Changes = list[dict[str, Any]] | tuple[()]
 
 _COMMON = "gemeentecode, kanaal, periode, jaar, kwartaal"
 
@@ -134,5 +137,26 @@ def public_figures(con, schema: str = "marts") -> Figures:
             publiceerbaar="publiceerbaar",
             richting=None,
             drempel=None,
+        )
+    return out
+
+
+def public_changes(con, schema: str = "marts") -> list[dict[str, Any]]:
+    """kto_verandering: what a BI user holds of every change."""
+    out = []
+    for r in records(con, f"select * from {schema}.kto_verandering"):
+        figure = (r["kanaal"], r["figuur_type"], r["figuur"])
+        key = (r["gemeentecode"], r["kanaal"], r["periode"], r["figuur_type"], r["figuur"])
+        key_vorig = (r["gemeentecode"], *figure[:1], r["periode_vorig"], *figure[1:])
+        out.append(
+            {
+                "key": key,
+                "key_vorig": key_vorig,
+                "vergelijking": r["vergelijking"],
+                **{
+                    c: r[c] for c in ("verschil_exact", "ci_low", "ci_high", "p_waarde", "q_waarde")
+                },
+                "publiceerbaar": r["publiceerbaar"],
+            }
         )
     return out

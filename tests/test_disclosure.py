@@ -3,10 +3,12 @@
 For the samples, the demo and generated folders: the published snapshot and its Parquet
 files are attacked with every linear combination a BI user can form (tests/attack.py:
 year minus the other quarters with exact x n, a cell minus its other products, exact BMs
-against the municipalities' values, interval midpoints). No suppressed or withheld figure
-comes out. The same attack on the internal layer (int_figures, which keeps the withheld
+against the municipalities' values, interval midpoints, and every published change since
+an earlier period, the difference of two figures). No suppressed or withheld figure comes
+out. The same attack on the internal layer (int_figures, which keeps the withheld
 values, as the marts once published them) does recover figures, exactly, so the attack
-is real and the test can fail.
+is real and the test can fail; so does the attack with changes published between a shown
+and a withheld figure (what kto_verandering would hold without its rule).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dagster_project.publish.public_marts import PUBLIC_MARTS
 from dagster_project.settings import Settings
 from dagster_project.transform.commands import run_dbt
 from tests.attack import recover
-from tests.layers import Figures, internal_figures, public_figures, records
+from tests.layers import Changes, Figures, internal_figures, public_changes, public_figures, records
 
 pytestmark = pytest.mark.slow
 DREMPEL = 10
@@ -50,32 +52,48 @@ def truth(warehouse: Path) -> dict:
     }
 
 
-def layers(warehouse: Path, out: Path) -> tuple[Figures, Figures, Figures]:
-    """(internal, the published snapshot, the published Parquet files)."""
+def layers(warehouse: Path, out: Path) -> tuple[Figures, Figures, Figures, Changes, Changes]:
+    """(internal, the published snapshot, the published Parquet files, and the changes of
+    the snapshot and of the Parquet files)."""
     published = publish_marts(warehouse, out)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         internal = internal_figures(con)
     with duckdb.connect(str(published.snapshot), read_only=True) as con:
         snapshot = public_figures(con, "main")
+        snapshot_changes = public_changes(con, "main")
     with duckdb.connect() as con:
         con.execute("create schema pq")
         for table in PUBLIC_MARTS:
             path = published.parquet[table]
             con.execute(f"create view pq.{table} as select * from read_parquet('{path}')")
         parquet = public_figures(con, "pq")
-    return internal, snapshot, parquet
+        parquet_changes = public_changes(con, "pq")
+    return internal, snapshot, parquet, snapshot_changes, parquet_changes
+
+
+def unguarded_changes(changes: Changes, exact: dict) -> Changes:
+    """Every pair of kto_verandering with the exact difference, shown or not: what the mart
+    would publish without the rule that both figures be shown."""
+    return [
+        {**c, "verschil_exact": exact[c["key"]] - exact[c["key_vorig"]]}
+        for c in changes
+        if c["key"] in exact and c["key_vorig"] in exact
+    ]
 
 
 def assert_nothing_recovered(warehouse: Path, out: Path, *, internal_leaks: bool = True) -> dict:
     """The attack on the published forms finds nothing; on the internal layer (shaped like
     the marts before the public layer: only suppressed values NULL, exact BMs) it finds
     hidden figures, exactly, when ``internal_leaks``."""
-    internal, snapshot, parquet = layers(warehouse, out)
+    internal, snapshot, parquet, snapshot_changes, parquet_changes = layers(warehouse, out)
     assert set(snapshot) == set(internal)
     protected = {k for k, f in internal.items() if f["n"] > 0 and not f["publiceerbaar"]}
     assert protected, "the data must have hidden figures for the attack to mean anything"
     withheld = {k for k in protected if internal[k]["n"] >= DREMPEL}
-    for name, public in (("snapshot", snapshot), ("parquet", parquet)):
+    for name, public, changes in (
+        ("snapshot", snapshot, snapshot_changes),
+        ("parquet", parquet, parquet_changes),
+    ):
         leaks = sorted(
             (k, c)
             for k in protected
@@ -83,10 +101,32 @@ def assert_nothing_recovered(warehouse: Path, out: Path, *, internal_leaks: bool
             if public[k][c] is not None
         )
         assert not leaks, f"{name}: hidden figures published: {leaks[:5]}"
-        found = recover(public, DREMPEL)
+        shown = {k for k, f in public.items() if f["publiceerbaar"]}
+        change_leaks = [
+            c
+            for c in changes
+            if not (c["key"] in shown and c["key_vorig"] in shown)
+            and any(c[col] is not None for col in ("verschil_exact", "ci_low", "p_waarde"))
+        ]
+        assert not change_leaks, f"{name}: changes of hidden figures: {change_leaks[:3]}"
+        found = recover(public, DREMPEL, changes)
         assert not found, f"{name}: recovered {sorted(found.items())[:5]}"
-    # The same attack on what the marts published before does recover, and exactly.
     exact = truth(warehouse)
+    # Changes between a shown and a hidden figure would give the hidden one away, exactly.
+    mixed = [
+        c
+        for c in snapshot_changes
+        if (c["key"] in protected) != (c["key_vorig"] in protected)
+        and c["key"] in exact
+        and c["key_vorig"] in exact
+    ]
+    assert snapshot_changes, "the data must have changes for the attack to hold them"
+    found = recover(snapshot, DREMPEL, unguarded_changes(snapshot_changes, exact))
+    if mixed:  # (the demo hides no figure beside a shown one of the period before)
+        assert found, "the attack recovers nothing even from changes of hidden figures"
+    for key, value in found.items():
+        assert math.isclose(value, exact[key], abs_tol=1e-6), (key, value, exact[key])
+    # The same attack on what the marts published before does recover, and exactly.
     found = recover(internal, DREMPEL)
     recovered_hidden = {k: v for k, v in found.items() if k in protected}
     if internal_leaks:
@@ -110,13 +150,22 @@ def assert_nothing_recovered(warehouse: Path, out: Path, *, internal_leaks: bool
             assert p["bm"] == f["bm"], key
         if p["bm_exact"] is not None:
             assert p["bm_exact"] == f["bm_exact"], key
-    return {"protected": len(protected), "withheld": len(withheld), "internal": recovered_hidden}
+    return {
+        "protected": len(protected),
+        "withheld": len(withheld),
+        "internal": recovered_hidden,
+        "mixed_changes": len(mixed),
+    }
 
 
 def test_samples_published_forms_give_nothing_away(built_sample_warehouse, tmp_path):
     # The samples need no complementary suppression with the municipalities' BM: every
     # relation has none or several suppressed figures. The pooled BM below does leak.
-    assert_nothing_recovered(built_sample_warehouse, tmp_path / "out", internal_leaks=False)
+    result = assert_nothing_recovered(
+        built_sample_warehouse, tmp_path / "out", internal_leaks=False
+    )
+    # a change between a shown and a hidden figure would have given the hidden one away
+    assert result["mixed_changes"]
 
 
 def test_samples_with_pooled_benchmark(sample_warehouse, tmp_path):

@@ -83,7 +83,7 @@ def _withhold(warehouse: Path, keys: list[Key]) -> None:
 def _load_solved(warehouse: Path) -> dict[str, list[tuple[float, float]]]:
     if not warehouse.is_file():
         return {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True) as con:
         exists = con.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = ? and table_name = 'audit_groups'",
@@ -98,7 +98,7 @@ def _load_solved(warehouse: Path) -> dict[str, list[tuple[float, float]]]:
 def _store_solved(warehouse: Path, solved: dict, used: set[str]) -> None:
     """Keep the groups this run's audits had (older ones would only grow the table)."""
     rows = [(sig, json.dumps(solved[sig])) for sig in sorted(used) if sig in solved]
-    with duckdb.connect(str(warehouse)) as con:
+    with open_warehouse(warehouse) as con:
         con.execute(f"create schema if not exists {SCHEMA}")
         con.execute(
             f"create or replace table {SOLVED} as "

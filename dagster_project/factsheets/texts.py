@@ -61,10 +61,17 @@ BM_METHODE = {
 }
 
 
-def legenda(drempel: int, verfijnd: bool = False) -> list[str]:
+def legenda(drempel: int, verfijnd: bool = False, fdr: bool = False) -> list[str]:
     regels = [
         "▲ / ▼  significant hoger / lager dan de benchmark (BM): "
-        "het 95%-betrouwbaarheidsinterval (BI) sluit de BM uit",
+        "het 95%-betrouwbaarheidsinterval (BI) sluit de BM uit"
+        # KTO_SIGNIFICANCE=fdr
+        + (
+            ", ook gecorrigeerd voor het aantal vergelijkingen over alle gemeenten "
+            "(Benjamini-Hochberg, q < 0,05)"
+            if fdr
+            else ""
+        ),
         f"–  niet getoond: n < {drempel} betekent te weinig antwoorden; afgeschermd: "
         "verborgen omdat een ander verborgen cijfer er anders uit terug te rekenen is",
     ]

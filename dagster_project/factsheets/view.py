@@ -12,7 +12,11 @@ used (``drempel``), which cells get a factsheet (``respons_publiceerbaar``),
 which tips they show, and every rounding: values, BMs, interval bounds and the
 extra decimals of a significant figure that would print the same as its BM
 (``verfijnd_decimalen``). The setting KTO_MIN_RESPONDENTS is never read here, so
-factsheets rendered after the setting changed still follow the build.
+factsheets rendered after the setting changed still follow the build. KTO_SIGNIFICANCE
+only picks which of the marts' columns marks a figure: ``richting`` (bm), or ``richting``
+where the BM q-value (``*_bm_q_waarde``) is below 0.05 (fdr). A q-value is never below its
+p-value, and the p-value is below 0.05 exactly where ``richting`` is hoger or lager, so the
+fdr marks are some of the bm marks, never another direction.
 """
 
 from __future__ import annotations
@@ -58,6 +62,16 @@ def _printed(soort: str, value: Any) -> str:
 
 
 _ARROWS = {"hoger": "▲", "lager": "▼"}  # the marts' richting; gelijk draws nothing
+FDR = 0.05  # KTO_SIGNIFICANCE=fdr: a mark where the BM q-value is below this
+
+
+def _mark(richting: Any, q: Any, fdr: bool) -> Any:
+    """The marts' richting, or under fdr only where the BM q-value is below FDR."""
+    if not fdr:
+        return richting
+    return richting if q is not None and q < FDR else None
+
+
 MAX_AFWIJKINGEN = 4
 # Unit of a difference between two percentages, after a no-break space (Toelichting: "pp")
 PROCENTPUNT = "\u00a0pp"
@@ -284,7 +298,13 @@ def _figure(
 
 
 def _cell_figure(
-    cel: Row, name: str, label: str, soort: str, drempel: int, marks: bool = True
+    cel: Row,
+    name: str,
+    label: str,
+    soort: str,
+    drempel: int,
+    marks: bool = True,
+    fdr: bool = False,
 ) -> Figuur:
     return _figure(
         label,
@@ -295,7 +315,9 @@ def _cell_figure(
         ci_low=cel.get(f"{name}_ci_low_afgerond"),
         ci_high=cel.get(f"{name}_ci_high_afgerond"),
         shown=_shown(cel, name, f"{name}_publiceerbaar"),
-        richting=cel.get(f"{name}_richting") if marks else None,
+        richting=_mark(cel.get(f"{name}_richting"), cel.get(f"{name}_bm_q_waarde"), fdr)
+        if marks
+        else None,
         drempel=drempel,
         verfijnd_decimalen=cel.get(f"{name}_verfijnd_decimalen"),
         waarde_verfijnd=cel.get(f"{name}_verfijnd"),
@@ -305,18 +327,23 @@ def _cell_figure(
     )
 
 
-def cell_figures(cel: Row, drempel: int, marks: bool = True) -> tuple[Figuur, Figuur]:
+def cell_figures(
+    cel: Row, drempel: int, marks: bool = True, fdr: bool = False
+) -> tuple[Figuur, Figuur]:
     """Totaaloordeel and CES of a kto_cel row as a factsheet prints them (also the portal's).
 
-    ``marks=False``: without significance, so also without extra decimals (trends).
+    ``marks=False``: without significance, so also without extra decimals (trends);
+    ``fdr``: KTO_SIGNIFICANCE=fdr.
     """
     return (
-        _cell_figure(cel, "totaaloordeel", "Totaaloordeel", "cijfer", drempel, marks),
-        _cell_figure(cel, "ces", "CES score", "ces", drempel, marks),
+        _cell_figure(cel, "totaaloordeel", "Totaaloordeel", "cijfer", drempel, marks, fdr),
+        _cell_figure(cel, "ces", "CES score", "ces", drempel, marks, fdr),
     )
 
 
-def _row_figure(row: Row, label: str, value: str, soort: str, drempel: int) -> Figuur:
+def _row_figure(
+    row: Row, label: str, value: str, soort: str, drempel: int, fdr: bool = False
+) -> Figuur:
     return _figure(
         label,
         soort,
@@ -326,7 +353,7 @@ def _row_figure(row: Row, label: str, value: str, soort: str, drempel: int) -> F
         ci_low=row.get("ci_low_afgerond"),
         ci_high=row.get("ci_high_afgerond"),
         shown=_shown(row, value, "publiceerbaar"),
-        richting=row.get("richting"),
+        richting=_mark(row.get("richting"), row.get("bm_q_waarde"), fdr),
         drempel=drempel,
         verfijnd_decimalen=row.get("verfijnd_decimalen"),
         waarde_verfijnd=row.get("waarde_verfijnd"),
@@ -442,14 +469,16 @@ def build_view(
     drempel = int(cel["drempel"])
     key = (cel["gemeentecode"], cel["kanaal"])
     kanaal = cel["kanaal"]
-    totaal, ces = cell_figures(cel, drempel)
+    fdr = settings.significance == "fdr"
+    totaal, ces = cell_figures(cel, drempel, fdr=fdr)
     rangschikking = [
-        (_row_figure(r, r["aspect"], "score", "cijfer", drempel), *_exact_pair(r, "score"))
+        (_row_figure(r, r["aspect"], "score", "cijfer", drempel, fdr), *_exact_pair(r, "score"))
         for r in data.aspects.get(key, [])
     ]
     for r in data.stellingen.get(key, []):
         label = r["stelling"] if kanaal == "digitaal" else f"{r['stelling']} (% ja)"
-        rangschikking.append((_row_figure(r, label, "pct", "pct", drempel), *_exact_pair(r, "pct")))
+        figure = _row_figure(r, label, "pct", "pct", drempel, fdr)
+        rangschikking.append((figure, *_exact_pair(r, "pct")))
     tabel = [fig for fig, _, _ in rangschikking]
     producten = []
     for r in data.products.get(key, []):
@@ -520,7 +549,7 @@ def build_view(
         tabel=tabel,
         # kto_tip holds exactly the tips to show (at most four, chosen in dbt)
         tips=[_tip(r["tekst"]) for r in data.tips.get(key, []) if r.get("tekst")],
-        legenda=texts.legenda(drempel, verfijnd),
+        legenda=texts.legenda(drempel, verfijnd, fdr),
         toelichting=texts.toelichting(kanaal, drempel, bm_methode),
         cijfers_getoond=sum(figures),
         cijfers_niet_getoond=len(figures) - sum(figures),

@@ -94,7 +94,7 @@ def _reasons(report: dict[str, Any]) -> dict[tuple[str, str], str]:
     }
 
 
-def collect(conn, factsheets_dir: Path, drempel: int) -> Portal:
+def collect(conn, factsheets_dir: Path, drempel: int, fdr: bool = False) -> Portal:
     """Every cell of ``marts.kto_cel`` with the files its period's report lists."""
     cursor = conn.execute("SELECT * FROM marts.kto_cel")
     columns = [d[0] for d in cursor.description]
@@ -120,7 +120,7 @@ def collect(conn, factsheets_dir: Path, drempel: int) -> Portal:
         key = (r["gemeentecode"], r["kanaal"], r["periode"])
         pdf_html = files.get(key)
         if pdf_html:
-            totaal, ces = cell_figures(r, drempel)
+            totaal, ces = cell_figures(r, drempel, fdr=fdr)  # the factsheet's marks
             kaal, _ = cell_figures(r, drempel, marks=False)
             cellen.append(
                 Cel(

@@ -233,7 +233,7 @@ def build_portal(settings: Settings, generated_on: str | None = None) -> PortalR
 
     folder = settings.output_dir / "factsheets"
     with read_only(settings.warehouse) as con:
-        portal = collect(con, folder, settings.min_respondents)
+        portal = collect(con, folder, settings.min_respondents, settings.significance == "fdr")
     day = generated_on or dutch.long_date(today_amsterdam())
     if settings.publicatie == EIGEN:
         return write_own_portals(portal, settings.output_dir, day)

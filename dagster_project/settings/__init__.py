@@ -28,6 +28,11 @@ BENCHMARK_METHODS = ("gemeenten", "respondenten")
 # (README, "Settings"; docs/architecture.md, "Per municipality").
 OPEN, EIGEN = "open", "eigen"
 PUBLICATIES = (OPEN, EIGEN)
+# KTO_SIGNIFICANCE: which difference from the BM a factsheet marks. bm, the 95% interval
+# excludes the BM (each figure on its own, the seed factsheet's marks); fdr, the
+# Benjamini-Hochberg q-value over the municipalities is below 0.05 (docs/metrics.md). The
+# marts hold both either way.
+SIGNIFICANCE_MODES = ("bm", "fdr")
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,13 @@ SETTINGS = (
         "municipality with only its own figures and the BM)",
         "publicatie",
     ),
+    Setting(
+        "KTO_SIGNIFICANCE",
+        "bm",
+        "the factsheet's marks: bm (the interval excludes the BM) or fdr (q < 0.05 over "
+        "the municipalities)",
+        "significance",
+    ),
     # What one landing file may cost; the readers read them (readers/limits.py).
     *(Setting(limit.variable, default_text(limit), limit.meaning) for limit in LIMITS),
 )
@@ -115,6 +127,8 @@ class Settings:
     gemeentecodes: str = municipalities.REPORT
     # KTO_PUBLICATIE: open or eigen (PUBLICATIES)
     publicatie: str = OPEN
+    # KTO_SIGNIFICANCE: bm or fdr (SIGNIFICANCE_MODES)
+    significance: str = "bm"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -144,6 +158,10 @@ class Settings:
             raise ValueError(
                 f"KTO_PUBLICATIE={publicatie!r}: expected one of {', '.join(PUBLICATIES)}"
             )
+        significance = env["KTO_SIGNIFICANCE"]
+        if significance not in SIGNIFICANCE_MODES:
+            expected = ", ".join(SIGNIFICANCE_MODES)
+            raise ValueError(f"KTO_SIGNIFICANCE={significance!r}: expected one of {expected}")
         return cls(
             landing_dir=_path("KTO_LANDING_DIR", env["KTO_LANDING_DIR"]),
             warehouse=warehouse,
@@ -153,6 +171,7 @@ class Settings:
             size_classes=_optional_path(env["KTO_SIZE_CLASSES"]),
             gemeentecodes=gemeentecodes,
             publicatie=publicatie,
+            significance=significance,
         )
 
     def as_env(self) -> dict[str, str]:

@@ -20,6 +20,15 @@ them are materialized as tables, so readers of the warehouse never need them.
   returned multiplied by 10**decimals (an integer); ``kto_mean_of_ratios(...)`` gives the
   same mean unrounded as a double. Exact rational arithmetic, so a mean that is exactly
   halfway (8.35) always rounds away from zero, however many fractions go into it.
+- ``kto_change(figuur_type, schaal, n_a, s1_a, s2_a, k_laag_a, k_hoog_a, n_b, ...)``: the
+  change b - a of one figure between two periods with its 95% interval and p-value
+  (``dagster_project.analysis.change``), a struct ``{verschil, ci_low, ci_high, p}``;
+  ``kto_bm_p(figuur_type, schaal, n, s1, s2, k_laag, k_hoog, bm)``: the p-value of the figure
+  against its BM. Both take the sums ``int_cell_figures`` keeps (``schaal`` 60 for
+  Hostmanship's sixtieths). Only the models that are rebuilt whole call them
+  (``int_changes``, ``int_bm_tests``), so they are not part of the build key of the models
+  built by year; the analysis module (with pandas) is imported on their first call, not by
+  every dbt command.
 """
 
 from __future__ import annotations
@@ -84,6 +93,36 @@ def free_text_cached(text: str | None) -> str | None:
     return free_text(text)
 
 
+@cache
+def _change_module():
+    from dagster_project.analysis import change
+
+    return change
+
+
+def change_of(
+    kind, scale, n_a, s1_a, s2_a, k_laag_a, k_hoog_a, n_b, s1_b, s2_b, k_laag_b, k_hoog_b
+):
+    """``kto_change``: a NULL count (a figure with no answers) gives NULL everywhere. (DuckDB
+    counts the parameters, so they are spelled out.)"""
+    sums = (n_a, s1_a, s2_a, k_laag_a, k_hoog_a, n_b, s1_b, s2_b, k_laag_b, k_hoog_b)
+    names = [f"{name}_{side}" for side in "ab" for name in _SUMS]
+    row = {"figuur_type": kind, "schaal": scale, **dict(zip(names, sums, strict=True))}
+    c = _change_module().change_of_row(row, 0.95)
+    return {"verschil": c.estimate, "ci_low": c.ci_low, "ci_high": c.ci_high, "p": c.p_value}
+
+
+_SUMS = ("n", "s1", "s2", "k_laag", "k_hoog")
+
+
+def bm_p(kind, scale, n, s1, s2, k_laag, k_hoog, bm) -> float | None:
+    """``kto_bm_p``: NULL without a BM or without the sums."""
+    if bm is None or n is None:
+        return None
+    test = _change_module().against_benchmark(kind, n, bm, s1, s2, k_laag, k_hoog, scale or 1)
+    return test.p_value
+
+
 def register_udfs(conn: DuckDBPyConnection) -> None:
     """Register the functions on a connection (dbt's, or one that runs the tests' SQL)."""
     fractions = list_type(struct_type({"teller": HUGEINT, "noemer": HUGEINT}))
@@ -95,6 +134,15 @@ def register_udfs(conn: DuckDBPyConnection) -> None:
         "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [fractions, INTEGER], HUGEINT
     )
     conn.create_function("kto_mean_of_ratios", mean_of_ratios, [fractions], DOUBLE)
+    sums = [BIGINT, HUGEINT, HUGEINT, BIGINT, BIGINT]
+    change = struct_type({"verschil": DOUBLE, "ci_low": DOUBLE, "ci_high": DOUBLE, "p": DOUBLE})
+    # (special: the sums a figure type does not have are NULL, and still the function runs)
+    conn.create_function(
+        "kto_change", change_of, [VARCHAR, INTEGER, *sums, *sums], change, null_handling="special"
+    )
+    conn.create_function(
+        "kto_bm_p", bm_p, [VARCHAR, INTEGER, *sums, DOUBLE], DOUBLE, null_handling="special"
+    )
     # the CBS code list, the same files the readers judge codes by
     register_tables(conn)
 

@@ -126,6 +126,7 @@ answer_stats as (
         case when figuur_type in ('totaaloordeel', 'aspect') then
             {{ sd_from_totals('n', 's1', 's2') }}
         end as sd,
+        s2,
         k_laag,
         k_hoog
     from answer_sums
@@ -140,6 +141,7 @@ hostmanship as (
         sum(hostmanship_60) as teller,
         60 * count(*) as noemer,
         {{ sd_from_sums('hostmanship_60') }} / 60.0 as sd,
+        sum(cast(hostmanship_60 as hugeint) * hostmanship_60) as s2,
         null::bigint as k_laag,
         null::bigint as k_hoog
     from periods
@@ -157,7 +159,7 @@ cell_figures as (
         c.gemeentecode, c.gemeente, c.kanaal, c.periode, c.jaar, c.kwartaal,
         f.figuur_type, f.figuur, f.volgorde,
         cast(null as integer) as respons,
-        coalesce(s.n, 0) as n, s.teller, s.noemer, s.sd, s.k_laag, s.k_hoog
+        coalesce(s.n, 0) as n, s.teller, s.noemer, s.sd, s.s2, s.k_laag, s.k_hoog
     from {{ ref('int_cells') }} as c
     inner join figure_list as f on c.kanaal = f.kanaal and {{ in_years_to_build('c.jaar') }}
     left join stats as s
@@ -184,7 +186,8 @@ products as (
         count(totaaloordeel) as n,
         sum(totaaloordeel) as teller,
         count(totaaloordeel) as noemer,
-        {{ sd_from_sums('totaaloordeel') }} as sd
+        {{ sd_from_sums('totaaloordeel') }} as sd,
+        sum(cast(totaaloordeel as hugeint) * totaaloordeel) as s2
     from periods
     group by all
 ),
@@ -209,7 +212,7 @@ product_figures as (
             )
         end as integer) as volgorde,
         cast(p.respons as integer) as respons,
-        p.n, p.teller, p.noemer, p.sd,
+        p.n, p.teller, p.noemer, p.sd, p.s2,
         null::bigint as k_laag,
         null::bigint as k_hoog
     from {{ ref('int_cells') }} as c
@@ -293,5 +296,12 @@ select
     case when raw_ci_low is not null then greatest(domein_min, least(raw_ci_low, exact)) end
         as ci_low,
     case when raw_ci_high is not null then least(domein_max, greatest(raw_ci_high, exact)) end
-        as ci_high
+        as ci_high,
+    -- What the tests of a change need (dagster_project/analysis/change.py), internal: the
+    -- sum of the squared values for a mean (in sixtieths for Hostmanship, as teller), the
+    -- answers at either end for CES (k_laag - k_hoog) and a percentage (k_laag agrees).
+    -- A shown interval implies them, so they add nothing to what a published figure gives.
+    cast(s2 as hugeint) as s2,
+    cast(k_laag as bigint) as k_laag,
+    cast(k_hoog as bigint) as k_hoog
 from intervals

@@ -30,6 +30,10 @@ select
     soort,
     reden,
     bm_reden,
-    bm_klasse_reden
+    bm_klasse_reden,
+    t.bm_p as bm_p_waarde,
+    t.bm_q as bm_q_waarde
 from {{ ref('int_public_figures') }}
+left join {{ ref('int_bm_tests') }} as t
+    using (gemeentecode, kanaal, periode, figuur_type, figuur)
 where figuur_type = 'aspect'

@@ -11,6 +11,10 @@ totaal as (
 
 ces as (
     select * from {{ ref('int_public_figures') }} where figuur_type = 'ces'
+),
+
+tests as (
+    select * from {{ ref('int_bm_tests') }}
 )
 
 select
@@ -74,7 +78,21 @@ select
     totaal.bm_klasse_reden as totaaloordeel_bm_klasse_reden,
     ces.reden as ces_reden,
     ces.bm_reden as ces_bm_reden,
-    ces.bm_klasse_reden as ces_bm_klasse_reden
+    ces.bm_klasse_reden as ces_bm_klasse_reden,
+    totaal_test.bm_p as totaaloordeel_bm_p_waarde,
+    totaal_test.bm_q as totaaloordeel_bm_q_waarde,
+    ces_test.bm_p as ces_bm_p_waarde,
+    ces_test.bm_q as ces_bm_q_waarde
 from cells
 inner join totaal using (gemeentecode, kanaal, periode)
 inner join ces using (gemeentecode, kanaal, periode)
+left join tests as totaal_test
+    on totaal.gemeentecode = totaal_test.gemeentecode
+    and totaal.kanaal = totaal_test.kanaal
+    and totaal.periode = totaal_test.periode
+    and totaal_test.figuur_type = 'totaaloordeel'
+left join tests as ces_test
+    on ces.gemeentecode = ces_test.gemeentecode
+    and ces.kanaal = ces_test.kanaal
+    and ces.periode = ces_test.periode
+    and ces_test.figuur_type = 'ces'

@@ -33,5 +33,9 @@ select
     case when figuur_type <> 'product' then bm_method end as bm_method,
     soort,
     reden,
-    bm_reden
+    bm_reden,
+    t.bm_p as bm_p_waarde,
+    t.bm_q as bm_q_waarde
 from {{ ref('int_public_figures') }}
+left join {{ ref('int_bm_tests') }} as t
+    using (gemeentecode, kanaal, periode, figuur_type, figuur)
