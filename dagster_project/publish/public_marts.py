@@ -14,6 +14,8 @@ PUBLIC_MARTS = (
     "kto_stelling",
     "kto_product",
     "kto_tip",
+    # what to act on: the aspects' weights beside the published scores (docs/metrics.md)
+    "kto_prioriteit",
     # for BI tools: every figure in one long table, and the dimensions the marts join on
     "kto_figuur",
     "dim_gemeente",
