@@ -270,12 +270,14 @@ def prioriteiten_inleiding(gemeente: str, jaar: int) -> str:
     )
 
 
-PRIORITEITEN_VOETNOOT = (
-    "Belang: het deel van wat de aspecten samen van het totaaloordeel verklaren (R²) dat "
-    "een aspect draagt, gemiddeld over elke volgorde waarin de aspecten het model in gaan "
-    "(relatief belang, LMG); samen 100%. De horizontale lijn is het gemiddelde belang, de "
-    "verticale de BM. Een aspect zonder getoond cijfer of BM staat niet in de matrix."
-)
+def prioriteiten_voetnoot(r2: str) -> str:
+    return (
+        f"Samen verklaren de aspecten {r2} van de verschillen in het totaaloordeel tussen "
+        "respondenten (R²). Belang: het deel daarvan dat een aspect draagt, gemiddeld over "
+        "elke volgorde waarin de aspecten het model in gaan (relatief belang, LMG); samen "
+        "100%. De horizontale lijn is het gemiddelde belang, de verticale de BM. Een aspect "
+        "zonder getoond cijfer of BM staat niet in de matrix."
+    )
 
 
 def geen_prioriteit(gemeente: str) -> str:

@@ -467,7 +467,6 @@ def _prioriteiten(rows: list[Row], gemeente: str, jaar: int) -> Prioriteiten | N
     placed = [r for r in rows if r.get("kwadrant")]
     reach = _axis_step(max((abs(float(r["verschil"])) for r in placed), default=0.0), 0.5)
     top = _axis_step(max(float(r["belang"]) for r in rows if r.get("belang") is not None), 0.1)
-    mean = next(float(r["belang_gemiddeld"]) for r in rows if r.get("belang") is not None)
     punten = []
     for nummer, r in enumerate(rows, start=1):
         waarde, bm = dutch.grade(r.get("score")), dutch.grade(r.get("bm"))
@@ -500,7 +499,7 @@ def _prioriteiten(rows: list[Row], gemeente: str, jaar: int) -> Prioriteiten | N
         else f"{p.label}: niet geplaatst ({p.opmerking})"
         for p in punten
     )
-    gemiddeld = next(r.get("belang_gemiddeld_pct") for r in rows if r.get("belang") is not None)
+    gewogen = next(r for r in rows if r.get("belang") is not None)
     reach_text = dutch.fixed(reach, 1)
     return Prioriteiten(
         titel=texts.PRIORITEITEN_TITEL,
@@ -512,11 +511,11 @@ def _prioriteiten(rows: list[Row], gemeente: str, jaar: int) -> Prioriteiten | N
         x_rechts="+" + reach_text,
         x_nul=0.5,
         y_boven=f"{round(top * 100)}%",
-        y_lijn=mean / top,
-        y_lijn_tekst=f"gemiddeld belang {dutch.percent(gemiddeld)}",
+        y_lijn=float(gewogen["belang_gemiddeld"]) / top,
+        y_lijn_tekst=f"gemiddeld belang {dutch.percent(gewogen['belang_gemiddeld_pct'])}",
         kwadranten=[texts.KWADRANT[k][0] for k in texts.KWADRANT_VOLGORDE],
         beschrijving="Prioriteitenmatrix. " + in_woorden + ".",
-        voetnoot=texts.PRIORITEITEN_VOETNOOT,
+        voetnoot=texts.prioriteiten_voetnoot(dutch.percent(gewogen["r2_pct"])),
     )
 
 

@@ -67,6 +67,7 @@ select
     cast(case when belang is not null then round(100 * belang_gemiddeld) end as integer)
         as belang_gemiddeld_pct,
     cast(case when belang is not null then r2 end as double) as r2,
+    cast(case when belang is not null then round(100 * r2) end as integer) as r2_pct,
     case
         when verschil is null then null
         when belang >= belang_gemiddeld and verschil < 0 then 'belangrijk_onder_bm'
