@@ -275,8 +275,9 @@ def prioriteiten_voetnoot(r2: str) -> str:
         f"Samen verklaren de aspecten {r2} van de verschillen in het totaaloordeel tussen "
         "respondenten (R²). Belang: het deel daarvan dat een aspect draagt, gemiddeld over "
         "elke volgorde waarin de aspecten het model in gaan (relatief belang, LMG); samen "
-        "100%. De horizontale lijn is het gemiddelde belang, de verticale de BM. Een aspect "
-        "zonder getoond cijfer of BM staat niet in de matrix."
+        "100%. De horizontale lijn is het gemiddelde belang, de verticale de BM. "
+        + "; ".join(f"{naam}: {tekst}" for naam, tekst in KWADRANT.values())
+        + ". Een aspect zonder getoond cijfer of BM staat niet in de matrix."
     )
 
 

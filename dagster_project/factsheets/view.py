@@ -131,9 +131,10 @@ class MatrixPunt:
     belang: str  # "23%": its weight for the totaaloordeel in the channel and year
     waarde: str  # the printed score
     bm: str
-    verschil: str  # printed score minus printed BM: "+0,3", "−0,2"; "" when not placed
+    verschil: str  # score minus BM, two decimals: "+0,31", "−0,04"; "" when not placed
     kwadrant: str  # the mart's code; "" when not placed
-    kwadrant_tekst: str
+    kwadrant_naam: str  # its short name, as in the chart's corner ("Aanpakken")
+    kwadrant_tekst: str  # what it means ("belangrijk, onder de BM")
     prioriteit: int | None
     x: float | None  # 0..1 from the left (verschil); None when not placed
     y: float | None  # 0..1 from the bottom (belang)
@@ -454,6 +455,12 @@ def _exact_pair(row: Row, value: str) -> tuple[float | None, float | None]:
     return _num(exact if exact is not None else row.get(value)), _num(bm)
 
 
+def _signed_fixed(value: Any, decimals: int) -> str:
+    """``+0,04``, ``−0,12`` (U+2212), ``0,00``: a difference already rounded in the marts."""
+    body = dutch.fixed(abs(value), decimals)
+    return body if value == 0 else ("+" if value > 0 else dutch.MINUS) + body
+
+
 def _axis_step(value: float, step: float) -> float:
     """``value`` rounded up to a whole number of ``step`` (at least one step)."""
     return max(step, math.ceil(round(value / step, 9)) * step)
@@ -479,8 +486,9 @@ def _prioriteiten(rows: list[Row], gemeente: str, jaar: int) -> Prioriteiten | N
                 belang=dutch.percent(r.get("belang_pct")),
                 waarde=waarde,
                 bm=bm,
-                verschil=dutch.signed_difference(waarde, bm) if geplaatst else "",
+                verschil=_signed_fixed(r["verschil_afgerond"], 2) if geplaatst else "",
                 kwadrant=kwadrant,
+                kwadrant_naam=texts.KWADRANT[kwadrant][0] if geplaatst else "",
                 kwadrant_tekst=texts.KWADRANT[kwadrant][1] if geplaatst else "",
                 prioriteit=r.get("prioriteit"),
                 x=(float(r["verschil"]) + reach) / (2 * reach) if geplaatst else None,

@@ -60,6 +60,9 @@ select
     bm,
     bm_exact,
     cast(verschil as double) as verschil,
+    -- as the factsheet prints it: two decimals, so a priority whose score and BM print the
+    -- same (8,5 against 8,5) still shows how far below it is
+    cast(round(verschil, 2) as decimal(4, 2)) as verschil_afgerond,
     cast(belang as double) as belang,
     -- whole percentages for the factsheet (round: half away from zero)
     cast(round(100 * belang) as integer) as belang_pct,
