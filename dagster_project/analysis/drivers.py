@@ -139,17 +139,35 @@ def relative_importance(
     aspects = list(aspects)
     data = wide.loc[wide[outcome].notna(), [outcome, *aspects]].astype(float)
     r, n = pairwise_correlations(data)
+    return importance_from_correlations(
+        r,
+        n,
+        aspects,
+        respondents=len(data),
+        complete=int(data.notna().all(axis=1).sum()),
+        min_pairs=min_pairs,
+    )
+
+
+def importance_from_correlations(
+    r: np.ndarray,
+    n: np.ndarray,
+    aspects: Sequence[str],
+    *,
+    respondents: int,
+    complete: int | None = None,
+    min_pairs: int = MIN_PAIRS,
+) -> pd.DataFrame:
+    """``relative_importance`` from the pairwise correlations and their n, the outcome
+    first (row and column 0), then ``aspects``: for a caller that computed them elsewhere
+    (the warehouse computes them in SQL over every respondent of a channel and year)."""
+    aspects = list(aspects)
     out = pd.DataFrame(index=pd.Index(aspects, name="figuur"))
     out["n"] = n[0, 1:]
     out["r"] = r[0, 1:]
     kept = _usable(aspects, r, n, min_pairs)
     out["beta"] = out["lmg"] = out["importance"] = np.nan
-    out.attrs.update(
-        r2=np.nan,
-        respondents=len(data),
-        complete=int(data.notna().all(axis=1).sum()),
-        repaired=False,
-    )
+    out.attrs.update(r2=np.nan, respondents=respondents, complete=complete, repaired=False)
     if not kept:
         return out
     index = [0] + [1 + aspects.index(a) for a in kept]

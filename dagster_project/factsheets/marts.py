@@ -38,6 +38,8 @@ class PeriodData:
     earlier_cells: dict[tuple[str, str, str], Row]  # (gemeentecode, kanaal, periode)
     # a year's quarters, same key (empty for a quarter)
     quarter_cells: dict[tuple[str, str, str], Row] = field(default_factory=dict)
+    # kto_prioriteit: the priority matrix of the cell (balie, telefoon), factsheet order
+    prioriteiten: dict[CellKey, list[Row]] = field(default_factory=dict)
 
 
 def _rows(conn, sql: str, params: list[Any]) -> list[Row]:
@@ -66,6 +68,15 @@ def read_only(
     """
     with open_warehouse(warehouse, read_only=True, wait=wait_seconds) as con:
         yield con
+
+
+def _has_table(conn, schema: str, table: str) -> bool:
+    return bool(
+        conn.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
 
 
 def list_periodes(conn) -> list[str]:
@@ -122,4 +133,12 @@ def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
         ),
         earlier_cells={(r["gemeentecode"], r["kanaal"], r["periode"]): r for r in earlier_rows},
         quarter_cells={(r["gemeentecode"], r["kanaal"], r["periode"]): r for r in quarter_rows},
+        # marts written without the matrix (a factsheet test's own marts) have no section
+        prioriteiten=_by_cell(
+            _rows(conn, "SELECT * FROM marts.kto_prioriteit WHERE periode = ?", params),
+            "volgorde",
+            "aspect",
+        )
+        if _has_table(conn, "marts", "kto_prioriteit")
+        else {},
     )

@@ -242,3 +242,51 @@ def toelichting(kanaal: str, drempel: int, bm_methode: str) -> list[dict[str, ob
         ),
     ]
     return [{"kop": kop, "alineas": alineas} for kop, alineas in secties]
+
+
+# The priority matrix (kto_prioriteit, docs/metrics.md "Drivers"): the quadrants by the
+# mart's code, as (short name in the chart's corner, what it means).
+KWADRANT = {
+    "belangrijk_onder_bm": ("Aanpakken", "belangrijk, onder de BM"),
+    "belangrijk_niet_onder_bm": ("Vasthouden", "belangrijk, op of boven de BM"),
+    "minder_belangrijk_onder_bm": ("Volgen", "minder belangrijk, onder de BM"),
+    "minder_belangrijk_niet_onder_bm": ("Minder urgent", "minder belangrijk, op of boven de BM"),
+}
+# The corners of the chart, top left first (as Prioriteiten.kwadranten lists them).
+KWADRANT_VOLGORDE = (
+    "belangrijk_onder_bm",
+    "belangrijk_niet_onder_bm",
+    "minder_belangrijk_onder_bm",
+    "minder_belangrijk_niet_onder_bm",
+)
+NIET_GEPLAATST = {
+    "niet_getoond": "cijfer niet getoond",
+    "bm_niet_getoond": "BM niet getoond",
+    "geen_belang": "te weinig antwoorden voor een gewicht",
+}
+PRIORITEITEN_TITEL = "Wat aanpakken: belang en score per aspect"
+
+
+def prioriteiten_inleiding(gemeente: str, jaar: int) -> str:
+    return (
+        "Hoe zwaar elk aspect weegt voor het totaaloordeel (verticaal), gemeten over alle "
+        f"respondenten van dit kanaal in {jaar} bij alle deelnemende gemeenten, tegen het "
+        f"verschil tussen {gemeente} en de BM (horizontaal). Linksboven staan de aspecten "
+        "die zwaar wegen en waarop de gemeente onder de BM scoort: daar valt het meeste te "
+        "winnen."
+    )
+
+
+def prioriteiten_voetnoot(r2: str) -> str:
+    return (
+        f"Samen verklaren de aspecten {r2} van de verschillen in het totaaloordeel tussen "
+        "respondenten (R²). Belang: het deel daarvan dat een aspect draagt, gemiddeld over "
+        "elke volgorde waarin de aspecten het model in gaan (relatief belang, LMG); samen "
+        "100%. De horizontale lijn is het gemiddelde belang, de verticale de BM. "
+        + "; ".join(f"{naam}: {tekst}" for naam, tekst in KWADRANT.values())
+        + ". Een aspect zonder getoond cijfer of BM staat niet in de matrix."
+    )
+
+
+def geen_prioriteit(gemeente: str) -> str:
+    return f"{gemeente} scoort op geen aspect met een gewicht onder de BM."

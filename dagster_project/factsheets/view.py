@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -154,6 +155,45 @@ class Kerncijfer:
 
 
 @dataclass(frozen=True)
+class MatrixPunt:
+    """One aspect in the priority matrix (kto_prioriteit)."""
+
+    nummer: int  # its mark on the chart: the aspect's place in the table's order
+    label: str
+    belang: str  # "23%": its weight for the totaaloordeel in the channel and year
+    waarde: str  # the printed score
+    bm: str
+    verschil: str  # score minus BM, two decimals: "+0,31", "−0,04"; "" when not placed
+    kwadrant: str  # the mart's code; "" when not placed
+    kwadrant_naam: str  # its short name, as in the chart's corner ("Aanpakken")
+    kwadrant_tekst: str  # what it means ("belangrijk, onder de BM")
+    prioriteit: int | None
+    x: float | None  # 0..1 from the left (verschil); None when not placed
+    y: float | None  # 0..1 from the bottom (belang)
+    opmerking: str  # why it is not placed; "" when placed
+
+
+@dataclass(frozen=True)
+class Prioriteiten:
+    """The priority matrix and the top three in words (docs/factsheets.md, "What to act on")."""
+
+    titel: str
+    inleiding: str
+    punten: list[MatrixPunt]  # every aspect of the channel, in table order
+    top: list[str]  # the priorities, one sentence each (empty: none below the BM)
+    geen_top: str  # the sentence shown instead when there is no priority
+    x_links: str  # axis labels: "−1,0", "+1,0" (grade points against the BM)
+    x_rechts: str
+    x_nul: float  # where verschil 0 is, 0..1 from the left
+    y_boven: str  # "40%"
+    y_lijn: float  # the mean weight, 0..1 from the bottom
+    y_lijn_tekst: str  # "gemiddeld belang 11%"
+    kwadranten: list[str]  # the quadrants' names: top left, top right, bottom left, bottom right
+    beschrijving: str  # the chart in words (its text alternative)
+    voetnoot: str
+
+
+@dataclass(frozen=True)
 class FactsheetView:
     gemeentecode: str
     gemeente: str
@@ -187,6 +227,7 @@ class FactsheetView:
     cijfers_getoond: int = field(default=0)
     cijfers_niet_getoond: int = field(default=0)
     grootteklasse: str = ""  # the size class whose BM the figures show too; "" without
+    prioriteiten: Prioriteiten | None = None  # balie, telefoon with weights; else no section
 
     @property
     def stem(self) -> str:
@@ -458,6 +499,78 @@ def _exact_pair(row: Row, value: str) -> tuple[float | None, float | None]:
     return _num(exact if exact is not None else row.get(value)), _num(bm)
 
 
+def _signed_fixed(value: Any, decimals: int) -> str:
+    """``+0,04``, ``−0,12`` (U+2212), ``0,00``: a difference already rounded in the marts."""
+    body = dutch.fixed(abs(value), decimals)
+    return body if value == 0 else ("+" if value > 0 else dutch.MINUS) + body
+
+
+def _axis_step(value: float, step: float) -> float:
+    """``value`` rounded up to a whole number of ``step`` (at least one step)."""
+    return max(step, math.ceil(round(value / step, 9)) * step)
+
+
+def _prioriteiten(rows: list[Row], gemeente: str, jaar: int) -> Prioriteiten | None:
+    """The priority matrix of one cell from its kto_prioriteit rows; None without weights
+    (digitaal, or a channel and year with too few respondents)."""
+    if not any(r.get("belang") is not None for r in rows):
+        return None
+    placed = [r for r in rows if r.get("kwadrant")]
+    reach = _axis_step(max((abs(float(r["verschil"])) for r in placed), default=0.0), 0.5)
+    top = _axis_step(max(float(r["belang"]) for r in rows if r.get("belang") is not None), 0.1)
+    punten = []
+    for nummer, r in enumerate(rows, start=1):
+        waarde, bm = dutch.grade(r.get("score")), dutch.grade(r.get("bm"))
+        kwadrant = r.get("kwadrant") or ""
+        geplaatst = bool(kwadrant)
+        punten.append(
+            MatrixPunt(
+                nummer=nummer,
+                label=r["aspect"],
+                belang=dutch.percent(r.get("belang_pct")),
+                waarde=waarde,
+                bm=bm,
+                verschil=_signed_fixed(r["verschil_afgerond"], 2) if geplaatst else "",
+                kwadrant=kwadrant,
+                kwadrant_naam=texts.KWADRANT[kwadrant][0] if geplaatst else "",
+                kwadrant_tekst=texts.KWADRANT[kwadrant][1] if geplaatst else "",
+                prioriteit=r.get("prioriteit"),
+                x=(float(r["verschil"]) + reach) / (2 * reach) if geplaatst else None,
+                y=float(r["belang"]) / top if geplaatst else None,
+                opmerking="" if geplaatst else texts.NIET_GEPLAATST.get(r.get("reden"), ""),
+            )
+        )
+    eerst = sorted((p for p in punten if p.prioriteit), key=lambda p: p.prioriteit)
+    zinnen = [
+        f"{p.prioriteit}. {p.label}: {p.waarde} tegen BM {p.bm} ({p.verschil}), belang {p.belang}"
+        for p in eerst
+    ]
+    in_woorden = "; ".join(
+        f"{p.label}: belang {p.belang}, verschil met de BM {p.verschil}, {p.kwadrant_tekst}"
+        if p.kwadrant
+        else f"{p.label}: niet geplaatst ({p.opmerking})"
+        for p in punten
+    )
+    gewogen = next(r for r in rows if r.get("belang") is not None)
+    reach_text = dutch.fixed(reach, 1)
+    return Prioriteiten(
+        titel=texts.PRIORITEITEN_TITEL,
+        inleiding=texts.prioriteiten_inleiding(gemeente, jaar),
+        punten=punten,
+        top=zinnen,
+        geen_top=texts.geen_prioriteit(gemeente),
+        x_links=dutch.MINUS + reach_text,
+        x_rechts="+" + reach_text,
+        x_nul=0.5,
+        y_boven=f"{round(top * 100)}%",
+        y_lijn=float(gewogen["belang_gemiddeld"]) / top,
+        y_lijn_tekst=f"gemiddeld belang {dutch.percent(gewogen['belang_gemiddeld_pct'])}",
+        kwadranten=[texts.KWADRANT[k][0] for k in texts.KWADRANT_VOLGORDE],
+        beschrijving="Prioriteitenmatrix. " + in_woorden + ".",
+        voetnoot=texts.prioriteiten_voetnoot(dutch.percent(gewogen["r2_pct"])),
+    )
+
+
 def build_view(
     cel: Row, periode: Periode, data: PeriodData, settings: Settings, generated_on: dt.date
 ) -> FactsheetView:
@@ -554,6 +667,7 @@ def build_view(
         cijfers_getoond=sum(figures),
         cijfers_niet_getoond=len(figures) - sum(figures),
         grootteklasse=cel.get("grootteklasse") or "",
+        prioriteiten=_prioriteiten(data.prioriteiten.get(key, []), cel["gemeente"], periode.jaar),
     )
 
 
