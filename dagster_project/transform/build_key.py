@@ -25,7 +25,7 @@ VAR = "build_key"  # the dbt var that carries it (dbt/macros/by_year.sql)
 # The dbt vars of the settings that say where, not what: the rows do not depend on them.
 WHERE_VARS = ("warehouse",)
 # The dbt vars that name a file whose content the rows depend on.
-FILE_VARS = ("size_classes",)
+FILE_VARS = ("size_classes", "vergelijkingsgroepen")
 RECORD_TABLE = "intermediate.int_built_years"
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # dagster_project/
