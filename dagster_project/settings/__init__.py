@@ -164,7 +164,7 @@ class Settings:
             raise ValueError(f"KTO_OUTPUT_DIR={output_dir}: is a file, expected a folder")
         read_limits(env)  # refused here, before any work, rather than file by file
         gemeentecodes = municipalities.checked(env["KTO_GEMEENTECODES"])
-        vergelijkingsgroepen = _optional_path(env[comparison_groups.VARIABLE])
+        vergelijkingsgroepen = _optional_path(env["KTO_VERGELIJKINGSGROEPEN"])
         if vergelijkingsgroepen is not None:
             comparison_groups.read(vergelijkingsgroepen, gemeentecodes)  # refused here, whole
         publicatie = env["KTO_PUBLICATIE"]
