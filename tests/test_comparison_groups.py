@@ -3,11 +3,11 @@ the demo data held to tests/oracle.py, the factsheet, and the disclosure audit a
 
 The demo is built once without groups, then with a size-class file, then with the size
 classes and a groups file (the models downstream of either rebuilt): a group of seven
-municipalities and one of six (Zoetermeer in both), a group of three (below the minimum of
-five, so never published). The published group BM must be the oracle's BM over the group's
-municipalities, withheld exactly where the disclosure rules say so (applied here from the
-published flags), and the groups must change nothing else: every other mart, the size-class
-columns among them, stays as it was.
+municipalities and one of six (Zoetermeer in both), a group of three and one of two (below
+the minimum of five, so never published). The published group BM must be the oracle's BM
+over the group's municipalities, withheld exactly where the disclosure rules say so
+(applied here from the published flags), and the groups must change nothing else: every
+other mart, the size-class columns among them, stays as it was.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from tests.marts_compare import MIN_N, records
 ZOETERMEER = "GM0637"
 MIN_GEMEENTEN = 5  # dbt macro size_class_min_gemeenten(), docs/metrics.md
 GROOT = "100 000 tot 150 000 inwoners"
-HAAGLANDEN, RANDSTAD, KLEIN = "Haaglanden", "Randstad 'peer' groep", "Klein"
+HAAGLANDEN, RANDSTAD, KLEIN, PAAR = "Haaglanden", "Randstad 'peer' groep", "Klein", "Paar"
 MARTS = (
     "kto_cel",
     "kto_aspect",
@@ -255,6 +255,7 @@ def demo(tmp_path_factory):
         HAAGLANDEN: [ZOETERMEER, *codes[:6]],
         RANDSTAD: [ZOETERMEER, *codes[3:8]],
         KLEIN: codes[8:11],
+        PAAR: [codes[0], codes[8]],
     }
     lines = ["groep;gemeentecode"]
     lines += [f'"{g}";{c}' for g, members in groups.items() for c in members]
@@ -375,7 +376,7 @@ def test_the_factsheet_shows_each_group_bm(demo, tmp_path):
                 con,
                 "select * from marts.kto_vergelijkingsgroep where gemeentecode = ?"
                 " and kanaal = 'balie' and periode = '2020'",
-                [ZOETERMEER],
+                ZOETERMEER,
             )
         }
     view = next(v for v in views if v.gemeentecode == ZOETERMEER and v.kanaal == "balie")
@@ -395,7 +396,7 @@ def test_the_factsheet_shows_each_group_bm(demo, tmp_path):
         assert line.replace("'", "&#39;") in html
         assert line in " ".join(text.replace("’", "'").split()), line
     # a member of the small group gets its line with a dash; a municipality in no group none
-    klein = next(v for v in views if v.gemeentecode == groups[KLEIN][0] and v.kanaal == "balie")
+    klein = next(v for v in views if v.gemeentecode == groups[KLEIN][1] and v.kanaal == "balie")
     assert [(g.groep, g.bm) for g in klein.totaaloordeel.bm_groepen] == [(KLEIN, dutch.DASH)]
     grouped = {c for members in groups.values() for c in members}
     outside = next(v for v in views if v.gemeentecode not in grouped)
@@ -407,8 +408,8 @@ def test_the_factsheet_shows_each_group_bm(demo, tmp_path):
 def test_the_audit_and_the_attack_hold_the_group_bms(demo):
     """The audit reads each figure's group BMs from kto_vergelijkingsgroep and takes them as
     relations; the group BMs the rules let through give no hidden figure away, neither to
-    the audit nor to exact elimination. The same attack with the small group's BM published
-    from the internal layer (fewer members than the rule allows) does recover."""
+    the audit nor to exact elimination. The same attack with the pair's BM published from
+    the internal layer (fewer members than the rule allows) does recover."""
     from dagster_project.disclosure.ledger import read_publication
 
     _, warehouse, groups, *_ = demo
@@ -420,6 +421,16 @@ def test_the_audit_and_the_attack_hold_the_group_bms(demo):
             "select * from intermediate.int_group_benchmarks where indeling = 'vergelijkingsgroep'",
         )
         drempel = con.execute("select max(drempel) from marts.kto_cel").fetchone()[0]
+        truth = {
+            (r["gemeentecode"], r["kanaal"], r["periode"], r["figuur_type"], r["figuur"]): r[
+                "exact"
+            ]
+            for r in records(
+                con,
+                "select *, cast(teller as double) / noemer as exact"
+                " from intermediate.int_cell_figures",
+            )
+        }
     with_groups = [f for f in publication.figures.values() if f.groepen]
     assert {g for f in with_groups for g, *_ in f.groepen} == set(groups)
     assert any(e is not None for f in with_groups for _, _, e in f.groepen)
@@ -430,14 +441,28 @@ def test_the_audit_and_the_attack_hold_the_group_bms(demo):
     result = audit([publication])
     assert result.passed, [f.text() for f in result.findings[:5]]
     assert not recover(figures, drempel)
-    # every group BM of the internal layer published exactly, the small group's too: the
-    # rules' withholding is what keeps the attack from recovering anything
+    # What the minimum of five prevents: under KTO_PUBLICATIE=eigen a member of the group
+    # of two sees its own figures and the group's BMs, not the other member's figures. As
+    # published (the rule withholds the pair's BM) that gives nothing; with the pair's
+    # exact BM of the internal layer, elimination gives the other member's figures away.
+    a, b = groups[PAAR]
+    view = {k: dict(f) for k, f in figures.items() if k[0] in (a, b)}
+    for k, f in view.items():
+        f["bm_exact"] = None  # the national BM is over municipalities outside the view
+        if k[0] == b:  # not in a's files
+            f["exact"] = f["ci_low"] = f["ci_high"] = None
+        f["groepen"] = {PAAR: f["groepen"][PAAR]} if PAAR in f.get("groepen", {}) else {}
+    assert {f["groepen"].get(PAAR) for f in view.values()} == {None}
+    assert not {k for k in recover(view, drempel) if k[0] == b}
     leaked = {
-        (r["groep"], r["kanaal"], r["periode"], r["figuur_type"], r["figuur"]): r["bm_exact"]
+        (r["kanaal"], r["periode"], r["figuur_type"], r["figuur"]): r["bm_exact"]
         for r in internal
+        if r["groep"] == PAAR
     }
-    for key, f in figures.items():
-        for groep in f.get("groepen", {}):
-            f["groepen"][groep] = leaked[(groep, *key[1:])]
-    found = recover(figures, drempel)
-    assert found, "an exact group BM over hidden figures gives nothing away?"
+    for k, f in view.items():
+        if "groepen" in f and k[3] != "product":
+            f["groepen"] = {PAAR: leaked.get(k[1:])}
+    given_away = {k: v for k, v in recover(view, drempel).items() if k[0] == b}
+    assert len(given_away) > 50
+    for key, mean in given_away.items():
+        assert abs(mean - truth[key]) < 1e-6, (key, mean, truth[key])
