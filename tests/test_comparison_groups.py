@@ -254,7 +254,7 @@ def demo(tmp_path_factory):
     groups = {
         HAAGLANDEN: [ZOETERMEER, *codes[:6]],
         RANDSTAD: [ZOETERMEER, *codes[3:8]],
-        KLEIN: codes[8:11],
+        KLEIN: codes[7:10],  # codes[10] stays in no group
         PAAR: [codes[0], codes[8]],
     }
     lines = ["groep;gemeentecode"]
@@ -396,7 +396,7 @@ def test_the_factsheet_shows_each_group_bm(demo, tmp_path):
         assert line.replace("'", "&#39;") in html
         assert line in " ".join(text.replace("’", "'").split()), line
     # a member of the small group gets its line with a dash; a municipality in no group none
-    klein = next(v for v in views if v.gemeentecode == groups[KLEIN][1] and v.kanaal == "balie")
+    klein = next(v for v in views if v.gemeentecode == groups[KLEIN][2] and v.kanaal == "balie")
     assert [(g.groep, g.bm) for g in klein.totaaloordeel.bm_groepen] == [(KLEIN, dutch.DASH)]
     grouped = {c for members in groups.values() for c in members}
     outside = next(v for v in views if v.gemeentecode not in grouped)
@@ -466,3 +466,37 @@ def test_the_audit_and_the_attack_hold_the_group_bms(demo):
     assert len(given_away) > 50
     for key, mean in given_away.items():
         assert abs(mean - truth[key]) < 1e-6, (key, mean, truth[key])
+
+
+@pytest.mark.slow
+def test_under_eigen_a_municipality_holds_the_bms_of_its_own_groups_only(demo, tmp_path):
+    """KTO_PUBLICATIE=eigen: each municipality's snapshot, Parquet and CSV hold its own rows
+    of kto_vergelijkingsgroep, so the BMs of its own groups and no other member's figure."""
+    from dagster_project.publish.per_gemeente import write_gemeenten
+
+    _, warehouse, groups, *_ = demo
+    tables = ("dim_gemeente", "kto_vergelijkingsgroep")
+    with duckdb.connect(str(tmp_path / "marts.duckdb")) as con:
+        con.execute(f"attach '{warehouse}' as w (read_only)")
+        for table in tables:
+            con.execute(f"create table main.{table} as select * from w.marts.{table}")
+    codes, _ = write_gemeenten(tmp_path, tables)
+    member_of = defaultdict(set)
+    for groep, members in groups.items():
+        for code in members:
+            member_of[code].add(groep)
+    assert set(member_of) < set(codes)
+    for code in codes:
+        own = tmp_path / "gemeenten" / code
+        with duckdb.connect(str(own / "marts.duckdb"), read_only=True) as con:
+            rows = records(con, "select gemeentecode, groep from main.kto_vergelijkingsgroep")
+            parquet = records(
+                con,
+                "select distinct gemeentecode, groep from read_parquet(?)",
+                str(own / "marts" / "kto_vergelijkingsgroep.parquet"),
+            )
+        assert {r["gemeentecode"] for r in rows + parquet} <= {code}
+        assert {r["groep"] for r in rows} == {r["groep"] for r in parquet} == member_of[code]
+        csv = (own / "marts" / "kto_vergelijkingsgroep.csv").read_text(encoding="utf-8-sig")
+        others = set(codes) - {code}
+        assert not any(other in csv for other in others), code
