@@ -130,6 +130,32 @@ def test_kto_run_refuses_a_broken_file_before_any_work(tmp_path, monkeypatch, ca
     assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / "output").exists()
 
 
+def test_a_new_groups_file_rebuilds_no_year(tmp_path):
+    """The comparison groups reach only tables rebuilt whole, so the build key of the models
+    built by year leaves them out (a changed size-class file, which int_public_figures
+    reads, does change it)."""
+    from dagster_project.transform.build_key import build_key
+
+    path = _write(tmp_path / "groepen.csv", ["groep;gemeentecode", "A;GM0637"])
+    keys = {build_key(Settings.from_env({"KTO_WAREHOUSE": str(tmp_path / "w.duckdb")}))}
+    keys.add(
+        build_key(
+            Settings.from_env(
+                {"KTO_WAREHOUSE": str(tmp_path / "w.duckdb"), comparison_groups.VARIABLE: str(path)}
+            )
+        )
+    )
+    _write(path, ["groep;gemeentecode", "B;GM0637"])
+    keys.add(
+        build_key(
+            Settings.from_env(
+                {"KTO_WAREHOUSE": str(tmp_path / "w.duckdb"), comparison_groups.VARIABLE: str(path)}
+            )
+        )
+    )
+    assert len(keys) == 1
+
+
 # --- a group BM is a relation: the audit and the attack know it -------------------------
 
 KEY = ("balie", "2021-Q1", "aspect", "Wachttijd")  # no product relation
