@@ -1,0 +1,295 @@
+"""Signals: what changed for the worse, and who lies outside the funnel (docs/metrics.md,
+"Funnel plots and signals").
+
+A signal is news for a team lead, not a failure of the pipeline:
+
+- ``daling``: a significant drop, a row of ``marts.kto_verandering`` with q < 0.05 and a
+  negative change (the mart's ``richting = 'lager'``);
+- ``buiten_trechter``: a municipality whose figure lies outside the 99.8% funnel limits
+  around the BM (``funnel.flag_units``), above or below.
+
+Everything here is computed from published columns only (``kto_figuur``: the value, its
+exact value, n, the exact BM and the 95% interval; ``kto_verandering``), so a funnel or a
+signal adds no figure the marts do not already publish. The limits of a grade or CES need
+the spread of single responses around the BM: it is worked out from the shown figures'
+own intervals (``spread``), which fix each figure's standard deviation, never from the
+responses.
+
+Pure functions on DataFrames; ``read_figures`` and ``read_changes`` take a connection to a
+database with the marts (the warehouse or a published snapshot) and only run a query on
+it, so the module is free of Dagster and opens nothing itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from dagster_project.analysis import funnel
+
+ALPHA = 0.05  # a change is a discovery at q < 0.05 (kto_verandering.significant)
+LEVEL = 0.998  # outside these limits is a signal; 0.95 is drawn beside it
+DALING, BUITEN = "daling", "buiten_trechter"
+GROUP = ["periode", "kanaal", "figuur_type", "figuur"]
+MEANS = ("totaaloordeel", "ces", "aspect")  # stelling: a percentage
+
+FIGURES_SQL = """
+    SELECT f.periode, f.soort, f.kanaal, f.gemeentecode, g.gemeente, f.figuur_type, f.figuur,
+           f.volgorde, f.decimalen, f.waarde, f.waarde_exact, f.n, f.bm, f.bm_exact, f.ci_low,
+           f.ci_high
+    FROM marts.kto_figuur AS f
+    JOIN marts.dim_gemeente AS g USING (gemeentecode)
+    WHERE f.figuur_type <> 'product' AND f.publiceerbaar AND f.waarde_exact IS NOT NULL
+    ORDER BY f.periode, f.kanaal, f.figuur_type, f.volgorde, f.figuur, g.gemeente,
+             f.gemeentecode
+"""
+CHANGES_SQL = """
+    SELECT periode, kanaal, gemeentecode, gemeente, figuur_type, figuur, volgorde, decimalen,
+           vergelijking, periode_vorig, n, n_vorig, verschil, verschil_exact, ci_low, ci_high,
+           p_waarde, q_waarde
+    FROM marts.kto_verandering
+    WHERE publiceerbaar
+    ORDER BY periode, kanaal, figuur_type, volgorde, figuur, gemeente, gemeentecode, vergelijking
+"""
+
+# signalen.csv and the portal's list: one row per signal, in this order
+COLUMNS = [
+    "periode",
+    "kanaal",
+    "gemeentecode",
+    "gemeente",
+    "signaal",
+    "figuur_type",
+    "figuur",
+    "richting",
+    "waarde",
+    "n",
+    "bm",
+    "ondergrens_99_8",
+    "bovengrens_99_8",
+    "vergelijking",
+    "periode_vorig",
+    "verschil",
+    "q_waarde",
+]
+
+
+def read_figures(conn) -> pd.DataFrame:
+    """Every shown figure of ``marts.kto_figuur`` that a funnel can hold (not products)."""
+    return conn.execute(FIGURES_SQL).df()
+
+
+def read_changes(conn) -> pd.DataFrame:
+    """Every shown change of ``marts.kto_verandering``."""
+    return conn.execute(CHANGES_SQL).df()
+
+
+def is_proportion(figuur_type: str) -> bool:
+    return figuur_type == "stelling"
+
+
+def target_of(group: pd.DataFrame) -> float | None:
+    """The group's exact BM: the one value of ``bm_exact`` (None when it is not shown,
+    as where it rests on a hidden figure: then the group gets no funnel)."""
+    values = pd.to_numeric(group["bm_exact"]).dropna().unique()
+    if len(values) == 0:
+        return None
+    if len(values) > 1:
+        raise ValueError(f"{len(values)} exact BMs in one period x channel x figure: {values}")
+    return float(values[0])
+
+
+def spread(group: pd.DataFrame, target: float) -> float:
+    """The standard deviation of single responses around ``target`` over the responses
+    behind the group's shown figures, from their published values alone.
+
+    A grade's 95% interval is ``mean +- t(0.975, n-1) s / sqrt(n)`` (s: the responses'
+    sample standard deviation), CES's ``ces +- z(0.975) s / sqrt(n)`` (s: the spread of the
+    +100 / 0 / -100 scores, divisor n): so ``s`` is the half-width times ``sqrt(n)`` over
+    the quantile. The half-width is the wider side, since the marts clip an interval to
+    the scale (1..10, -100..100) on one side at most. The sum of squares around the target
+    is then, per figure, ``(n-1) s^2`` (grades; ``n s^2`` for CES) ``+ n (mean - target)^2``,
+    and the spread the root of their total over the total n.
+    """
+    if group.empty:
+        raise ValueError("no figures to take the spread of")
+    n = pd.to_numeric(group["n"]).to_numpy(float)
+    mean = pd.to_numeric(group["waarde_exact"]).to_numpy(float)
+    low = pd.to_numeric(group["ci_low"]).to_numpy(float)
+    high = pd.to_numeric(group["ci_high"]).to_numpy(float)
+    half = np.fmax(high - mean, mean - low)  # NaN only where the figure has no interval
+    ces = (group["figuur_type"] == "ces").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quantile = np.where(ces, funnel.z_value(0.95), stats.t.ppf(0.975, n - 1))
+        s = half * np.sqrt(n) / quantile
+        within = np.where(ces, n, n - 1) * s**2
+    # no interval: n < 2 for a grade (one response: no spread within it)
+    within = np.where(np.isnan(within), 0.0, within)
+    total = float(np.sum(within + n * (mean - target) ** 2))
+    return math.sqrt(total / float(np.sum(n)))
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """One period x channel x figure: its target, spread, points with their limits and
+    flags (``funnel.flag_units``' columns), and the limit lines to draw."""
+
+    periode: str
+    kanaal: str
+    figuur_type: str
+    figuur: str
+    decimalen: int
+    target: float
+    bm: float  # the BM as the factsheet prints it
+    sd: float | None  # None for a percentage (binomial limits)
+    points: pd.DataFrame
+    lines: pd.DataFrame  # n, lower_95, upper_95, lower_99_8, upper_99_8
+
+    @property
+    def outside(self) -> pd.DataFrame:
+        """The points outside the 99.8% limits."""
+        flag = self.points[f"funnel_{funnel.suffix(LEVEL)}"]
+        return self.points[flag.isin([funnel.ABOVE, funnel.BELOW])]
+
+
+def line_counts(n_min: int, n_max: int, steps: int = 80) -> np.ndarray:
+    """Whole n from ``n_min`` to ``n_max``, spaced evenly on a square-root scale (where the
+    limits bend most), every n when there are few."""
+    lo, hi = max(1, int(n_min)), max(1, int(n_max))
+    if hi - lo <= steps:
+        return np.arange(lo, hi + 1)
+    grid = np.linspace(math.sqrt(lo), math.sqrt(hi), steps) ** 2
+    return np.unique(np.concatenate([[lo], np.rint(grid).astype(np.int64), [hi]]))
+
+
+def funnel_of(group: pd.DataFrame) -> Funnel | None:
+    """The funnel of one period x channel x figure's shown figures; None without an exact
+    BM (no target) or without a figure."""
+    if group.empty:
+        return None
+    target = target_of(group)
+    if target is None:
+        return None
+    first = group.iloc[0]
+    kind = "proportion" if is_proportion(first["figuur_type"]) else "mean"
+    sd = None if kind == "proportion" else spread(group, target)
+    # flag_units on the two columns it reads (pandas makes adding columns to a wide frame
+    # slow), then the flags beside the figures
+    slim = pd.DataFrame(
+        {
+            "waarde_exact": pd.to_numeric(group["waarde_exact"]).to_numpy(float),
+            "n": pd.to_numeric(group["n"]).to_numpy(np.int64),
+        },
+        columns=pd.Index(["waarde_exact", "n"], dtype=object),
+    )
+    flagged = funnel.flag_units(slim, target, sd=sd, kind=kind).drop(columns=["waarde_exact", "n"])
+    points = pd.concat([group.reset_index(drop=True), flagged], axis=1)
+    counts = pd.to_numeric(group["n"]).to_numpy(np.int64)
+    grid = line_counts(counts.min() * 0.8, counts.max() * 1.1)
+    if kind == "proportion":
+        lines = funnel.proportion_limits(target, grid)
+    else:
+        lines = funnel.mean_limits(target, sd, grid)
+    bm = pd.to_numeric(group["bm"]).dropna()
+    return Funnel(
+        periode=str(first["periode"]),
+        kanaal=str(first["kanaal"]),
+        figuur_type=str(first["figuur_type"]),
+        figuur=str(first["figuur"]),
+        decimalen=int(first["decimalen"]),
+        target=target,
+        bm=float(bm.iloc[0]) if len(bm) else round(target, int(first["decimalen"])),
+        sd=sd,
+        points=points,
+        lines=lines,
+    )
+
+
+def funnels(figures: pd.DataFrame) -> list[Funnel]:
+    """Every funnel of ``read_figures``' frame, in its order (period, channel, figure)."""
+    out = []
+    for _, group in figures.groupby(GROUP, sort=False, dropna=False):
+        made = funnel_of(group)
+        if made is not None:
+            out.append(made)
+    return out
+
+
+def drops(changes: pd.DataFrame) -> pd.DataFrame:
+    """The significant drops of ``read_changes``' frame: q < 0.05 and a negative change."""
+    q = pd.to_numeric(changes["q_waarde"])
+    change = pd.to_numeric(changes["verschil_exact"])
+    return changes[(q < ALPHA) & (change < 0)]
+
+
+def signals(figures: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """Every signal (``COLUMNS``): the drops, then the points outside the 99.8% limits,
+    ordered by period, channel, municipality and figure."""
+    rows = []
+    for _, r in drops(changes).iterrows():
+        rows.append(
+            {
+                "periode": r["periode"],
+                "kanaal": r["kanaal"],
+                "gemeentecode": r["gemeentecode"],
+                "gemeente": r["gemeente"],
+                "signaal": DALING,
+                "figuur_type": r["figuur_type"],
+                "figuur": r["figuur"],
+                "richting": "lager",
+                "n": int(r["n"]),
+                "vergelijking": r["vergelijking"],
+                "periode_vorig": r["periode_vorig"],
+                "verschil": r["verschil"],
+                "q_waarde": float(r["q_waarde"]),
+                "_volgorde": r["volgorde"],
+            }
+        )
+    for made in funnels(figures):
+        for _, p in made.outside.iterrows():
+            rows.append(
+                {
+                    "periode": made.periode,
+                    "kanaal": made.kanaal,
+                    "gemeentecode": p["gemeentecode"],
+                    "gemeente": p["gemeente"],
+                    "signaal": BUITEN,
+                    "figuur_type": made.figuur_type,
+                    "figuur": made.figuur,
+                    "richting": p[f"funnel_{funnel.suffix(LEVEL)}"],
+                    "waarde": p["waarde"],
+                    "n": int(p["n"]),
+                    "bm": made.bm,
+                    "ondergrens_99_8": float(p[f"lower_{funnel.suffix(LEVEL)}"]),
+                    "bovengrens_99_8": float(p[f"upper_{funnel.suffix(LEVEL)}"]),
+                    "_volgorde": p["volgorde"],
+                }
+            )
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, "_volgorde"])
+    if frame.empty:
+        return frame.drop(columns="_volgorde")
+    kind = frame["signaal"].map({DALING: 0, BUITEN: 1})
+    frame = (
+        frame.assign(_soort=kind)
+        .sort_values(
+            ["periode", "kanaal", "gemeente", "gemeentecode", "_soort", "figuur_type", "_volgorde"],
+            kind="stable",
+        )
+        .drop(columns=["_soort", "_volgorde"])
+        .reset_index(drop=True)
+    )
+    return frame
+
+
+def summary(found: pd.DataFrame) -> dict[str, int]:
+    """Counts for the run summary and the asset check."""
+    return {
+        "signals": len(found),
+        "drops": int((found["signaal"] == DALING).sum()) if len(found) else 0,
+        "outside_funnel": int((found["signaal"] == BUITEN).sum()) if len(found) else 0,
+        "periods": int(found["periode"].nunique()) if len(found) else 0,
+    }
