@@ -68,14 +68,14 @@ def mean_limits(target: float, sd: float, n, levels: Sequence[float] = LEVELS) -
     if not sd >= 0:
         raise ValueError(f"sd {sd}")
     n_values = _counts(n)
-    out = pd.DataFrame({"n": n_values})
+    columns = {"n": n_values}  # one DataFrame at the end: adding columns one by one is slow
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.where(n_values > 0, sd / np.sqrt(n_values.astype(float)), np.nan)
     for level in levels:
         z = z_value(level)
-        out[f"lower_{suffix(level)}"] = target - z * se
-        out[f"upper_{suffix(level)}"] = target + z * se
-    return out
+        columns[f"lower_{suffix(level)}"] = target - z * se
+        columns[f"upper_{suffix(level)}"] = target + z * se
+    return pd.DataFrame(columns)
 
 
 def proportion_limits(
@@ -86,7 +86,7 @@ def proportion_limits(
         raise ValueError(f"target {target} is not a percentage")
     n_values = _counts(n)
     theta = target / PERCENT
-    out = pd.DataFrame({"n": n_values})
+    columns = {"n": n_values}
     for level in levels:
         tail = (1 - level) / 2
         if method == "binomial":
@@ -99,9 +99,9 @@ def proportion_limits(
             upper = theta + z_value(level) * se
         else:
             raise ValueError(f"method {method!r}: binomial or normal")
-        out[f"lower_{suffix(level)}"] = np.clip(lower, 0, theta) * PERCENT
-        out[f"upper_{suffix(level)}"] = np.clip(upper, theta, 1) * PERCENT
-    return out
+        columns[f"lower_{suffix(level)}"] = np.clip(lower, 0, theta) * PERCENT
+        columns[f"upper_{suffix(level)}"] = np.clip(upper, theta, 1) * PERCENT
+    return pd.DataFrame(columns)
 
 
 def _binomial_limit(p: float, n: np.ndarray, theta: float) -> np.ndarray:
@@ -158,6 +158,7 @@ def flag_units(
         raise ValueError(f"kind {kind!r}: mean or proportion")
     values = pd.to_numeric(out[value]).to_numpy(float)
     missing = np.isnan(values) | (counts < 1)
+    added = {}
     for level in levels:
         lower = limits[f"lower_{suffix(level)}"].to_numpy()
         upper = limits[f"upper_{suffix(level)}"].to_numpy()
@@ -167,10 +168,11 @@ def flag_units(
             above, below = values > upper, values < lower
         flag = np.where(above, ABOVE, np.where(below, BELOW, INSIDE)).astype(object)
         flag[missing] = None
-        out[f"lower_{suffix(level)}"] = lower
-        out[f"upper_{suffix(level)}"] = upper
-        out[f"funnel_{suffix(level)}"] = flag
-    return out
+        added[f"lower_{suffix(level)}"] = lower
+        added[f"upper_{suffix(level)}"] = upper
+        added[f"funnel_{suffix(level)}"] = flag
+    out = out.drop(columns=[c for c in added if c in out.columns])
+    return pd.concat([out, pd.DataFrame(added, index=out.index)], axis=1)
 
 
 def _binomial_outside(

@@ -22,6 +22,7 @@ it, so the module is free of Dagster and opens nothing itself.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ ALPHA = 0.05  # a change is a discovery at q < 0.05 (kto_verandering.significant
 LEVEL = 0.998  # outside these limits is a signal; 0.95 is drawn beside it
 DALING, BUITEN = "daling", "buiten_trechter"
 GROUP = ["periode", "kanaal", "figuur_type", "figuur"]
-MEANS = ("totaaloordeel", "ces", "aspect")  # stelling: a percentage
+FIGURE_TYPES = ("totaaloordeel", "ces", "aspect", "stelling")  # the factsheet's order
 
 FIGURES_SQL = """
     SELECT f.periode, f.soort, f.kanaal, f.gemeentecode, g.gemeente, f.figuur_type, f.figuur,
@@ -65,6 +66,7 @@ COLUMNS = [
     "signaal",
     "figuur_type",
     "figuur",
+    "decimalen",
     "richting",
     "waarde",
     "n",
@@ -149,11 +151,22 @@ class Funnel:
     points: pd.DataFrame
     lines: pd.DataFrame  # n, lower_95, upper_95, lower_99_8, upper_99_8
 
-    @property
-    def outside(self) -> pd.DataFrame:
+    @functools.cached_property
+    def records(self) -> list[dict]:
+        """The points as plain dicts (pandas' own conversions are slow on small frames)."""
+        return records(self.points)
+
+    @functools.cached_property
+    def outside(self) -> list[dict]:
         """The points outside the 99.8% limits."""
-        flag = self.points[f"funnel_{funnel.suffix(LEVEL)}"]
-        return self.points[flag.isin([funnel.ABOVE, funnel.BELOW])]
+        flag = f"funnel_{funnel.suffix(LEVEL)}"
+        return [p for p in self.records if p[flag] in (funnel.ABOVE, funnel.BELOW)]
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """``frame``'s rows as dicts, column by column."""
+    columns = {c: frame[c].tolist() for c in frame.columns}
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 def line_counts(n_min: int, n_max: int, steps: int = 80) -> np.ndarray:
@@ -226,11 +239,14 @@ def drops(changes: pd.DataFrame) -> pd.DataFrame:
     return changes[(q < ALPHA) & (change < 0)]
 
 
-def signals(figures: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
-    """Every signal (``COLUMNS``): the drops, then the points outside the 99.8% limits,
-    ordered by period, channel, municipality and figure."""
+def signals(
+    figures: pd.DataFrame, changes: pd.DataFrame, made: list[Funnel] | None = None
+) -> pd.DataFrame:
+    """Every signal (``COLUMNS``): per period, channel and municipality the drops, then the
+    points outside the 99.8% limits, in the factsheet's order of figures. ``made``: the
+    funnels of ``figures``, when they are already there."""
     rows = []
-    for _, r in drops(changes).iterrows():
+    for r in records(drops(changes)):
         rows.append(
             {
                 "periode": r["periode"],
@@ -240,6 +256,7 @@ def signals(figures: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
                 "signaal": DALING,
                 "figuur_type": r["figuur_type"],
                 "figuur": r["figuur"],
+                "decimalen": int(r["decimalen"]),
                 "richting": "lager",
                 "n": int(r["n"]),
                 "vergelijking": r["vergelijking"],
@@ -249,21 +266,22 @@ def signals(figures: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
                 "_volgorde": r["volgorde"],
             }
         )
-    for made in funnels(figures):
-        for _, p in made.outside.iterrows():
+    for one in funnels(figures) if made is None else made:
+        for p in one.outside:
             rows.append(
                 {
-                    "periode": made.periode,
-                    "kanaal": made.kanaal,
+                    "periode": one.periode,
+                    "kanaal": one.kanaal,
                     "gemeentecode": p["gemeentecode"],
                     "gemeente": p["gemeente"],
                     "signaal": BUITEN,
-                    "figuur_type": made.figuur_type,
-                    "figuur": made.figuur,
+                    "figuur_type": one.figuur_type,
+                    "figuur": one.figuur,
+                    "decimalen": one.decimalen,
                     "richting": p[f"funnel_{funnel.suffix(LEVEL)}"],
                     "waarde": p["waarde"],
                     "n": int(p["n"]),
-                    "bm": made.bm,
+                    "bm": one.bm,
                     "ondergrens_99_8": float(p[f"lower_{funnel.suffix(LEVEL)}"]),
                     "bovengrens_99_8": float(p[f"upper_{funnel.suffix(LEVEL)}"]),
                     "_volgorde": p["volgorde"],
@@ -272,14 +290,16 @@ def signals(figures: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[*COLUMNS, "_volgorde"])
     if frame.empty:
         return frame.drop(columns="_volgorde")
-    kind = frame["signaal"].map({DALING: 0, BUITEN: 1})
     frame = (
-        frame.assign(_soort=kind)
+        frame.assign(
+            _soort=frame["signaal"].map({DALING: 0, BUITEN: 1}),
+            _type=frame["figuur_type"].map({t: i for i, t in enumerate(FIGURE_TYPES)}),
+        )
         .sort_values(
-            ["periode", "kanaal", "gemeente", "gemeentecode", "_soort", "figuur_type", "_volgorde"],
+            ["periode", "kanaal", "gemeente", "gemeentecode", "_soort", "_type", "_volgorde"],
             kind="stable",
         )
-        .drop(columns=["_soort", "_volgorde"])
+        .drop(columns=["_soort", "_type", "_volgorde"])
         .reset_index(drop=True)
     )
     return frame

@@ -38,6 +38,7 @@ FOLDER = "trechters"  # factsheets/{periode}/trechters/{kanaal}-{figuur}.svg
 WIDTH, HEIGHT = 290, 210  # the plot area; with axes and title the SVG is about 350 px wide
 OUTSIDE, OUTSIDE_95, INSIDE = "buiten 99,8%", "buiten 95%", "binnen"
 COLOURS = {OUTSIDE: "#c0392b", OUTSIDE_95: "#e67e22", INSIDE: "#5d6d7e"}
+_SIZE = re.compile(r'<svg[^>]* width="([0-9.]+)" height="([0-9.]+)"')
 _HASH = re.compile(r"^<!-- spec ([0-9a-f]{64}) -->\n")
 
 
@@ -52,6 +53,8 @@ class FunnelFile:
     titel: str
     tekst: str  # the text alternative
     buiten: tuple[str, ...]  # gemeenten outside the 99.8% limits
+    breedte: int = 0  # the SVG's size in px, for the page's layout before it loads
+    hoogte: int = 0
 
 
 def slug(text: str) -> str:
@@ -91,19 +94,19 @@ def _flag(row) -> str:
 def text_alternative(f: Funnel) -> str:
     """What the plot says in words: the BM, how many municipalities and their n, and who
     lies outside the 99.8% limits (and how many outside the 95% limits)."""
-    pts = f.points
-    n = pts["n"].astype(int)
-    flags = [_flag(r) for _, r in pts.iterrows()]
+    pts = f.records
+    n = [int(r["n"]) for r in pts]
+    flags = [_flag(r) for r in pts]
     outside = [
         f"{r['gemeente']} ({printed(f, r['waarde'])}, n = {int(r['n'])}, "
         f"{'hoger' if r[f'funnel_{funnel.suffix(LEVEL)}'] == funnel.ABOVE else 'lager'})"
-        for (_, r), flag in zip(pts.iterrows(), flags, strict=True)
+        for r, flag in zip(pts, flags, strict=True)
         if flag == OUTSIDE
     ]
     only_95 = sum(flag == OUTSIDE_95 for flag in flags)
     gemeenten = "gemeente" if len(pts) == 1 else "gemeenten"
     parts = [
-        f"Trechter van {title(f)}: {len(pts)} {gemeenten} met n van {n.min()} tot {n.max()}, "
+        f"Trechter van {title(f)}: {len(pts)} {gemeenten} met n van {min(n)} tot {max(n)}, "
         f"uitgezet tegen de benchmark (BM) {printed(f, f.bm)} met de 95%- en 99,8%-grenzen.",
         (
             "Buiten de 99,8%-grenzen: " + "; ".join(outside) + "."
@@ -122,7 +125,9 @@ def spec(f: Funnel) -> dict:
     for level, name in ((0.95, "95%"), (LEVEL, "99,8%")):
         s = funnel.suffix(level)
         for side in ("lower", "upper"):
-            for n, value in zip(f.lines["n"], f.lines[f"{side}_{s}"], strict=True):
+            for n, value in zip(
+                f.lines["n"].tolist(), f.lines[f"{side}_{s}"].tolist(), strict=True
+            ):
                 if np.isfinite(value):
                     lines.append(
                         {
@@ -135,7 +140,7 @@ def spec(f: Funnel) -> dict:
     log_n = np.log(f.points["n"].astype(float).to_numpy())
     span = float(log_n.max() - log_n.min()) or 1.0
     points = []
-    for (_, r), position in zip(f.points.iterrows(), (log_n - log_n.min()) / span, strict=True):
+    for r, position in zip(f.records, (log_n - log_n.min()) / span, strict=True):
         stand = _flag(r)
         points.append(
             {
@@ -256,11 +261,14 @@ def write_funnels(funnels: list[Funnel], factsheets_dir: Path) -> tuple[list[Fun
         chart = spec(f)
         digest = spec_hash(chart)
         target = factsheets_dir / rel
-        if not _same(target, digest):
+        if _same(target, digest):
+            svg = target.read_text(encoding="utf-8")
+        else:
             svg = render(chart)
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(target, f"<!-- spec {digest} -->\n{svg}".encode())
             rendered += 1
+        size = _SIZE.search(svg)
         keep.add(rel)
         outside = f.outside
         files.append(
@@ -271,7 +279,9 @@ def write_funnels(funnels: list[Funnel], factsheets_dir: Path) -> tuple[list[Fun
                 rel,
                 title(f),
                 chart["description"],
-                tuple(str(g) for g in outside["gemeente"]),
+                tuple(str(p["gemeente"]) for p in outside),
+                int(float(size.group(1))) if size else 0,
+                int(float(size.group(2))) if size else 0,
             )
         )
     remove_funnels(factsheets_dir, keep)
