@@ -35,6 +35,7 @@ from dagster_project.analysis import funnel
 ALPHA = 0.05  # a change is a discovery at q < 0.05 (kto_verandering.significant)
 LEVEL = 0.998  # outside these limits is a signal; 0.95 is drawn beside it
 DALING, BUITEN = "daling", "buiten_trechter"
+CHECK_NAME = "signalen"  # the asset check that reports them in Dagster (defs/signals.py)
 GROUP = ["periode", "kanaal", "figuur_type", "figuur"]
 FIGURE_TYPES = ("totaaloordeel", "ces", "aspect", "stelling")  # the factsheet's order
 
@@ -169,7 +170,7 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
-def line_counts(n_min: int, n_max: int, steps: int = 80) -> np.ndarray:
+def line_counts(n_min: int, n_max: int, steps: int = 24) -> np.ndarray:
     """Whole n from ``n_min`` to ``n_max``, spaced evenly on a square-root scale (where the
     limits bend most), every n when there are few."""
     lo, hi = max(1, int(n_min)), max(1, int(n_max))

@@ -191,7 +191,7 @@ def spec(f: Funnel) -> dict:
         "layer": [
             {
                 "data": {"values": lines},
-                "mark": {"type": "line", "clip": True, "strokeWidth": 1},
+                "mark": {"type": "line", "clip": True, "strokeWidth": 1, "interpolate": "monotone"},
                 "encoding": {
                     "x": x,
                     "y": y,
