@@ -91,6 +91,56 @@ def read_changes(conn) -> pd.DataFrame:
     return conn.execute(CHANGES_SQL).df()
 
 
+def empty_figures() -> pd.DataFrame:
+    """``read_figures``' frame without rows."""
+    return pd.DataFrame(
+        columns=[
+            "periode",
+            "soort",
+            "kanaal",
+            "gemeentecode",
+            "gemeente",
+            "figuur_type",
+            "figuur",
+            "volgorde",
+            "decimalen",
+            "waarde",
+            "waarde_exact",
+            "n",
+            "bm",
+            "bm_exact",
+            "ci_low",
+            "ci_high",
+        ]
+    )
+
+
+def empty_changes() -> pd.DataFrame:
+    """``read_changes``' frame without rows."""
+    return pd.DataFrame(
+        columns=[
+            "periode",
+            "kanaal",
+            "gemeentecode",
+            "gemeente",
+            "figuur_type",
+            "figuur",
+            "volgorde",
+            "decimalen",
+            "vergelijking",
+            "periode_vorig",
+            "n",
+            "n_vorig",
+            "verschil",
+            "verschil_exact",
+            "ci_low",
+            "ci_high",
+            "p_waarde",
+            "q_waarde",
+        ]
+    )
+
+
 def is_proportion(figuur_type: str) -> bool:
     return figuur_type == "stelling"
 

@@ -20,11 +20,13 @@ SVG with the same hash is kept (rendering costs some 50 ms a plot).
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
@@ -240,15 +242,28 @@ def spec(f: Funnel) -> dict:
 
 
 def render(chart: dict) -> str:
-    """The SVG of a spec (vl-convert, imported here: only the portal needs it)."""
+    """The SVG of a spec (vl-convert, imported here: only the portal needs it), with its
+    text alternative as the SVG's ``<title>`` and ``aria-label`` (Vega labels only the axes
+    and marks), so the file says what it shows when opened on its own."""
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(chart)
+    svg = vl_convert.vegalite_to_svg(chart)
+    text = chart["description"]
+    opening = re.match(r"<svg\b[^>]*>", svg)
+    if opening is None:
+        raise ValueError("vl-convert returned no <svg> element")
+    tag = opening.group(0)[:-1] + f' role="img" aria-label={quoteattr(text)}>'
+    return tag + f"<title>{escape(text)}</title>" + svg[opening.end() :]
+
+
+RENDERING = 1  # raise when ``render`` changes what it makes of a spec
 
 
 def spec_hash(chart: dict) -> str:
+    """The hash a rendered SVG carries: of the spec, ``render``'s version and vl-convert's."""
     text = json.dumps(chart, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    versions = f"{RENDERING}|{importlib.metadata.version('vl-convert-python')}"
+    return hashlib.sha256(f"{text}|{versions}".encode()).hexdigest()
 
 
 def write_funnels(funnels: list[Funnel], factsheets_dir: Path) -> tuple[list[FunnelFile], int]:
