@@ -85,14 +85,18 @@ def test_funnel_limits_and_outliers_match_an_independent_computation(marts):
         n = f.points.n.to_numpy(float)
         if f.figuur_type == "stelling":
             keys = ["gemeentecode"]
-            k = f.points[keys].merge(
-                sums[
-                    (sums.periode == f.periode)
-                    & (sums.kanaal == f.kanaal)
-                    & (sums.figuur == f.figuur)
-                ],
-                on=keys,
-            )["k_laag"].to_numpy(float)  # the count of agreeing answers
+            k = (
+                f.points[keys]
+                .merge(
+                    sums[
+                        (sums.periode == f.periode)
+                        & (sums.kanaal == f.kanaal)
+                        & (sums.figuur == f.figuur)
+                    ],
+                    on=keys,
+                )["k_laag"]
+                .to_numpy(float)
+            )  # the count of agreeing answers
             theta = f.target / 100
             above = stats.binom.sf(k - 1, n, theta) < 0.001
             below = stats.binom.cdf(k, n, theta) < 0.001
@@ -115,12 +119,13 @@ def test_funnel_limits_and_outliers_match_an_independent_computation(marts):
         outside_found.add(
             (r["periode"], r["kanaal"], r["gemeentecode"], r["figuur"], r["richting"])
         )
-    assert checked > 50
+    assert checked > 50 and outside_expected  # the samples have points outside
     assert outside_found == outside_expected
 
 
 def test_the_drops_are_the_marts_significant_drops(marts):
     figures, changes, _, lower = marts
+    assert lower  # the samples have drops
     found = signals.signals(figures, changes)
     drops = found[found.signaal == signals.DALING]
     assert {
