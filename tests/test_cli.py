@@ -266,7 +266,8 @@ def test_summary_counts_equal_counts_of_the_files(sample_run, expected):
     assert re.fullmatch(
         r"ingest [\d.]+ s, dbt [\d.]+ s, checks [\d.]+ s, disclosure [\d.]+ s, "
         r"gate [\d.]+ s, factsheets [\d.]+ s, "
-        r"(publish [\d.]+ s, portal|portal [\d.]+ s, publish) [\d.]+ s; total [\d.]+ s",
+        r"(publish [\d.]+ s, portal|portal [\d.]+ s, publish) [\d.]+ s, "
+        r"signals [\d.]+ s; total [\d.]+ s",
         summary["time"],
     )
 
