@@ -102,6 +102,7 @@ def _jinja() -> jinja2.Environment:
         figuur_anker=figuur_anker,
         signaal_waarde=signaal_waarde,
         signaal_bm=signaal_bm,
+        q_tekst=q_tekst,
         sort_number=_sort_number,
         kanaal_naam=KANAAL_NAAM,
     )
@@ -124,6 +125,11 @@ def signaal_waarde(s: dict) -> str:
     low = dutch.fixed(round(s["ondergrens_99_8"], 2), 2)
     high = dutch.fixed(round(s["bovengrens_99_8"], 2), 2)
     return f"{value} (grenzen {low} tot {high})"
+
+
+def q_tekst(q: float) -> str:
+    """A q-value to four decimals, ``< 0,0001`` below that (never a false 0)."""
+    return "< 0,0001" if q < 0.0001 else f"{q:.4f}".replace(".", ",")
 
 
 def signaal_bm(s: dict) -> str:
