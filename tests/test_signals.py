@@ -338,3 +338,31 @@ def test_the_gate_and_kto_run_do_not_count_the_signals_as_a_failing_rule():
 
     assert _failures(SimpleNamespace(all_events=[evaluation(signals.CHECK_NAME)])) == []
     assert _failures(SimpleNamespace(all_events=[evaluation("other")])) != []
+
+
+def test_under_eigen_no_funnel_or_signal_reaches_a_municipality_s_folder(
+    built_sample_warehouse, tmp_path
+):
+    from dagster_project.factsheets import read_only, render_periods
+    from dagster_project.portal import build_portal
+    from dagster_project.settings import Settings
+
+    env = {"KTO_WAREHOUSE": str(built_sample_warehouse), "KTO_OUTPUT_DIR": str(tmp_path)}
+    with read_only(built_sample_warehouse) as con:
+        render_periods(con, ["2020"], Settings.from_env(env), generated_on=dt.date(2026, 12, 7))
+    build_portal(Settings.from_env(env), generated_on="7 december 2026")  # open first
+    folder = tmp_path / "factsheets"
+    assert list(folder.glob("2020/trechters/*.svg")) and (folder / "signalen-2020.html").exists()
+    result = build_portal(
+        Settings.from_env({**env, "KTO_PUBLICATIE": "eigen"}), generated_on="7 december 2026"
+    )
+    assert result.funnels == 0
+    own = tmp_path / "gemeenten"
+    assert list(own.glob("*/factsheets/index.html"))
+    assert not list(tmp_path.rglob("*.svg"))
+    assert not list(tmp_path.rglob("signalen-*.html")) and not list(tmp_path.rglob("trechters-*"))
+    assert not list(own.rglob("signalen.csv"))
+    assert (folder / "2020" / "signalen.csv").is_file()  # the operator's, beside report.json
+    for page in own.glob("*/factsheets/periode-*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "signalen-" not in text and "trechters-" not in text

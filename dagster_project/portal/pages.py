@@ -31,7 +31,7 @@ from dagster_project.factsheets import dutch
 from dagster_project.factsheets.marts import has_table, read_only
 from dagster_project.factsheets.output import write_atomically
 from dagster_project.portal import signalen as signal_files
-from dagster_project.portal.funnels import remove_funnels, slug, write_funnels
+from dagster_project.portal.funnels import COLOURS, remove_funnels, slug, write_funnels
 from dagster_project.portal.model import KANALEN, Cel, Portal, collect
 from dagster_project.portal.signalen import CSV_NAME
 from dagster_project.publish.per_gemeente import GEMEENTEN, remove_if_empty
@@ -196,6 +196,7 @@ def render_pages(portal: Portal, generated_on: str, eigen: str | None = None) ->
         pages[trechters_page(periode)] = env.get_template("trechters.html.j2").render(
             **common,
             periode=periode,
+            kleuren=list(COLOURS.values()),
             per_kanaal=[
                 (k, [t for t in trechters if t.kanaal == k])
                 for k in KANALEN
