@@ -164,7 +164,9 @@ def spread(group: pd.DataFrame, target: float) -> float:
     sample standard deviation), CES's ``ces +- z(0.975) s / sqrt(n)`` (s: the spread of the
     +100 / 0 / -100 scores, divisor n): so ``s`` is the half-width times ``sqrt(n)`` over
     the quantile. The half-width is the wider side, since the marts clip an interval to
-    the scale (1..10, -100..100) on one side at most. The sum of squares around the target
+    the scale (1..10, -100..100); both sides are clipped only where a small n has answers
+    at both ends of the scale (n = 5, half 1 and half 10), and s comes out too small
+    there. The sum of squares around the target
     is then, per figure, ``(n-1) s^2`` (grades; ``n s^2`` for CES) ``+ n (mean - target)^2``,
     and the spread the root of their total over the total n.
     """
