@@ -240,6 +240,12 @@ class FactsheetView:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
+    @property
+    def pages_expected(self) -> int:
+        """Page 1 holds every figure, the priority matrix has a page of its own, the
+        explanation comes last."""
+        return 2 + (self.prioriteiten is not None)
+
 
 @functools.cache
 def _field_names(cls: type) -> tuple[str, ...]:
