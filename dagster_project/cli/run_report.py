@@ -85,7 +85,7 @@ class RunReport:
     version: str | None = None  # the published version after the run
     unchanged: bool = False  # nothing changed: no new version, the current one stays
     portal_pages: int | None = None
-    portal_funnels: tuple[int, int] | None = None  # funnel plots drawn, of which rendered
+    portal_funnels: tuple[int, int] | None = None  # funnel plots drawn, of which written
     signals: dict[str, Any] | None = None  # the signals check's counts (defs/signals.py)
     disclosure: tuple[bool, dict[str, Any]] | None = None  # the audit: passed, its metadata
     gate: dict[str, Any] | None = None  # quality/gate's metadata: what is withheld
@@ -169,7 +169,7 @@ class RunReport:
             if "funnel_plots" in metadata:
                 self.portal_funnels = (
                     _value(metadata, "funnel_plots"),
-                    _value(metadata, "funnel_plots_rendered"),
+                    _value(metadata, "funnel_plots_written"),
                 )
 
     # -- lines ------------------------------------------------------------------------
@@ -290,8 +290,8 @@ class RunReport:
     def _portal_line(self) -> str:
         funnels = ""
         if self.portal_funnels is not None:
-            drawn, rendered = self.portal_funnels
-            funnels = f", {_n(drawn)} funnel plots ({_n(rendered)} rendered, the rest unchanged)"
+            drawn, written = self.portal_funnels
+            funnels = f", {_n(drawn)} funnel plots ({_n(written)} written, the rest unchanged)"
         return f"portal: {_n(self.portal_pages)} pages{funnels} in {self._took('portal')}"
 
     def _signals_text(self) -> str:

@@ -26,7 +26,7 @@ def factsheets_portal(
     result = build_portal(settings)
     context.log.info(
         f"portal: {len(result.pages)} pages, {result.factsheets_linked} factsheets linked, "
-        f"{result.funnels} funnel plots ({result.funnels_rendered} rendered)"
+        f"{result.funnels} funnel plots ({result.funnels_written} written)"
     )
     return dg.MaterializeResult(
         metadata={
@@ -35,7 +35,7 @@ def factsheets_portal(
             "factsheets_linked": result.factsheets_linked,
             "pages_removed": len(result.removed),
             "funnel_plots": result.funnels,
-            "funnel_plots_rendered": result.funnels_rendered,
+            "funnel_plots_written": result.funnels_written,
             "signals_count": result.signals.get("signals", 0),
             "signal_files": len(result.signal_files),
         }

@@ -52,7 +52,7 @@ class PortalResult:
     factsheets_linked: int
     signals: dict[str, int] = field(default_factory=dict)  # analysis.signals.summary
     funnels: int = 0  # funnel plots drawn
-    funnels_rendered: int = 0  # of which rendered by this run (the others were unchanged)
+    funnels_written: int = 0  # of which written by this run (the others were unchanged)
     signal_files: list[str] = field(default_factory=list)  # {periode}/signalen.csv
 
 
@@ -328,9 +328,9 @@ def build_portal(settings: Settings, generated_on: str | None = None) -> PortalR
         # the operator's signalen.csv only (beside report.json); no funnel plots
         remove_funnels(folder)
         result = write_own_portals(portal, settings.output_dir, day)
-        drawn, rendered = [], 0
+        drawn, written = [], 0
     else:
-        drawn, rendered = write_funnels(made, folder)
+        drawn, written = write_funnels(made, folder)
         portal.trechters = {
             p: [t for t in drawn if t.path.startswith(f"{p}/")] for p in portal.periodes
         }
@@ -339,6 +339,6 @@ def build_portal(settings: Settings, generated_on: str | None = None) -> PortalR
         # after a run under eigen: its portals go, they would go stale beside this one
         result.removed += remove_own_portals(settings.output_dir)
     result.signals = signals.summary(found)
-    result.funnels, result.funnels_rendered = len(drawn), rendered
+    result.funnels, result.funnels_written = len(drawn), written
     result.signal_files = csv_files
     return result
