@@ -167,26 +167,130 @@ def _sums(x: list[int]) -> dict:
     return {"n": len(x), "s1": sum(x), "s2": sum(g * g for g in x)}
 
 
-def test_the_svg_parses_names_every_point_outside_and_carries_its_text_alternative(marts):
-    figures, _, _, _ = marts
+def _number(text: str) -> float:
+    """A tick label as printed: ``1.000``, ``8,2``, ``-20``."""
+    return float(text.replace(".", "").replace(",", ".").replace("\u2212", "-"))
+
+
+def _scale(root, axis: str, log: bool):
+    """The axis' map from value to pixel, fitted on its tick labels (value, position):
+    (offset, slope) with a residual below a hundredth of a pixel, so the axis is linear
+    (y) or logarithmic (x) as labelled."""
+    group = next(g for g in root.iter(f"{SVG}g") if g.get("class") == f"as as-{axis}")
+    ticks = [t for t in group.iter(f"{SVG}text") if t.get("class") == "tick"]
+    values = np.array([_number(t.text) for t in ticks])
+    pixels = np.array([float(t.get(axis)) for t in ticks])
+    assert len(ticks) >= 2, axis
+    slope, offset = np.polyfit(np.log(values) if log else values, pixels, 1)
+    fitted = offset + slope * (np.log(values) if log else values)
+    assert np.abs(fitted - pixels).max() < 0.01, (axis, values, pixels)
+    return offset, slope
+
+
+def _binomial_limit(p: float, n: np.ndarray, theta: float) -> np.ndarray:
+    """Spiegelhalter's interpolated binomial limit (2005, A.1.1) with scipy, in percent."""
+    r = stats.binom.ppf(p, n, theta)
+    at, below = stats.binom.cdf(r, n, theta), stats.binom.cdf(r - 1, n, theta)
+    return (r - (at - p) / (at - below)) / n * 100
+
+
+def _expected_99_8(f, figures, sums):
+    """The 99.8% limits as functions of n, and the municipalities outside them, computed
+    here: the spread from the raw sums, the tails of the counts with scipy."""
+    group = figures[
+        (figures.periode == f.periode)
+        & (figures.kanaal == f.kanaal)
+        & (figures.figuur_type == f.figuur_type)
+        & (figures.figuur == f.figuur)
+    ]
+    rows = group.merge(
+        sums, on=["periode", "kanaal", "gemeentecode", "figuur_type", "figuur"], how="left"
+    )
+    n = rows["n_x"].to_numpy(float)
+    if f.figuur_type == "stelling":
+        theta = f.target / 100
+
+        def low(m):
+            return np.clip(_binomial_limit(0.001, m, theta), 0, f.target)
+
+        def high(m):
+            return np.clip(_binomial_limit(0.999, m, theta), f.target, 100)
+
+        k = rows["k_laag"].to_numpy(float)
+        above = stats.binom.sf(k - 1, n, theta) < 0.001
+        below = stats.binom.cdf(k, n, theta) < 0.001
+    else:
+        sd = _independent_sd(group, sums, f.target)
+
+        def low(m):
+            return f.target - Z_998 * sd / np.sqrt(m)
+
+        def high(m):
+            return f.target + Z_998 * sd / np.sqrt(m)
+
+        value = rows["waarde_exact"].to_numpy(float)
+        above, below = value > high(n), value < low(n)
+    outside = set(rows["gemeente"][above | below])
+    return low, high, outside
+
+
+def test_the_svg_draws_the_limits_and_the_points_and_names_those_outside(marts):
+    """Every funnel's SVG read back through its own axes: each point where its n and value
+    are, each 99.8% limit line on the limits computed here (independently of the code), the
+    points drawn as outside and the names written exactly the municipalities outside those
+    limits; the text alternative as the SVG's title and aria-label."""
+    figures, _, sums, _ = marts
     made = signals.funnels(figures)
-    with_outside = [f for f in made if f.outside] or made[:1]
-    for f in with_outside[:3] + made[:1]:
-        chart = funnel_plots.spec(f)
-        svg = funnel_plots.render(chart)
-        root = ET.fromstring(svg)
-        texts = [t.text or "" for t in root.iter(f"{SVG}text")]
-        for p in f.outside:
-            assert p["gemeente"] in texts, (f.figuur, p["gemeente"])
-        inside = {p["gemeente"] for p in f.records} - {p["gemeente"] for p in f.outside}
-        assert not inside & set(texts)  # only the points outside are named
+    assert len(made) > 20 and any(f.outside for f in made)
+    lines_checked = 0
+    for f in made:
+        root = ET.fromstring(funnel_plots.svg(f))
+        x0, dx = _scale(root, "x", log=True)
+        y0, dy = _scale(root, "y", log=False)
+        # coordinates are written to a hundredth of a pixel, the axes fitted on rounded ticks
+        tolerance = 0.03 / abs(dy)
+        low, high, outside = _expected_99_8(f, figures, sums)
+
+        drawn = {}
+        for circle in root.iter(f"{SVG}circle"):
+            name = circle.find(f"{SVG}title").text.split(":")[0]
+            n = math.exp((float(circle.get("cx")) - x0) / dx)
+            value = (float(circle.get("cy")) - y0) / dy
+            drawn[name] = (n, value, "buiten-99_8" in circle.get("class").split())
+        by_name = {p["gemeente"]: p for p in f.records}
+        assert set(drawn) == set(by_name)
+        for name, (n, value, red) in drawn.items():
+            assert n == pytest.approx(by_name[name]["n"], rel=1e-3)
+            assert value == pytest.approx(by_name[name]["waarde_exact"], abs=tolerance)
+            if red:  # drawn beyond the limits computed here
+                assert (
+                    value > high(by_name[name]["n"]) - tolerance
+                    or value < low(by_name[name]["n"]) + tolerance
+                )
+        assert {name for name, (_, _, red) in drawn.items() if red} == outside, f.figuur
+
+        for line in root.iter(f"{SVG}polyline"):
+            kind = line.get("class").split()
+            if "grens-99_8" not in kind:
+                continue
+            xy = np.array([[float(c) for c in v.split(",")] for v in line.get("points").split()])
+            n = np.exp((xy[:, 0] - x0) / dx)
+            assert np.allclose(n, np.rint(n), rtol=1e-3)  # the lines are drawn at whole n
+            limit = (xy[:, 1] - y0) / dy
+            want = (low if "onder" in kind else high)(np.rint(n))
+            assert np.abs(limit - want).max() < tolerance, (f.figuur, kind)
+            lines_checked += 1
+
+        names = {t.text for t in root.iter(f"{SVG}text") if t.get("class") == "naam"}
+        assert names == outside == {p["gemeente"] for p in f.outside}
         alternative = funnel_plots.text_alternative(f)
         assert root.get("aria-label") == alternative == root.find(f"{SVG}title").text
-        for p in f.outside:
-            assert p["gemeente"] in alternative
+        for name in outside:
+            assert name in alternative
         n = f.points.n.astype(int)
         assert f"n van {n.min()} tot {n.max()}" in alternative
         assert f"(BM) {funnel_plots.printed(f, f.bm)}" in alternative
+    assert lines_checked == 2 * len(made)
 
 
 def test_the_portal_pages_show_the_funnels_and_signals_of_the_shown_cells(
