@@ -144,17 +144,17 @@ def x_ticks(lo: float, hi: float) -> list[int]:
 
 
 def y_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[Decimal], int]:
-    """About ``count`` round values from ``lo`` to ``hi`` (a step of 1, 2, 2.5 or 5 x 10^k),
-    exact as decimals, and the decimals they need."""
+    """About ``count`` round values from ``lo`` to ``hi`` (a step of 1, 2 or 5 x 10^k, the
+    one whose number of ticks comes nearest ``count``, as d3's ticks), exact as decimals,
+    and the decimals they need."""
     raw = (hi - lo) / count
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    step_d = Decimal(repr(step)).normalize()
-    decimals = max(0, -step_d.as_tuple().exponent)
-    first = math.ceil(lo / step)
-    ticks = []
-    i = first
-    while (value := step_d * i) <= Decimal(repr(hi)):
+    exponent = math.floor(math.log10(raw))
+    error = raw / 10**exponent
+    multiple = next(m for m, at in ((10, 50), (5, 10), (2, 2), (1, 0)) if error**2 >= at)
+    step = Decimal(multiple).scaleb(exponent).normalize()
+    decimals = max(0, -step.as_tuple().exponent)
+    i, ticks = math.ceil(Decimal(repr(lo)) / step), []
+    while (value := step * i) <= Decimal(repr(hi)):
         ticks.append(value)
         i += 1
     return ticks, decimals
