@@ -123,6 +123,35 @@ def test_funnel_limits_and_outliers_match_an_independent_computation(marts):
     assert outside_found == outside_expected
 
 
+def test_all_funnels_at_once_are_each_funnel_on_its_own(marts):
+    """``funnels`` computes every funnel of the frame in one pass: each is exactly (to the
+    bit) the funnel of its group's rows alone, and a group without an exact BM gets none."""
+    figures = marts[0]
+    blind = figures.copy()
+    first = tuple(blind.iloc[0][["periode", "kanaal", "figuur_type", "figuur"]])
+    in_first = (blind[["periode", "kanaal", "figuur_type", "figuur"]].apply(tuple, axis=1)) == first
+    blind.loc[in_first, "bm_exact"] = np.nan  # its exact BM withheld
+    together = signals.funnels(blind)
+    alone = [
+        f for _, group in blind.groupby(signals.GROUP, sort=False) for f in signals.funnels(group)
+    ]
+    assert len(together) == len(alone) == blind.groupby(signals.GROUP).ngroups - 1
+    assert (first[0], first[1], first[3]) not in {(f.periode, f.kanaal, f.figuur) for f in together}
+    for a, b in zip(together, alone, strict=True):
+        assert (a.periode, a.kanaal, a.figuur, a.target, a.sd, a.bm) == (
+            b.periode,
+            b.kanaal,
+            b.figuur,
+            b.target,
+            b.sd,
+            b.bm,
+        )
+        assert a.records == b.records
+        assert a.lines.keys() == b.lines.keys()
+        for name in a.lines:
+            assert np.array_equal(a.lines[name], b.lines[name])
+
+
 def test_the_drops_are_the_marts_significant_drops(marts):
     figures, changes, _, lower = marts
     assert lower  # the samples have drops
