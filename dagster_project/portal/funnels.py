@@ -302,7 +302,8 @@ def write_funnels(funnels: list[Funnel], factsheets_dir: Path) -> tuple[list[Fun
     files, written, keep = [], 0, set()
     for f in funnels:
         rel = f"{f.periode}/{FOLDER}/{file_name(f)}"
-        data = svg(f).encode("utf-8")
+        drawn = drawing(f)
+        data = _template().render(**drawn).encode("utf-8")
         target = factsheets_dir / rel
         if not _same(target, data):
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -316,7 +317,7 @@ def write_funnels(funnels: list[Funnel], factsheets_dir: Path) -> tuple[list[Fun
                 f.figuur,
                 rel,
                 title(f),
-                text_alternative(f),
+                drawn["tekst"],
                 tuple(str(p["gemeente"]) for p in f.outside),
                 WIDTH,
                 HEIGHT,
