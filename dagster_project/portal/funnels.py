@@ -46,6 +46,7 @@ PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 OUTSIDE, OUTSIDE_95, INSIDE = "buiten 99,8%", "buiten 95%", "binnen"
 COLOURS = {OUTSIDE: "#c0392b", OUTSIDE_95: "#e67e22", INSIDE: "#5d6d7e"}
 RADIUS = 3.8  # a point's: 45 px^2 of ink, as the first version's Vega points
+FLAG_95, FLAG_99_8 = (f"funnel_{funnel.suffix(level)}" for level in (0.95, LEVEL))
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,9 @@ def title(f: Funnel) -> str:
 
 
 def _flag(row) -> str:
-    if row[f"funnel_{funnel.suffix(LEVEL)}"] in (funnel.ABOVE, funnel.BELOW):
+    if row[FLAG_99_8] in (funnel.ABOVE, funnel.BELOW):
         return OUTSIDE
-    if row[f"funnel_{funnel.suffix(0.95)}"] in (funnel.ABOVE, funnel.BELOW):
+    if row[FLAG_95] in (funnel.ABOVE, funnel.BELOW):
         return OUTSIDE_95
     return INSIDE
 
@@ -100,7 +101,7 @@ def text_alternative(f: Funnel) -> str:
     flags = [_flag(r) for r in pts]
     outside = [
         f"{r['gemeente']} ({printed(f, r['waarde'])}, n = {int(r['n'])}, "
-        f"{'hoger' if r[f'funnel_{funnel.suffix(LEVEL)}'] == funnel.ABOVE else 'lager'})"
+        f"{'hoger' if r[FLAG_99_8] == funnel.ABOVE else 'lager'})"
         for r, flag in zip(pts, flags, strict=True)
         if flag == OUTSIDE
     ]
