@@ -1,36 +1,44 @@
 """Funnel plots for the portal: one static SVG per period x channel x figure.
 
-Drawn by the portal's own Jinja templates (``templates/trechter.svg.j2``): a funnel plot is
-a few kinds of SVG element (the points as circles, the BM as a line, the 95% and 99.8%
-limits of ``analysis.signals.funnel_of`` as polylines, the names of the points outside the
-99.8% limits as text, two axes with their ticks), so ``drawing`` places them in plot
-coordinates and the template writes them out. Chosen over Vega-Lite (through
-``vl-convert-python``, which the first version used) for its cost: Vega's SVG rendering
-took 50 to 200 ms a plot, 450 plots on the demo added 60 to 110 s to the portal step; this
-takes about 2 ms a plot, needs no dependency, and gives the same bytes for the same
-figures. What a library adds beyond that (layout of overlapping labels, a legend) the
-plots do not use: the legend is once on the page.
+Drawn with Vega-Lite through ``vl-convert-python`` (pinned in pyproject.toml): the plot is a
+declarative spec (points, the BM line, the 95% and 99.8% limits of
+``analysis.signals.funnel_of``, the names of the points outside the 99.8% limits), and
+vl-convert renders it to SVG in process, without a browser or a network. Chosen over
+matplotlib because its SVG keeps text as ``<text>`` (searchable, read by screen readers,
+checked by the tests), is the same bytes for the same spec, and needs one wheel without
+further dependencies or a font cache.
 
-The SVG is drawn at phone width (``WIDTH`` x ``HEIGHT``, 390 px less the page's margins)
-and scales with the page up to desktop width (its ``viewBox``). Text stays ``<text>``
-(searchable, read by screen readers, checked by the tests). Its text alternative
-(``text_alternative``) says what the plot shows in words; it is the ``<img>``'s ``alt``,
-the figure's caption, and the SVG's ``<title>`` and ``aria-label``.
+The SVG is drawn at phone width (``WIDTH``: 390 px less the page's margins) and scales with
+the page up to desktop width (its ``viewBox``). Its text alternative (``text_alternative``)
+says what the plot shows in words; it is the ``<img>``'s ``alt``, the figure's caption, and
+the SVG's ``<title>`` and ``aria-label``.
 
-A file is written only when its bytes changed, as the portal's pages are.
+Rendering costs 30 to 200 ms a plot, so (docs/factsheets.md, "Portal", has the numbers):
+
+- a plot is rendered only when its spec changed: the file starts with the hash of the spec,
+  of ``render`` and of vl-convert's version, and a file with the same hash is kept;
+- the plots that changed are rendered in a process pool (a worker per CPU, each importing
+  vl-convert once), in the order of the funnels, so the output does not depend on which
+  worker finishes first;
+- the spec is lean: each data set inlined once (the labels filter the points), no legend
+  (once on the page), no tooltip and no ARIA description per mark (the SVG has one for the
+  whole plot).
 """
 
 from __future__ import annotations
 
-import functools
+import hashlib
+import importlib.metadata
+import json
 import math
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-
-import jinja2
-import numpy as np
+from xml.sax.saxutils import escape, quoteattr
 
 from dagster_project.analysis import funnel
 from dagster_project.analysis.signals import LEVEL, Funnel
@@ -39,14 +47,14 @@ from dagster_project.factsheets import dutch
 from dagster_project.factsheets.output import flush_filesystem, write_atomically
 
 FOLDER = "trechters"  # factsheets/{periode}/trechters/{kanaal}-{figuur}.svg
-TEMPLATES = Path(__file__).parent / "templates"
-WIDTH, HEIGHT = 360, 280  # the SVG
-LEFT, RIGHT, TOP, BOTTOM = 48, 14, 44, 42  # margins around the plot area (title, axes)
-PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+WIDTH, HEIGHT = 290, 210  # the plot area; with axes and title the SVG is about 350 px wide
 OUTSIDE, OUTSIDE_95, INSIDE = "buiten 99,8%", "buiten 95%", "binnen"
 COLOURS = {OUTSIDE: "#c0392b", OUTSIDE_95: "#e67e22", INSIDE: "#5d6d7e"}
-RADIUS = 3.8  # a point's: 45 px^2 of ink, as the first version's Vega points
 FLAG_95, FLAG_99_8 = (f"funnel_{funnel.suffix(level)}" for level in (0.95, LEVEL))
+POINTS, LIMITS = "punten", "grenzen"  # the spec's data sets
+PARALLEL_MIN_PLOTS = 16  # fewer are rendered here: a worker's start costs about a second
+_HEADER = re.compile(r"^<!-- spec ([0-9a-f]{64}) (\d+)x(\d+) -->\n")
+_SIZE = re.compile(r'<svg[^>]* width="([0-9.]+)" height="([0-9.]+)"')
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,8 @@ def printed(f: Funnel, value) -> str:
 
 
 def title(f: Funnel) -> str:
-    return f"{f.figuur}, {f.kanaal}, {_period_label(f.periode)}"
+    p = Periode.parse(f.periode)
+    return f"{f.figuur}, {f.kanaal}, {dutch.quarter_label(p.jaar, p.kwartaal)}"
 
 
 def _flag(row) -> str:
@@ -120,221 +129,223 @@ def text_alternative(f: Funnel) -> str:
     return " ".join(parts)
 
 
-def _px(value: float) -> str:
-    """A coordinate with two decimals (a hundredth of a pixel: the same bytes every run)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def x_ticks(lo: float, hi: float) -> list[int]:
-    """Whole n for the log axis from ``lo`` to ``hi``: 1, 2, 5 x 10^k, or every digit x
-    10^k where that gives fewer than two, or every two digits x 10^k (a narrow range)."""
-    ticks: list[int] = []
-    for mantissas, scale in (((1, 2, 5), 1), (range(1, 10), 1), (range(10, 100), 10)):
-        ticks = sorted(
-            {
-                m * 10**k // scale
-                for k in range(math.floor(math.log10(lo)), math.floor(math.log10(hi)) + 2)
-                for m in mantissas
-                if lo <= m * 10**k / scale <= hi and m * 10**k % scale == 0
-            }
-        )
-        if len(ticks) >= 2:
-            break
-    return ticks
-
-
-def y_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[Decimal], int]:
-    """About ``count`` round values from ``lo`` to ``hi`` (a step of 1, 2 or 5 x 10^k, the
-    one whose number of ticks comes nearest ``count``, as d3's ticks), exact as decimals,
-    and the decimals they need."""
-    raw = (hi - lo) / count
-    exponent = math.floor(math.log10(raw))
-    error = raw / 10**exponent
-    multiple = next(m for m, at in ((10, 50), (5, 10), (2, 2), (1, 0)) if error**2 >= at)
-    step = Decimal(multiple).scaleb(exponent).normalize()
-    decimals = max(0, -step.as_tuple().exponent)
-    i, ticks = math.ceil(Decimal(repr(lo)) / step), []
-    while (value := step * i) <= Decimal(repr(hi)):
-        ticks.append(value)
-        i += 1
-    return ticks, decimals
-
-
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
-def drawing(f: Funnel) -> dict:
-    """Everything the template draws, in the SVG's pixels: the plot area at (``LEFT``,
-    ``TOP``), x the log of n, y the value."""
-    lines_n = np.asarray(f.lines["n"], dtype=float)
-    lo, hi = float(lines_n.min()), float(lines_n.max())
-    if hi <= lo:
-        hi = lo + 1
-    ln_lo, ln_span = math.log(lo), math.log(hi) - math.log(lo)
-
-    def x(n: float) -> float:
-        return PLOT_W * (math.log(n) - ln_lo) / ln_span
-
-    limit_columns = [
-        f"{side}_{funnel.suffix(level)}" for level in (0.95, LEVEL) for side in ("lower", "upper")
-    ]
-    ys = [float(r["waarde_exact"]) for r in f.records] + [f.target]
-    ys += [v for c in limit_columns for v in f.lines[c].tolist() if np.isfinite(v)]
-    pad = (max(ys) - min(ys)) * 0.05 or 0.5
-    y_lo, y_hi = min(ys) - pad, max(ys) + pad
-
-    def y(value: float) -> float:
-        return PLOT_H * (y_hi - value) / (y_hi - y_lo)
-
+def spec(f: Funnel, description: str | None = None) -> dict:
+    """The Vega-Lite spec of one funnel plot; ``description`` is its text alternative
+    (worked out here when not given)."""
     lines = []
-    for level, dash in ((0.95, "4 3"), (LEVEL, None)):
+    for level, name in ((0.95, "95%"), (LEVEL, "99,8%")):
+        s = funnel.suffix(level)
         for side in ("lower", "upper"):
-            column = f"{side}_{funnel.suffix(level)}"
-            vertices = [
-                f"{_px(x(n))},{_px(y(v))}"
-                for n, v in zip(lines_n.tolist(), f.lines[column].tolist(), strict=True)
-                if np.isfinite(v)
-            ]
-            if vertices:
-                lines.append(
-                    {
-                        "grens": funnel.suffix(level),
-                        "kant": "onder" if side == "lower" else "boven",
-                        "punten": " ".join(vertices),
-                        "streep": dash,
-                    }
-                )
-    points, labels = [], []
-    for r in f.records:
+            lijn = f"{name} {side}"
+            for n, value in zip(
+                f.lines["n"].tolist(), f.lines[f"{side}_{s}"].tolist(), strict=True
+            ):
+                if math.isfinite(value):
+                    lines.append({"n": int(n), "y": round(value, 4), "grens": name, "lijn": lijn})
+    counts = [int(r["n"]) for r in f.records]
+    log_lo, log_hi = math.log(min(counts)), math.log(max(counts))
+    span = (log_hi - log_lo) or 1.0
+    points = []
+    for r, n in zip(f.records, counts, strict=True):
         stand = _flag(r)
-        px, py = x(float(r["n"])), y(float(r["waarde_exact"]))
-        points.append(
+        point = {"n": n, "y": round(float(r["waarde_exact"]), 4), "stand": stand}
+        if stand == OUTSIDE:  # only the named points carry a name and a side
+            point["naam"] = str(r["gemeente"])
+            # a name right of its point, or left of it near the right edge
+            point["kant"] = "links" if (math.log(n) - log_lo) / span > 0.7 else "rechts"
+        points.append(point)
+    ys = [p["y"] for p in points] + [v["y"] for v in lines] + [f.target]
+    pad = (max(ys) - min(ys)) * 0.05 or 0.5
+    x = {
+        "field": "n",
+        "type": "quantitative",
+        "title": "n (antwoorden)",
+        "scale": {"type": "log", "nice": False},
+        "axis": {"tickCount": 4, "format": "~s", "labelFlush": True},
+    }
+    y = {
+        "field": "y",
+        "type": "quantitative",
+        "title": f"{f.figuur} ({'%' if f.figuur_type == 'stelling' else 'score'})",
+        "scale": {"domain": [round(min(ys) - pad, 3), round(max(ys) + pad, 3)], "zero": False},
+        "axis": {"tickCount": 5},
+    }
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": text_alternative(f) if description is None else description,
+        "title": {"text": title(f), "fontSize": 13, "anchor": "start", "limit": WIDTH + 40},
+        "width": WIDTH,
+        "height": HEIGHT,
+        "config": {
+            "font": "sans-serif",
+            "axis": {"labelFontSize": 11, "titleFontSize": 11},
+            "view": {"stroke": None},
+            "aria": False,  # no description per mark: the SVG has one for the whole plot
+        },
+        "datasets": {LIMITS: lines, POINTS: points},
+        "layer": [
             {
-                "x": _px(px),
-                "y": _px(py),
-                "kleur": COLOURS[stand],
-                "stand": {OUTSIDE: "buiten-99_8", OUTSIDE_95: "buiten-95", INSIDE: "binnen"}[stand],
-                "titel": f"{r['gemeente']}: {printed(f, r['waarde'])}, n = {int(r['n'])}",
-            }
-        )
-        if stand == OUTSIDE:
-            labels.append(_label(str(r["gemeente"]), px, py, labels))
-    ticks_y, decimals = y_ticks(y_lo, y_hi)
-    return {
-        "breedte": WIDTH,
-        "hoogte": HEIGHT,
-        "links": LEFT,
-        "boven": TOP,
-        "plot_b": PLOT_W,
-        "plot_h": PLOT_H,
-        "r": RADIUS,
-        "titel": f.figuur,
-        "ondertitel": f"{f.kanaal}, {_period_label(f.periode)}",
-        "tekst": text_alternative(f),
-        "y_titel": "%" if f.figuur_type == "stelling" else "score",
-        "x_ticks": [{"x": _px(x(n)), "tekst": _thousands(n)} for n in x_ticks(lo, hi)],
-        "y_ticks": [{"y": _px(y(float(v))), "tekst": dutch.fixed(v, decimals)} for v in ticks_y],
-        "bm": {"y": _px(y(f.target)), "tekst": f"BM {printed(f, f.bm)}"},
-        "lijnen": lines,
-        "punten": points,
-        "namen": labels,
-        "kleur_grens": "#7f8c8d",
-        "kleur_bm": "#2c3e50",
-        "kleur_naam": COLOURS[OUTSIDE],
+                "data": {"name": LIMITS},
+                "mark": {"type": "line", "clip": True, "strokeWidth": 1, "interpolate": "monotone"},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "detail": {"field": "lijn"},
+                    "strokeDash": {
+                        "field": "grens",
+                        "type": "nominal",
+                        "scale": {"domain": ["95%", "99,8%"], "range": [[4, 3], [1, 0]]},
+                        "legend": None,
+                    },
+                    "color": {"value": "#7f8c8d"},
+                },
+            },
+            {
+                "mark": {"type": "rule", "color": "#2c3e50", "strokeWidth": 1.5},
+                "encoding": {"y": {"datum": round(f.target, 4), "type": "quantitative"}},
+            },
+            {
+                "data": {"name": POINTS},
+                "mark": {"type": "point", "filled": True, "size": 45, "opacity": 0.9},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {
+                        "field": "stand",
+                        "type": "nominal",
+                        "scale": {"domain": list(COLOURS), "range": list(COLOURS.values())},
+                        "legend": None,  # once on the page: a third of a plot's rendering
+                    },
+                },
+            },
+            *(
+                {
+                    "data": {"name": POINTS},
+                    "transform": [{"filter": {"field": "kant", "equal": kant}}],
+                    "mark": {
+                        "type": "text",
+                        "align": align,
+                        "dx": dx,
+                        "dy": -7,
+                        "fontSize": 11,
+                        "color": COLOURS[OUTSIDE],
+                    },
+                    "encoding": {"x": x, "y": y, "text": {"field": "naam"}},
+                }
+                for kant, align, dx in (("rechts", "left", 5), ("links", "right", -5))
+            ),
+        ],
     }
 
 
-LABEL_CHAR, LABEL_LINE = 6.2, 12  # a name's width per character and its line (11 px font)
+def render(chart: dict) -> str:
+    """The SVG of a spec (vl-convert, imported here: only the portal needs it), with its
+    text alternative as the SVG's ``<title>`` and ``aria-label``, so the file says what it
+    shows when opened on its own."""
+    import vl_convert
 
-
-def _label(name: str, px: float, py: float, placed: list[dict]) -> dict:
-    """A name beside its point: right of it, or left of it near the right edge; above it,
-    or below or further out where a name placed before is in the way."""
-    right = px > 0.7 * PLOT_W
-    width = LABEL_CHAR * len(name)
-    x0 = px - 5 - width if right else px + 5
-    for dy in (-7, 15, -19, 27, -31):
-        y = py + dy
-        if not any(
-            x0 < other["_x1"] and other["_x0"] < x0 + width and abs(y - other["_y"]) < LABEL_LINE
-            for other in placed
-        ):
-            break
-    return {
-        "x": _px(px - 5 if right else px + 5),
-        "y": _px(y),
-        "anker": "end" if right else "start",
-        "tekst": name,
-        "_x0": x0,
-        "_x1": x0 + width,
-        "_y": y,
-    }
-
-
-def _period_label(periode: str) -> str:
-    p = Periode.parse(periode)
-    return dutch.quarter_label(p.jaar, p.kwartaal)
-
-
-@functools.cache
-def _template() -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return env.get_template("trechter.svg.j2")
+    svg = vl_convert.vegalite_to_svg(chart)
+    text = chart["description"]
+    opening = re.match(r"<svg\b[^>]*>", svg)
+    if opening is None:
+        raise ValueError("vl-convert returned no <svg> element")
+    tag = opening.group(0)[:-1] + f' role="img" aria-label={quoteattr(text)}>'
+    return tag + f"<title>{escape(text)}</title>" + svg[opening.end() :]
 
 
 def svg(f: Funnel) -> str:
     """The SVG of one funnel plot."""
-    return _template().render(**drawing(f))
+    return render(spec(f))
 
 
-def write_funnels(funnels: list[Funnel], factsheets_dir: Path) -> tuple[list[FunnelFile], int]:
-    """Write each funnel's SVG into ``{periode}/trechters/`` (only where its bytes changed)
-    and remove the SVGs there that are no longer drawn; the files, and how many were
-    written."""
-    files, written, keep = [], 0, set()
-    for f in funnels:
+RENDERING = 3  # raise when ``render`` changes what it makes of a spec
+
+
+def spec_hash(chart: dict) -> str:
+    """The hash a rendered SVG carries: of the spec, ``render``'s version and vl-convert's."""
+    text = json.dumps(chart, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    versions = f"{RENDERING}|{importlib.metadata.version('vl-convert-python')}"
+    return hashlib.sha256(f"{text}|{versions}".encode()).hexdigest()
+
+
+def _render_chunk(charts: list[dict]) -> list[str]:
+    # Runs in a worker process; vl-convert's engine starts once per process.
+    return [render(chart) for chart in charts]
+
+
+def render_all(charts: list[dict], workers: int | None = None) -> list[str]:
+    """The SVGs of ``charts``, in their order: in a process pool when there are enough."""
+    workers = min(workers or os.cpu_count() or 1, math.ceil(len(charts) / 4) or 1)
+    if workers <= 1 or len(charts) < PARALLEL_MIN_PLOTS:
+        return _render_chunk(charts)
+    # a few chunks per worker evens out plots of unequal size without much pickling
+    size = math.ceil(len(charts) / (workers * 4))
+    chunks = [charts[i : i + size] for i in range(0, len(charts), size)]
+    # spawn, not fork: the caller (Dagster) may run threads, which fork does not copy safely
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return [svg for chunk in pool.map(_render_chunk, chunks) for svg in chunk]
+
+
+def write_funnels(
+    funnels: list[Funnel], factsheets_dir: Path, workers: int | None = None
+) -> tuple[list[FunnelFile], int]:
+    """Write each funnel's SVG into ``{periode}/trechters/`` (rendered only when its spec
+    changed) and remove the SVGs there that are no longer drawn; the files, and how many
+    were rendered."""
+    keep: set[str] = set()
+    todo: list[tuple[int, Path, str, dict]] = []  # (index, target, hash, spec) to render
+    sizes: list[tuple[int, int]] = []
+    texts = [text_alternative(f) for f in funnels]  # once, for the SVG and the page
+    for i, (f, text) in enumerate(zip(funnels, texts, strict=True)):
         rel = f"{f.periode}/{FOLDER}/{file_name(f)}"
-        drawn = drawing(f)
-        data = _template().render(**drawn).encode("utf-8")
-        target = factsheets_dir / rel
-        if not _same(target, data):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(target, data, durable=False)
-            written += 1
         keep.add(rel)
-        files.append(
-            FunnelFile(
-                f.kanaal,
-                f.figuur_type,
-                f.figuur,
-                rel,
-                title(f),
-                drawn["tekst"],
-                tuple(str(p["gemeente"]) for p in f.outside),
-                WIDTH,
-                HEIGHT,
-            )
-        )
-    if written:
+        chart = spec(f, text)
+        digest = spec_hash(chart)
+        target = factsheets_dir / rel
+        size = _kept(target, digest)
+        if size is None:
+            todo.append((i, target, digest, chart))
+            size = (0, 0)
+        sizes.append(size)
+    for (i, target, digest, _), data in zip(
+        todo, render_all([chart for *_, chart in todo], workers), strict=True
+    ):
+        found = _SIZE.search(data)
+        size = (round(float(found.group(1))), round(float(found.group(2)))) if found else (0, 0)
+        sizes[i] = size
+        target.parent.mkdir(parents=True, exist_ok=True)
+        header = f"<!-- spec {digest} {size[0]}x{size[1]} -->\n"
+        write_atomically(target, (header + data).encode("utf-8"), durable=False)
+    if todo:
         flush_filesystem(factsheets_dir)  # one sync for the batch, not an fsync per plot
+    files = [
+        FunnelFile(
+            f.kanaal,
+            f.figuur_type,
+            f.figuur,
+            f"{f.periode}/{FOLDER}/{file_name(f)}",
+            title(f),
+            text,
+            tuple(str(p["gemeente"]) for p in f.outside),
+            *size,
+        )
+        for f, text, size in zip(funnels, texts, sizes, strict=True)
+    ]
     remove_funnels(factsheets_dir, keep)
-    return files, written
+    return files, len(todo)
 
 
-def _same(target: Path, data: bytes) -> bool:
+def _kept(target: Path, digest: str) -> tuple[int, int] | None:
+    """The size of the SVG at ``target`` when it was rendered from the spec ``digest``."""
     try:
-        return target.stat().st_size == len(data) and target.read_bytes() == data
-    except OSError:
-        return False
+        with target.open(encoding="utf-8") as handle:
+            found = _HEADER.match(handle.readline())
+    except (OSError, UnicodeDecodeError):
+        return None
+    if found is None or found.group(1) != digest:
+        return None
+    return int(found.group(2)), int(found.group(3))
 
 
 def remove_funnels(factsheets_dir: Path, keep: set[str] = frozenset()) -> list[str]:
