@@ -9,6 +9,7 @@ binomial tails with scipy; the drops from the mart's own ``richting``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import xml.etree.ElementTree as ET
@@ -196,26 +197,6 @@ def _sums(x: list[int]) -> dict:
     return {"n": len(x), "s1": sum(x), "s2": sum(g * g for g in x)}
 
 
-def _number(text: str) -> float:
-    """A tick label as printed: ``1.000``, ``8,2``, ``-20``."""
-    return float(text.replace(".", "").replace(",", ".").replace("\u2212", "-"))
-
-
-def _scale(root, axis: str, log: bool):
-    """The axis' map from value to pixel, fitted on its tick labels (value, position):
-    (offset, slope) with a residual below a hundredth of a pixel, so the axis is linear
-    (y) or logarithmic (x) as labelled."""
-    group = next(g for g in root.iter(f"{SVG}g") if g.get("class") == f"as as-{axis}")
-    ticks = [t for t in group.iter(f"{SVG}text") if t.get("class") == "tick"]
-    values = np.array([_number(t.text) for t in ticks])
-    pixels = np.array([float(t.get(axis)) for t in ticks])
-    assert len(ticks) >= 2, axis
-    slope, offset = np.polyfit(np.log(values) if log else values, pixels, 1)
-    fitted = offset + slope * (np.log(values) if log else values)
-    assert np.abs(fitted - pixels).max() < 0.01, (axis, values, pixels)
-    return offset, slope
-
-
 def _binomial_limit(p: float, n: np.ndarray, theta: float) -> np.ndarray:
     """Spiegelhalter's interpolated binomial limit (2005, A.1.1) with scipy, in percent."""
     r = stats.binom.ppf(p, n, theta)
@@ -263,56 +244,97 @@ def _expected_99_8(f, figures, sums):
     return low, high, outside
 
 
-def test_the_svg_draws_the_limits_and_the_points_and_names_those_outside(marts):
-    """Every funnel's SVG read back through its own axes: each point where its n and value
-    are, each 99.8% limit line on the limits computed here (independently of the code), the
-    points drawn as outside and the names written exactly the municipalities outside those
-    limits; the text alternative as the SVG's title and aria-label."""
+def _layer(chart: dict, data: str, mark: str) -> dict:
+    [layer] = [
+        layer
+        for layer in chart["layer"]
+        if layer.get("data", {}).get("name") == data and layer["mark"]["type"] == mark
+    ]
+    return layer
+
+
+def _check_spec(f, chart: dict, low, high, outside: set[str]) -> int:
+    """The Vega-Lite spec of a funnel plots what was computed here: the 99.8% lines on the
+    limits at their n, the points at their n and value, the BM rule at the target, red and
+    named exactly the municipalities outside the limits. The lines checked."""
+    data = chart["datasets"]
+    # the data the layers draw, on a log x of n and a linear y
+    for name, mark in ((funnel_plots.LIMITS, "line"), (funnel_plots.POINTS, "point")):
+        encoding = _layer(chart, name, mark)["encoding"]
+        assert encoding["x"]["field"] == "n" and encoding["x"]["scale"]["type"] == "log"
+        assert encoding["y"]["field"] == "y"
+        assert encoding["y"]["scale"].get("type", "linear") == "linear"
+    [rule] = [layer for layer in chart["layer"] if layer["mark"]["type"] == "rule"]
+    assert rule["encoding"]["y"]["field"] == "y"
+    assert rule["data"]["values"] == [{"y": pytest.approx(f.target, abs=5e-5)}]
+
+    lines = pd.DataFrame(data[funnel_plots.LIMITS])
+    checked = 0
+    for side, expected in (("lower", low), ("upper", high)):
+        line = lines[lines.lijn == f"99,8% {side}"]
+        assert len(line) >= 2 and (line.grens == "99,8%").all(), side
+        n = line.n.to_numpy(float)
+        assert (n == np.rint(n)).all()  # whole n
+        assert n.min() <= f.points.n.min() and n.max() >= f.points.n.max()  # every point
+        # rounded to 4 decimals in the spec
+        assert np.abs(line.y.to_numpy(float) - expected(n)).max() <= 5.1e-5, (f.figuur, side)
+        checked += 1
+
+    points = pd.DataFrame(data[funnel_plots.POINTS])
+    by_name = {p["gemeente"]: p for p in f.records}
+    assert len(points) == len(by_name)
+    for point, record in zip(points.to_dict("records"), f.records, strict=True):
+        assert point["n"] == record["n"]
+        assert point["y"] == pytest.approx(record["waarde_exact"], abs=5e-5)
+    red = set(np.asarray(list(by_name))[(points.stand == funnel_plots.OUTSIDE).to_numpy()])
+    assert red == outside, f.figuur
+    named = set(points["naam"].dropna()) if "naam" in points else set()
+    assert named == outside
+    for mark in [layer for layer in chart["layer"] if layer["mark"]["type"] == "text"]:
+        assert mark["data"]["name"] == funnel_plots.POINTS
+        assert mark["encoding"]["text"]["field"] == "naam"
+    return checked
+
+
+def _marks(root, kind: str) -> list:
+    """Vega's groups of the spec's marks of a kind (not the axes' or the title's)."""
+    return [
+        g
+        for g in root.iter(f"{SVG}g")
+        if {"role-mark", f"mark-{kind}"} <= set(g.get("class", "").split())
+    ]
+
+
+def _drawn(root, kind: str, element: str) -> list:
+    return [e for g in _marks(root, kind) for e in g.findall(f"{SVG}{element}")]
+
+
+def test_the_funnel_plot_draws_the_limits_and_the_points_and_names_those_outside(marts):
+    """Every funnel's Vega-Lite spec held to the limits and the outside points computed
+    here (independently of the code), and its SVG: it parses, carries the text alternative
+    as its title and aria-label, and writes the name of every municipality outside the
+    99.8% limits as text, and of no other."""
     figures, _, sums, _ = marts
     made = signals.funnels(figures)
     assert len(made) > 20 and any(f.outside for f in made)
+    charts = [funnel_plots.spec(f) for f in made]
     lines_checked = 0
-    for f in made:
-        root = ET.fromstring(funnel_plots.svg(f))
-        x0, dx = _scale(root, "x", log=True)
-        y0, dy = _scale(root, "y", log=False)
-        # coordinates are written to a hundredth of a pixel, the axes fitted on rounded ticks
-        tolerance = 0.03 / abs(dy)
+    for f, chart, svg in zip(made, charts, funnel_plots.render_all(charts), strict=True):
         low, high, outside = _expected_99_8(f, figures, sums)
+        lines_checked += _check_spec(f, chart, low, high, outside)
 
-        drawn = {}
-        for circle in root.iter(f"{SVG}circle"):
-            name = circle.find(f"{SVG}title").text.split(":")[0]
-            n = math.exp((float(circle.get("cx")) - x0) / dx)
-            value = (float(circle.get("cy")) - y0) / dy
-            drawn[name] = (n, value, "buiten-99_8" in circle.get("class").split())
-        by_name = {p["gemeente"]: p for p in f.records}
-        assert set(drawn) == set(by_name)
-        for name, (n, value, red) in drawn.items():
-            assert n == pytest.approx(by_name[name]["n"], rel=1e-3)
-            assert value == pytest.approx(by_name[name]["waarde_exact"], abs=tolerance)
-            if red:  # drawn beyond the limits computed here
-                assert (
-                    value > high(by_name[name]["n"]) - tolerance
-                    or value < low(by_name[name]["n"]) + tolerance
-                )
-        assert {name for name, (_, _, red) in drawn.items() if red} == outside, f.figuur
-
-        for line in root.iter(f"{SVG}polyline"):
-            kind = line.get("class").split()
-            if "grens-99_8" not in kind:
-                continue
-            xy = np.array([[float(c) for c in v.split(",")] for v in line.get("points").split()])
-            n = np.exp((xy[:, 0] - x0) / dx)
-            assert np.allclose(n, np.rint(n), rtol=1e-3)  # the lines are drawn at whole n
-            limit = (xy[:, 1] - y0) / dy
-            want = (low if "onder" in kind else high)(np.rint(n))
-            assert np.abs(limit - want).max() < tolerance, (f.figuur, kind)
-            lines_checked += 1
-
-        names = {t.text for t in root.iter(f"{SVG}text") if t.get("class") == "naam"}
-        assert names == outside == {p["gemeente"] for p in f.outside}
+        root = ET.fromstring(svg)
+        # drawn: four limit lines, the BM rule, every point, a name per point outside
+        assert len(_marks(root, "line")) == 4
+        assert len(_drawn(root, "line", "path")) == 4
+        assert len(_drawn(root, "rule", "line")) == 1
+        assert len(_drawn(root, "symbol", "path")) == len(f.records)
+        assert sorted(t.text for t in _drawn(root, "text", "text")) == sorted(outside)
+        texts = {t.text for t in root.iter(f"{SVG}text")}
+        assert {p["gemeente"] for p in f.records} & texts == outside
+        assert outside == {p["gemeente"] for p in f.outside}
         alternative = funnel_plots.text_alternative(f)
+        assert chart["description"] == alternative
         assert root.get("aria-label") == alternative == root.find(f"{SVG}title").text
         for name in outside:
             assert name in alternative
@@ -320,6 +342,50 @@ def test_the_svg_draws_the_limits_and_the_points_and_names_those_outside(marts):
         assert f"n van {n.min()} tot {n.max()}" in alternative
         assert f"(BM) {funnel_plots.printed(f, f.bm)}" in alternative
     assert lines_checked == 2 * len(made)
+
+
+@pytest.mark.parametrize("shift", [1.05, 0.95])
+def test_a_limit_line_off_by_five_percent_fails_the_check(marts, shift):
+    """The spec check above fails when the 99.8% lines are drawn 5% off."""
+    figures, _, sums, _ = marts
+    f = next(f for f in signals.funnels(figures) if f.figuur_type != "stelling")
+    chart = funnel_plots.spec(f)
+    low, high, outside = _expected_99_8(f, figures, sums)
+    assert _check_spec(f, chart, low, high, outside) == 2
+    for line in chart["datasets"][funnel_plots.LIMITS]:
+        if line["grens"] == "99,8%":
+            line["y"] *= shift
+    with pytest.raises(AssertionError):
+        _check_spec(f, chart, low, high, outside)
+
+
+def test_a_plot_is_rendered_again_only_when_its_spec_changed(marts, tmp_path):
+    """The render cache: a second write renders nothing and leaves every file as it was; a
+    changed funnel is rendered again, alone; a pool of two workers writes the same bytes, in
+    the same order, as this process alone."""
+    made = signals.funnels(marts[0])[: funnel_plots.PARALLEL_MIN_PLOTS + 4]
+    one, two = tmp_path / "one", tmp_path / "two"
+    files, rendered = funnel_plots.write_funnels(made, one, workers=1)
+    assert rendered == len(made) == len(files)
+    assert all(f.breedte > 300 and f.hoogte > 200 for f in files)
+    paths = sorted(one.rglob("*.svg"))
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in paths}
+    again, rendered = funnel_plots.write_funnels(made, one, workers=1)
+    assert rendered == 0 and again == files
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in paths} == before
+
+    pooled, rendered = funnel_plots.write_funnels(made, two, workers=2)
+    assert rendered == len(made) and pooled == files
+    assert [p.read_bytes() for p in sorted(two.rglob("*.svg"))] == [b for _, b in before.values()]
+
+    changed = made[3]
+    records = [dict(r) for r in changed.records]
+    records[0]["waarde_exact"] += 0.5
+    made[3] = dataclasses.replace(changed, records=records)
+    _, rendered = funnel_plots.write_funnels(made, one, workers=1)
+    assert rendered == 1
+    after = {p: p.read_bytes() for p in paths}
+    assert [p for p in paths if after[p] != before[p][1]] == [one / files[3].path]
 
 
 def test_the_portal_pages_show_the_funnels_and_signals_of_the_shown_cells(

@@ -201,8 +201,9 @@ def spec(f: Funnel, description: str | None = None) -> dict:
                 },
             },
             {
+                "data": {"values": [{"y": round(f.target, 4)}]},
                 "mark": {"type": "rule", "color": "#2c3e50", "strokeWidth": 1.5},
-                "encoding": {"y": {"datum": round(f.target, 4), "type": "quantitative"}},
+                "encoding": {"y": {"field": "y", "type": "quantitative"}},
             },
             {
                 "data": {"name": POINTS},
