@@ -251,7 +251,18 @@ def render(chart: dict) -> str:
     if opening is None:
         raise ValueError("vl-convert returned no <svg> element")
     tag = opening.group(0)[:-1] + f' role="img" aria-label={quoteattr(text)}>'
-    return tag + f"<title>{escape(text)}</title>" + svg[opening.end() :]
+    return _numbered(tag + f"<title>{escape(text)}</title>" + svg[opening.end() :])
+
+
+_CLIP = re.compile(r"\bclip(\d+)\b")
+
+
+def _numbered(svg: str) -> str:
+    """Vega numbers its clip paths on from every earlier rendering in the process
+    (``clip553``): numbered from 1 in each SVG, so its bytes follow from its spec alone,
+    whichever process rendered it and after how many others."""
+    numbers: dict[str, str] = {}
+    return _CLIP.sub(lambda m: f"clip{numbers.setdefault(m.group(1), str(len(numbers) + 1))}", svg)
 
 
 def svg(f: Funnel) -> str:
@@ -259,7 +270,7 @@ def svg(f: Funnel) -> str:
     return render(spec(f))
 
 
-RENDERING = 3  # raise when ``render`` changes what it makes of a spec
+RENDERING = 4  # raise when ``render`` changes what it makes of a spec
 
 
 def spec_hash(chart: dict) -> str:
