@@ -13,7 +13,8 @@ the page up to desktop width (its ``viewBox``). Its text alternative (``text_alt
 says what the plot shows in words; it is the ``<img>``'s ``alt``, the figure's caption, and
 the SVG's ``<title>`` and ``aria-label``.
 
-Rendering costs 30 to 200 ms a plot, so (docs/factsheets.md, "Portal", has the numbers):
+Rendering costs 50 to 150 ms a plot on the demo, so (docs/factsheets.md, "Portal", has the
+numbers):
 
 - a plot is rendered only when its spec changed: the file starts with the hash of the spec,
   of ``render`` and of vl-convert's version, and a file with the same hash is kept;
