@@ -19,6 +19,7 @@ from .defs.portal import factsheets_portal
 from .defs.publish import marts_snapshot
 from .defs.quality import QUALITY_CHECKS
 from .defs.settings_resource import RESOURCE_KEY, KtoSettings
+from .defs.signals import signals_check
 from .defs.warehouse_resource import RESOURCE_KEY as WAREHOUSE_KEY
 from .defs.warehouse_resource import WarehouseResource
 
@@ -34,7 +35,7 @@ defs = dg.Definitions(
             marts_snapshot,
         ],
     ),
-    asset_checks=[*QUALITY_CHECKS, disclosure_audit],
+    asset_checks=[*QUALITY_CHECKS, disclosure_audit, signals_check],
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=SENSORS,

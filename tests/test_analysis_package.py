@@ -10,7 +10,7 @@ import sys
 def test_the_analysis_package_imports_no_dagster_duckdb_or_statsmodels():
     code = (
         "import sys\n"
-        "from dagster_project.analysis import change, drivers, funnel, multiplicity\n"
+        "from dagster_project.analysis import change, drivers, funnel, multiplicity, signals\n"
         "loaded = {m.split('.')[0] for m in sys.modules}\n"
         "print(sorted(loaded & {'dagster', 'duckdb', 'statsmodels', 'dagster_dbt'}))\n"
     )

@@ -204,6 +204,7 @@ def test_steps_fall_into_phases():
     assert phase_of("publish__marts_snapshot") == "publish"
     assert phase_of("marts__kto_figuur_disclosure_audit") == "disclosure audit"
     assert phase_of("quality__gate") == "quality gate"
+    assert phase_of("marts__kto_verandering_signalen") == "signals"  # the check signalen
     assert phase_of("something_new") == "something_new"
 
 

@@ -266,7 +266,8 @@ def test_summary_counts_equal_counts_of_the_files(sample_run, expected):
     assert re.fullmatch(
         r"ingest [\d.]+ s, dbt [\d.]+ s, checks [\d.]+ s, disclosure [\d.]+ s, "
         r"gate [\d.]+ s, factsheets [\d.]+ s, "
-        r"(publish [\d.]+ s, portal|portal [\d.]+ s, publish) [\d.]+ s; total [\d.]+ s",
+        r"(publish [\d.]+ s, portal|portal [\d.]+ s, publish) [\d.]+ s, "
+        r"signals [\d.]+ s; total [\d.]+ s",
         summary["time"],
     )
 
@@ -403,3 +404,26 @@ def test_the_gate_line_says_what_a_closed_gate_withholds(tmp_path):
     assert line(Breach("r3", "staging/stg_x", ALLES, 0)).startswith(
         "gate: 1 rule(s) fail, withholding every period and the snapshot"
     )
+
+
+def test_the_summary_says_the_signals_and_where_they_are(sample_run):
+    """The signals line: the counts of analysis/signals.py on the run's marts, computed again
+    here from kto_verandering's richting and the funnels; the check's own line too."""
+    import duckdb
+
+    from dagster_project.analysis import signals
+
+    root, _, stdout = sample_run
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        drops = con.execute(
+            "SELECT count(*) FROM marts.kto_verandering WHERE richting = 'lager'"
+        ).fetchone()[0]
+        figures = signals.read_figures(con)
+    outside = sum(len(f.outside) for f in signals.funnels(figures))
+    line = summary_of(stdout)["signals"]
+    assert drops + outside > 0  # the samples have signals
+    assert line.startswith(f"{drops + outside:,} in " if drops + outside else "none"), line
+    assert f"{drops:,} significant drop(s) (q < 0.05), {outside:,} outside the 99.8%" in line
+    assert f"{root / 'output' / 'factsheets'}/<periode>/signalen.csv" in line
+    assert any(line.startswith("signals: ") for line in stdout.splitlines())
+    assert (root / "output" / "factsheets" / "2020" / "signalen.csv").is_file()

@@ -101,6 +101,8 @@ def main() -> int:
     for page, name in (
         (f"periode-{YEAR}.html", "portal_periode"),
         (f"gemeente-{GEMEENTE}.html", "portal_gemeente"),
+        (f"trechters-{YEAR}.html", "portal_trechters"),
+        (f"signalen-{YEAR}.html", "portal_signalen"),
     ):
         chromium_png(folder / page, DOCS / f"{name}_desktop.png", 1280, 1100)
         chromium_png(folder / page, DOCS / f"{name}_390.png", 390, 1600)

@@ -1,7 +1,9 @@
 """What to act on: change, significance, drivers and funnels (docs/metrics.md, "Change,
 significance, drivers, funnels"). The changes and the tests against the BM reach the
 marts through the dbt UDFs ``kto_change`` and ``kto_bm_p`` (transform/plugin.py), the
-drivers through the dbt Python model ``int_aspect_drivers``; the funnels are not yet wired.
+drivers through the dbt Python model ``int_aspect_drivers``; the funnels and the signals
+(``signals.py``: the drops of ``kto_verandering`` and the points outside the 99.8% funnel
+limits) are read from the published marts by the portal and the asset check ``signalen``.
 
 Pure functions on numbers, numpy arrays and pandas DataFrames: no Dagster, no DuckDB. A
 Dagster asset reads the figures it needs from the warehouse into a DataFrame and calls:
@@ -14,6 +16,9 @@ Dagster asset reads the figures it needs from the warehouse into a DataFrame and
   tests (period x channel x figure);
 - ``funnel.mean_limits`` / ``funnel.proportion_limits`` / ``funnel.flag_units``: funnel-plot
   control limits around the BM and which municipalities fall outside them;
+- ``signals.funnels(figures)`` / ``signals.signals(figures, changes)``: the funnel of each
+  period x channel x figure and the signals, from ``signals.read_figures`` /
+  ``read_changes`` (a query on a connection it is given);
 - ``drivers.relative_importance(wide, aspects)`` on all respondents of a channel and year
   (``drivers.wide_answers`` pivots ``int_response_answers``), then
   ``drivers.priority_matrix(scores, importance)`` per municipality: the top three aspects

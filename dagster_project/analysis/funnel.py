@@ -41,6 +41,7 @@ than chance would; the limits here are those of pure sampling error.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -53,6 +54,7 @@ PERCENT = 100.0
 INSIDE, ABOVE, BELOW = "binnen", "hoger", "lager"
 
 
+@functools.cache  # a handful of levels; scipy's call costs more than the quantile
 def z_value(level: float) -> float:
     """The two-sided normal quantile of a level: 0.95 -> 1.95996..., 0.998 -> 3.09023..."""
     return float(stats.norm.ppf(0.5 + level / 2))
@@ -65,28 +67,44 @@ def suffix(level: float) -> str:
 
 def mean_limits(target: float, sd: float, n, levels: Sequence[float] = LEVELS) -> pd.DataFrame:
     """Limits ``target +- z sd / sqrt(n)`` for each n: columns n, lower_95, upper_95, ..."""
-    if not sd >= 0:
+    return pd.DataFrame(mean_limit_arrays(target, sd, _counts(n), levels))
+
+
+def mean_limit_arrays(
+    target, sd, n_values: np.ndarray, levels: Sequence[float] = LEVELS
+) -> dict[str, np.ndarray]:
+    """``mean_limits`` as plain arrays (whole ``n_values``), with ``target`` and ``sd``
+    numbers or arrays beside ``n_values`` (one per n: many funnels in one call, since a
+    DataFrame or a scipy call per funnel costs more than the numbers in it)."""
+    if not np.all(np.asarray(sd) >= 0):
         raise ValueError(f"sd {sd}")
-    n_values = _counts(n)
-    out = pd.DataFrame({"n": n_values})
+    columns = {"n": n_values}
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.where(n_values > 0, sd / np.sqrt(n_values.astype(float)), np.nan)
     for level in levels:
         z = z_value(level)
-        out[f"lower_{suffix(level)}"] = target - z * se
-        out[f"upper_{suffix(level)}"] = target + z * se
-    return out
+        columns[f"lower_{suffix(level)}"] = target - z * se
+        columns[f"upper_{suffix(level)}"] = target + z * se
+    return columns
 
 
 def proportion_limits(
     target: float, n, levels: Sequence[float] = LEVELS, method: str = "binomial"
 ) -> pd.DataFrame:
     """Limits for a percentage ``target`` (0..100) for each n, in percent."""
-    if not 0 <= target <= PERCENT:
+    return pd.DataFrame(proportion_limit_arrays(target, _counts(n), levels, method))
+
+
+def proportion_limit_arrays(
+    target, n_values: np.ndarray, levels: Sequence[float] = LEVELS, method: str = "binomial"
+) -> dict[str, np.ndarray]:
+    """``proportion_limits`` as plain arrays (whole ``n_values``); ``target`` a number or
+    an array beside ``n_values``."""
+    target = target if np.ndim(target) == 0 else np.asarray(target, dtype=float)
+    if not np.all((np.asarray(target) >= 0) & (np.asarray(target) <= PERCENT)):
         raise ValueError(f"target {target} is not a percentage")
-    n_values = _counts(n)
     theta = target / PERCENT
-    out = pd.DataFrame({"n": n_values})
+    columns = {"n": n_values}
     for level in levels:
         tail = (1 - level) / 2
         if method == "binomial":
@@ -99,15 +117,16 @@ def proportion_limits(
             upper = theta + z_value(level) * se
         else:
             raise ValueError(f"method {method!r}: binomial or normal")
-        out[f"lower_{suffix(level)}"] = np.clip(lower, 0, theta) * PERCENT
-        out[f"upper_{suffix(level)}"] = np.clip(upper, theta, 1) * PERCENT
-    return out
+        columns[f"lower_{suffix(level)}"] = np.clip(lower, 0, theta) * PERCENT
+        columns[f"upper_{suffix(level)}"] = np.clip(upper, theta, 1) * PERCENT
+    return columns
 
 
-def _binomial_limit(p: float, n: np.ndarray, theta: float) -> np.ndarray:
+def _binomial_limit(p: float, n: np.ndarray, theta) -> np.ndarray:
     limit = np.full(n.shape, np.nan)
     ok = n > 0
     n_ok = n[ok]
+    theta = np.broadcast_to(theta, n.shape)[ok]
     r = stats.binom.ppf(p, n_ok, theta)
     at_r = stats.binom.cdf(r, n_ok, theta)
     below_r = stats.binom.cdf(r - 1, n_ok, theta)
@@ -148,29 +167,48 @@ def flag_units(
     """
     out = frame.copy()
     counts = pd.to_numeric(out[n]).fillna(0).to_numpy(np.int64)
+    values = pd.to_numeric(out[value]).to_numpy(float)
+    added = flag_arrays(values, counts, target, sd=sd, kind=kind, levels=levels, method=method)
+    out = out.drop(columns=[c for c in added if c in out.columns])
+    return pd.concat([out, pd.DataFrame(added, index=out.index)], axis=1)
+
+
+def flag_arrays(
+    values: np.ndarray,
+    counts: np.ndarray,
+    target,
+    *,
+    sd=None,
+    kind: str = "mean",
+    levels: Sequence[float] = LEVELS,
+    method: str = "binomial",
+) -> dict[str, np.ndarray]:
+    """``flag_units``' added columns as plain arrays, from the values (float, NaN where
+    missing) and the counts (int64, 0 where missing); ``target`` and ``sd`` numbers or
+    arrays beside them (the units of many funnels in one call)."""
     if kind == "mean":
         if sd is None:
             raise ValueError("a mean's limits need the known sd")
-        limits = mean_limits(target, sd, counts, levels)
+        limits = mean_limit_arrays(target, sd, _counts(counts), levels)
     elif kind == "proportion":
-        limits = proportion_limits(target, counts, levels, method)
+        limits = proportion_limit_arrays(target, _counts(counts), levels, method)
     else:
         raise ValueError(f"kind {kind!r}: mean or proportion")
-    values = pd.to_numeric(out[value]).to_numpy(float)
     missing = np.isnan(values) | (counts < 1)
+    added = {}
     for level in levels:
-        lower = limits[f"lower_{suffix(level)}"].to_numpy()
-        upper = limits[f"upper_{suffix(level)}"].to_numpy()
+        lower = limits[f"lower_{suffix(level)}"]
+        upper = limits[f"upper_{suffix(level)}"]
         if kind == "proportion" and method == "binomial":
             above, below = _binomial_outside(values, counts, target / PERCENT, level)
         else:
             above, below = values > upper, values < lower
         flag = np.where(above, ABOVE, np.where(below, BELOW, INSIDE)).astype(object)
         flag[missing] = None
-        out[f"lower_{suffix(level)}"] = lower
-        out[f"upper_{suffix(level)}"] = upper
-        out[f"funnel_{suffix(level)}"] = flag
-    return out
+        added[f"lower_{suffix(level)}"] = lower
+        added[f"upper_{suffix(level)}"] = upper
+        added[f"funnel_{suffix(level)}"] = flag
+    return added
 
 
 def _binomial_outside(

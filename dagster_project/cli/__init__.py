@@ -62,6 +62,7 @@ def _failures(result) -> list[str]:
     A failing quality rule is printed with its failing rows and what it withholds: the
     cells it concerns, or whole periods (dagster_project/quality/gate.py).
     """
+    from ..analysis.signals import CHECK_NAME as SIGNALS_CHECK
     from ..quality.gate import BREACHES, Breach
 
     lines = []
@@ -75,6 +76,8 @@ def _failures(result) -> list[str]:
             lines.append(f"step {event.step_key} failed: {cause_of(error)}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
+            if evaluation.check_name == SIGNALS_CHECK:  # news, not a failure: the summary's
+                continue
             if not evaluation.passed:
                 key = evaluation.asset_key.to_user_string()
                 listed = evaluation.metadata.get(BREACHES)

@@ -44,7 +44,9 @@ RUN_OUTPUTS = (
     "KTO_WAREHOUSE                       raw.*, staging.*, intermediate.*, marts.*",
     "KTO_OUTPUT_DIR/factsheets/{periode}/{gemeentecode}_{kanaal}.pdf and .html",
     "KTO_OUTPUT_DIR/factsheets/{periode}/report.json   what was written, skipped, withheld",
-    "KTO_OUTPUT_DIR/factsheets/index.html   the portal (KTO_PUBLICATIE=open)",
+    "KTO_OUTPUT_DIR/factsheets/{periode}/signalen.csv   the period's signals (drops, funnels)",
+    "KTO_OUTPUT_DIR/factsheets/index.html   the portal, its funnel plots and signal pages"
+    " (KTO_PUBLICATIE=open)",
     "KTO_OUTPUT_DIR/marts.duckdb, marts/{table}.parquet   the published snapshot (open)",
     "KTO_OUTPUT_DIR/gemeenten/{gemeentecode}/   KTO_PUBLICATIE=eigen: instead of those two, per",
     "    municipality its portal, factsheets, snapshot, Parquet and CSV, with its own figures",

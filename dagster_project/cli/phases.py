@@ -31,6 +31,8 @@ def phase_of(step_key: str) -> str:
         return "quality checks (GX)"
     if "disclosure_audit" in step_key:  # the check on marts/kto_figuur (defs/disclosure.py)
         return "disclosure audit"
+    if step_key.endswith("_signalen"):  # the check on marts/kto_verandering (defs/signals.py)
+        return "signals"
     if step_key == "quality__gate":  # the asset quality/gate, after every check (defs/gate.py)
         return "quality gate"
     if step_key.startswith("ingest"):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..analysis.signals import CHECK_NAME as SIGNALS_CHECK
 from ..factsheets.output import REPORT_NAME
 from ..quality.data_docs import data_docs_dir
 from ..settings import EIGEN, Settings
@@ -26,7 +27,17 @@ SHORT = {
     "disclosure audit": "disclosure",
     "quality gate": "gate",
 }
-ORDER = ("ingest", "dbt", "checks", "disclosure", "gate", "factsheets", "publish", "portal")
+ORDER = (
+    "ingest",
+    "dbt",
+    "checks",
+    "disclosure",
+    "gate",
+    "factsheets",
+    "publish",
+    "portal",
+    "signals",
+)
 # defs/ingest.py's metadata keys (not imported: no Dagster)
 LANDING_TOTALS = "landing_totals"
 UNUSED_FILES = "unused_files"
@@ -74,6 +85,8 @@ class RunReport:
     version: str | None = None  # the published version after the run
     unchanged: bool = False  # nothing changed: no new version, the current one stays
     portal_pages: int | None = None
+    portal_funnels: tuple[int, int] | None = None  # funnel plots drawn, of which written
+    signals: dict[str, Any] | None = None  # the signals check's counts (defs/signals.py)
     disclosure: tuple[bool, dict[str, Any]] | None = None  # the audit: passed, its metadata
     gate: dict[str, Any] | None = None  # quality/gate's metadata: what is withheld
     _started: dict[str, float] = field(default_factory=dict)
@@ -120,6 +133,11 @@ class RunReport:
             if evaluation.check_name == "disclosure_audit":
                 meta = {k: _value(evaluation.metadata, k) for k in evaluation.metadata}
                 self.disclosure = (evaluation.passed, meta)
+            elif evaluation.check_name == SIGNALS_CHECK:
+                self.signals = {
+                    k: _value(evaluation.metadata, k, 0)
+                    for k in ("signals_count", "drops", "outside_funnel", "periods")
+                }
             elif evaluation.check_name.startswith("gx_"):
                 self.gx[evaluation.passed] += 1
                 self.gx_rules += _value(evaluation.metadata, "rules_evaluated", 0)
@@ -148,6 +166,11 @@ class RunReport:
             self.unchanged = bool(_value(metadata, "unchanged", False))
         elif path == ("factsheets", "portal"):
             self.portal_pages = _value(metadata, "pages")
+            if "funnel_plots" in metadata:
+                self.portal_funnels = (
+                    _value(metadata, "funnel_plots"),
+                    _value(metadata, "funnel_plots_written"),
+                )
 
     # -- lines ------------------------------------------------------------------------
 
@@ -166,6 +189,7 @@ class RunReport:
             "gate": self._gate_line,
             "publish": self._publish_line,
             "portal": self._portal_line,
+            "signals": self._signals_step_line,
         }.get(name or "")
         if line is not None:
             self.say(line())
@@ -264,7 +288,34 @@ class RunReport:
         return f"version {self.version}"
 
     def _portal_line(self) -> str:
-        return f"portal: {_n(self.portal_pages)} pages in {self._took('portal')}"
+        funnels = ""
+        if self.portal_funnels is not None:
+            drawn, written = self.portal_funnels
+            funnels = f", {_n(drawn)} funnel plots ({_n(written)} written, the rest unchanged)"
+        return f"portal: {_n(self.portal_pages)} pages{funnels} in {self._took('portal')}"
+
+    def _signals_text(self) -> str:
+        s = self.signals
+        if s is None:
+            return "not computed (the check did not run)"
+        if not s["signals_count"]:
+            return "none: no significant drop, no municipality outside the 99.8% funnel limits"
+        return (
+            f"{s['signals_count']:,} in {s['periods']} period(s): {s['drops']:,} significant "
+            f"drop(s) (q < 0.05), {s['outside_funnel']:,} outside the 99.8% funnel limits"
+        )
+
+    def _signals_step_line(self) -> str:
+        return f"signals: {self._signals_text()} in {self._took('signals')}"
+
+    def _signals_line(self, factsheets_dir: Path) -> str:
+        """The summary's line: the counts, and where they are listed."""
+        where = f"{factsheets_dir}/<periode>/signalen.csv"
+        if self.settings.publicatie != EIGEN:
+            where += f" and {factsheets_dir}/signalen-<periode>.html"
+        return f"  signals     {self._signals_text()}" + (
+            f"; {where}" if self.signals and self.signals["signals_count"] else ""
+        )
 
     def _snapshot_line(self, snapshot: Path) -> str:
         if self.settings.publicatie == EIGEN:
@@ -317,6 +368,7 @@ class RunReport:
             f"  factsheets  {_n(written)} written, {_n(unchanged)} unchanged, "
             f"{_n(f.get('cells_withheld'))} withheld",
             f"  published   {self._published_text()}",
+            self._signals_line(factsheets_dir),
             f"  time        {times or '-'}; total {total_seconds:.1f} s",
             f"  warehouse   {self.settings.warehouse}",
             self._snapshot_line(snapshot),

@@ -22,6 +22,7 @@ from contextlib import suppress
 import dagster as dg
 from dagster_shared.check import CheckError
 
+from ..analysis import signals
 from ..compat.dagster_internals import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
 from ..publish import MART_TABLES
 from ..quality.gate import ALLES, BREACHES, CEL, Breach, Gate, gate_of_checks
@@ -78,7 +79,12 @@ def _check_keys(context: dg.AssetExecutionContext) -> set[dg.AssetCheckKey]:
     # ingest's own check report it; what was built from the other files is published. Nor
     # is a Gemeentecode outside the CBS code list accepted under KTO_GEMEENTECODES=melden:
     # the format specification accepts it, the ingest's check and `kto run` report it.
-    return {key for key in keys if key.name not in (FILES_USED_CHECK, CODE_LIST_CHECK)}
+    # Nor are the signals: news for people, not a rule (defs/signals.py).
+    return {
+        key
+        for key in keys
+        if key.name not in (FILES_USED_CHECK, CODE_LIST_CHECK, signals.CHECK_NAME)
+    }
 
 
 def current_gate(context: dg.AssetExecutionContext) -> tuple[Gate, list[dg.AssetCheckKey]]:

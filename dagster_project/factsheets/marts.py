@@ -73,7 +73,7 @@ def read_only(
         yield con
 
 
-def _has_table(conn, schema: str, table: str) -> bool:
+def has_table(conn, schema: str, table: str) -> bool:
     return bool(
         conn.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
@@ -142,7 +142,7 @@ def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
             "volgorde",
             "aspect",
         )
-        if _has_table(conn, "marts", "kto_prioriteit")
+        if has_table(conn, "marts", "kto_prioriteit")
         else {},
         groepen=_by_cell(
             _rows(

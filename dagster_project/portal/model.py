@@ -51,9 +51,18 @@ class Portal:
     cellen: list[Cel]
     drempel: int
     factsheets: set[str] = field(default_factory=set)  # every linked file, relative
+    # per period: its funnel plots and its signals (portal/funnels.py, portal/signalen.py);
+    # empty in a portal of one municipality (KTO_PUBLICATIE=eigen: docs/factsheets.md)
+    trechters: dict[str, list] = field(default_factory=dict)
+    signalen: dict[str, list[dict]] = field(default_factory=dict)
 
     def van_periode(self, periode: str) -> list[Cel]:
         return [c for c in self.cellen if c.periode == periode]
+
+    def getoonde_cellen(self) -> set[tuple[str, str, str]]:
+        """(gemeentecode, kanaal, periode) of every cell whose figures the portal shows: the
+        cells with a factsheet."""
+        return {(c.gemeentecode, c.kanaal, c.periode) for c in self.cellen if c.heeft_factsheet}
 
     def van_gemeente(self, code: str) -> list[Cel]:
         return [c for c in self.cellen if c.gemeentecode == code]

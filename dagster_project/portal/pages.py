@@ -18,23 +18,30 @@ import contextlib
 import functools
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import jinja2
 
+from dagster_project.analysis import signals
+from dagster_project.analysis.signals import DALING
 from dagster_project.domain.periods import Periode
 from dagster_project.factsheets import dutch
-from dagster_project.factsheets.marts import read_only
+from dagster_project.factsheets.marts import has_table, read_only
 from dagster_project.factsheets.output import write_atomically
+from dagster_project.portal import signalen as signal_files
+from dagster_project.portal.funnels import COLOURS, remove_funnels, slug, write_funnels
 from dagster_project.portal.model import KANALEN, Cel, Portal, collect
+from dagster_project.portal.signalen import CSV_NAME
 from dagster_project.publish.per_gemeente import GEMEENTEN, remove_if_empty
 from dagster_project.settings import EIGEN, Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 INDEX = "index.html"
-_OWN_PAGE = re.compile(r"^(periode|gemeente)-[^/]+\.html$")
+_OWN_PAGE = re.compile(r"^(periode|gemeente|signalen|trechters)-[^/]+\.html$")
 KANAAL_NAAM = {k: k.capitalize() for k in KANALEN}  # Balie, Telefoon, Digitaal
+SIGNAL_TABLES = ("kto_figuur", "kto_verandering", "dim_gemeente")
 
 
 @dataclass
@@ -43,6 +50,10 @@ class PortalResult:
     pages: list[str]  # file names written, index first
     removed: list[str]  # pages of periods or municipalities no longer in the marts
     factsheets_linked: int
+    signals: dict[str, int] = field(default_factory=dict)  # analysis.signals.summary
+    funnels: int = 0  # funnel plots drawn
+    funnels_written: int = 0  # of which written by this run (the others were unchanged)
+    signal_files: list[str] = field(default_factory=list)  # {periode}/signalen.csv
 
 
 def periode_page(periode: str) -> str:
@@ -51,6 +62,14 @@ def periode_page(periode: str) -> str:
 
 def gemeente_page(code: str) -> str:
     return f"gemeente-{code}.html"
+
+
+def signalen_page(periode: str) -> str:
+    return f"signalen-{periode}.html"
+
+
+def trechters_page(periode: str) -> str:
+    return f"trechters-{periode}.html"
 
 
 def periode_label(periode: str) -> str:
@@ -77,11 +96,50 @@ def _jinja() -> jinja2.Environment:
     env.globals.update(
         periode_page=periode_page,
         gemeente_page=gemeente_page,
+        signalen_page=signalen_page,
+        trechters_page=trechters_page,
         periode_label=periode_label,
+        figuur_anker=figuur_anker,
+        signaal_waarde=signaal_waarde,
+        signaal_bm=signaal_bm,
+        q_tekst=q_tekst,
         sort_number=_sort_number,
         kanaal_naam=KANAAL_NAAM,
     )
     return env
+
+
+def figuur_anker(kanaal: str, figuur: str) -> str:
+    """The id of a funnel plot on its period's page, which a signal links to."""
+    return f"{kanaal}-{slug(figuur)}"
+
+
+def signaal_waarde(s: dict) -> str:
+    """What a signal's row says in figures: a drop's change, or the value against the
+    99.8% limits."""
+    pct, decimals = s["figuur_type"] == "stelling", int(s["decimalen"])
+    unit = " procentpunt" if pct else ""
+    if s["signaal"] == DALING:
+        return f"{dutch.MINUS}{_fixed(abs(s['verschil']), decimals)}{unit}"
+    value = _fixed(s["waarde"], decimals) + ("%" if pct else "")
+    low = dutch.fixed(round(s["ondergrens_99_8"], 2), 2)
+    high = dutch.fixed(round(s["bovengrens_99_8"], 2), 2)
+    return f"{value} (grenzen {low} tot {high})"
+
+
+def q_tekst(q: float) -> str:
+    """A q-value to four decimals, ``< 0,0001`` below that (never a false 0)."""
+    return "< 0,0001" if q < 0.0001 else f"{q:.4f}".replace(".", ",")
+
+
+def signaal_bm(s: dict) -> str:
+    return _fixed(s["bm"], int(s["decimalen"])) + ("%" if s["figuur_type"] == "stelling" else "")
+
+
+def _fixed(value, decimals: int) -> str:
+    """A published (already rounded) figure read back as a float, printed as the factsheet
+    does."""
+    return dutch.fixed(round(Decimal(repr(float(value))), decimals), decimals)
 
 
 def _trend(cellen: list[Cel]) -> list[dict]:
@@ -117,11 +175,33 @@ def render_pages(portal: Portal, generated_on: str, eigen: str | None = None) ->
     }
     for periode in portal.periodes:
         cellen = portal.van_periode(periode)
+        kanalen = [k for k in KANALEN if any(c.kanaal == k for c in cellen)]
         pages[periode_page(periode)] = env.get_template("periode.html.j2").render(
             **common,
             periode=periode,
             cellen=cellen,
-            kanalen=[k for k in KANALEN if any(c.kanaal == k for c in cellen)],
+            kanalen=kanalen,
+            signalen=portal.signalen.get(periode),
+        )
+        if eigen:  # no funnel or signal of other municipalities (docs/factsheets.md)
+            continue
+        trechters = portal.trechters.get(periode, [])
+        pages[signalen_page(periode)] = env.get_template("signalen.html.j2").render(
+            **common,
+            periode=periode,
+            signalen=portal.signalen.get(periode, []),
+            trechters={(t.kanaal, t.figuur) for t in trechters},
+            csv=f"{periode}/{CSV_NAME}",
+        )
+        pages[trechters_page(periode)] = env.get_template("trechters.html.j2").render(
+            **common,
+            periode=periode,
+            kleuren=list(COLOURS.values()),
+            per_kanaal=[
+                (k, [t for t in trechters if t.kanaal == k])
+                for k in KANALEN
+                if any(t.kanaal == k for t in trechters)
+            ],
         )
     for code, naam in portal.gemeenten.items():
         cellen = portal.van_gemeente(code)
@@ -228,16 +308,37 @@ def remove_own_portals(output_dir: Path, keep: set[str] = frozenset()) -> list[s
 
 
 def build_portal(settings: Settings, generated_on: str | None = None) -> PortalResult:
-    """Read the marts and the period reports, then write the portal into the factsheets folder."""
+    """Read the marts and the period reports, then write the portal into the factsheets
+    folder: its pages, the funnel plots and each period's ``signalen.csv``."""
     from dagster_project.factsheets.view import today_amsterdam
 
     folder = settings.output_dir / "factsheets"
     with read_only(settings.warehouse) as con:
         portal = collect(con, folder, settings.min_respondents, settings.significance == "fdr")
+        if all(has_table(con, "marts", t) for t in SIGNAL_TABLES):
+            figures, changes = signals.read_figures(con), signals.read_changes(con)
+        else:  # marts written without them (as some tests do): no funnel, no signal
+            figures, changes = signals.empty_figures(), signals.empty_changes()
+    figures, changes = signal_files.shown(figures, changes, portal.getoonde_cellen())
+    made = signals.funnels(figures)
+    found = signals.signals(figures, changes, made)
+    csv_files = signal_files.write_csv(found, folder, portal.periodes)
     day = generated_on or dutch.long_date(today_amsterdam())
     if settings.publicatie == EIGEN:
-        return write_own_portals(portal, settings.output_dir, day)
-    result = write_portal(portal, folder, day)
-    # after a run under eigen: its portals go, they would go stale beside this one
-    result.removed += remove_own_portals(settings.output_dir)
+        # the operator's signalen.csv only (beside report.json); no funnel plots
+        remove_funnels(folder)
+        result = write_own_portals(portal, settings.output_dir, day)
+        drawn, written = [], 0
+    else:
+        drawn, written = write_funnels(made, folder)
+        portal.trechters = {
+            p: [t for t in drawn if t.path.startswith(f"{p}/")] for p in portal.periodes
+        }
+        portal.signalen = {p: signal_files.rows(found, p) for p in portal.periodes}
+        result = write_portal(portal, folder, day)
+        # after a run under eigen: its portals go, they would go stale beside this one
+        result.removed += remove_own_portals(settings.output_dir)
+    result.signals = signals.summary(found)
+    result.funnels, result.funnels_written = len(drawn), written
+    result.signal_files = csv_files
     return result
