@@ -37,6 +37,7 @@ class PeriodData:
     earlier_cells: dict[tuple[str, str, str], Row]  # (gemeentecode, kanaal, periode)
     # a year's quarters, same key (empty for a quarter)
     quarter_cells: dict[tuple[str, str, str], Row] = field(default_factory=dict)
+    themas: dict[CellKey, list[Row]] = field(default_factory=dict)  # kto_thema, by volgorde
 
 
 def _rows(conn, sql: str, params: list[Any]) -> list[Row]:
@@ -130,4 +131,9 @@ def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
         ),
         earlier_cells={(r["gemeentecode"], r["kanaal"], r["periode"]): r for r in earlier_rows},
         quarter_cells={(r["gemeentecode"], r["kanaal"], r["periode"]): r for r in quarter_rows},
+        themas=_by_cell(
+            _rows(conn, "SELECT * FROM marts.kto_thema WHERE periode = ?", params),
+            "volgorde",
+            "thema",
+        ),
     )

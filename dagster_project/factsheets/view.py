@@ -41,6 +41,8 @@ _AXIS_MAX = {"cijfer": 10.0, "pct": 100.0}
 _CI_DECIMALS = {"cijfer": 2, "ces": 1, "pct": 1}
 _ARROWS = {"hoger": "▲", "lager": "▼"}  # the marts' richting; gelijk draws nothing
 MAX_AFWIJKINGEN = 4
+THEMAS_TITEL = "Waar gaan de opmerkingen over"
+MAX_THEMAS = 6  # the top themes by share; the rest are in kto_thema
 # Unit of a difference between two percentages, after a no-break space (Toelichting: "pp")
 PROCENTPUNT = "\u00a0pp"
 # Differences are ranked on a common scale: a grade point (scale 1-10) weighs as ten
@@ -114,6 +116,18 @@ class Afwijking:
 
 
 @dataclass(frozen=True)
+class Thema:
+    """A bar of "Waar gaan de opmerkingen over": a theme's share against its BM."""
+
+    label: str
+    waarde: str  # "23%"
+    bm: str  # "18%" or the dash
+    fractie: float  # bar length on the chart's axis (THEMA_AS)
+    bm_fractie: float | None  # where the BM mark stands; None: no BM shown
+    verschil: str  # against the same period a year before: "+4 pp", "" when not shown
+
+
+@dataclass(frozen=True)
 class Kerncijfer:
     label: str
     waarde: str
@@ -155,6 +169,13 @@ class FactsheetView:
     cijfers_getoond: int = field(default=0)
     cijfers_niet_getoond: int = field(default=0)
     grootteklasse: str = ""  # the size class whose BM the figures show too; "" without
+    # "Waar gaan de opmerkingen over" (kto_thema): the top themes, what n they rest on, the
+    # chart as one sentence (its text alternative), and why there are no bars when none
+    themas_titel: str = THEMAS_TITEL
+    themas: list[Thema] = field(default_factory=list)
+    themas_basis: str = ""
+    themas_tekst: str = ""
+    themas_leeg: str = ""
 
     @property
     def stem(self) -> str:
@@ -414,6 +435,54 @@ def _exact_pair(row: Row, value: str) -> tuple[float | None, float | None]:
     return _num(exact if exact is not None else row.get(value)), _num(bm)
 
 
+def _themas(rows: list[Row], periode: Periode, drempel: int) -> tuple[list[Thema], str, str, str]:
+    """(bars, basis, text alternative, why empty) of "Waar gaan de opmerkingen over":
+    the shown themes with at least one mention, largest share first (taxonomy order on a
+    tie), at most MAX_THEMAS. A hidden share is never drawn: its place is taken by the next."""
+    n = rows[0]["n"] if rows else 0
+    shown = [r for r in rows if r["publiceerbaar"] and r.get("aandeel") is not None]
+    top = sorted(
+        (r for r in shown if (r.get("aantal") or 0) > 0),
+        key=lambda r: (-r["aandeel_exact"], r["volgorde"]),
+    )[:MAX_THEMAS]
+    basis = f"{dutch.whole(n)} reacties met een toelichting of verbetertip" if n else ""
+    if not top:
+        if not n:
+            leeg = "Geen reacties met een toelichting of verbetertip."
+        elif n < drempel:
+            leeg = f"Te weinig reacties met tekst om te tonen (n < {drempel})."
+        elif shown:
+            leeg = "Geen van de thema's komt in de reacties voor."
+        else:
+            leeg = "De thema's zijn afgeschermd."
+        return [], basis, "", leeg
+    # one axis for bars and BM marks, up to the next ten above the largest of them
+    largest = max(max(r["aandeel"], r.get("bm") or 0) for r in top)
+    axis = max(10, -(-largest // 10) * 10)
+    earlier = dutch.short_period_label(periode.jaar - 1, periode.kwartaal)
+    bars = []
+    for r in top:
+        verschil = ""
+        if r.get("verschil_vorig_jaar") is not None:
+            body = dutch.signed_difference(str(r["verschil_vorig_jaar"]), "0")
+            verschil = f"{body}{PROCENTPUNT} t.o.v. {earlier}"
+        bars.append(
+            Thema(
+                label=r["label"],
+                waarde=dutch.percent(r["aandeel"]),
+                bm=dutch.percent(r.get("bm")),
+                fractie=r["aandeel"] / axis,
+                bm_fractie=None if r.get("bm") is None else r["bm"] / axis,
+                verschil=verschil,
+            )
+        )
+    parts = [
+        f"{b.label} {b.waarde} (BM {b.bm}{', ' + b.verschil if b.verschil else ''})" for b in bars
+    ]
+    tekst = f"Van de {basis} ging het vaakst over: " + "; ".join(parts) + "."
+    return bars, basis, tekst, ""
+
+
 def build_view(
     cel: Row, periode: Periode, data: PeriodData, settings: Settings, generated_on: dt.date
 ) -> FactsheetView:
@@ -462,6 +531,9 @@ def build_view(
         )
     trend = _trend(cel, periode, data, drempel)
     kwartalen = _kwartalen(cel, periode, data, drempel)
+    themas, themas_basis, themas_tekst, themas_leeg = _themas(
+        data.themas.get(key, []), periode, drempel
+    )
     afwijkingen = _afwijkingen(rangschikking)
     bm_methode = cel["bm_method"]
     figures = [totaal.getoond, ces.getoond]
@@ -508,6 +580,10 @@ def build_view(
         cijfers_getoond=sum(figures),
         cijfers_niet_getoond=len(figures) - sum(figures),
         grootteklasse=cel.get("grootteklasse") or "",
+        themas=themas,
+        themas_basis=themas_basis,
+        themas_tekst=themas_tekst,
+        themas_leeg=themas_leeg,
     )
 
 

@@ -14,6 +14,7 @@ PUBLIC_MARTS = (
     "kto_stelling",
     "kto_product",
     "kto_tip",
+    "kto_thema",
     # for BI tools: every figure in one long table, and the dimensions the marts join on
     "kto_figuur",
     "dim_gemeente",

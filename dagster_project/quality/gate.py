@@ -40,6 +40,7 @@ CELL_MODELS = {
     "marts/kto_stelling",
     "marts/kto_product",
     "marts/kto_tip",
+    "marts/kto_thema",
     "marts/kto_figuur",
     "intermediate/int_cells",
     "intermediate/int_cell_figures",
