@@ -42,7 +42,7 @@ _CI_DECIMALS = {"cijfer": 2, "ces": 1, "pct": 1}
 _ARROWS = {"hoger": "▲", "lager": "▼"}  # the marts' richting; gelijk draws nothing
 MAX_AFWIJKINGEN = 4
 THEMAS_TITEL = "Waar gaan de opmerkingen over"
-MAX_THEMAS = 6  # the top themes by share; the rest are in kto_thema
+MAX_THEMAS = 10  # the top themes by share; every theme is in kto_thema
 # Unit of a difference between two percentages, after a no-break space (Toelichting: "pp")
 PROCENTPUNT = "\u00a0pp"
 # Differences are ranked on a common scale: a grade point (scale 1-10) weighs as ten
@@ -125,6 +125,8 @@ class Thema:
     fractie: float  # bar length on the chart's axis (THEMA_AS)
     bm_fractie: float | None  # where the BM mark stands; None: no BM shown
     verschil: str  # against the same period a year before: "+4 pp", "" when not shown
+    significant: str = ""  # the marts' richting when significant: "hoger", "lager"
+    teken: str = ""  # "▲", "▼" or ""
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,7 @@ class FactsheetView:
     themas_basis: str = ""
     themas_tekst: str = ""
     themas_leeg: str = ""
+    themas_uitleg: str = ""
 
     @property
     def stem(self) -> str:
@@ -474,10 +477,15 @@ def _themas(rows: list[Row], periode: Periode, drempel: int) -> tuple[list[Thema
                 fractie=r["aandeel"] / axis,
                 bm_fractie=None if r.get("bm") is None else r["bm"] / axis,
                 verschil=verschil,
+                significant=r["richting"] if r.get("richting") in _ARROWS else "",
+                teken=_ARROWS.get(r.get("richting"), ""),
             )
         )
     parts = [
-        f"{b.label} {b.waarde} (BM {b.bm}{', ' + b.verschil if b.verschil else ''})" for b in bars
+        f"{b.label} {b.waarde}"
+        + (f" ({b.significant} dan de BM)" if b.significant else "")
+        + f" (BM {b.bm}{', ' + b.verschil if b.verschil else ''})"
+        for b in bars
     ]
     tekst = f"Van de {basis} ging het vaakst over: " + "; ".join(parts) + "."
     return bars, basis, tekst, ""
@@ -584,6 +592,7 @@ def build_view(
         themas_basis=themas_basis,
         themas_tekst=themas_tekst,
         themas_leeg=themas_leeg,
+        themas_uitleg=texts.themas_uitleg(drempel),
     )
 
 
