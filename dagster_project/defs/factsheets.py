@@ -21,7 +21,7 @@ from .settings_resource import KtoSettings
 from .warehouse_resource import WarehouseResource
 
 LISTED_FILES = 40  # metadata lists this many paths; report.json lists them all
-EXPECTED_PAGES = 2  # the figures, then the explanation
+EXPECTED_PAGES = 3  # the figures, the themes of the texts, the explanation
 
 
 def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:

@@ -51,6 +51,7 @@ DOMAIN = {
     "product": (1.0, 10.0),
     "ces": (-100.0, 100.0),
     "stelling": (0.0, 100.0),
+    "thema": (0.0, 100.0),
 }
 # Sums are whole multiples of a granule (docs/metrics.md, "Figures as exact fractions"):
 # grades are whole numbers, Hostmanship's per-response means sixtieths, CES and the
