@@ -183,6 +183,7 @@ themes as (
         100 * coalesce(h.k, 0) as teller,
         x.n as noemer,
         null::double as sd,
+        null::hugeint as s2,
         coalesce(h.k, 0) as k_laag,
         null::bigint as k_hoog
     from theme_texts as x
