@@ -32,7 +32,7 @@ import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 
 import highspy
@@ -116,6 +116,8 @@ class Finding:
     versions: tuple[str, ...]  # the publications that hide it
     # a difference between two versions of the figure: (smaller n, larger n); n is then d
     revision: tuple[int, int] | None = None
+    # closed by a rounded BM's window: the exact relations alone leave it open
+    by_bm: bool = False
 
     @property
     def width(self) -> float:
@@ -143,6 +145,9 @@ class AuditResult:
     lps: int = 0  # solved; a group's programs taken from ``solved`` count in ``reused``
     reused: int = 0  # groups whose ranges were known from an identical program
     signatures: set[str] = field(default_factory=set)  # of every group solved or reused
+    # points at an end of the domain that only a sum at its extreme closes (a shown year at
+    # 0%: its hidden quarters are 0% too); accepted as inherent in the shown total
+    extreme: list[Finding] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -450,23 +455,88 @@ def audit(
                 solved[signature] = ranges
         else:
             result.reused += 1
+        narrow: list[tuple[int, Finding]] = []
         for var, (low, high) in zip(members, ranges, strict=False):
             q = quantities[var]
             key, n, _ = q
             if domain:
                 low, high = _inward(low, high, granule(key, system.decimals[q]))
-            width = PROTECTION[system.decimals[q]]
-            if q not in system.primary:
-                width *= SECONDARY  # withheld to protect others: it must only stay unknown
-            if (high - low) / n < width - 1e-9:
+            if (high - low) / n < _width(system, q) - 1e-9:
                 versions = tuple(system.hidden_in[q])
-                result.findings.append(Finding(key, n, low / n, high / n, versions))
+                narrow.append((var, Finding(key, n, low / n, high / n, versions)))
+        extreme, by_bm = (
+            _classify(system, quantities, members, [r for _, r in own], bounds, narrow)
+            if domain
+            else (set(), set())
+        )
+        for var, finding in narrow:
+            if var in extreme:
+                result.extreme.append(finding)
+            else:
+                result.findings.append(replace(finding, by_bm=var in by_bm))
         for (revision, _, constant), (low, high) in zip(
             differences[group], ranges[len(members) :], strict=True
         ):
             _judge_revision(system, result, revision, low + constant, high + constant, domain)
     result.findings.sort(key=lambda f: (f.key, f.n, f.revision or ()))
     return result
+
+
+def _width(system: _System, q: Quantity) -> float:
+    """The width a hidden quantity's feasible mean must reach."""
+    width = PROTECTION[system.decimals[q]]
+    if q not in system.primary:
+        width *= SECONDARY  # withheld to protect others: it must only stay unknown
+    return width
+
+
+def _classify(
+    system: _System,
+    quantities: list[Quantity],
+    members: list[int],
+    rows: list,
+    bounds: list,
+    narrow: list[tuple[int, Finding]],
+) -> tuple[set[int], set[int]]:
+    """(at an extreme, by the BMs): which narrow quantities the exact relations (years,
+    products, exact BMs; no rounded BM, no assumption about revisions) with the domain
+    still close the same way.
+
+    At an extreme: a point at an end of the domain there, and not determined without the
+    domain. A sum of hidden members held at its extreme (a shown year at 0% with hidden
+    quarters) says that every respondent of each of them answered the same, which is
+    inherent in publishing the total (docs/metrics.md, "What an attacker can and cannot
+    derive"); accepted, not a finding.
+
+    By the BMs: wide enough there, so what closes it is a rounded BM's window (a few points,
+    where one response of a small percentage figure is 10 or more): a complement must come
+    from the BM's relation (``complements``), not from the year's."""
+    if not narrow:
+        return set(), set()
+    exact = [r for r in rows if r[1] == r[2]]
+    vars_ = [v for v, _ in narrow]
+    bounded = _ranges(members, exact, bounds, [{v: 1.0} for v in vars_])
+    extreme, by_bm, edge = set(), set(), []
+    for (var, f), (low, high) in zip(narrow, bounded, strict=True):
+        q = quantities[var]
+        key, n, _ = q
+        low, high = _inward(low, high, granule(key, system.decimals[q]))
+        if (high - low) / n >= _width(system, q) - 1e-9:
+            by_bm.add(var)
+            continue
+        lo, hi = DOMAIN[key[3]]
+        point = f.low * n
+        at_end = f.width == 0 and any(math.isclose(f.low, e, abs_tol=1e-9) for e in (lo, hi))
+        same = all(math.isclose(end, point, abs_tol=1e-6) for end in (low, high))
+        if at_end and same:
+            edge.append(var)
+    if edge:
+        free = _ranges(members, exact, {v: (None, None) for v in members}, [{v: 1.0} for v in edge])
+        for var, (low, high) in zip(edge, free, strict=True):
+            q = quantities[var]
+            if (high - low) / q[1] >= _width(system, q) - 1e-9:
+                extreme.add(var)
+    return extreme, by_bm
 
 
 def _judge_revision(
@@ -618,7 +688,12 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
     which the old year turns into the old quarter. So it takes a complement from the same
     relations of this publication; none when one already chosen in this round lies in them
     (one withheld new figure usually closes every old quantity of its relations; the next
-    audit says). Empty when nothing qualifies."""
+    audit says). Empty when nothing qualifies.
+
+    A finding a rounded BM's window closes (``Finding.by_bm``: the years and products leave
+    it open) takes its complement in that BM's relation instead: another municipality's
+    figure of the same period, shown, not released before, the smallest n first (one at an
+    end of its domain last: its own year may hold it there)."""
     *history, last = publications
     resolved = _fingerprints(publications)
     released = {
@@ -640,6 +715,33 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
     for key in last.figures:
         for group in groups_of(key):
             groups[group].append(key)
+    # the BM relations of this publication (as _System._relations forms them): national, and
+    # the size class's; for a finding a rounded BM's window closes
+    benchmarks: dict[tuple, list[Key]] = defaultdict(list)
+    for key, f in last.figures.items():
+        _, kanaal, periode, figuur_type, figuur = key
+        if figuur_type == "product":
+            continue
+        if f.bm is not None:
+            benchmarks[("", kanaal, periode, figuur_type, figuur)].append(key)
+        if f.klasse is not None and f.bm_klasse is not None:
+            benchmarks[(f.klasse, kanaal, periode, figuur_type, figuur)].append(key)
+
+    def in_benchmarks(key: Key) -> list[Key]:
+        _, kanaal, periode, figuur_type, figuur = key
+        own = last.figures.get(key)
+        found = list(benchmarks.get(("", kanaal, periode, figuur_type, figuur), []))
+        if own is not None and own.klasse is not None:
+            found += benchmarks.get((own.klasse, kanaal, periode, figuur_type, figuur), [])
+        # a gemeenten BM holds the municipalities at or above the threshold only
+        return [k for k in found if k != key and last.figures[k].n >= last.drempel]
+
+    def at_an_end(k: Key) -> bool:
+        # a member at an end of its domain may be held there by its own shown year at that
+        # end (then hiding it widens nothing): the others first
+        g = last.figures[k]
+        return g.exact is not None and g.exact in DOMAIN[k[3]]
+
     chosen: list[Key] = []
 
     def total(k: Key) -> bool:
@@ -660,10 +762,17 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
             current = f is not None and f.n in finding.revision
         else:
             current = f is not None and f.n == finding.n and f.exact is None
-        members = [k for group in groups_of(finding.key) for k in groups[group]]
+        if finding.by_bm:
+            # the years' and products' relations leave it open: a second hidden member of the
+            # BM's relation opens the window, a quarter of its year would not
+            members = in_benchmarks(finding.key)
+            order = lambda k: (at_an_end(k), last.figures[k].n, k)  # noqa: E731
+        else:
+            members = [k for group in groups_of(finding.key) for k in groups[group]]
+            order = lambda k: (total(k), last.figures[k].n, k)  # noqa: E731
         if not current and any(k in chosen for k in members):
             continue
         candidates = [k for k in members if fresh(k, last.figures[k]) and k not in chosen]
         if candidates:
-            chosen.append(min(candidates, key=lambda k: (total(k), last.figures[k].n, k)))
+            chosen.append(min(candidates, key=order))
     return chosen
