@@ -24,6 +24,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.disclosure.audit import audit
+from dagster_project.disclosure.ledger import read_candidate
 from dagster_project.themes import themes
 from tests.attack import recover
 from tests.layers import records
@@ -240,3 +242,31 @@ def test_the_attack_recovers_no_theme_figure(built_sample_warehouse, tmp_path):
         leaked = {k: dict(f) for k, f in snapshot.items()}
         leaked[key]["verschil_vorig_jaar"] = round(exact[key] - snapshot[earlier]["exact"])
         assert abs(recover(leaked, DREMPEL)[key] - exact[key]) <= 0.5 + 1e-9
+
+
+def test_the_audit_accepts_only_what_a_shown_total_implies(built_sample_warehouse):
+    """The samples' theme figures pass the disclosure audit. The points it accepts rather
+    than report (``extreme``) are true (the hidden share is at that end of its domain) and
+    implied by a total: the year's hidden quarters together, or the hidden year, hold every
+    mention (or none) the shown members leave; and exact elimination fixes none of them."""
+    pub = read_candidate(built_sample_warehouse)
+    result = audit([pub])
+    assert result.passed, [f.text() for f in result.findings[:5]]
+    assert result.extreme, "the samples must have a theme year at an end of its domain"
+    exact = truth(built_sample_warehouse)
+    for f in result.extreme:
+        assert f.width == 0 and f.low in (0.0, 100.0)
+        assert math.isclose(exact[f.key], f.low, abs_tol=1e-9), f.text()
+        gemeente, kanaal, periode, figuur_type, figuur = f.key
+        members = [
+            (k, g)
+            for k, g in pub.figures.items()
+            if k[:2] == (gemeente, kanaal)
+            and k[2][:4] == periode[:4]
+            and k[3:] == (figuur_type, figuur)
+            and g.n > 0
+        ]
+        hidden = [k for k, g in members if g.exact is None]
+        # every hidden member of the year's relation is at the same end
+        assert all(math.isclose(exact[k], f.low, abs_tol=1e-9) for k in hidden), f.text()
+    assert not audit([pub], domain=False).findings
