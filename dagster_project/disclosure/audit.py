@@ -465,7 +465,15 @@ def audit(
                 versions = tuple(system.hidden_in[q])
                 narrow.append((var, Finding(key, n, low / n, high / n, versions)))
         extreme, by_bm = (
-            _classify(system, quantities, members, [r for _, r in own], bounds, narrow)
+            _classify(
+                system,
+                quantities,
+                members,
+                [r for _, r in own],
+                [r for _, r in assumed],
+                bounds,
+                narrow,
+            )
             if domain
             else (set(), set())
         )
@@ -495,47 +503,54 @@ def _classify(
     quantities: list[Quantity],
     members: list[int],
     rows: list,
+    assumed: list,
     bounds: list,
     narrow: list[tuple[int, Finding]],
 ) -> tuple[set[int], set[int]]:
-    """(at an extreme, by the BMs): which narrow quantities the exact relations (years,
-    products, exact BMs; no rounded BM, no assumption about revisions) with the domain
-    still close the same way.
+    """(at an extreme, by the BMs) among the narrow quantities of one group.
 
-    At an extreme: a point at an end of the domain there, and not determined without the
-    domain. A sum of hidden members held at its extreme (a shown year at 0% with hidden
-    quarters) says that every respondent of each of them answered the same, which is
-    inherent in publishing the total (docs/metrics.md, "What an attacker can and cannot
-    derive"); accepted, not a finding.
+    By the BMs: wide enough without the rounded BMs (the exact relations, the attacker's
+    assumptions about revisions, the domain), so what closes it is a rounded BM's window (a
+    few points, where one response of a small percentage figure is 10 or more): a
+    complement must come from the BM's relation (``complements``), not from the year's.
 
-    By the BMs: wide enough there, so what closes it is a rounded BM's window (a few points,
-    where one response of a small percentage figure is 10 or more): a complement must come
-    from the BM's relation (``complements``), not from the year's."""
+    At an extreme: a point at an end of its domain that the exact relations alone (years,
+    products, exact BMs) with the domain still close to that point, and that they do not
+    determine without the domain. A sum of hidden members held at its extreme (a shown year
+    at 0% with hidden quarters) says that every respondent of each of them answered the
+    same, which is inherent in publishing the total (docs/metrics.md, "A total at an end of
+    its domain"); accepted, not a finding."""
     if not narrow:
         return set(), set()
     exact = [r for r in rows if r[1] == r[2]]
-    vars_ = [v for v, _ in narrow]
-    bounded = _ranges(members, exact, bounds, [{v: 1.0} for v in vars_])
-    extreme, by_bm, edge = set(), set(), []
-    for (var, f), (low, high) in zip(narrow, bounded, strict=True):
+    objectives = [{v: 1.0} for v, _ in narrow]
+    try:
+        without_bm = _ranges(members, exact + assumed, bounds, objectives)
+    except _Infeasible:  # a revision that changed answers, as in ``audit``
+        without_bm = _ranges(members, exact, bounds, objectives)
+    by_bm, edge = set(), []
+    for (var, f), (low, high) in zip(narrow, without_bm, strict=True):
         q = quantities[var]
         key, n, _ = q
         low, high = _inward(low, high, granule(key, system.decimals[q]))
         if (high - low) / n >= _width(system, q) - 1e-9:
             by_bm.add(var)
-            continue
-        lo, hi = DOMAIN[key[3]]
-        point = f.low * n
-        at_end = f.width == 0 and any(math.isclose(f.low, e, abs_tol=1e-9) for e in (lo, hi))
-        same = all(math.isclose(end, point, abs_tol=1e-6) for end in (low, high))
-        if at_end and same:
+        elif f.width == 0 and any(math.isclose(f.low, e, abs_tol=1e-9) for e in DOMAIN[key[3]]):
             edge.append(var)
-    if edge:
-        free = _ranges(members, exact, {v: (None, None) for v in members}, [{v: 1.0} for v in edge])
-        for var, (low, high) in zip(edge, free, strict=True):
-            q = quantities[var]
-            if (high - low) / q[1] >= _width(system, q) - 1e-9:
-                extreme.add(var)
+    if not edge:
+        return set(), by_bm
+    objectives = [{v: 1.0} for v in edge]
+    bounded = _ranges(members, exact, bounds, objectives)
+    free = _ranges(members, exact, {v: (None, None) for v in members}, objectives)
+    extreme = set()
+    for var, (low, high), (free_low, free_high) in zip(edge, bounded, free, strict=True):
+        q = quantities[var]
+        key, n, _ = q
+        point = next(f.low for v, f in narrow if v == var) * n
+        low, high = _inward(low, high, granule(key, system.decimals[q]))
+        held = all(math.isclose(end, point, abs_tol=1e-6) for end in (low, high))
+        if held and (free_high - free_low) / n >= _width(system, q) - 1e-9:
+            extreme.add(var)
     return extreme, by_bm
 
 
