@@ -707,8 +707,10 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
 
     A finding a rounded BM's window closes (``Finding.by_bm``: the years and products leave
     it open) takes its complement in that BM's relation instead: another municipality's
-    figure of the same period, shown, not released before, the smallest n first (one at an
-    end of its domain last: its own year may hold it there)."""
+    figure of the same period, shown, not released before: one of a year that already hides
+    some first (else the relation rule hides one more of its year, which may stand alone in
+    its own BM), one at an end of its domain last (its year may hold it there), then the
+    smallest n."""
     *history, last = publications
     resolved = _fingerprints(publications)
     released = {
@@ -757,6 +759,24 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
         g = last.figures[k]
         return g.exact is not None and g.exact in DOMAIN[k[3]]
 
+    # a member whose year hides nothing yet makes the relation rule hide a second member of
+    # that year, which may stand alone in its own period's BM and be the next finding: the
+    # members of years that already hide some first
+    hiding = {
+        group
+        for group, keys in groups.items()
+        if group[0] == "jaar"
+        and any(
+            last.figures[k].exact is None
+            and last.figures[k].n > 0
+            and _quantity(resolved, k, last.figures[k]) not in released
+            for k in keys
+        )
+    }
+
+    def alone_in_its_year(k: Key) -> bool:
+        return groups_of(k)[0] not in hiding
+
     chosen: list[Key] = []
 
     def total(k: Key) -> bool:
@@ -781,7 +801,7 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
             # the years' and products' relations leave it open: a second hidden member of the
             # BM's relation opens the window, a quarter of its year would not
             members = in_benchmarks(finding.key)
-            order = lambda k: (at_an_end(k), last.figures[k].n, k)  # noqa: E731
+            order = lambda k: (alone_in_its_year(k), at_an_end(k), last.figures[k].n, k)  # noqa: E731
         else:
             members = [k for group in groups_of(finding.key) for k in groups[group]]
             order = lambda k: (total(k), last.figures[k].n, k)  # noqa: E731
