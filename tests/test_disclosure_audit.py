@@ -535,3 +535,30 @@ def test_a_point_a_rounded_bm_closes_is_a_finding():
             pub = Publication("v", DREMPEL, figures)
             rounds += 1
         assert audit([pub]).passed and rounds == (1 if mentions else 2)
+
+
+def test_a_bm_complement_of_a_year_that_already_hides_some_comes_first():
+    """Of the BM's shown members, one whose year already hides two quarters is withheld
+    before a smaller one whose year hides none (the relation rule would hide a second
+    quarter of that year, alone in its own period's BM: the next finding)."""
+    key = ("telefoon", "thema", "digid")
+
+    def at(gemeente: str, periode: str) -> Key:
+        return (gemeente, key[0], periode, key[1], key[2])
+
+    figures = {
+        at("GM0000", "2021-Q1"): _theme(11, None, 8.0),
+        at("GM0001", "2021-Q1"): _theme(20, 2, 8.0),
+        at("GM0002", "2021-Q1"): _theme(25, 2, 8.0),
+        at("GM0003", "2021-Q1"): _theme(15, 1, 8.0),
+        # GM0002's year hides two other quarters; GM0003's hides none
+        at("GM0002", "2021"): _theme(60, 5),
+        at("GM0002", "2021-Q2"): _theme(5, None),
+        at("GM0002", "2021-Q3"): _theme(30, None),
+        at("GM0003", "2021"): _theme(40, 3),
+        at("GM0003", "2021-Q2"): _theme(25, 2),
+    }
+    pub = Publication("v", DREMPEL, figures)
+    [finding] = audit([pub]).findings
+    assert finding.key == at("GM0000", "2021-Q1") and finding.by_bm
+    assert complements([pub], [finding]) == [at("GM0002", "2021-Q1")]
