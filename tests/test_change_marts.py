@@ -225,12 +225,14 @@ def test_the_sql_q_values_are_bh_and_monotone_in_p(udf, rows):
         {"id": range(len(rows)), "family": [f for f, _ in rows], "p": [p for _, p in rows]}
     )
     data["p"] = data["p"].astype(float)
-    udf.register("drawn", data)
-    got = udf.execute(
-        f"with r as (select *, {ranks} from drawn)"
-        f" select id, family, p, {qvalue} as q from r order by id"
-    ).df()
-    udf.unregister("drawn")
+    # a cursor of its own per example: a result left open by one (DuckDB keeps an empty
+    # frame's result pending) cannot block the next
+    with udf.cursor() as con:
+        con.register("drawn", data)
+        got = con.execute(
+            f"with r as (select *, {ranks} from drawn)"
+            f" select id, family, p, {qvalue} as q from r order by id"
+        ).df()
     for family, members in got.groupby("family"):
         want = bh_qvalues(members["p"].to_numpy(object))
         assert np.array_equal(want, members["q"].to_numpy(float), equal_nan=True), family

@@ -21,7 +21,12 @@ import statsmodels.api as sm
 from dagster_project.analysis.drivers import priority_matrix, relative_importance, wide_answers
 from dagster_project.domain import code_lists
 from dagster_project.settings import Settings
-from dagster_project.transform.commands import DBT_PROJECT_DIR, dbt_env, dbt_executable
+from dagster_project.transform.commands import (
+    DBT_PROJECT_DIR,
+    dbt_env,
+    dbt_executable,
+    with_vars,
+)
 
 REL = 1e-9
 THRESHOLD = 40
@@ -108,11 +113,14 @@ def _warehouse(path: Path, channels: dict[str, pd.DataFrame]) -> None:
 
 
 def _compiled(warehouse: Path, target: Path) -> str:
+    settings = Settings.from_env({"KTO_WAREHOUSE": str(warehouse)})
     subprocess.run(
-        [dbt_executable(), "compile", "--quiet", "--select", "int_aspect_correlations",
-         "--target-path", str(target),
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env=dbt_env(Settings.from_env({"KTO_WAREHOUSE": str(warehouse)})),
+        [dbt_executable(), *with_vars(
+            ["compile", "--quiet", "--select", "int_aspect_correlations",
+             "--target-path", str(target),
+             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+            settings.dbt_vars())],
+        env=dbt_env(),
         cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=True,
     )  # fmt: skip
     [path] = target.glob("compiled/*/models/intermediate/int_aspect_correlations.sql")
@@ -295,7 +303,9 @@ def test_kto_prioriteit_places_only_published_figures_and_ranks_by_its_definitio
     ).df()
     withheld = hidden.merge(internal, on=keys)
     assert withheld["intern"].notna().any()  # values the mart must not carry, in any column
-    for column in mart.select_dtypes("number").columns:
+    # (bm and bm_exact are the published BM, equal to kto_aspect's above: a rounded BM can
+    # equal a hidden value by chance, 7.9 and 79/10)
+    for column in mart.select_dtypes("number").columns.difference(["bm", "bm_exact"]):
         assert not (withheld[column] == withheld["intern"]).any(), column
 
     weights = demo.execute(

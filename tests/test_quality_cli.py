@@ -71,7 +71,13 @@ def test_kto_check_without_a_warehouse_leaves_nothing_behind(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_warehouse_held_by_a_writer(tmp_path):
+def test_warehouse_held_by_a_writer(tmp_path, monkeypatch):
+    """A reader waits for a writer's DuckDB lock (warehouse/lock.py); when the wait runs out
+    (shortened here from the minutes an orphaned build may take), kto check says it cannot
+    read the warehouse and exits 2."""
+    import dagster_project.warehouse.connection as connection
+
+    monkeypatch.setattr(connection, "DUCKDB_WAIT_SECONDS", 1.0)
     settings = _settings(build_warehouse(tmp_path / "w.duckdb"), tmp_path / "out")
     lines: list[str] = []
     writer = subprocess.Popen(

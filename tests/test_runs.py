@@ -249,6 +249,49 @@ def test_a_worker_that_does_not_stop_is_killed_after_the_grace_period(tmp_path):
     assert 1 <= time.monotonic() - started < 10
 
 
+# The worker starts a child that ignores SIGINT (dbt still writing) and leaves without it.
+LEAVES_A_CHILD = """
+import subprocess
+child = subprocess.Popen([sys.executable, "-c",
+    "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(120)"])
+log(f"child {child.pid}")
+def on_sigint(signum, frame):
+    os._exit(1)
+signal.signal(signal.SIGINT, on_sigint)
+time.sleep(0.5)
+log("ready")
+time.sleep(60)
+"""
+
+
+def alive(pid: int) -> bool:
+    """``pid`` runs (a zombie, dead but not reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("grace", [1, 30])
+def test_nothing_the_worker_started_outlives_a_stop(tmp_path, grace):
+    """A dbt that the interrupted worker left behind (dagster-dbt waits 25 s for it; a
+    killed worker for nothing) is ended by the time ``supervise`` returns."""
+    signal_when_ready(tmp_path, signal.SIGTERM)
+    with pytest.raises(runs.Stopped):
+        runs.supervise(worker(tmp_path, LEAVES_A_CHILD), while_stopping=lambda: None, grace=grace)
+    child = int(next(line for line in logged(tmp_path) if line.startswith("child "))[6:])
+    assert not alive(child)
+
+
+def test_nothing_the_worker_started_outlives_its_end(tmp_path):
+    body = LEAVES_A_CHILD.replace('log("ready")\ntime.sleep(60)', "sys.exit(0)")
+    started = time.monotonic()
+    assert runs.supervise(worker(tmp_path, body), grace=2) == 0
+    child = int(next(line for line in logged(tmp_path) if line.startswith("child "))[6:])
+    assert not alive(child)
+    assert time.monotonic() - started < 30
+
+
 def test_exit_codes_pass_through(tmp_path):
     assert runs.supervise(worker(tmp_path, "sys.exit(3)")) == 3
     killed = "os.kill(os.getpid(), signal.SIGKILL)"

@@ -13,19 +13,26 @@ from dagster_project.defs.settings_resource import (
     KtoSettings,
     run_config_of,
 )
+from dagster_project.defs.warehouse_resource import RESOURCE_KEY as WAREHOUSE_KEY
+from dagster_project.defs.warehouse_resource import WarehouseResource
 from dagster_project.settings import Settings
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dagster_project"
 
 
 @dg.asset
-def _seen(kto_settings: KtoSettings) -> Settings:
-    return kto_settings.settings()
+def _seen(kto_settings: KtoSettings, kto_warehouse: WarehouseResource) -> Settings:
+    settings = kto_settings.settings()
+    kto_warehouse.check(settings)  # as the steps do: the two must name the same warehouse
+    return settings
 
 
 def _run(resource: KtoSettings, run_config: dict | None = None) -> Settings:
+    """``resource`` in a job with the resources of definitions.py (the warehouse's from the
+    environment, as there), run as ``kto`` runs it with ``run_config``."""
     job = dg.define_asset_job("seen", selection=[_seen])
-    defs = dg.Definitions(assets=[_seen], jobs=[job], resources={RESOURCE_KEY: resource})
+    resources = {RESOURCE_KEY: resource, WAREHOUSE_KEY: WarehouseResource.from_environment()}
+    defs = dg.Definitions(assets=[_seen], jobs=[job], resources=resources)
     result = defs.resolve_job_def("seen").execute_in_process(run_config=run_config or {})
     return result.output_for_node("_seen")
 

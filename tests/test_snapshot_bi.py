@@ -291,7 +291,7 @@ def wide_columns(mart: str, figuur_type: str, value: str) -> dict[str, str]:
     if mart == "kto_cel":
         p = f"{figuur_type}_"
         names = ["ci_low", "ci_high", "bm", "bm_exact", "significant", "richting", "publiceerbaar"]
-        names += ["reden", "bm_reden"]
+        names += ["reden", "bm_reden", "bm_p_waarde", "bm_q_waarde"]
         return {
             "soort": "soort",
             "waarde": value,
@@ -312,6 +312,7 @@ def wide_columns(mart: str, figuur_type: str, value: str) -> dict[str, str]:
         }
     shared = ["n", "bm", "bm_exact", "ci_low", "ci_high", "publiceerbaar", "significant"]
     shared += ["richting", "bm_method", "volgorde", "soort", "reden", "bm_reden"]
+    shared += ["bm_p_waarde", "bm_q_waarde"]
     return {"waarde": value, "waarde_exact": f"{value}_exact", **{c: c for c in shared}}
 
 

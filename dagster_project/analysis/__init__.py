@@ -1,7 +1,7 @@
 """What to act on: change, significance, drivers and funnels (docs/metrics.md, "Change,
 significance, drivers, funnels"). The changes and the tests against the BM reach the
-marts through the dbt UDFs ``kto_change`` and ``kto_bm_p`` (transform/plugin.py); the
-funnels and drivers are not yet wired.
+marts through the dbt UDFs ``kto_change`` and ``kto_bm_p`` (transform/plugin.py), the
+drivers through the dbt Python model ``int_aspect_drivers``; the funnels are not yet wired.
 
 Pure functions on numbers, numpy arrays and pandas DataFrames: no Dagster, no DuckDB. A
 Dagster asset reads the figures it needs from the warehouse into a DataFrame and calls:

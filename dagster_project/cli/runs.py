@@ -20,7 +20,8 @@ leaves behind, and stopping on SIGTERM / Ctrl-C / SIGHUP.
   frees the slots. The worker is in a process group of its own, so a Ctrl-C at the
   terminal reaches it once, through the supervisor, after its runs are marked canceling
   (a Ctrl-Z suspends both groups); and it ends itself when the supervisor is gone
-  (kill -9), as the one process did before.
+  (kill -9), as the one process did before. What the worker started (dbt) is in its group:
+  whatever of it outlives the worker is killed before ``supervise`` returns.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Literal
 
@@ -241,23 +243,66 @@ def supervise(
                     _report_failure(on_stop, received[0])
                 worker.send_signal(signal.SIGINT)
             elif deadline is not None and now > deadline:
-                worker.kill()
+                _kill_group(worker.pid)
             elif next_poll is not None and now >= next_poll and while_stopping is not None:
                 next_poll = now + STOP_POLL_SECONDS
                 action = _report_failure(while_stopping)
                 if action == "kill":
-                    worker.kill()
+                    _kill_group(worker.pid)
                 elif action == "interrupt":
                     worker.send_signal(signal.SIGINT)
         worker.wait()
         if worker.stdin is not None:
             worker.stdin.close()
+        # What the worker started (dbt) is in its group and may outlive it: dagster-dbt
+        # waits 25 s for an interrupted dbt, the grace is shorter, and a killed worker
+        # waits for nothing. Nothing of a run outlives `kto run`.
+        _end_group(worker.pid, deadline if deadline is not None else time.monotonic() + grace)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if received:
         raise Stopped(received[0])
     return worker.returncode if worker.returncode >= 0 else 128 - worker.returncode
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a live (not zombie) process is in group ``pgid``. A zombie counts for
+    kill(2); where PID 1 does not reap orphans it would stay for ever, so /proc decides."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":  # fields 3 (state) and 5 (pgrp)
+                return True
+    return False
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGKILL to the worker and everything it started (its process group)."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _end_group(pgid: int, deadline: float) -> None:
+    """Wait until the worker's process group is empty; at ``deadline`` kill what is left
+    and wait (briefly) for it to be gone."""
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _group_alive(pgid):
+        _kill_group(pgid)
+        until = time.monotonic() + 5
+        while _group_alive(pgid) and time.monotonic() < until:
+            time.sleep(0.05)
 
 
 def _report_failure(call: Callable[..., Any], *args: Any) -> Any:

@@ -209,7 +209,7 @@ def audit_publications(
 
 def read_candidate(warehouse: Path, default_drempel: int = 10) -> Publication:
     """The marts as they would be published."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True) as con:
         return read_publication(con, "marts", CANDIDATE, default_drempel)
 
 

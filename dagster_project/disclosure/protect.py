@@ -11,7 +11,6 @@ models of the years concerned and audits again, a few rounds at most. Dagster-fr
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,17 +91,18 @@ def _load_solved(warehouse: Path) -> dict[str, list[tuple[float, float]]]:
         if not exists:
             return {}
         rows = con.execute(f"select signature, ranges from {SOLVED}").fetchall()
-    return {sig: [tuple(r) for r in json.loads(ranges)] for sig, ranges in rows}
+    return {sig: [(low, high) for low, high in ranges] for sig, ranges in rows}
 
 
 def _store_solved(warehouse: Path, solved: dict, used: set[str]) -> None:
     """Keep the groups this run's audits had (older ones would only grow the table)."""
-    rows = [(sig, json.dumps(solved[sig])) for sig in sorted(used) if sig in solved]
+    # the ranges as numbers (low, high per objective), not as text: they are sums of figures
+    rows = [(sig, [list(r) for r in solved[sig]]) for sig in sorted(used) if sig in solved]
     with open_warehouse(warehouse) as con:
         con.execute(f"create schema if not exists {SCHEMA}")
         con.execute(
             f"create or replace table {SOLVED} as "
-            "select unnest(?::varchar[]) as signature, unnest(?::varchar[]) as ranges",
+            "select unnest(?::varchar[]) as signature, unnest(?::double[][][]) as ranges",
             [[sig for sig, _ in rows], [ranges for _, ranges in rows]],
         )
 

@@ -55,6 +55,8 @@ class FactsheetFile:
     pdf: str  # file name in the period folder
     html: str
     pages: int
+    # what its sections fill (FactsheetView.pages_expected): more means page 1 overflowed
+    pages_expected: int
     cijfers_getoond: int
     cijfers_niet_getoond: int
     gegenereerd_op: str  # ISO date the files were rendered
@@ -169,6 +171,7 @@ def render_to_files(view: FactsheetView, directory: Path, inhoud: str = "") -> F
         pdf=pdf_path.name,
         html=html_path.name,
         pages=count_pages(pdf),
+        pages_expected=view.pages_expected,
         cijfers_getoond=view.cijfers_getoond,
         cijfers_niet_getoond=view.cijfers_niet_getoond,
         gegenereerd_op=view.gegenereerd_iso,

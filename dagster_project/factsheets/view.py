@@ -264,6 +264,12 @@ class FactsheetView:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
+    @property
+    def pages_expected(self) -> int:
+        """Page 1 holds every figure, the priority matrix and the themes have a page
+        each (the themes always), the explanation comes last."""
+        return 3 + (self.prioriteiten is not None)
+
 
 @functools.cache
 def _field_names(cls: type) -> tuple[str, ...]:

@@ -11,14 +11,15 @@
 {%- for label, column in aspect_columns() %}
 {%- do items.append((label, 'o.' ~ column)) %}
 {%- endfor %}
-{%- do items.append(('Hostmanship', 'r.hostmanship_60 / 60.0')) %}
+{#- in sixtieths: a correlation does not change with the scale, and whole numbers sum exactly #}
+{%- do items.append(('Hostmanship', 'r.hostmanship_60')) %}
 
 with graded as (
     select
         r.kanaal,
         cast(year(r.voltooid_op) as integer) as jaar,
         {%- for label, expression in items %}
-        cast({{ expression }} as double) as item_{{ loop.index0 }}{{ ',' if not loop.last }}
+        cast({{ expression }} as hugeint) as item_{{ loop.index0 }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ ref('int_responses') }} as r
     inner join {{ ref('stg_one2ten__responses') }} as o using (response_id)
@@ -33,8 +34,9 @@ per_channel_year as (
         [
         {%- for a in range(items | length) %}
         {%- for b in range(a, items | length) %}
-            {'a': {{ a }}, 'b': {{ b }}, 'n': regr_count(item_{{ a }}, item_{{ b }}),
-             'r': {{ '1.0' if a == b else 'corr(item_' ~ a ~ ', item_' ~ b ~ ')' }}}{{ ',' if not (loop.last and a == (items | length) - 1) }}
+            {%- set both = 'item_' ~ a ~ ' is not null and item_' ~ b ~ ' is not null' %}
+            {'a': {{ a }}, 'b': {{ b }}, 'n': count(*) filter (where {{ both }}),
+             'r': {{ '1.0' if a == b else exact_corr('item_' ~ a, 'item_' ~ b, both) }}}{{ ',' if not (loop.last and a == (items | length) - 1) }}
         {%- endfor %}
         {%- endfor %}
         ] as paren
@@ -75,8 +77,8 @@ select
     lb.label as item_b,
     ib.volgorde as volgorde_b,
     p.n,
-    -- no spread (one grade throughout) or too few pairs: no correlation (DuckDB gives NaN)
-    case when p.n >= 2 and not isnan(p.r) then p.r end as r
+    -- no spread (one grade throughout) or too few pairs: no correlation
+    case when p.n >= 2 then p.r end as r
 from pairs as p
 inner join labels as la on la.item = p.a
 inner join labels as lb on lb.item = p.b

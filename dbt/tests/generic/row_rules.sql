@@ -42,9 +42,10 @@
     {%- do rules.append(("cbs_code(" ~ column ~ ")", column, "not coalesce((" ~ valid ~ "), false)")) -%}
   {%- endif -%}
 {%- endfor %}
+{#- the lambdas' parameter is named as no column is: DuckDB binds a column of that name first -#}
 select * exclude (kto_failed),
-    list_transform(kto_failed, lambda r: r.regel) as failed_rules,
-    list_transform(kto_failed, lambda r: r.kolom) as failed_rule_columns
+    list_transform(kto_failed, lambda kto_rule: kto_rule.regel) as failed_rules,
+    list_transform(kto_failed, lambda kto_rule: kto_rule.kolom) as failed_rule_columns
 from (
     select
         *,
@@ -52,7 +53,7 @@ from (
         {%- for name, column, fails in rules %}
             case when {{ fails }} then {'regel': '{{ name | replace("'", "''") }}', 'kolom': '{{ column | replace("'", "''") }}'} end{{ "," if not loop.last }}
         {%- endfor %}
-        ], lambda rule: rule is not null) as kto_failed
+        ], lambda kto_rule: kto_rule is not null) as kto_failed
     from {{ model }}
 ) as judged
 where len(kto_failed) > 0
