@@ -28,6 +28,7 @@ through shared relations, so each connected group is its own small LP.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections import defaultdict
@@ -154,6 +155,7 @@ class AuditResult:
         return not self.findings and not self.released_before
 
 
+@functools.cache  # a publication names a few periods in thousands of keys
 def _period(periode: str) -> tuple[int, int | None]:
     parsed = Periode.parse(periode)
     return parsed.jaar, parsed.kwartaal
@@ -524,10 +526,19 @@ def _classify(
         return set(), set()
     exact = [r for r in rows if r[1] == r[2]]
     objectives = [{v: 1.0} for v, _ in narrow]
-    try:
-        without_bm = _ranges(members, exact + assumed, bounds, objectives)
-    except _Infeasible:  # a revision that changed answers, as in ``audit``
-        without_bm = _ranges(members, exact, bounds, objectives)
+    # the ranges of exact + assumed, and whether they are those of the exact rows alone
+    if len(exact) == len(rows) and not assumed:
+        # no rounded BM and no assumption in the group: its own program, whose ranges the
+        # findings hold (no LP again)
+        without_bm = [(f.low * f.n, f.high * f.n) for _, f in narrow]
+        exact_only = True
+    else:
+        try:
+            without_bm = _ranges(members, exact + assumed, bounds, objectives)
+            exact_only = not assumed
+        except _Infeasible:  # a revision that changed answers, as in ``audit``
+            without_bm = _ranges(members, exact, bounds, objectives)
+            exact_only = True
     by_bm, edge = set(), []
     for (var, f), (low, high) in zip(narrow, without_bm, strict=True):
         q = quantities[var]
@@ -540,7 +551,11 @@ def _classify(
     if not edge:
         return set(), by_bm
     objectives = [{v: 1.0} for v in edge]
-    bounded = _ranges(members, exact, bounds, objectives)
+    if exact_only:
+        ranges_of = {var: r for (var, _), r in zip(narrow, without_bm, strict=True)}
+        bounded = [ranges_of[var] for var in edge]
+    else:
+        bounded = _ranges(members, exact, bounds, objectives)
     free = _ranges(members, exact, {v: (None, None) for v in members}, objectives)
     extreme = set()
     for var, (low, high), (free_low, free_high) in zip(edge, bounded, free, strict=True):
