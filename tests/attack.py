@@ -9,7 +9,8 @@ value is not shown. The equations a BI user can form:
 - a cell's totaaloordeel sum is the sum of its products' sums;
 - a BM ``gemeenten`` times the number of municipalities with n >= threshold is the sum of
   their exact values (sum / n); a BM ``respondenten`` times all responses is the sum of
-  all sums.
+  all sums. So is a comparison group's BM (``groepen``: groep -> exact BM) over the
+  group's municipalities.
 
 - a published change (kto_verandering) of a figure since an earlier period is the
   difference of their exact values (sum_b / n_b - sum_a / n_a); so is the midpoint of its
@@ -171,7 +172,9 @@ def _equations(
         if figuur_type in ("product", "totaaloordeel"):
             products[(gemeente, kanaal, periode)].append(key)
         if figuur_type != "product":
-            bms[(kanaal, periode, figuur_type, figuur)].append(key)
+            bms[(kanaal, periode, figuur_type, figuur, None)].append(key)
+            for groep in f.get("groepen", {}):
+                bms[(kanaal, periode, figuur_type, figuur, groep)].append(key)
     for members in years.values():
         total = [k for k in members if figures[k]["kwartaal"] is None]
         if total:
@@ -181,11 +184,15 @@ def _equations(
         total = [k for k in members if k[3] == "totaaloordeel"]
         if total:
             add([(total[0], 1.0)] + [(k, -1.0) for k in members if k[3] == "product"], 0.0)
-    for members in bms.values():
-        shown = [figures[k] for k in members if figures[k]["bm_exact"] is not None]
+    for (*_, groep), members in bms.items():
+
+        def exact_bm(f: dict[str, Any], groep: str | None = groep) -> float | None:
+            return f["bm_exact"] if groep is None else f["groepen"][groep]
+
+        shown = [figures[k] for k in members if exact_bm(figures[k]) is not None]
         if not shown:
             continue
-        bm, method = shown[0]["bm_exact"], shown[0]["bm_method"]
+        bm, method = exact_bm(shown[0]), shown[0]["bm_method"]
         if method == "gemeenten":
             inside = [k for k in members if figures[k]["n"] >= drempel]
             add([(k, 1.0 / figures[k]["n"]) for k in inside], bm * len(inside))

@@ -5,7 +5,8 @@ totaaloordeel, ces, aspect, stelling, product, thema (the names of int_cell_figu
 theme's figuur is its code). Each row: n, value (as published: Decimal for grades, int
 otherwise), exact, ci_low, ci_high, bm, bm_exact, bm_method, publiceerbaar, richting, jaar,
 kwartaal; a public theme row also its count (aantal) and its change against the year
-before (verschil_vorig_jaar).
+before (verschil_vorig_jaar); where the municipality is in comparison groups
+(kto_vergelijkingsgroep) also groepen: groep -> the group's exact BM as published.
 
 - ``internal_figures``: intermediate.int_figures, the layer the checks read (values of
   withheld figures kept; only suppressed ones NULL). Never published.
@@ -159,6 +160,15 @@ def public_figures(con, schema: str = "marts") -> Figures:
             richting=None,
             drempel=None,
         )
+    # the comparison groups' BMs (kto_vergelijkingsgroep): groep -> the exact BM as shown
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, "kto_vergelijkingsgroep"],
+    ).fetchone()[0]
+    if found:
+        for r in records(con, f"select * from {schema}.kto_vergelijkingsgroep"):
+            key = (r["gemeentecode"], r["kanaal"], r["periode"], r["figuur_type"], r["figuur"])
+            out[key].setdefault("groepen", {})[r["groep"]] = r["bm_groep_exact"]
     return out
 
 

@@ -8,9 +8,10 @@ an earlier period, the difference of two figures). No suppressed or withheld fig
 out. The same attack on the internal layer (int_figures, which keeps the withheld
 values, as the marts once published them) does recover figures, exactly, so the attack
 is real and the test can fail; so does the attack with changes published between a shown
-and a withheld figure (what kto_verandering would hold without its rule). On the demo, the
-BMs withheld because their window closes a hidden share are exactly where the disclosure
-audit, with them shown, finds a hidden share given away.
+and a withheld figure (what kto_verandering would hold without its rule), and the attack
+with the comparison groups' exact BMs of the internal layer (KTO_VERGELIJKINGSGROEPEN). On
+the demo, the BMs withheld because their window closes a hidden share are exactly where the
+disclosure audit, with them shown, finds a hidden share given away.
 """
 
 from __future__ import annotations
@@ -180,6 +181,36 @@ def test_samples_with_pooled_benchmark(sample_warehouse, tmp_path):
     result = assert_nothing_recovered(warehouse, tmp_path / "out")
     # the pooled BM includes suppressed cells: exact, it gave a lone one away
     assert any(k[3] != "product" for k in result["internal"])
+
+
+def test_samples_with_pooled_benchmark_and_comparison_groups(sample_warehouse, tmp_path):
+    """The comparison groups' BMs (kto_vergelijkingsgroep) are relations the attack forms
+    too: published under the rules they give nothing away; their exact values of the
+    internal layer, published for every group (a group of three among them), do."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_warehouse, warehouse)
+    codes = ["GM0627", "GM0637", "GM0644", "GM0651", "GM0658"]
+    groups = tmp_path / "groepen.csv"
+    rows = [f"Alle;{c}" for c in codes] + [f"Drie;{c}" for c in codes[1:4]]
+    groups.write_text("groep;gemeentecode\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    build(warehouse, KTO_BENCHMARK_METHOD="respondenten", KTO_VERGELIJKINGSGROEPEN=str(groups))
+    assert_nothing_recovered(warehouse, tmp_path / "out")
+    _, snapshot, *_ = layers(warehouse, tmp_path / "again")
+    assert {g for f in snapshot.values() for g in f.get("groepen", {})} == {"Alle", "Drie"}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        internal = {
+            (r["groep"], r["kanaal"], r["periode"], r["figuur_type"], r["figuur"]): r["bm_exact"]
+            for r in records(con, "select * from intermediate.int_group_benchmarks")
+            if r["indeling"] == "vergelijkingsgroep"
+        }
+    for key, f in snapshot.items():
+        for groep in f.get("groepen", {}):
+            f["groepen"][groep] = internal[(groep, *key[1:])]
+    exact = truth(warehouse)
+    found = recover(snapshot, DREMPEL)
+    assert found, "exact group BMs over suppressed cells give nothing away?"
+    for key, mean in found.items():
+        assert math.isclose(mean, exact[key], abs_tol=1e-6), (key, mean, exact[key])
 
 
 @pytest.fixture(scope="module")

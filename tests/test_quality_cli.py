@@ -90,6 +90,8 @@ def test_warehouse_held_by_a_writer(tmp_path, monkeypatch):
         writer.kill()
         writer.wait()
     assert code == 2 and "cannot read" in lines[-1]
+    # the wait was said, once, before it ran out (not minutes of silence)
+    assert [line for line in lines if line.startswith("waiting for")] == lines[:1]
 
 
 HOLD_WRITER = """

@@ -77,6 +77,8 @@ def _inward(low: float, high: float, step: float) -> tuple[float, float]:
 # primary unsafe cells only; it must still not be determined (a hundredth of the interval,
 # well above the slack below), or withholding it would be for show.
 SECONDARY = 0.01
+# The BMs a figure is in a relation of: national, its size class, its comparison groups.
+NATIONAAL, KLASSE, GROEP = "nationaal", "klasse", "groep"
 TOLERANCE = 1e-7  # relative slack of the equalities: exact values are doubles
 
 
@@ -94,9 +96,21 @@ class Figure:
     klasse: str | None = None
     bm_klasse: float | None = None
     bm_klasse_exact: float | None = None
+    # the BMs of the municipality's comparison groups (KTO_VERGELIJKINGSGROEPEN) as
+    # published: (groep, bm, bm_exact) per group, by name
+    groepen: tuple[tuple[str, float | None, float | None], ...] = ()
     # the exact fraction of the data behind it (teller/noemer), where known: the ledger and
     # the marts about to be published have it, a retained snapshot does not
     fingerprint: str | None = None
+
+    def benchmark(self, kind: str, group: str = "") -> tuple[float | None, float | None]:
+        """(rounded, exact) of the BM of ``kind`` as published with this figure: NATIONAAL,
+        KLASSE (its size class) or GROEP (its comparison group ``group``)."""
+        if kind == NATIONAAL:
+            return self.bm, self.bm_exact
+        if kind == KLASSE:
+            return self.bm_klasse, self.bm_klasse_exact
+        return next(((bm, e) for g, bm, e in self.groepen if g == group), (None, None))
 
 
 @dataclass
@@ -313,9 +327,11 @@ class _System:
             if figuur_type in ("product", "totaaloordeel"):
                 products[(gemeente, kanaal, periode)].append(key)
             if figuur_type != "product":
-                bms[("", kanaal, periode, figuur_type, figuur)].append(key)
+                bms[(NATIONAAL, "", kanaal, periode, figuur_type, figuur)].append(key)
                 if (klasse := pub.figures[key].klasse) is not None:
-                    bms[(klasse, kanaal, periode, figuur_type, figuur)].append(key)
+                    bms[(KLASSE, klasse, kanaal, periode, figuur_type, figuur)].append(key)
+                for groep, *_ in pub.figures[key].groepen:
+                    bms[(GROEP, groep, kanaal, periode, figuur_type, figuur)].append(key)
         for members in years.values():
             total = [k for k in members if _period(k[2])[1] is None]
             quarters = [k for k in members if _period(k[2])[1] is not None]
@@ -326,30 +342,24 @@ class _System:
             parts = [k for k in members if k[3] == "product"]
             if total and parts:
                 self._add(pub, [(total[0], 1.0)] + [(k, -1.0) for k in parts], 0.0, 0.0)
-        for (klasse, *_), members in bms.items():
-            self._benchmark(pub, members, "bm_klasse" if klasse else "bm")
+        for (kind, group, *_), members in bms.items():
+            self._benchmark(pub, members, kind, group)
 
-    def _benchmark(self, pub: Publication, members: list[Key], column: str) -> None:
-        """The relation a BM (national: ``bm``; size class: ``bm_klasse``) holds over its
-        municipalities' sums: an equality when its exact value is shown, else the rounded
+    def _benchmark(self, pub: Publication, members: list[Key], kind: str, group: str) -> None:
+        """The relation a BM (national, size class or comparison group: ``kind``) holds over
+        its municipalities' sums: an equality when its exact value is shown, else the rounded
         BM +- half its last digit."""
-        shown = [pub.figures[k] for k in members if getattr(pub.figures[k], column) is not None]
+        published = [(pub.figures[k], *pub.figures[k].benchmark(kind, group)) for k in members]
+        shown = [(f, bm) for f, bm, _ in published if bm is not None]
         if not shown:
             return
-        first = shown[0]
-        exact = next(
-            (
-                getattr(pub.figures[k], f"{column}_exact")
-                for k in members
-                if getattr(pub.figures[k], f"{column}_exact") is not None
-            ),
-            None,
-        )
+        first, bm = shown[0]
+        exact = next((e for _, _, e in published if e is not None), None)
         if exact is not None:
             low = high = exact
         else:
             half = 0.5 * 10.0**-first.decimalen
-            low, high = getattr(first, column) - half, getattr(first, column) + half
+            low, high = bm - half, bm + half
         if first.bm_method == "respondenten":
             inside = [k for k in members if pub.figures[k].n > 0]
             total = sum(pub.figures[k].n for k in inside)

@@ -17,15 +17,21 @@ blocking check and ``record_release`` after a publication.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
 from ..warehouse import open_file, open_warehouse
-from .audit import AuditResult, Figure, Publication, audit
+from .audit import AuditResult, Figure, Key, Publication, audit
 
 SCHEMA = "ledger"
 TABLE = f"{SCHEMA}.released_figures"
+# the comparison groups' BMs of each release (a figure has one per group of its
+# municipality, so they are rows of their own)
+GROUP_TABLE = f"{SCHEMA}.released_group_benchmarks"
+GROUP_MART = "kto_vergelijkingsgroep"
 CANDIDATE = "candidate"  # the version name of the marts not yet published
 
 _CREATE = f"""
@@ -55,6 +61,23 @@ create table if not exists {TABLE} (
 alter table {TABLE} add column if not exists grootteklasse varchar;
 alter table {TABLE} add column if not exists bm_klasse double;
 alter table {TABLE} add column if not exists bm_klasse_exact double;
+create table if not exists {GROUP_TABLE} (
+    version varchar not null,
+    gemeentecode varchar not null,
+    kanaal varchar not null,
+    periode varchar not null,
+    figuur_type varchar not null,
+    figuur varchar not null,
+    groep varchar not null,
+    bm double,
+    bm_exact double
+);
+"""
+_GROUPS = """
+select gemeentecode, kanaal, periode, figuur_type, figuur, groep,
+    cast(bm_groep as double) as bm, bm_groep_exact as bm_exact
+from {schema}.kto_vergelijkingsgroep
+order by groep
 """
 
 # every figure of the public marts, with the size-class BM where the wide marts publish one
@@ -122,12 +145,34 @@ def _drempel(con: duckdb.DuckDBPyConnection, schema: str, default: int) -> int:
     return int(found[0]) if found and found[0] is not None else default
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(found[0])
+
+
+def _with_groups(figures: dict[Key, Figure], rows) -> dict[Key, Figure]:
+    """``figures`` with the comparison groups' BMs of ``rows`` (key..., groep, bm, bm_exact)."""
+    groepen: dict[Key, list] = defaultdict(list)
+    for r in rows:
+        groepen[tuple(r[:5])].append(tuple(r[5:]))
+    for key, found in groepen.items():
+        if key in figures:
+            figures[key] = replace(figures[key], groepen=tuple(sorted(found)))
+    return figures
+
+
 def read_publication(
     con: duckdb.DuckDBPyConnection, schema: str, version: str, default_drempel: int = 10
 ) -> Publication:
     """The figures of the public marts in ``schema`` (``marts`` in the warehouse, ``main``
-    in a published snapshot)."""
+    in a published snapshot), with their comparison groups' BMs (a snapshot published
+    before there were any has no such table)."""
     figures = {tuple(r[:5]): _figure(*r[5:]) for r in con.execute(_figures_sql(schema)).fetchall()}
+    if _has_table(con, schema, GROUP_MART):
+        figures = _with_groups(figures, con.execute(_GROUPS.format(schema=schema)).fetchall())
     return Publication(version, _drempel(con, schema, default_drempel), figures)
 
 
@@ -185,6 +230,17 @@ def ledger_publications(con: duckdb.DuckDBPyConnection) -> list[Publication]:
     for r in rows:
         pub = pubs.setdefault(r[0], Publication(r[0], int(r[1]), {}))
         pub.figures[tuple(r[2:7])] = _figure(*r[7:])
+    # a ledger written before the comparison groups has no table of their BMs
+    if _has_table(con, SCHEMA, GROUP_TABLE.split(".")[1]):
+        by_version: dict[str, list] = defaultdict(list)
+        for r in con.execute(
+            f"select version, gemeentecode, kanaal, periode, figuur_type, figuur, groep, bm, "
+            f"bm_exact from {GROUP_TABLE} order by version, groep"
+        ).fetchall():
+            by_version[r[0]].append(r[1:])
+        for version, found in by_version.items():
+            if version in pubs:
+                _with_groups(pubs[version].figures, found)
     return list(pubs.values())
 
 
@@ -251,6 +307,13 @@ def record_release(warehouse: Path, version: str) -> int:
             """,
             [version, now],
         )
+        con.execute(f"delete from {GROUP_TABLE} where version = ?", [version])
+        if _has_table(con, "marts", GROUP_MART):
+            con.execute(
+                f"insert into {GROUP_TABLE} by name select ? as version, g.* "
+                f"from ({_GROUPS.format(schema='marts')}) as g",
+                [version],
+            )
         return con.execute(f"select count(*) from {TABLE} where version = ?", [version]).fetchone()[
             0
         ]

@@ -41,6 +41,9 @@ class PeriodData:
     # kto_prioriteit: the priority matrix of the cell (balie, telefoon), factsheet order
     prioriteiten: dict[CellKey, list[Row]] = field(default_factory=dict)
     themas: dict[CellKey, list[Row]] = field(default_factory=dict)  # kto_thema, by volgorde
+    # kto_vergelijkingsgroep: the comparison groups' BMs of the cell's totaaloordeel and CES,
+    # by group name (empty without KTO_VERGELIJKINGSGROEPEN)
+    groepen: dict[CellKey, list[Row]] = field(default_factory=dict)
 
 
 def _rows(conn, sql: str, params: list[Any]) -> list[Row]:
@@ -147,4 +150,16 @@ def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
             "volgorde",
             "thema",
         ),
+        groepen=_by_cell(
+            _rows(
+                conn,
+                "SELECT * FROM marts.kto_vergelijkingsgroep WHERE periode = ?"
+                " AND figuur_type IN ('totaaloordeel', 'ces')",
+                params,
+            ),
+            "volgorde",
+            "groep",
+        )
+        if _has_table(conn, "marts", "kto_vergelijkingsgroep")
+        else {},
     )

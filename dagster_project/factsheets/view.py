@@ -25,7 +25,7 @@ import datetime as dt
 import functools
 import json
 import math
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -84,6 +84,14 @@ _SCALE = {"cijfer": 10.0, "pct": 1.0, "ces": 1.0}
 
 
 @dataclass(frozen=True)
+class GroepBM:
+    """The BM of one of the municipality's comparison groups (KTO_VERGELIJKINGSGROEPEN)."""
+
+    groep: str
+    bm: str  # printed as the figure, a dash when the disclosure rules withhold it
+
+
+@dataclass(frozen=True)
 class Figuur:
     """One figure with its benchmark: a big number, a table row or a bar."""
 
@@ -102,6 +110,8 @@ class Figuur:
     verfijnd: bool = False
     # the BM of the municipality's size class (KTO_SIZE_CLASSES), "" without size classes
     bm_klasse: str = ""
+    # the BMs of its comparison groups (KTO_VERGELIJKINGSGROEPEN), by group name; none without
+    bm_groepen: tuple[GroepBM, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -398,6 +408,16 @@ def _cell_figure(
     )
 
 
+def _group_bms(rows: list[Row], figuur_type: str, soort: str) -> tuple[GroepBM, ...]:
+    """The comparison groups' BMs of one figure of a cell, by group name (kto_vergelijkingsgroep
+    rows: a dash where the marts withhold the BM)."""
+    found = [r for r in rows if r["figuur_type"] == figuur_type]
+    return tuple(
+        GroepBM(r["groep"], _printed(soort, r["bm_groep"]))
+        for r in sorted(found, key=lambda r: r["groep"])
+    )
+
+
 def cell_figures(
     cel: Row, drempel: int, marks: bool = True, fdr: bool = False
 ) -> tuple[Figuur, Figuur]:
@@ -667,6 +687,9 @@ def build_view(
     kanaal = cel["kanaal"]
     fdr = settings.significance == "fdr"
     totaal, ces = cell_figures(cel, drempel, fdr=fdr)
+    groepen = data.groepen.get(key, [])
+    totaal = replace(totaal, bm_groepen=_group_bms(groepen, "totaaloordeel", "cijfer"))
+    ces = replace(ces, bm_groepen=_group_bms(groepen, "ces", "ces"))
     rangschikking = [
         (_row_figure(r, r["aspect"], "score", "cijfer", drempel, fdr), *_exact_pair(r, "score"))
         for r in data.aspects.get(key, [])

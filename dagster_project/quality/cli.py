@@ -56,7 +56,7 @@ def run_checks(
         dbt_ok, lines = dbt_test_lines(settings)
         out("\n".join(lines))
     try:
-        report = check_warehouse(settings)
+        report = check_warehouse(settings, on_wait=out)
     except duckdb.IOException as exc:  # another process holds the file (a running pipeline)
         out(f"kto check: cannot read {settings.warehouse}: {str(exc).splitlines()[0]}")
         return 2

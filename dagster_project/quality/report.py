@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,7 @@ def check_warehouse(
     data_docs: bool = True,
     expectations_dir: Path | None = None,
     run_name: str = "kto-check",
+    on_wait: Callable[[str], object] | None = None,
 ) -> QualityReport:
     """Run every suite on every asset it guards; write Data Docs under the output folder."""
     start = time.perf_counter()
@@ -83,6 +85,7 @@ def check_warehouse(
         settings.min_respondents,
         suites=load_suites(expectations_dir),
         run_name=run_name,
+        on_wait=on_wait,
     )
     docs_start = time.perf_counter()
     page = build_data_docs(data_docs_dir(settings.output_dir), results) if data_docs else None

@@ -15,7 +15,7 @@ import datetime as dt
 import math
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -386,11 +386,13 @@ def run_all(
     *,
     suites: Mapping[str, Suite] | None = None,
     run_name: str = "kto-check",
+    on_wait: Callable[[str], object] | None = None,
 ) -> list[SuiteResult]:
-    """Every suite on every asset it guards, through one read-only connection."""
+    """Every suite on every asset it guards, through one read-only connection. ``on_wait``
+    hears once whom the connection waits for (a writer such as an orphaned dbt build)."""
     suites = load_suites() if suites is None else suites
     parameters = suite_parameters(min_respondents)
-    with open_warehouse(warehouse, read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True, on_wait=on_wait) as con:
         return [
             run_suite(con, suite, asset, parameters, run_name=run_name)
             for suite in suites.values()

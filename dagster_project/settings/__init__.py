@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..domain import municipalities
+from ..domain import comparison_groups, municipalities
 from ..domain.code_lists import dbt_var_default
 from ..ingest.readers.limits import LIMITS, default_text
 from ..ingest.readers.limits import current as read_limits
@@ -86,6 +86,14 @@ SETTINGS = (
         "size_classes",
     ),
     Setting(
+        comparison_groups.VARIABLE,
+        _dbt_default("vergelijkingsgroepen"),
+        "optional CSV of comparison groups (groep;gemeentecode): a BM per group beside the "
+        "national and the size class",
+        "vergelijkingsgroepen",
+        "vergelijkingsgroepen",
+    ),
+    Setting(
         municipalities.VARIABLE,
         _dbt_default("gemeentecodes"),
         "a code outside the CBS code list: melden (accept, report, exit 1) or strikt (quarantine)",
@@ -123,6 +131,9 @@ class Settings:
     # a CSV of municipalities and their size class (docs/formats.md, "Size classes"); None:
     # national BM only
     size_classes: Path | None = None
+    # a CSV of named groups of municipalities (docs/formats.md, "Comparison groups"); None:
+    # no group BMs
+    vergelijkingsgroepen: Path | None = None
     # KTO_GEMEENTECODES: melden or strikt (dagster_project/domain/municipalities.py)
     gemeentecodes: str = municipalities.REPORT
     # KTO_PUBLICATIE: open or eigen (PUBLICATIES)
@@ -153,6 +164,9 @@ class Settings:
             raise ValueError(f"KTO_OUTPUT_DIR={output_dir}: is a file, expected a folder")
         read_limits(env)  # refused here, before any work, rather than file by file
         gemeentecodes = municipalities.checked(env["KTO_GEMEENTECODES"])
+        vergelijkingsgroepen = _optional_path(env["KTO_VERGELIJKINGSGROEPEN"])
+        if vergelijkingsgroepen is not None:
+            comparison_groups.read(vergelijkingsgroepen, gemeentecodes)  # refused here, whole
         publicatie = env["KTO_PUBLICATIE"]
         if publicatie not in PUBLICATIES:
             raise ValueError(
@@ -169,6 +183,7 @@ class Settings:
             min_respondents=min_respondents,
             benchmark_method=method,
             size_classes=_optional_path(env["KTO_SIZE_CLASSES"]),
+            vergelijkingsgroepen=vergelijkingsgroepen,
             gemeentecodes=gemeentecodes,
             publicatie=publicatie,
             significance=significance,
@@ -176,7 +191,7 @@ class Settings:
 
     def as_env(self) -> dict[str, str]:
         """The settings of ``SETTINGS`` this object holds, as environment variables (for a
-        ``kto`` subprocess); an unset size-class file is empty."""
+        ``kto`` subprocess); an unset size-class or group file is empty."""
         return {s.variable: _text(getattr(self, s.field)) for s in SETTINGS if s.field}
 
     def dbt_vars(self) -> dict[str, str | int]:

@@ -26,6 +26,10 @@ VAR = "build_key"  # the dbt var that carries it (dbt/macros/by_year.sql)
 WHERE_VARS = ("warehouse",)
 # The dbt vars that name a file whose content the rows depend on.
 FILE_VARS = ("size_classes",)
+# The dbt vars no model built by year reads: the comparison groups reach only tables rebuilt
+# whole on every build (int_comparison_groups, int_group_benchmarks' group rows,
+# int_public_group_benchmarks, kto_vergelijkingsgroep), so a new groups file rebuilds no year.
+UNKEYED_VARS = ("vergelijkingsgroepen",)
 RECORD_TABLE = "intermediate.int_built_years"
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # dagster_project/
@@ -82,7 +86,7 @@ def build_key(settings: Settings) -> str:
     for library in LIBRARIES:
         add(f"library/{library}", metadata.version(library).encode())
     for name, value in settings.dbt_vars().items():
-        if name in WHERE_VARS:
+        if name in WHERE_VARS or name in UNKEYED_VARS:
             continue
         if name not in FILE_VARS or not value:
             add(f"setting/{name}", str(value).encode())

@@ -1,7 +1,8 @@
 {#- The benchmark's aggregates over one group of cells' figures (one channel, period and
-    figure; nationally, or within one size class): the same method for both, so a class BM
-    is the national BM restricted to the class's municipalities (docs/metrics.md,
-    "Benchmark"). Expects the columns teller, noemer, n, decimalen and verborgen. -#}
+    figure; nationally, or within one group: a size class, a comparison group): the same
+    method for all, so a group BM is the national BM restricted to the group's municipalities
+    (docs/metrics.md, "Benchmark"). Expects the columns teller, noemer, n, decimalen and
+    verborgen. -#}
 {% macro benchmark_aggregates(method, threshold) -%}
 {%- if method == 'gemeenten' %}
     kto_mean_of_ratios_scaled(
@@ -34,7 +35,7 @@
 
 {#- A BM may be shown in the public marts unless the hidden part weighs a third or more of it,
     or its window closes a hidden member (docs/metrics.md, "Disclosure control"); prefix: the
-    columns' prefix (bm_ or bm_klasse_). -#}
+    columns' prefix (bm_, bm_klasse_, bm_groep_). -#}
 {% macro bm_publiek(prefix='bm_') -%}
     case
         when {{ prefix }}scaled is null then false
@@ -46,6 +47,27 @@
         else {{ prefix }}n >= 3 * {{ prefix }}verborgen_n
     end
 {%- endmacro %}
+
+{#- A group BM (size class, comparison group) may be shown: the rule above on its own counts,
+    and only over at least size_class_min_gemeenten() municipalities, so that the others'
+    mean is not one municipality's (docs/metrics.md, "Size-class benchmark"). -#}
+{% macro group_bm_publiek(prefix) -%}
+    coalesce(
+        {{ bm_publiek(prefix) }}
+        and {{ prefix }}aantal_gemeenten >= {{ size_class_min_gemeenten() }},
+        false
+    )
+{%- endmacro %}
+
+{#- Why a group BM or its exact value is NULL, NULL when both are shown (as bm_reden):
+    hidden by the rules above, or there is none. -#}
+{% macro group_bm_reden(prefix) -%}
+    case
+        when {{ prefix }}scaled is null then 'onder_drempel'
+        when {{ prefix }}publiek and {{ prefix }}verborgen_n = 0 and {{ prefix }}exact is not null
+            then null
+        else 'bm_afgeschermd'
+    end
 
 {#- Whether a rounded BM's window closes one of its hidden members (docs/metrics.md, "A
     rounded BM whose window closes a hidden member"): CTEs ending in one named

@@ -26,9 +26,17 @@
     {{ return(value if value else none) }}
 {%- endmacro %}
 
-{#- A size-class BM is published only when at least this many municipalities take part in
-    it: a municipality that knows its own figure and the class BM learns the mean of the
-    others, which must be a mean of several (docs/metrics.md, "Size-class benchmark"). -#}
+{#- A group BM (size class, comparison group) is published only when at least this many
+    municipalities take part in it: a municipality that knows its own figure and the group
+    BM learns the mean of the others, which must be a mean of several (docs/metrics.md,
+    "Size-class benchmark"). -#}
 {% macro size_class_min_gemeenten() -%}
     {{ return(5) }}
+{%- endmacro %}
+
+{#- KTO_VERGELIJKINGSGROEPEN: the path of the named comparison groups (docs/formats.md,
+    "Comparison groups"), or none when empty: then there is no group BM. -#}
+{% macro comparison_groups_path() -%}
+    {%- set value = (var('vergelijkingsgroepen') or '') | string | trim -%}
+    {{ return(value if value else none) }}
 {%- endmacro %}

@@ -12,8 +12,8 @@
 --   included): sum(teller) / sum(noemer), rounded by the same integer macro as the cells.
 --   NULL when the pooled n is below the threshold.
 --
--- The aggregates are the macro benchmark_aggregates, shared with the size-class BM
--- (int_benchmarks_klasse).
+-- The aggregates are the macro benchmark_aggregates, shared with the BMs of the size classes
+-- and comparison groups (int_group_benchmarks).
 --
 -- bm_verborgen_aantal / bm_verborgen_n: how many of the values (gemeenten) or responses
 -- (respondenten) in the BM belong to figures the public marts hide (int_disclosure); the

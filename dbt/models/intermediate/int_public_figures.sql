@@ -16,8 +16,9 @@
 -- uncertain by at least 0.15 either way (the BM's 0.05 times three), more than a printed digit.
 -- Nor is it shown where its window, with the years, leaves a hidden member one whole count at
 -- most (bm_venster_sluit: one response of a small share can be more than the window).
--- The size-class BM (int_benchmarks_klasse, with KTO_SIZE_CLASSES) follows the same rules
--- and is shown only over at least size_class_min_gemeenten() municipalities.
+-- The size-class BM (int_group_benchmarks, with KTO_SIZE_CLASSES) follows the same rules
+-- and is shown only over at least size_class_min_gemeenten() municipalities (macro
+-- group_bm_publiek, as the comparison groups' BMs in int_public_group_benchmarks).
 --
 -- Every number a factsheet prints is rounded here (macros/rounding.sql), never by the
 -- factsheet: the interval bounds with one decimal more than the figure (a BM just outside
@@ -42,8 +43,9 @@ with figures as (
     from {{ ref('int_figures') }} as f
     left join {{ ref('int_size_classes') }} as k
         on f.gemeentecode = k.gemeentecode
-    left join {{ ref('int_benchmarks_klasse') }} as b
-        on k.grootteklasse = b.grootteklasse
+    left join {{ ref('int_group_benchmarks') }} as b
+        on b.indeling = 'grootteklasse'
+        and k.grootteklasse = b.groep
         and f.kanaal = b.kanaal
         and f.periode = b.periode
         and f.figuur_type = b.figuur_type
@@ -57,11 +59,7 @@ judged as (
         {{ bm_publiek('bm_') }} as bm_publiek,
         -- the size-class BM (docs/metrics.md, "Size-class benchmark"): the same rule, and
         -- only over enough municipalities that the others' mean is not one municipality's
-        coalesce(
-            {{ bm_publiek('bm_klasse_') }}
-            and bm_klasse_aantal_gemeenten >= {{ size_class_min_gemeenten() }},
-            false
-        ) as bm_klasse_publiek
+        {{ group_bm_publiek('bm_klasse_') }} as bm_klasse_publiek
     from figures
 ),
 
@@ -147,9 +145,6 @@ select
     -- or a municipality the file does not list).
     case
         when figuur_type = 'product' or grootteklasse is null then null
-        when bm_klasse_scaled is null then 'onder_drempel'
-        when bm_klasse_publiek and bm_klasse_verborgen_n = 0 and bm_klasse_exact is not null
-            then null
-        else 'bm_afgeschermd'
+        else {{ group_bm_reden('bm_klasse_') }}
     end as bm_klasse_reden
 from refined
