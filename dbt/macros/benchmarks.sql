@@ -68,6 +68,7 @@
             then null
         else 'bm_afgeschermd'
     end
+{%- endmacro %}
 
 {#- Whether a rounded BM's window closes one of its hidden members (docs/metrics.md, "A
     rounded BM whose window closes a hidden member"): CTEs ending in one named
