@@ -42,7 +42,8 @@ with figures as (
         and p.periode = b.periode
         and p.figuur_type = b.figuur_type
         and p.figuur = b.figuur
-    where p.figuur_type <> 'product'
+    -- products have no BM; themes publish no group BM, as no size-class BM (docs/themes.md)
+    where p.figuur_type not in ('product', 'thema')
 ),
 
 judged as (
