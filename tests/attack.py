@@ -15,6 +15,12 @@ value is not shown. The equations a BI user can form:
 - a published change (kto_verandering) of a figure since an earlier period is the
   difference of their exact values (sum_b / n_b - sum_a / n_a); so is the midpoint of its
   interval (Welch, Wald and the CES interval are symmetric about the difference).
+A theme's share is a percentage of the responses with a text, so its sum is 100 x the count
+of those that wrote about it: a published count (kto_thema.aantal) is a known sum as much as
+a shown exact value is. Its change against the same period a year before
+(kto_thema.verschil_vorig_jaar, in whole percentage points) published beside a hidden share
+gives that share to within half a point from the other one: counted as recovered, as an
+interval is.
 
 An unknown is recovered when it is fixed by those equations: its unit vector lies in the
 row space of the system (its column of the null space is zero). Every linear combination
@@ -48,6 +54,15 @@ from tests.layers import Changes, Figures, Key
 
 def _hidden(f: dict[str, Any]) -> bool:
     return f["n"] > 0 and f["exact"] is None
+
+
+def _known_sum(f: dict[str, Any]) -> float | None:
+    """The figure's sum when something published gives it: exact x n, or a theme's count."""
+    if f["n"] > 0 and f["exact"] is not None:
+        return f["exact"] * f["n"]
+    if f["n"] > 0 and f.get("aantal") is not None:
+        return 100.0 * f["aantal"]
+    return None
 
 
 def recover(figures: Figures, drempel: int, changes: Changes = ()) -> dict[Key, float]:
@@ -116,8 +131,8 @@ def _system(
     known: dict[tuple, float] = {}  # (key, n) -> sum, from any version that showed it
     for figures in publications:
         for key, f in figures.items():
-            if f["n"] > 0 and f["exact"] is not None:
-                known.setdefault((key, f["n"]), f["exact"] * f["n"])
+            if (total := _known_sum(f)) is not None:
+                known.setdefault((key, f["n"]), total)
     unknowns = sorted(
         {(k, f["n"]) for figures in publications for k, f in figures.items() if _hidden(f)}
         - set(known)
@@ -205,6 +220,16 @@ def _solve(unknowns: list[tuple], equations: list, figures: Figures) -> dict[Key
     for key, f in figures.items():
         if _hidden(f) and f["ci_low"] is not None and f["ci_high"] is not None:
             found[key] = (f["ci_low"] + f["ci_high"]) / 2
+    for key, f in figures.items():
+        if f.get("verschil_vorig_jaar") is None:
+            continue
+        gemeente, kanaal, periode, figuur_type, figuur = key
+        earlier = (gemeente, kanaal, str(int(periode[:4]) - 1) + periode[4:], figuur_type, figuur)
+        other = figures.get(earlier)
+        if _hidden(f) and other is not None and other["exact"] is not None:
+            found[key] = other["exact"] + f["verschil_vorig_jaar"]
+        elif other is not None and _hidden(other) and f["exact"] is not None:
+            found[earlier] = f["exact"] - f["verschil_vorig_jaar"]
     # connected components of unknowns that share an equation, solved one by one
     parent = list(range(len(unknowns)))
 

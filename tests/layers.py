@@ -1,11 +1,12 @@
 """The figures of the internal and the public layer in one long shape, for the tests.
 
 Key: (gemeentecode, kanaal, periode, figuur_type, figuur) with figuur_type one of
-totaaloordeel, ces, aspect, stelling, product (the names of int_cell_figures). Each row:
-n, value (as published: Decimal for grades, int otherwise), exact, ci_low, ci_high, bm,
-bm_exact, bm_method, publiceerbaar, richting, jaar, kwartaal; where the municipality is in
-comparison groups (kto_vergelijkingsgroep) also groepen: groep -> the group's exact BM as
-published.
+totaaloordeel, ces, aspect, stelling, product, thema (the names of int_cell_figures; a
+theme's figuur is its code). Each row: n, value (as published: Decimal for grades, int
+otherwise), exact, ci_low, ci_high, bm, bm_exact, bm_method, publiceerbaar, richting, jaar,
+kwartaal; a public theme row also its count (aantal) and its change against the year
+before (verschil_vorig_jaar); where the municipality is in comparison groups
+(kto_vergelijkingsgroep) also groepen: groep -> the group's exact BM as published.
 
 - ``internal_figures``: intermediate.int_figures, the layer the checks read (values of
   withheld figures kept; only suppressed ones NULL). Never published.
@@ -123,6 +124,25 @@ def public_figures(con, schema: str = "marts") -> Figures:
                 richting="richting",
                 drempel=None,
             )
+    for r in records(con, f"select * from {schema}.kto_thema"):
+        add(
+            "thema",
+            r["thema"],
+            r,
+            n="n",
+            value="aandeel",
+            exact="aandeel_exact",
+            ci_low="ci_low",
+            ci_high="ci_high",
+            bm="bm",
+            bm_exact="bm_exact",
+            bm_method="bm_method",
+            publiceerbaar="publiceerbaar",
+            richting="richting",
+            drempel=None,
+            aantal="aantal",
+            verschil_vorig_jaar="verschil_vorig_jaar",
+        )
     for r in records(con, f"select * from {schema}.kto_product"):
         add(
             "product",

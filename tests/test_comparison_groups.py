@@ -477,6 +477,7 @@ def test_the_audit_and_the_attack_hold_the_group_bms(demo):
         f["bm_exact"] = None  # the national BM is over municipalities outside the view
         if k[0] == b:  # not in a's files
             f["exact"] = f["ci_low"] = f["ci_high"] = None
+            f["aantal"] = f["verschil_vorig_jaar"] = None  # a theme's count and change
         f["groepen"] = {PAAR: f["groepen"][PAAR]} if PAAR in f.get("groepen", {}) else {}
     assert {f["groepen"].get(PAAR) for f in view.values()} == {None}
     assert not {k for k in recover(view, drempel) if k[0] == b}

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.disclosure.audit import Figure, Publication, audit, complements
+from dagster_project.disclosure.audit import Figure, Key, Publication, audit, complements
 from tests.attack import recover, recover_earlier, recover_revisions, recover_union
 from tests.layers import Figures
 
@@ -464,3 +464,101 @@ def test_solved_groups_survive_the_warehouse(tmp_path):
     assert _load_solved(warehouse) == {"a": solved["a"], "b": solved["b"]}
     _store_solved(warehouse, solved, set())
     assert _load_solved(warehouse) == {}
+
+
+def _theme(n: int, mentions: int | None, bm: float | None = None) -> Figure:
+    """A theme's share (a percentage, granule one response): ``mentions`` None when hidden."""
+    exact = None if mentions is None else 100 * mentions / n
+    return Figure(n=n, decimalen=0, exact=exact, bm=bm, bm_method="gemeenten")
+
+
+def test_a_total_at_its_extreme_is_accepted_not_a_finding():
+    """A shown year with no mention of a theme says every quarter had none, hidden or not:
+    inherent in publishing the year (docs/metrics.md). The audit accepts those points
+    (``extreme``) and finds nothing; without the domain they are not determined, so exact
+    elimination recovers nothing either. With one mention in the year the same hidden
+    quarters keep a range, and a year at 100% closes them at the other end."""
+    key = ("telefoon", "thema", "digid")
+
+    def pub(year: int, q3: int, size: int = 30) -> Publication:
+        def at(periode: str) -> Key:
+            return ("GM0000", key[0], periode, key[1], key[2])
+
+        return Publication(
+            "v",
+            DREMPEL,
+            {
+                at("2021"): _theme(size, year),
+                at("2021-Q1"): _theme(5, None),  # suppressed
+                at("2021-Q2"): _theme(11, None),  # withheld with it
+                at("2021-Q3"): _theme(size - 16, q3),
+            },
+        )
+
+    for year, q3 in ((0, 0), (30, 14)):
+        result = audit([pub(year, q3)])
+        assert result.passed, result.findings
+        assert {f.key[2] for f in result.extreme} == {"2021-Q1", "2021-Q2"}
+        assert {f.low for f in result.extreme} == {100.0 * (year > 0)}
+        assert not audit([pub(year, q3)], domain=False).findings
+    result = audit([pub(1, 0)])
+    assert result.passed and not result.extreme
+
+
+def test_a_point_a_rounded_bm_closes_is_a_finding():
+    """A rounded BM (whole percent, gemeenten) leaves a withheld share of 11 responses a
+    window of a few points, where one response is 9.09: that window holds one count only, a
+    point the exact relations do not give. It stays a finding, also at the domain's end (no
+    mention), marked ``by_bm``; its complement is another municipality's share of the same
+    BM (the smallest n), after which the audit passes."""
+    key = ("telefoon", "2021-Q1", "thema", "digid")
+    for mentions, bm in ((1, 8.0), (0, 6.0)):
+        figures = {
+            ("GM0000", *key): _theme(11, None, bm),
+            ("GM0001", *key): _theme(20, 2, bm),
+            ("GM0002", *key): _theme(25, 2, bm),
+            ("GM0003", *key): _theme(15, 1, bm),
+        }
+        pub = Publication("v", DREMPEL, figures)
+        [finding] = audit([pub]).findings
+        assert finding.key[0] == "GM0000" and finding.by_bm
+        assert math.isclose(finding.low, 100 * mentions / 11) and finding.width == 0
+        assert not audit([pub], domain=False).findings  # the window alone is points wide
+        assert complements([pub], [finding]) == [("GM0003", *key)]
+        # round by round, as protect.py does: each round one more share of the BM, until
+        # the window holds more than one count (with no mention, the sum of two hidden
+        # shares is still below one response of GM0000's: a third one)
+        rounds = 0
+        while not audit([pub]).passed and rounds < 3:
+            (extra,) = complements([pub], audit([pub]).findings)
+            figures[extra] = _theme(figures[extra].n, None, bm)
+            pub = Publication("v", DREMPEL, figures)
+            rounds += 1
+        assert audit([pub]).passed and rounds == (1 if mentions else 2)
+
+
+def test_a_bm_complement_of_a_year_that_already_hides_some_comes_first():
+    """Of the BM's shown members, one whose year already hides two quarters is withheld
+    before a smaller one whose year hides none (the relation rule would hide a second
+    quarter of that year, alone in its own period's BM: the next finding)."""
+    key = ("telefoon", "thema", "digid")
+
+    def at(gemeente: str, periode: str) -> Key:
+        return (gemeente, key[0], periode, key[1], key[2])
+
+    figures = {
+        at("GM0000", "2021-Q1"): _theme(11, None, 8.0),
+        at("GM0001", "2021-Q1"): _theme(20, 2, 8.0),
+        at("GM0002", "2021-Q1"): _theme(25, 2, 8.0),
+        at("GM0003", "2021-Q1"): _theme(15, 1, 8.0),
+        # GM0002's year hides two other quarters; GM0003's hides none
+        at("GM0002", "2021"): _theme(60, 5),
+        at("GM0002", "2021-Q2"): _theme(5, None),
+        at("GM0002", "2021-Q3"): _theme(30, None),
+        at("GM0003", "2021"): _theme(40, 3),
+        at("GM0003", "2021-Q2"): _theme(25, 2),
+    }
+    pub = Publication("v", DREMPEL, figures)
+    [finding] = audit([pub]).findings
+    assert finding.key == at("GM0000", "2021-Q1") and finding.by_bm
+    assert complements([pub], [finding]) == [at("GM0002", "2021-Q1")]

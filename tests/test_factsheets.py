@@ -149,6 +149,21 @@ COLUMNS = {
         "publiceerbaar": "BOOLEAN",
     },
     "kto_tip": {**KEYS, "rang": "INTEGER", "tekst": "VARCHAR"},
+    # the seed factsheet has no themes: the section says so, the rest is as before
+    "kto_thema": {
+        **KEYS,
+        "thema": "VARCHAR",
+        "label": "VARCHAR",
+        "volgorde": "INTEGER",
+        "n": "INTEGER",
+        "aantal": "INTEGER",
+        "aandeel": "INTEGER",
+        "aandeel_exact": "DOUBLE",
+        "bm": "INTEGER",
+        "publiceerbaar": "BOOLEAN",
+        "aandeel_vorig_jaar": "INTEGER",
+        "verschil_vorig_jaar": "INTEGER",
+    },
 }
 
 

@@ -71,7 +71,7 @@ def test_one_partition_writes_its_factsheets_and_reports_metadata(tmp_path, monk
     assert event.partition == "2020"
     assert metadata["factsheets"] == _cells("2020", True)
     assert metadata["cells_skipped"] == _cells("2020", False)
-    assert metadata["pages"] == 2 * metadata["factsheets"]
+    assert metadata["pages"] == 3 * metadata["factsheets"]
     assert metadata["figures_shown"] > 0 and metadata["figures_not_shown"] > 0
     folder = tmp_path / "output" / "factsheets" / "2020"
     report = json.loads((folder / "report.json").read_text(encoding="utf-8"))

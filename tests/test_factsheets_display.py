@@ -22,7 +22,8 @@ import pytest
 
 from dagster_project.factsheets import read_only, render_period, render_periods
 from dagster_project.factsheets.render import render_pdf
-from dagster_project.factsheets.view import FactsheetView, Staaf
+from dagster_project.factsheets.view import MAX_THEMAS, FactsheetView, Staaf
+from dagster_project.themes import default_matcher
 from tests.test_factsheets import (
     DISPLAY_NAMES,
     GENERATED_ON,
@@ -249,9 +250,10 @@ def test_display_names_come_from_the_code_list_with_the_full_name_as_title(label
         assert f'title="{staaf.naam}">{staaf.label}<' in html
 
 
-def test_the_worst_case_still_fits_on_two_pages(tmp_path):
+def test_the_worst_case_still_fits_on_three_pages(tmp_path):
     """Ten products with long names outside the code list, four tips of maximum
-    length, seven statements, four quarters, a trend and a long gemeente name."""
+    length, seven statements, four quarters, a trend, a long gemeente name, and every
+    theme shown with a BM and a change (page 2)."""
     tables = marts_from_reference()
     keys = ("gemeentecode", "gemeente", "kanaal", "periode", "jaar", "kwartaal")
     for row in (r for t in tables.values() for r in t):
@@ -280,6 +282,24 @@ def test_the_worst_case_still_fits_on_two_pages(tmp_path):
         tables["kto_cel"].append(
             dict(cel, periode=f"2020-Q{q}", kwartaal=q, respons=cel["respons"] // 4)
         )
+    taxonomy = default_matcher().taxonomy.themes
+    tables["kto_thema"] = [
+        {
+            **base,
+            "thema": t.code,
+            "label": t.label,
+            "volgorde": i,
+            "n": 400,
+            "aantal": 100 - i,
+            "aandeel": round(100 * (100 - i) / 400),
+            "aandeel_exact": 100 * (100 - i) / 400,
+            "bm": 99,
+            "publiceerbaar": True,
+            "aandeel_vorig_jaar": 1,
+            "verschil_vorig_jaar": -100 + i,
+        }
+        for i, t in enumerate(taxonomy, start=1)
+    ]
     warehouse = write_marts(tmp_path / "w.duckdb", tables)
     settings = settings_for(tmp_path, warehouse)
     with read_only(warehouse) as con:
@@ -289,7 +309,8 @@ def test_the_worst_case_still_fits_on_two_pages(tmp_path):
     digitaal = next(v for v in view if v.kanaal == "digitaal")
     assert len(digitaal.producten) == 10 and len(digitaal.tips) == 4
     assert len(digitaal.kwartalen) == 4 and len(digitaal.tabel) == 7 and digitaal.trend
-    assert sheet.pages == 2
+    assert len(digitaal.themas) == MAX_THEMAS < len(taxonomy)
+    assert sheet.pages == 3
 
 
 def _chart_sheet(tmp_path: Path, base: FactsheetView, n: int) -> Path:

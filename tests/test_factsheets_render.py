@@ -146,7 +146,7 @@ def test_pdf_holds_every_reference_figure_in_dutch(reference_output, kanaal):
     code = REFERENCE["gemeente"]["code"]
     path = reference_output.directory / f"{code}_{kanaal}.pdf"
     pages = pdf_pages(path)
-    assert len([p for p in pages if p.strip()]) == 2
+    assert len([p for p in pages if p.strip()]) == 3
     page1 = pages[0]
     expected, phrases = reference_tokens(kanaal)
     assert not missing(tokens(page1), expected)
@@ -157,8 +157,9 @@ def test_pdf_holds_every_reference_figure_in_dutch(reference_output, kanaal):
     assert "Resultaten continu klantonderzoek 2020" in page1
     assert REFERENCE["gemeente"]["naam"] in page1
     assert "Gegenereerd op 28 november 2026" in page1
-    assert "Toelichting" in pages[1]
-    assert f"minder dan {10} antwoorden" in " ".join(pages[1].split())
+    assert "Waar gaan de opmerkingen over" in pages[1]
+    assert "Toelichting" in pages[2]
+    assert f"minder dan {10} antwoorden" in " ".join(pages[2].split())
 
 
 @pytest.mark.parametrize("kanaal", ["balie", "digitaal"])
@@ -330,7 +331,7 @@ def test_cells_below_the_threshold_get_no_factsheet_but_a_report_line(samples_ou
         assert made == high
         on_disk = sorted(p.name for p in period.directory.iterdir() if p.suffix == ".pdf")
         assert on_disk == sorted(f"{k.split('|')[0]}_{k.split('|')[1]}.pdf" for k in high)
-        assert all(f["pages"] == 2 for f in report["factsheets"])
+        assert all(f["pages"] == 3 for f in report["factsheets"])
 
 
 @needs_pdftotext
@@ -486,7 +487,7 @@ def test_reader_waits_for_a_writer_in_another_process(tmp_path):
 def test_poppler_reads_every_pdf_without_a_syntax_error(samples_output):
     """pdfinfo (poppler 22.12) printed "Syntax Error: Suspects object is wrong type" on every
     factsheet: Typst's valid /Suspects false, which render_pdf blanks. Every PDF of every
-    channel must read without a word on stderr, still tagged, with its two pages."""
+    channel must read without a word on stderr, still tagged, with its three pages."""
     _, settings, _ = samples_output
     pdfs = sorted((settings.output_dir / "factsheets").rglob("*.pdf"))
     assert {p.stem.rsplit("_", 1)[1] for p in pdfs} == {"balie", "telefoon", "digitaal"}
@@ -496,7 +497,7 @@ def test_poppler_reads_every_pdf_without_a_syntax_error(samples_output):
         fields = dict(line.split(":", 1) for line in info.stdout.splitlines() if ":" in line)
         assert fields["Tagged"].strip() == "yes", pdf.name
         assert fields["Suspects"].strip() == "no", pdf.name
-        assert fields["Pages"].strip() == "2", pdf.name
+        assert fields["Pages"].strip() == "3", pdf.name
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
         assert text.returncode == 0 and text.stderr == "", (pdf.name, text.stderr)
         assert b"/Suspects" not in pdf.read_bytes()

@@ -231,3 +231,40 @@ def test_a_term_that_cannot_match_is_refused(term):
     data["themes"][0]["terms"].append(term)
     with pytest.raises(ValueError, match="term"):
         ThemeMatcher(parse_taxonomy(data))
+
+
+def test_the_stemmer_is_safe_in_threads():
+    """DuckDB calls kto_themes from several threads at once: each word's stem is the one a
+    stemmer of its own gives, also when threads stem at the same time (a Snowball stemmer
+    shared by threads cuts words with each other's cursor)."""
+    import sys
+    import threading
+
+    import snowballstemmer
+
+    from dagster_project.themes.matcher import _Stemmer
+
+    base = ["wachttijden", "afspraken", "medewerkers", "vriendelijkheid", "openingstijden"]
+    words = [[f"{w}{'e' * (i % 7)}{t}x{i}" for i, w in enumerate(base * 600)] for t in range(6)]
+    reference = snowballstemmer.stemmer("dutch")
+    expected = [[reference.stemWord(w) for w in ws] for ws in words]
+    shared = _Stemmer()
+    got: list[list[str] | BaseException] = [[] for _ in words]
+
+    def work(t: int) -> None:
+        try:
+            got[t] = [shared(w) for w in words[t]]
+        except BaseException as error:  # reported by the assert below
+            got[t] = error
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(len(words))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert got == expected

@@ -85,6 +85,8 @@ def disclosure_audit(
                 "rounds": outcome.rounds,
                 "lps": outcome.result.lps,
                 "groups_reused": outcome.result.reused,
+                # points at an end of the domain a shown total at its extreme implies
+                "at_an_extreme": len(outcome.result.extreme),
                 "seconds": seconds,
                 BREACHES: dg.MetadataValue.json([]),
             },

@@ -28,11 +28,12 @@ through shared relations, so each connected group is its own small LP.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 
 import highspy
@@ -51,6 +52,7 @@ DOMAIN = {
     "product": (1.0, 10.0),
     "ces": (-100.0, 100.0),
     "stelling": (0.0, 100.0),
+    "thema": (0.0, 100.0),
 }
 # Sums are whole multiples of a granule (docs/metrics.md, "Figures as exact fractions"):
 # grades are whole numbers, Hostmanship's per-response means sixtieths, CES and the
@@ -129,6 +131,8 @@ class Finding:
     versions: tuple[str, ...]  # the publications that hide it
     # a difference between two versions of the figure: (smaller n, larger n); n is then d
     revision: tuple[int, int] | None = None
+    # closed by a rounded BM's window: the exact relations alone leave it open
+    by_bm: bool = False
 
     @property
     def width(self) -> float:
@@ -156,12 +160,16 @@ class AuditResult:
     lps: int = 0  # solved; a group's programs taken from ``solved`` count in ``reused``
     reused: int = 0  # groups whose ranges were known from an identical program
     signatures: set[str] = field(default_factory=set)  # of every group solved or reused
+    # points at an end of the domain that only a sum at its extreme closes (a shown year at
+    # 0%: its hidden quarters are 0% too); accepted as inherent in the shown total
+    extreme: list[Finding] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return not self.findings and not self.released_before
 
 
+@functools.cache  # a publication names a few periods in thousands of keys
 def _period(periode: str) -> tuple[int, int | None]:
     parsed = Periode.parse(periode)
     return parsed.jaar, parsed.kwartaal
@@ -459,23 +467,116 @@ def audit(
                 solved[signature] = ranges
         else:
             result.reused += 1
+        narrow: list[tuple[int, Finding]] = []
         for var, (low, high) in zip(members, ranges, strict=False):
             q = quantities[var]
             key, n, _ = q
             if domain:
                 low, high = _inward(low, high, granule(key, system.decimals[q]))
-            width = PROTECTION[system.decimals[q]]
-            if q not in system.primary:
-                width *= SECONDARY  # withheld to protect others: it must only stay unknown
-            if (high - low) / n < width - 1e-9:
+            if (high - low) / n < _width(system, q) - 1e-9:
                 versions = tuple(system.hidden_in[q])
-                result.findings.append(Finding(key, n, low / n, high / n, versions))
+                narrow.append((var, Finding(key, n, low / n, high / n, versions)))
+        extreme, by_bm = (
+            _classify(
+                system,
+                quantities,
+                members,
+                [r for _, r in own],
+                [r for _, r in assumed],
+                bounds,
+                narrow,
+            )
+            if domain
+            else (set(), set())
+        )
+        for var, finding in narrow:
+            if var in extreme:
+                result.extreme.append(finding)
+            else:
+                result.findings.append(replace(finding, by_bm=var in by_bm))
         for (revision, _, constant), (low, high) in zip(
             differences[group], ranges[len(members) :], strict=True
         ):
             _judge_revision(system, result, revision, low + constant, high + constant, domain)
     result.findings.sort(key=lambda f: (f.key, f.n, f.revision or ()))
     return result
+
+
+def _width(system: _System, q: Quantity) -> float:
+    """The width a hidden quantity's feasible mean must reach."""
+    width = PROTECTION[system.decimals[q]]
+    if q not in system.primary:
+        width *= SECONDARY  # withheld to protect others: it must only stay unknown
+    return width
+
+
+def _classify(
+    system: _System,
+    quantities: list[Quantity],
+    members: list[int],
+    rows: list,
+    assumed: list,
+    bounds: list,
+    narrow: list[tuple[int, Finding]],
+) -> tuple[set[int], set[int]]:
+    """(at an extreme, by the BMs) among the narrow quantities of one group.
+
+    By the BMs: wide enough without the rounded BMs (the exact relations, the attacker's
+    assumptions about revisions, the domain), so what closes it is a rounded BM's window (a
+    few points, where one response of a small percentage figure is 10 or more): a
+    complement must come from the BM's relation (``complements``), not from the year's.
+
+    At an extreme: a point at an end of its domain that the exact relations alone (years,
+    products, exact BMs) with the domain still close to that point, and that they do not
+    determine without the domain. A sum of hidden members held at its extreme (a shown year
+    at 0% with hidden quarters) says that every respondent of each of them answered the
+    same, which is inherent in publishing the total (docs/metrics.md, "A total at an end of
+    its domain"); accepted, not a finding."""
+    if not narrow:
+        return set(), set()
+    exact = [r for r in rows if r[1] == r[2]]
+    objectives = [{v: 1.0} for v, _ in narrow]
+    # the ranges of exact + assumed, and whether they are those of the exact rows alone
+    if len(exact) == len(rows) and not assumed:
+        # no rounded BM and no assumption in the group: its own program, whose ranges the
+        # findings hold (no LP again)
+        without_bm = [(f.low * f.n, f.high * f.n) for _, f in narrow]
+        exact_only = True
+    else:
+        try:
+            without_bm = _ranges(members, exact + assumed, bounds, objectives)
+            exact_only = not assumed
+        except _Infeasible:  # a revision that changed answers, as in ``audit``
+            without_bm = _ranges(members, exact, bounds, objectives)
+            exact_only = True
+    by_bm, edge = set(), []
+    for (var, f), (low, high) in zip(narrow, without_bm, strict=True):
+        q = quantities[var]
+        key, n, _ = q
+        low, high = _inward(low, high, granule(key, system.decimals[q]))
+        if (high - low) / n >= _width(system, q) - 1e-9:
+            by_bm.add(var)
+        elif f.width == 0 and any(math.isclose(f.low, e, abs_tol=1e-9) for e in DOMAIN[key[3]]):
+            edge.append(var)
+    if not edge:
+        return set(), by_bm
+    objectives = [{v: 1.0} for v in edge]
+    if exact_only:
+        ranges_of = {var: r for (var, _), r in zip(narrow, without_bm, strict=True)}
+        bounded = [ranges_of[var] for var in edge]
+    else:
+        bounded = _ranges(members, exact, bounds, objectives)
+    free = _ranges(members, exact, {v: (None, None) for v in members}, objectives)
+    extreme = set()
+    for var, (low, high), (free_low, free_high) in zip(edge, bounded, free, strict=True):
+        q = quantities[var]
+        key, n, _ = q
+        point = next(f.low for v, f in narrow if v == var) * n
+        low, high = _inward(low, high, granule(key, system.decimals[q]))
+        held = all(math.isclose(end, point, abs_tol=1e-6) for end in (low, high))
+        if held and (free_high - free_low) / n >= _width(system, q) - 1e-9:
+            extreme.add(var)
+    return extreme, by_bm
 
 
 def _judge_revision(
@@ -627,7 +728,14 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
     which the old year turns into the old quarter. So it takes a complement from the same
     relations of this publication; none when one already chosen in this round lies in them
     (one withheld new figure usually closes every old quantity of its relations; the next
-    audit says). Empty when nothing qualifies."""
+    audit says). Empty when nothing qualifies.
+
+    A finding a rounded BM's window closes (``Finding.by_bm``: the years and products leave
+    it open) takes its complement in that BM's relation instead: another municipality's
+    figure of the same period, shown, not released before: one of a year that already hides
+    some first (else the relation rule hides one more of its year, which may stand alone in
+    its own BM), one at an end of its domain last (its year may hold it there), then the
+    smallest n."""
     *history, last = publications
     resolved = _fingerprints(publications)
     released = {
@@ -649,6 +757,51 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
     for key in last.figures:
         for group in groups_of(key):
             groups[group].append(key)
+    # the BM relations of this publication (as _System._relations forms them): national, and
+    # the size class's; for a finding a rounded BM's window closes
+    benchmarks: dict[tuple, list[Key]] = defaultdict(list)
+    for key, f in last.figures.items():
+        _, kanaal, periode, figuur_type, figuur = key
+        if figuur_type == "product":
+            continue
+        if f.bm is not None:
+            benchmarks[("", kanaal, periode, figuur_type, figuur)].append(key)
+        if f.klasse is not None and f.bm_klasse is not None:
+            benchmarks[(f.klasse, kanaal, periode, figuur_type, figuur)].append(key)
+
+    def in_benchmarks(key: Key) -> list[Key]:
+        _, kanaal, periode, figuur_type, figuur = key
+        own = last.figures.get(key)
+        found = list(benchmarks.get(("", kanaal, periode, figuur_type, figuur), []))
+        if own is not None and own.klasse is not None:
+            found += benchmarks.get((own.klasse, kanaal, periode, figuur_type, figuur), [])
+        # a gemeenten BM holds the municipalities at or above the threshold only
+        return [k for k in found if k != key and last.figures[k].n >= last.drempel]
+
+    def at_an_end(k: Key) -> bool:
+        # a member at an end of its domain may be held there by its own shown year at that
+        # end (then hiding it widens nothing): the others first
+        g = last.figures[k]
+        return g.exact is not None and g.exact in DOMAIN[k[3]]
+
+    # a member whose year hides nothing yet makes the relation rule hide a second member of
+    # that year, which may stand alone in its own period's BM and be the next finding: the
+    # members of years that already hide some first
+    hiding = {
+        group
+        for group, keys in groups.items()
+        if group[0] == "jaar"
+        and any(
+            last.figures[k].exact is None
+            and last.figures[k].n > 0
+            and _quantity(resolved, k, last.figures[k]) not in released
+            for k in keys
+        )
+    }
+
+    def alone_in_its_year(k: Key) -> bool:
+        return groups_of(k)[0] not in hiding
+
     chosen: list[Key] = []
 
     def total(k: Key) -> bool:
@@ -669,10 +822,17 @@ def complements(publications: Sequence[Publication], findings: Iterable[Finding]
             current = f is not None and f.n in finding.revision
         else:
             current = f is not None and f.n == finding.n and f.exact is None
-        members = [k for group in groups_of(finding.key) for k in groups[group]]
+        if finding.by_bm:
+            # the years' and products' relations leave it open: a second hidden member of the
+            # BM's relation opens the window, a quarter of its year would not
+            members = in_benchmarks(finding.key)
+            order = lambda k: (alone_in_its_year(k), at_an_end(k), last.figures[k].n, k)  # noqa: E731
+        else:
+            members = [k for group in groups_of(finding.key) for k in groups[group]]
+            order = lambda k: (total(k), last.figures[k].n, k)  # noqa: E731
         if not current and any(k in chosen for k in members):
             continue
         candidates = [k for k in members if fresh(k, last.figures[k]) and k not in chosen]
         if candidates:
-            chosen.append(min(candidates, key=lambda k: (total(k), last.figures[k].n, k)))
+            chosen.append(min(candidates, key=order))
     return chosen

@@ -40,6 +40,7 @@ class PeriodData:
     quarter_cells: dict[tuple[str, str, str], Row] = field(default_factory=dict)
     # kto_prioriteit: the priority matrix of the cell (balie, telefoon), factsheet order
     prioriteiten: dict[CellKey, list[Row]] = field(default_factory=dict)
+    themas: dict[CellKey, list[Row]] = field(default_factory=dict)  # kto_thema, by volgorde
     # kto_vergelijkingsgroep: the comparison groups' BMs of the cell's totaaloordeel and CES,
     # by group name (empty without KTO_VERGELIJKINGSGROEPEN)
     groepen: dict[CellKey, list[Row]] = field(default_factory=dict)
@@ -144,6 +145,11 @@ def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
         )
         if has_table(conn, "marts", "kto_prioriteit")
         else {},
+        themas=_by_cell(
+            _rows(conn, "SELECT * FROM marts.kto_thema WHERE periode = ?", params),
+            "volgorde",
+            "thema",
+        ),
         groepen=_by_cell(
             _rows(
                 conn,

@@ -290,3 +290,18 @@ def prioriteiten_voetnoot(r2: str) -> str:
 
 def geen_prioriteit(gemeente: str) -> str:
     return f"{gemeente} scoort op geen aspect met een gewicht onder de BM."
+
+
+def themas_uitleg(drempel: int) -> str:
+    """The note under "Waar gaan de opmerkingen over" (docs/themes.md)."""
+    return (
+        "Een reactie is een ingevulde vragenlijst met een toelichting bij het totaaloordeel, "
+        "een verbetertip met tekst, of beide; ze telt per thema één keer. Een reactie kan over "
+        "meer thema's gaan, dus de aandelen tellen niet op tot 100%. De thema's worden "
+        "automatisch in de teksten herkend aan hun woorden (ook verbogen, samengesteld of met "
+        "een tikfout); de teksten zelf verlaten de verwerking niet. Getoond worden de thema's "
+        "met het grootste aandeel; een aandeel dat op minder dan "
+        f"{drempel} reacties rust of dat andere verborgen cijfers zou verraden, staat er niet "
+        "bij. BM: het aandeel in alle gemeenten samen (zie Benchmark). De verandering is "
+        "ten opzichte van dezelfde periode een jaar eerder, in procentpunten (pp)."
+    )

@@ -74,6 +74,8 @@ def _mark(richting: Any, q: Any, fdr: bool) -> Any:
 
 
 MAX_AFWIJKINGEN = 4
+THEMAS_TITEL = "Waar gaan de opmerkingen over"
+MAX_THEMAS = 10  # the top themes by share; every theme is in kto_thema
 # Unit of a difference between two percentages, after a no-break space (Toelichting: "pp")
 PROCENTPUNT = "\u00a0pp"
 # Differences are ranked on a common scale: a grade point (scale 1-10) weighs as ten
@@ -154,6 +156,20 @@ class Afwijking:
     verschil: str  # printed value minus printed BM: "+0,3", "−6 pp" (procentpunten)
     significant: str
     teken: str
+
+
+@dataclass(frozen=True)
+class Thema:
+    """A bar of "Waar gaan de opmerkingen over": a theme's share against its BM."""
+
+    label: str
+    waarde: str  # "23%"
+    bm: str  # "18%" or the dash
+    fractie: float  # bar length on the chart's axis (THEMA_AS)
+    bm_fractie: float | None  # where the BM mark stands; None: no BM shown
+    verschil: str  # against the same period a year before: "+4 pp", "" when not shown
+    significant: str = ""  # the marts' richting when significant: "hoger", "lager"
+    teken: str = ""  # "▲", "▼" or ""
 
 
 @dataclass(frozen=True)
@@ -238,6 +254,14 @@ class FactsheetView:
     cijfers_niet_getoond: int = field(default=0)
     grootteklasse: str = ""  # the size class whose BM the figures show too; "" without
     prioriteiten: Prioriteiten | None = None  # balie, telefoon with weights; else no section
+    # "Waar gaan de opmerkingen over" (kto_thema): the top themes, what n they rest on, the
+    # chart as one sentence (its text alternative), and why there are no bars when none
+    themas_titel: str = THEMAS_TITEL
+    themas: list[Thema] = field(default_factory=list)
+    themas_basis: str = ""
+    themas_tekst: str = ""
+    themas_leeg: str = ""
+    themas_uitleg: str = ""
 
     @property
     def stem(self) -> str:
@@ -252,9 +276,9 @@ class FactsheetView:
 
     @property
     def pages_expected(self) -> int:
-        """Page 1 holds every figure, the priority matrix has a page of its own, the
-        explanation comes last."""
-        return 2 + (self.prioriteiten is not None)
+        """Page 1 holds every figure, the priority matrix and the themes have a page
+        each (the themes always), the explanation comes last."""
+        return 3 + (self.prioriteiten is not None)
 
 
 @functools.cache
@@ -597,6 +621,59 @@ def _prioriteiten(rows: list[Row], gemeente: str, jaar: int) -> Prioriteiten | N
     )
 
 
+def _themas(rows: list[Row], periode: Periode, drempel: int) -> tuple[list[Thema], str, str, str]:
+    """(bars, basis, text alternative, why empty) of "Waar gaan de opmerkingen over":
+    the shown themes with at least one mention, largest share first (taxonomy order on a
+    tie), at most MAX_THEMAS. A hidden share is never drawn: its place is taken by the next."""
+    n = rows[0]["n"] if rows else 0
+    shown = [r for r in rows if r["publiceerbaar"] and r.get("aandeel") is not None]
+    top = sorted(
+        (r for r in shown if (r.get("aantal") or 0) > 0),
+        key=lambda r: (-r["aandeel_exact"], r["volgorde"]),
+    )[:MAX_THEMAS]
+    basis = f"{dutch.whole(n)} reacties met een toelichting of verbetertip" if n else ""
+    if not top:
+        if not n:
+            leeg = "Geen reacties met een toelichting of verbetertip."
+        elif n < drempel:
+            leeg = f"Te weinig reacties met tekst om te tonen (n < {drempel})."
+        elif shown:
+            leeg = "Geen van de thema's komt in de reacties voor."
+        else:
+            leeg = "De thema's zijn afgeschermd."
+        return [], basis, "", leeg
+    # one axis for bars and BM marks, up to the next ten above the largest of them
+    largest = max(max(r["aandeel"], r.get("bm") or 0) for r in top)
+    axis = max(10, -(-largest // 10) * 10)
+    earlier = dutch.short_period_label(periode.jaar - 1, periode.kwartaal)
+    bars = []
+    for r in top:
+        verschil = ""
+        if r.get("verschil_vorig_jaar") is not None:
+            body = dutch.signed_difference(str(r["verschil_vorig_jaar"]), "0")
+            verschil = f"{body}{PROCENTPUNT} t.o.v. {earlier}"
+        bars.append(
+            Thema(
+                label=r["label"],
+                waarde=dutch.percent(r["aandeel"]),
+                bm=dutch.percent(r.get("bm")),
+                fractie=r["aandeel"] / axis,
+                bm_fractie=None if r.get("bm") is None else r["bm"] / axis,
+                verschil=verschil,
+                significant=r["richting"] if r.get("richting") in _ARROWS else "",
+                teken=_ARROWS.get(r.get("richting"), ""),
+            )
+        )
+    parts = [
+        f"{b.label} {b.waarde}"
+        + (f" ({b.significant} dan de BM)" if b.significant else "")
+        + f" (BM {b.bm}{', ' + b.verschil if b.verschil else ''})"
+        for b in bars
+    ]
+    tekst = f"Van de {basis} ging het vaakst over: " + "; ".join(parts) + "."
+    return bars, basis, tekst, ""
+
+
 def build_view(
     cel: Row, periode: Periode, data: PeriodData, settings: Settings, generated_on: dt.date
 ) -> FactsheetView:
@@ -650,6 +727,9 @@ def build_view(
         )
     trend = _trend(cel, periode, data, drempel)
     kwartalen = _kwartalen(cel, periode, data, drempel)
+    themas, themas_basis, themas_tekst, themas_leeg = _themas(
+        data.themas.get(key, []), periode, drempel
+    )
     afwijkingen = _afwijkingen(rangschikking)
     bm_methode = cel["bm_method"]
     figures = [totaal.getoond, ces.getoond]
@@ -697,6 +777,11 @@ def build_view(
         cijfers_niet_getoond=len(figures) - sum(figures),
         grootteklasse=cel.get("grootteklasse") or "",
         prioriteiten=_prioriteiten(data.prioriteiten.get(key, []), cel["gemeente"], periode.jaar),
+        themas=themas,
+        themas_basis=themas_basis,
+        themas_tekst=themas_tekst,
+        themas_leeg=themas_leeg,
+        themas_uitleg=texts.themas_uitleg(drempel),
     )
 
 

@@ -22,6 +22,7 @@ moeite") are exclusions, which drop the matches of their theme that they overlap
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,16 +45,24 @@ def tokens(text: str) -> list[str]:
 
 
 class _Stemmer:
-    """Snowball's Dutch stemmer with a cache: reviews repeat a small vocabulary."""
+    """Snowball's Dutch stemmer with a cache: reviews repeat a small vocabulary.
+
+    A Snowball stemmer keeps the word it works on in the object, so one stemmer used by two
+    threads at once cuts one word with the other's cursor (an IndexError, or a wrong stem).
+    DuckDB calls the ``kto_themes`` UDF from its worker threads: each thread has its own.
+    """
 
     def __init__(self) -> None:
-        self._stemmer = snowballstemmer.stemmer("dutch")
+        self._local = threading.local()
         self._cache: dict[str, str] = {}
 
     def __call__(self, word: str) -> str:
         stem = self._cache.get(word)
         if stem is None:
-            stem = self._stemmer.stemWord(word)
+            stemmer = getattr(self._local, "stemmer", None)
+            if stemmer is None:
+                stemmer = self._local.stemmer = snowballstemmer.stemmer("dutch")
+            stem = stemmer.stemWord(word)
             if len(self._cache) < 200_000:
                 self._cache[word] = stem
         return stem

@@ -50,10 +50,24 @@ UDF_MODULES = (
     "text/normalise.py",
     "text/redaction.py",
     "text/sanitise.py",
+    "themes/__init__.py",
+    "themes/matcher.py",
+    "themes/taxonomy.py",
 )
+# Data those modules read: the themes' terms decide which responses count for a theme.
+UDF_DATA = ("themes/taxonomy.yml",)
 # deduce: its name and street lists; phonenumbers, python-stdnum: what a phone number, an
 # IBAN and a BSN are. Each decides which texts are redacted or withheld.
-LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "scipy", "deduce", "phonenumbers", "python-stdnum")
+LIBRARIES = (
+    "duckdb",
+    "dbt-core",
+    "dbt-duckdb",
+    "scipy",
+    "deduce",
+    "phonenumbers",
+    "python-stdnum",
+    "snowballstemmer",
+)
 
 
 def build_key(settings: Settings) -> str:
@@ -67,7 +81,7 @@ def build_key(settings: Settings) -> str:
     dbt_dir = project_dir("dbt")
     for path in files_in(dbt_dir, DBT_SOURCES):
         add(f"dbt/{path.relative_to(dbt_dir).as_posix()}", path.read_bytes())
-    for path in files_in(_PACKAGE, UDF_MODULES):
+    for path in files_in(_PACKAGE, UDF_MODULES + UDF_DATA):
         add(f"python/{path.relative_to(_PACKAGE).as_posix()}", path.read_bytes())
     for library in LIBRARIES:
         add(f"library/{library}", metadata.version(library).encode())

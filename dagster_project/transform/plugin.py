@@ -13,6 +13,10 @@ them are materialized as tables, so readers of the warehouse never need them.
   output goes through it.
 - the temporary tables ``kto_cbs_gemeenten`` and ``kto_cbs_herindelingen``: the CBS code
   list (``dagster_project.domain.municipalities``), read from ``dbt/codelists/``.
+- ``kto_themes(text)``: the codes of the themes the text is about
+  (``dagster_project.themes.themes``), in taxonomy order; called on the original text in
+  raw (int_response_themes) so that only the codes leave the raw layer (docs/themes.md).
+- the temporary table ``kto_thema_lijst``: the taxonomy's themes (code, label, volgorde).
 - ``kto_t_quantile(p, df)``: the p-quantile of Student's t with df degrees of freedom.
 - ``kto_mean_of_ratios_scaled(fractions, decimals)``: the mean of the exact fractions,
   a list of ``{teller, noemer}`` structs (one list, so a teller never meets another
@@ -44,6 +48,7 @@ from scipy.special import stdtrit  # t.ppf's own quantile; scipy.stats costs ~2 
 from dagster_project.domain.municipalities import register_tables
 from dagster_project.text.redaction import redact
 from dagster_project.text.sanitise import free_text, publishable
+from dagster_project.themes import default_matcher, themes
 
 # Distinct texts kept by kto_free_text: every municipality and product name and the most
 # recent reviews and tips, a few MiB at most.
@@ -123,12 +128,32 @@ def bm_p(kind, scale, n, s1, s2, k_laag, k_hoog, bm) -> float | None:
     return test.p_value
 
 
+def theme_codes(text: str | None) -> list[str]:
+    """The themes of a text as a list in taxonomy order (a SQL list, never a set)."""
+    found = themes(text)
+    return [code for code in default_matcher().taxonomy.codes if code in found]
+
+
+def register_theme_list(conn: DuckDBPyConnection) -> None:
+    """The taxonomy's themes as a temporary table: the figures every cell has per theme."""
+    rows = [
+        (theme.code, theme.label, order)
+        for order, theme in enumerate(default_matcher().taxonomy.themes, start=1)
+    ]
+    conn.execute(
+        "create or replace temp table kto_thema_lijst "
+        "(thema varchar not null, label varchar not null, volgorde integer not null)"
+    )
+    conn.executemany("insert into kto_thema_lijst values (?, ?, ?)", rows)
+
+
 def register_udfs(conn: DuckDBPyConnection) -> None:
     """Register the functions on a connection (dbt's, or one that runs the tests' SQL)."""
     fractions = list_type(struct_type({"teller": HUGEINT, "noemer": HUGEINT}))
     conn.create_function("kto_redact", redact, [VARCHAR], VARCHAR)
     conn.create_function("kto_free_text", free_text_cached, [VARCHAR], VARCHAR)
     conn.create_function("kto_is_publishable", publishable, [VARCHAR], BOOLEAN)
+    conn.create_function("kto_themes", theme_codes, [VARCHAR], list_type(VARCHAR))
     conn.create_function("kto_t_quantile", t_quantile, [DOUBLE, BIGINT], DOUBLE)
     conn.create_function(
         "kto_mean_of_ratios_scaled", mean_of_ratios_scaled, [fractions, INTEGER], HUGEINT
@@ -145,6 +170,7 @@ def register_udfs(conn: DuckDBPyConnection) -> None:
     )
     # the CBS code list, the same files the readers judge codes by
     register_tables(conn)
+    register_theme_list(conn)
 
 
 class Plugin(BasePlugin):
@@ -156,3 +182,4 @@ class Plugin(BasePlugin):
     def configure_cursor(self, cursor: DuckDBPyConnection) -> None:
         # temporary tables belong to one connection; dbt runs its SQL on cursors (copies)
         register_tables(cursor)
+        register_theme_list(cursor)

@@ -18,26 +18,36 @@
 -- bm_verborgen_aantal / bm_verborgen_n: how many of the values (gemeenten) or responses
 -- (respondenten) in the BM belong to figures the public marts hide (int_disclosure); the
 -- public layer decides from them whether the BM can be shown (int_public_figures).
+-- bm_venster_sluit: the rounded BM's window, with the years, leaves a hidden member one whole
+-- count at most (macro bm_window_ctes); the public layer then does not show it.
 {{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
 {%- set method = benchmark_method() %}
 {%- set threshold = min_respondents() %}
 
 with figures as (
-    select f.*, d.verborgen
+    select f.*, d.verborgen, d.vrijgegeven
     from {{ ref('int_cell_figures') }} as f
     inner join {{ ref('int_disclosure') }} as d
         using (gemeentecode, kanaal, periode, figuur_type, figuur)
     where f.figuur_type <> 'product' and {{ in_years_to_build('f.jaar') }}
-)
+),
 
-select
-    kanaal,
-    periode,
-    any_value(jaar) as jaar,
-    any_value(kwartaal) as kwartaal,
-    figuur_type,
-    figuur,
-    any_value(decimalen) as decimalen,
-    {{ benchmark_aggregates(method, threshold) }}
-from figures
-group by kanaal, periode, figuur_type, figuur
+benchmarks as (
+    select
+        kanaal,
+        periode,
+        any_value(jaar) as jaar,
+        any_value(kwartaal) as kwartaal,
+        figuur_type,
+        figuur,
+        any_value(decimalen) as decimalen,
+        {{ benchmark_aggregates(method, threshold) }}
+    from figures
+    group by kanaal, periode, figuur_type, figuur
+),
+
+{{ bm_window_ctes('figures', 'benchmarks', ['kanaal', 'periode', 'figuur_type', 'figuur'], method, threshold) }}
+
+select b.*, coalesce(w.venster_sluit, false) as bm_venster_sluit
+from benchmarks as b
+left join bm_windows as w using (kanaal, periode, figuur_type, figuur)

@@ -26,7 +26,9 @@ with figures as (
     from {{ ref('int_cell_figures') }} as f
     inner join {{ ref('int_public_figures') }} as p
         using (gemeentecode, kanaal, periode, figuur_type, figuur)
-    where f.figuur_type <> 'product'
+    -- products and themes have no test (docs/metrics.md, "Change, significance, drivers,
+    -- funnels"): a theme's change against the year before is kto_thema's own
+    where f.figuur_type not in ('product', 'thema')
 ),
 
 ranked as (

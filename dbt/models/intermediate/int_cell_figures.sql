@@ -6,10 +6,12 @@
 --   aspect Hostmanship: per-response means in 60ths, teller = sum, noemer = 60 * n.
 --   ces: teller = 100 * (low - high), noemer = n (valid moeite answers).
 --   stelling: teller = 100 * (eens + helemaal eens | ja), noemer = n (valid answers).
+--   thema: teller = 100 * responses whose review or tip is about the theme
+--     (int_response_themes), noemer = n (responses with a review or a tip text).
 --
 -- Intervals (docs/metrics.md): t-interval on the responses for grade means (hostmanship on
 -- the per-response means); normal approximation on the difference of two proportions from
--- one multinomial sample for CES; Wilson score interval for percentages.
+-- one multinomial sample for CES; Wilson score interval for percentages (themes too).
 -- Aspects and statements have a row in every cell of their channel, also with n = 0;
 -- products only where the cell has responses for them.
 {{ config(materialized='incremental', pre_hook="{{ delete_years_to_build() }}") }}
@@ -50,6 +52,13 @@ figure_list as (
     union all
     select kanaal, 'aspect' as figuur_type, label as figuur, volgorde
     from {{ order_values(aspect_order()) }} as t(kanaal, label, volgorde)
+    union all
+    -- every theme of the taxonomy in every channel (kto_thema_lijst: transform/plugin.py)
+    select k.kanaal, 'thema' as figuur_type, t.thema as figuur, t.volgorde
+    from (values
+        {%- for k in code_list('kanalen') %} ({{ sql_string(k.code) }}){{ ',' if not loop.last }}
+        {%- endfor %}) as k(kanaal)
+    cross join kto_thema_lijst as t
 ),
 
 -- Per quarter: n, the sums of the grades and of their squares (grades), the answers at
@@ -149,9 +158,47 @@ hostmanship as (
     group by all
 ),
 
+-- Themes: per cell the responses with a text (review or tip) and, per theme, those whose
+-- review or tip is about it; a response with both counts once (docs/themes.md).
+theme_texts as (
+    select gemeentecode, kanaal, periode, count(*) as n
+    from periods
+    where heeft_review or heeft_tiptekst
+    group by all
+),
+
+theme_hits as (
+    select p.gemeentecode, p.kanaal, p.periode, t.thema, count(distinct p.response_id) as k
+    from periods as p
+    inner join {{ ref('int_response_themes') }} as t using (response_id)
+    group by all
+),
+
+themes as (
+    select
+        x.gemeentecode, x.kanaal, x.periode,
+        'thema' as figuur_type,
+        l.thema as figuur,
+        x.n,
+        100 * coalesce(h.k, 0) as teller,
+        x.n as noemer,
+        null::double as sd,
+        null::hugeint as s2,
+        coalesce(h.k, 0) as k_laag,
+        null::bigint as k_hoog
+    from theme_texts as x
+    cross join kto_thema_lijst as l
+    left join theme_hits as h
+        on x.gemeentecode = h.gemeentecode
+        and x.kanaal = h.kanaal
+        and x.periode = h.periode
+        and l.thema = h.thema
+),
+
 stats as (
     select * from answer_stats
     union all select * from hostmanship
+    union all select * from themes
 ),
 
 cell_figures as (
@@ -242,7 +289,7 @@ intervals as (
                     (k_laag - k_hoog) / n
                     - {{ z }} * sqrt(greatest(0.0, (k_laag + k_hoog) / n - power((k_laag - k_hoog) / n, 2)) / n)
                 )
-            when figuur_type = 'stelling' then
+            when figuur_type in ('stelling', 'thema') then
                 100.0 * (
                     (k_laag / n + power({{ z }}, 2) / (2 * n))
                     - {{ z }} * sqrt((k_laag / n) * (1 - k_laag / n) / n + power({{ z }}, 2) / (4 * n * n))
@@ -260,15 +307,17 @@ intervals as (
                     (k_laag - k_hoog) / n
                     + {{ z }} * sqrt(greatest(0.0, (k_laag + k_hoog) / n - power((k_laag - k_hoog) / n, 2)) / n)
                 )
-            when figuur_type = 'stelling' then
+            when figuur_type in ('stelling', 'thema') then
                 100.0 * (
                     (k_laag / n + power({{ z }}, 2) / (2 * n))
                     + {{ z }} * sqrt((k_laag / n) * (1 - k_laag / n) / n + power({{ z }}, 2) / (4 * n * n))
                 ) / (1 + power({{ z }}, 2) / n)
         end as raw_ci_high,
         -- the figure's domain: a grade 1..10, a CES -100..100, a percentage 0..100
-        case figuur_type when 'ces' then -100.0 when 'stelling' then 0.0 else 1.0 end as domein_min,
-        case figuur_type when 'ces' then 100.0 when 'stelling' then 100.0 else 10.0 end as domein_max
+        case figuur_type when 'ces' then -100.0 when 'stelling' then 0.0 when 'thema' then 0.0
+            else 1.0 end as domein_min,
+        case figuur_type when 'ces' then 100.0 when 'stelling' then 100.0 when 'thema' then 100.0
+            else 10.0 end as domein_max
     from all_figures
 )
 

@@ -32,6 +32,7 @@ judged as (
         b.bm_verborgen_aantal,
         b.bm_n,
         b.bm_verborgen_n,
+        b.bm_venster_sluit,
         case
             when not f.onderdrukt and b.bm_exact is not null and f.ci_low is not null
                 then b.bm_exact < f.ci_low or b.bm_exact > f.ci_high
@@ -72,6 +73,7 @@ select
     coalesce(f.bm_verborgen_aantal, 0) as bm_verborgen_aantal,
     coalesce(f.bm_n, 0) as bm_n,
     coalesce(f.bm_verborgen_n, 0) as bm_verborgen_n,
+    coalesce(f.bm_venster_sluit, false) as bm_venster_sluit,
     not f.verborgen as publiceerbaar,
     f.significant,
     case

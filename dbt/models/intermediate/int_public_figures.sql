@@ -14,6 +14,8 @@
 -- third or more of it: gemeenten, at least three values per hidden value; respondenten, at
 -- least three responses per hidden response. Rounding to 0.1 then leaves a hidden mean
 -- uncertain by at least 0.15 either way (the BM's 0.05 times three), more than a printed digit.
+-- Nor is it shown where its window, with the years, leaves a hidden member one whole count at
+-- most (bm_venster_sluit: one response of a small share can be more than the window).
 -- The size-class BM (int_group_benchmarks, with KTO_SIZE_CLASSES) follows the same rules
 -- and is shown only over at least size_class_min_gemeenten() municipalities (macro
 -- group_bm_publiek, as the comparison groups' BMs in int_public_group_benchmarks).
@@ -36,7 +38,8 @@ with figures as (
         b.bm_aantal_gemeenten as bm_klasse_aantal_gemeenten,
         b.bm_verborgen_aantal as bm_klasse_verborgen_aantal,
         b.bm_n as bm_klasse_n,
-        b.bm_verborgen_n as bm_klasse_verborgen_n
+        b.bm_verborgen_n as bm_klasse_verborgen_n,
+        b.bm_venster_sluit as bm_klasse_venster_sluit
     from {{ ref('int_figures') }} as f
     left join {{ ref('int_size_classes') }} as k
         on f.gemeentecode = k.gemeentecode

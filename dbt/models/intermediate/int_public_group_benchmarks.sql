@@ -29,7 +29,8 @@ with figures as (
         b.bm_aantal_gemeenten as bm_groep_aantal_gemeenten,
         b.bm_verborgen_aantal as bm_groep_verborgen_aantal,
         b.bm_n as bm_groep_n,
-        b.bm_verborgen_n as bm_groep_verborgen_n
+        b.bm_verborgen_n as bm_groep_verborgen_n,
+        b.bm_venster_sluit as bm_groep_venster_sluit
     from {{ ref('int_public_figures') }} as p
     inner join {{ ref('int_comparison_groups') }} as g
         on g.indeling = 'vergelijkingsgroep'
@@ -41,7 +42,8 @@ with figures as (
         and p.periode = b.periode
         and p.figuur_type = b.figuur_type
         and p.figuur = b.figuur
-    where p.figuur_type <> 'product'
+    -- products have no BM; themes publish no group BM, as no size-class BM (docs/themes.md)
+    where p.figuur_type not in ('product', 'thema')
 ),
 
 judged as (
