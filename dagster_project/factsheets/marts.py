@@ -160,6 +160,6 @@ def read_period(conn, periode: Periode, trend_years: int = 2) -> PeriodData:
             "volgorde",
             "groep",
         )
-        if _has_table(conn, "marts", "kto_vergelijkingsgroep")
+        if has_table(conn, "marts", "kto_vergelijkingsgroep")
         else {},
     )
