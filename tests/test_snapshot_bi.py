@@ -63,9 +63,22 @@ def publication(built_sample_warehouse: Path, tmp_path_factory) -> Publication:
     root = tmp_path_factory.mktemp("bi")
     warehouse = root / "warehouse.duckdb"
     shutil.copyfile(built_sample_warehouse, warehouse)  # dbt docs opens it for writing
+    # One comparison group of every sample municipality, so that kto_vergelijkingsgroep (empty
+    # without KTO_VERGELIJKINGSGROEPEN) has rows to publish like every other table.
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cells = con.sql("SELECT DISTINCT gemeentecode FROM marts.kto_cel").fetchall()
+    codes = sorted(code for (code,) in cells)
+    groups = root / "vergelijkingsgroepen.csv"
+    groups.write_text("groep;gemeentecode\n" + "".join(f"Alle;{c}\n" for c in codes))
     settings = Settings.from_env(
-        {"KTO_WAREHOUSE": str(warehouse), "KTO_OUTPUT_DIR": str(root / "output")}
+        {
+            "KTO_WAREHOUSE": str(warehouse),
+            "KTO_OUTPUT_DIR": str(root / "output"),
+            "KTO_VERGELIJKINGSGROEPEN": str(groups),
+        }
     )
+    run = run_dbt(["run", "--select", "int_comparison_groups+"], settings)
+    assert run.ok, run.output
     site = docs_site(root / "docs-target", settings)
     return Publication(settings, publish_marts(warehouse, settings.output_dir, docs_site=site))
 
