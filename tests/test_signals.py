@@ -41,7 +41,8 @@ def marts(built_sample_warehouse: Path):
                    c.teller::DOUBLE AS s1, c.s2::DOUBLE AS s2, c.k_laag, c.k_hoog, c.exact
             FROM intermediate.int_cell_figures AS c
             JOIN marts.kto_figuur AS f USING (periode, kanaal, gemeentecode, figuur_type, figuur)
-            WHERE f.publiceerbaar AND f.figuur_type <> 'product'
+            WHERE f.publiceerbaar
+              AND f.figuur_type IN ('totaaloordeel', 'ces', 'aspect', 'stelling')
             """
         ).df()
         lower = con.execute(
@@ -122,6 +123,19 @@ def test_funnel_limits_and_outliers_match_an_independent_computation(marts):
         )
     assert checked > 50 and outside_expected  # the samples have points outside
     assert outside_found == outside_expected
+
+
+def test_funnels_are_of_the_kpi_figures_only(built_sample_warehouse):
+    """Products (no BM) and the themes' shares (what texts mention, no performance) get no
+    funnel, though the marts publish both with a BM or without."""
+    with duckdb.connect(str(built_sample_warehouse), read_only=True) as con:
+        published = {
+            t for (t,) in con.sql("SELECT DISTINCT figuur_type FROM marts.kto_figuur").fetchall()
+        }
+        figures = signals.read_figures(con)
+    assert {"product", "thema"} <= published  # the samples have both: the exclusion is tested
+    drawn = {f.figuur_type for f in signals.funnels(figures)}
+    assert drawn == {"totaaloordeel", "ces", "aspect", "stelling"}
 
 
 def test_all_funnels_at_once_are_each_funnel_on_its_own(marts):

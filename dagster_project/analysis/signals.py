@@ -40,13 +40,15 @@ CHECK_NAME = "signalen"  # the asset check that reports them in Dagster (defs/si
 GROUP = ["periode", "kanaal", "figuur_type", "figuur"]
 FIGURE_TYPES = ("totaaloordeel", "ces", "aspect", "stelling")  # the factsheet's order
 
-FIGURES_SQL = """
+# Only the factsheet's KPI figures: products have no BM; a theme's share (how many texts
+# mention it) describes what citizens write about and is no performance to hold to a BM.
+FIGURES_SQL = f"""
     SELECT f.periode, f.soort, f.kanaal, f.gemeentecode, g.gemeente, f.figuur_type, f.figuur,
            f.volgorde, f.decimalen, f.waarde, f.waarde_exact, f.n, f.bm, f.bm_exact, f.ci_low,
            f.ci_high
     FROM marts.kto_figuur AS f
     JOIN marts.dim_gemeente AS g USING (gemeentecode)
-    WHERE f.figuur_type <> 'product' AND f.publiceerbaar AND f.waarde_exact IS NOT NULL
+    WHERE f.figuur_type IN {FIGURE_TYPES} AND f.publiceerbaar AND f.waarde_exact IS NOT NULL
     ORDER BY f.periode, f.kanaal, f.figuur_type, f.volgorde, f.figuur, g.gemeente,
              f.gemeentecode
 """
