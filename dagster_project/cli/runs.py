@@ -45,14 +45,20 @@ GRACE_SECONDS = 15.0  # after a signal, before the worker is killed
 STOP_POLL_SECONDS = 0.5  # how often the supervisor looks at its runs while the worker stops
 
 
-def _process_start(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (/proc/PID/stat field 22)."""
+def _stat_fields(pid: int | str) -> list[str] | None:
+    """/proc/PID/stat from field 3 (the state) on; None when the process is gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # The command name (field 2) is in parentheses and may hold spaces.
-    return stat.rsplit(")", 1)[1].split()[19]
+    return stat.rsplit(")", 1)[1].split()
+
+
+def _process_start(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22)."""
+    fields = _stat_fields(pid)
+    return None if fields is None else fields[19]
 
 
 def process_tags() -> dict[str, str]:
@@ -269,20 +275,10 @@ def supervise(
 def _group_alive(pgid: int) -> bool:
     """Whether a live (not zombie) process is in group ``pgid``. A zombie counts for
     kill(2); where PID 1 does not reap orphans it would stay for ever, so /proc decides."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
-    for entry in proc.iterdir():
+    for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":  # fields 3 (state) and 5 (pgrp)
+            fields = _stat_fields(entry.name)
+            if fields and int(fields[2]) == pgid and fields[0] != "Z":  # pgrp, state
                 return True
     return False
 
