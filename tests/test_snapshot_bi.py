@@ -42,6 +42,7 @@ WIDE = {
     "aspect": ("kto_aspect", "aspect", "score"),
     "stelling": ("kto_stelling", "stelling", "pct"),
     "product": ("kto_product", "product", "totaaloordeel"),
+    "thema": ("kto_thema", "thema", "aandeel"),
 }
 FIGURE_NAMES = {"totaaloordeel": "Totaaloordeel", "ces": "CES"}  # kto_cel's two figures
 
@@ -325,7 +326,8 @@ def wide_columns(mart: str, figuur_type: str, value: str) -> dict[str, str]:
         }
     shared = ["n", "bm", "bm_exact", "ci_low", "ci_high", "publiceerbaar", "significant"]
     shared += ["richting", "bm_method", "volgorde", "soort", "reden", "bm_reden"]
-    shared += ["bm_p_waarde", "bm_q_waarde"]
+    if mart != "kto_thema":  # a theme's share has no p-value: its interval is the test
+        shared += ["bm_p_waarde", "bm_q_waarde"]
     return {"waarde": value, "waarde_exact": f"{value}_exact", **{c: c for c in shared}}
 
 
