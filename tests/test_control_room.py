@@ -23,6 +23,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.analysis.signals import CHECK_NAME as SIGNALS_CHECK
 from dagster_project.defs.automation import period_range_tags
 from dagster_project.defs.partitions import PERIODE
 from tests.conftest import assert_done_but_for, copy_samples
@@ -185,8 +186,21 @@ def test_every_asset_materialized_with_row_counts_and_checks(control_room):
         "raw/openforms_submissions": ("FAILED", "WARN"),
         "raw/inviter_invitations": ("FAILED", "WARN"),
     }
+    # the signals check (not blocking, no quality rule) warns, orange, when the portal's
+    # signalen.csv lists a signal, and passes when none does
+    (signal_check,) = [c for c in checks if c["name"] == SIGNALS_CHECK]
+    listed = sum(
+        len(path.read_text(encoding="utf-8").splitlines()) - 1
+        for path in (Path(env["KTO_OUTPUT_DIR"]) / "factsheets").glob("*/signalen.csv")
+    )
+    latest = signal_check["executionForLatestMaterialization"]
+    assert (latest["status"], latest["evaluation"]["severity"]) == (
+        ("FAILED" if listed else "SUCCEEDED"),
+        "WARN",
+    ), listed
+    assert not signal_check["blocking"]
     ingest_checks = ("landing_files_used", "gemeentecodes_in_cbs_list")
-    quality = [c for c in checks if c["name"] not in ingest_checks]
+    quality = [c for c in checks if c["name"] not in (*ingest_checks, SIGNALS_CHECK)]
     # blocking where it orders: the GX suites and the disclosure audit run in steps of their
     # own, which quality/gate waits for; the dbt tests run in their models' step (not
     # blocking), and none stops anything (severity WARN): the gate withholds
@@ -196,8 +210,8 @@ def test_every_asset_materialized_with_row_counts_and_checks(control_room):
     assert own_step and all(c["blocking"] for c in own_step)
     assert not any(c["blocking"] for c in quality if c not in own_step)
     assert not any(c["blocking"] for c in checks if c["name"] in ingest_checks)
-    statuses = {c["executionForLatestMaterialization"]["status"] for c in quality}
-    assert statuses == {"SUCCEEDED"}, statuses
+    statuses = {c["name"]: c["executionForLatestMaterialization"]["status"] for c in quality}
+    assert set(statuses.values()) == {"SUCCEEDED"}, statuses
     # quality/gate judged every one of them and withholds nothing
     entries = nodes["quality/gate"]["assetMaterializations"][0]["metadataEntries"]
     gate = {e["label"]: e.get("intValue") for e in entries}
