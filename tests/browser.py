@@ -59,7 +59,7 @@ function measure(doc, win) {
           broken: brokenWords(doc), overflowing: overflowingCells(doc),
           kpiBottom: bottomOf(doc, win, ".kpi")};
 }
-const CELLS = "td, th, .hrij > *, .afwijkingen > *, .kpi, .tegel, .vkolom";
+const CELLS = "td, th, .hrij > *, .afwijkingen > *, .themarij > *, .kpi, .tegel, .vkolom";
 const where = el => el.tagName.toLowerCase() + "." + el.className;
 // A word (between spaces or zero-width spaces, where a break is allowed) whose line
 // boxes lie on more than one line is broken inside; free-text tips may break anywhere.

@@ -163,6 +163,7 @@ COLUMNS = {
         "publiceerbaar": "BOOLEAN",
         "aandeel_vorig_jaar": "INTEGER",
         "verschil_vorig_jaar": "INTEGER",
+        "richting": "VARCHAR",
     },
 }
 

@@ -14,6 +14,7 @@ import pytest
 
 from dagster_project.factsheets import read_only, render_periods
 from dagster_project.portal import build_portal
+from dagster_project.themes import default_matcher
 from tests.browser import measure_pages
 from tests.test_factsheets import (
     GENERATED_ON,
@@ -45,6 +46,7 @@ def site(tmp_path_factory):
         # word of all (16 characters), which no browser may break
         tables[table] += [dict(r, gemeentecode="GM1900", gemeente="Súdwest-Fryslân") for r in rows]
         tables[table] += [dict(r, gemeentecode="GM0085", gemeente="Ooststellingwerf") for r in rows]
+    tables["kto_thema"] = theme_rows(tables["kto_cel"])
     warehouse = write_marts(root / "w.duckdb", tables)
     settings = settings_for(root, warehouse, SAMPLES["min_n"])
     with read_only(warehouse) as con:
@@ -53,6 +55,32 @@ def site(tmp_path_factory):
     folder = settings.output_dir / "factsheets"
     pages = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))
     return folder, pages
+
+
+def theme_rows(cells: list[dict]) -> list[dict]:
+    """Every theme in every cell, at the widest a share prints: 100% with an arrow, a BM
+    of 100% and a change of -100 pp, and 0% against a higher BM."""
+    taxonomy = default_matcher().taxonomy.themes
+    keys = ("gemeentecode", "gemeente", "kanaal", "periode", "jaar", "kwartaal", "soort")
+    return [
+        {
+            **{k: cell.get(k) for k in keys},
+            "thema": t.code,
+            "label": t.label,
+            "volgorde": i,
+            "n": 400,
+            "aantal": 400 if i % 2 else 0,
+            "aandeel": 100 if i % 2 else 0,
+            "aandeel_exact": 100.0 if i % 2 else 0.0,
+            "bm": 100 if i % 2 else 12,
+            "publiceerbaar": True,
+            "richting": "hoger" if i % 2 else "lager",
+            "aandeel_vorig_jaar": 100 if i % 2 else 100,
+            "verschil_vorig_jaar": 0 if i % 2 else -100,
+        }
+        for cell in cells
+        for i, t in enumerate(taxonomy, start=1)
+    ]
 
 
 @pytest.fixture(scope="module")
