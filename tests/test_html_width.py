@@ -75,7 +75,7 @@ def theme_rows(cells: list[dict]) -> list[dict]:
             "bm": 100 if i % 2 else 12,
             "publiceerbaar": True,
             "richting": "hoger" if i % 2 else "lager",
-            "aandeel_vorig_jaar": 100 if i % 2 else 100,
+            "aandeel_vorig_jaar": 100,
             "verschil_vorig_jaar": 0 if i % 2 else -100,
         }
         for cell in cells
