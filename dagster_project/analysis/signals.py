@@ -40,22 +40,29 @@ CHECK_NAME = "signalen"  # the asset check that reports them in Dagster (defs/si
 GROUP = ["periode", "kanaal", "figuur_type", "figuur"]
 FIGURE_TYPES = ("totaaloordeel", "ces", "aspect", "stelling")  # the factsheet's order
 
+# The columns of the figures and changes read (the frames' columns, with or without rows)
+FIGURE_COLUMNS = (
+    "periode", "soort", "kanaal", "gemeentecode", "gemeente", "figuur_type", "figuur",
+    "volgorde", "decimalen", "waarde", "waarde_exact", "n", "bm", "bm_exact", "ci_low",
+    "ci_high",
+)  # fmt: skip
+CHANGE_COLUMNS = (
+    "periode", "kanaal", "gemeentecode", "gemeente", "figuur_type", "figuur", "volgorde",
+    "decimalen", "vergelijking", "periode_vorig", "n", "n_vorig", "verschil",
+    "verschil_exact", "ci_low", "ci_high", "p_waarde", "q_waarde",
+)  # fmt: skip
 # Only the factsheet's KPI figures: products have no BM; a theme's share (how many texts
 # mention it) describes what citizens write about and is no performance to hold to a BM.
 FIGURES_SQL = f"""
-    SELECT f.periode, f.soort, f.kanaal, f.gemeentecode, g.gemeente, f.figuur_type, f.figuur,
-           f.volgorde, f.decimalen, f.waarde, f.waarde_exact, f.n, f.bm, f.bm_exact, f.ci_low,
-           f.ci_high
+    SELECT {", ".join("g.gemeente" if c == "gemeente" else f"f.{c}" for c in FIGURE_COLUMNS)}
     FROM marts.kto_figuur AS f
     JOIN marts.dim_gemeente AS g USING (gemeentecode)
     WHERE f.figuur_type IN {FIGURE_TYPES} AND f.publiceerbaar AND f.waarde_exact IS NOT NULL
     ORDER BY f.periode, f.kanaal, f.figuur_type, f.volgorde, f.figuur, g.gemeente,
              f.gemeentecode
 """
-CHANGES_SQL = """
-    SELECT periode, kanaal, gemeentecode, gemeente, figuur_type, figuur, volgorde, decimalen,
-           vergelijking, periode_vorig, n, n_vorig, verschil, verschil_exact, ci_low, ci_high,
-           p_waarde, q_waarde
+CHANGES_SQL = f"""
+    SELECT {", ".join(CHANGE_COLUMNS)}
     FROM marts.kto_verandering
     WHERE publiceerbaar
     ORDER BY periode, kanaal, figuur_type, volgorde, figuur, gemeente, gemeentecode, vergelijking
@@ -96,52 +103,12 @@ def read_changes(conn) -> pd.DataFrame:
 
 def empty_figures() -> pd.DataFrame:
     """``read_figures``' frame without rows."""
-    return pd.DataFrame(
-        columns=[
-            "periode",
-            "soort",
-            "kanaal",
-            "gemeentecode",
-            "gemeente",
-            "figuur_type",
-            "figuur",
-            "volgorde",
-            "decimalen",
-            "waarde",
-            "waarde_exact",
-            "n",
-            "bm",
-            "bm_exact",
-            "ci_low",
-            "ci_high",
-        ]
-    )
+    return pd.DataFrame(columns=list(FIGURE_COLUMNS))
 
 
 def empty_changes() -> pd.DataFrame:
     """``read_changes``' frame without rows."""
-    return pd.DataFrame(
-        columns=[
-            "periode",
-            "kanaal",
-            "gemeentecode",
-            "gemeente",
-            "figuur_type",
-            "figuur",
-            "volgorde",
-            "decimalen",
-            "vergelijking",
-            "periode_vorig",
-            "n",
-            "n_vorig",
-            "verschil",
-            "verschil_exact",
-            "ci_low",
-            "ci_high",
-            "p_waarde",
-            "q_waarde",
-        ]
-    )
+    return pd.DataFrame(columns=list(CHANGE_COLUMNS))
 
 
 def is_proportion(figuur_type: str) -> bool:

@@ -32,26 +32,29 @@ originals as (
     from {{ source('raw', 'openforms_submissions') }}
 ),
 
+versions as (
+    -- each response's kept version with its original texts: one join for both texts
+    select
+        s.response_id, s.kanaal, s.gemeentecode, o.review, o.tip, r.heeft_review,
+        r.heeft_tiptekst
+    from staged as s
+    inner join originals as o
+        on o.response_id = s.response_id
+        and o.source_file = s.source_file
+        and o.source_row = s.source_row
+        and o.source_arrival is not distinct from s.source_arrival
+    inner join {{ ref('int_responses') }} as r on r.response_id = s.response_id
+    where r.heeft_review or r.heeft_tiptekst
+),
+
 texts as (
-    select s.response_id, s.kanaal, s.gemeentecode, 'review' as bron, o.review as tekst
-    from staged as s
-    inner join originals as o
-        on o.response_id = s.response_id
-        and o.source_file = s.source_file
-        and o.source_row = s.source_row
-        and o.source_arrival is not distinct from s.source_arrival
-    inner join {{ ref('int_responses') }} as r on r.response_id = s.response_id
-    where r.heeft_review
+    select response_id, kanaal, gemeentecode, 'review' as bron, review as tekst
+    from versions
+    where heeft_review
     union all
-    select s.response_id, s.kanaal, s.gemeentecode, 'tip' as bron, o.tip as tekst
-    from staged as s
-    inner join originals as o
-        on o.response_id = s.response_id
-        and o.source_file = s.source_file
-        and o.source_row = s.source_row
-        and o.source_arrival is not distinct from s.source_arrival
-    inner join {{ ref('int_responses') }} as r on r.response_id = s.response_id
-    where r.heeft_tiptekst
+    select response_id, kanaal, gemeentecode, 'tip' as bron, tip as tekst
+    from versions
+    where heeft_tiptekst
 )
 
 select response_id, kanaal, gemeentecode, bron, thema
