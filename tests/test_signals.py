@@ -258,6 +258,27 @@ def _expected_99_8(f, figures, sums):
     return low, high, outside
 
 
+def _expected_named(f, low, high, outside: set[str]) -> set[str]:
+    """The names a plot draws, from the limits computed here: every point outside when they
+    are at most NAMED_MAX, else the NAMED_MAX furthest beyond their limit in multiples of the
+    limit's distance from the BM (a gap between the last named and the first unnamed, so
+    that the last bits of two computations cannot swap them)."""
+    beyond = {}
+    for r in f.records:
+        if r["gemeente"] in outside:
+            n, y = float(r["n"]), float(r["waarde_exact"])
+            lo, hi = float(low(n)), float(high(n))
+            beyond[r["gemeente"]] = (
+                (y - hi) / (hi - f.target) if y > hi else (lo - y) / (f.target - lo)
+            )
+    if len(beyond) <= funnel_plots.NAMED_MAX:
+        return set(beyond)
+    ranked = sorted(beyond, key=lambda g: (-beyond[g], g))
+    last, first_left = ranked[funnel_plots.NAMED_MAX - 1], ranked[funnel_plots.NAMED_MAX]
+    assert beyond[last] - beyond[first_left] > 1e-9, "too close to tell apart here"
+    return set(ranked[: funnel_plots.NAMED_MAX])
+
+
 def _layer(chart: dict, data: str, mark: str) -> dict:
     [layer] = [
         layer
@@ -303,7 +324,7 @@ def _check_spec(f, chart: dict, low, high, outside: set[str]) -> int:
     red = set(np.asarray(list(by_name))[(points.stand == funnel_plots.OUTSIDE).to_numpy()])
     assert red == outside, f.figuur
     named = set(points["naam"].dropna()) if "naam" in points else set()
-    assert named == outside
+    assert named == _expected_named(f, low, high, outside), f.figuur
     for mark in [layer for layer in chart["layer"] if layer["mark"]["type"] == "text"]:
         assert mark["data"]["name"] == funnel_plots.POINTS
         assert mark["encoding"]["text"]["field"] == "naam"
@@ -326,8 +347,8 @@ def _drawn(root, kind: str, element: str) -> list:
 def test_the_funnel_plot_draws_the_limits_and_the_points_and_names_those_outside(marts):
     """Every funnel's Vega-Lite spec held to the limits and the outside points computed
     here (independently of the code), and its SVG: it parses, carries the text alternative
-    as its title and aria-label, and writes the name of every municipality outside the
-    99.8% limits as text, and of no other."""
+    as its title and aria-label, and writes as text the names of the municipalities outside
+    the 99.8% limits (the furthest, past NAMED_MAX), and of no other."""
     figures, _, sums, _ = marts
     made = signals.funnels(figures)
     assert len(made) > 20 and any(f.outside for f in made)
@@ -343,9 +364,10 @@ def test_the_funnel_plot_draws_the_limits_and_the_points_and_names_those_outside
         assert len(_drawn(root, "line", "path")) == 4
         assert len(_drawn(root, "rule", "line")) == 1
         assert len(_drawn(root, "symbol", "path")) == len(f.records)
-        assert sorted(t.text for t in _drawn(root, "text", "text")) == sorted(outside)
+        named = _expected_named(f, low, high, outside)
+        assert sorted(t.text for t in _drawn(root, "text", "text")) == sorted(named)
         texts = {t.text for t in root.iter(f"{SVG}text")}
-        assert {p["gemeente"] for p in f.records} & texts == outside
+        assert {p["gemeente"] for p in f.records} & texts == named
         assert outside == {p["gemeente"] for p in f.outside}
         alternative = funnel_plots.text_alternative(f)
         assert chart["description"] == alternative
@@ -356,6 +378,45 @@ def test_the_funnel_plot_draws_the_limits_and_the_points_and_names_those_outside
         assert f"n van {n.min()} tot {n.max()}" in alternative
         assert f"(BM) {funnel_plots.printed(f, f.bm)}" in alternative
     assert lines_checked == 2 * len(made)
+
+
+def test_a_plot_names_only_the_points_furthest_outside():
+    """Forty municipalities of which most lie outside the 99.8% limits: the plot names the
+    NAMED_MAX furthest beyond their limit (relative to the limit's distance from the BM, so
+    a small municipality far out outranks a large one just out), and the text alternative
+    still names every one."""
+    rng = np.random.default_rng(7)
+    n = np.arange(100, 500, 10)
+    value = 7.5 + rng.normal(0, 0.6, len(n))
+    half = stats.t.ppf(0.975, n - 1) * 1.5 / np.sqrt(n)
+    figures = pd.DataFrame(
+        {
+            "periode": "2020", "soort": "jaar", "kanaal": "balie",
+            "gemeentecode": [f"GM{i:04d}" for i in range(len(n))],
+            "gemeente": [f"Gemeente {i:02d}" for i in range(len(n))],
+            "figuur_type": "aspect", "figuur": "Wachttijd", "volgorde": 1, "decimalen": 1,
+            "waarde": np.round(value, 1), "waarde_exact": value, "n": n,
+            "bm": 7.5, "bm_exact": 7.5, "ci_low": value - half, "ci_high": value + half,
+        }
+    )  # fmt: skip
+    [f] = signals.funnels(figures)
+    outside = {r["gemeente"] for r in f.outside}
+    assert len(outside) > funnel_plots.NAMED_MAX
+    chart = funnel_plots.spec(f)
+    named = {p["naam"] for p in chart["datasets"][funnel_plots.POINTS] if "naam" in p}
+
+    def low(m):
+        return f.target - Z_998 * f.sd / np.sqrt(m)
+
+    def high(m):
+        return f.target + Z_998 * f.sd / np.sqrt(m)
+
+    assert named == _expected_named(f, low, high, outside)
+    assert len(named) == funnel_plots.NAMED_MAX
+    root = ET.fromstring(funnel_plots.render(chart))
+    assert sorted(t.text for t in _drawn(root, "text", "text")) == sorted(named)
+    for name in outside:
+        assert name in chart["description"]
 
 
 @pytest.mark.parametrize("shift", [1.05, 0.95])

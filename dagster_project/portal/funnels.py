@@ -2,7 +2,7 @@
 
 Drawn with Vega-Lite through ``vl-convert-python`` (pinned in pyproject.toml): the plot is a
 declarative spec (points, the BM line, the 95% and 99.8% limits of
-``analysis.signals.funnel_of``, the names of the points outside the 99.8% limits), and
+``analysis.signals.funnel_of``, the names of the points furthest outside the 99.8% limits), and
 vl-convert renders it to SVG in process, without a browser or a network. Chosen over
 matplotlib because its SVG keeps text as ``<text>`` (searchable, read by screen readers,
 checked by the tests), is the same bytes for the same spec, and needs one wheel without
@@ -53,6 +53,10 @@ OUTSIDE, OUTSIDE_95, INSIDE = "buiten 99,8%", "buiten 95%", "binnen"
 COLOURS = {OUTSIDE: "#c0392b", OUTSIDE_95: "#e67e22", INSIDE: "#5d6d7e"}
 FLAG_95, FLAG_99_8 = (f"funnel_{funnel.suffix(level)}" for level in (0.95, LEVEL))
 POINTS, LIMITS = "punten", "grenzen"  # the spec's data sets
+# Names drawn in a plot: the points furthest outside the 99.8% limits (the text alternative,
+# the page and signalen.csv list them all). More names do not fit beside each other, and
+# each costs Vega a text measurement: on the national bench a plot named 300 and took 1.5 s.
+NAMED_MAX = 8
 PARALLEL_MIN_PLOTS = 16  # fewer are rendered here: a worker's start costs about a second
 _HEADER = re.compile(r"^<!-- spec ([0-9a-f]{64}) (\d+)x(\d+) -->\n")
 _SIZE = re.compile(r'<svg[^>]* width="([0-9.]+)" height="([0-9.]+)"')
@@ -130,6 +134,25 @@ def text_alternative(f: Funnel) -> str:
     return " ".join(parts)
 
 
+def excess(f: Funnel, record: dict) -> float:
+    """How far a point lies beyond its 99.8% limit, in multiples of the limit's distance from
+    the target: comparable across n, where the raw distance is not."""
+    s = funnel.suffix(LEVEL)
+    value, low, high = (float(record[k]) for k in ("waarde_exact", f"lower_{s}", f"upper_{s}"))
+    if value > high:
+        beyond = (value - high) / ((high - f.target) or 1.0)
+    else:
+        beyond = (low - value) / ((f.target - low) or 1.0)
+    return beyond if math.isfinite(beyond) else 0.0
+
+
+def furthest_outside(f: Funnel) -> list[dict]:
+    """The points outside the 99.8% limits that the plot names: the ``NAMED_MAX`` furthest
+    beyond them (``excess``), ties by name."""
+    ranked = sorted(f.outside, key=lambda r: (-excess(f, r), str(r["gemeente"])))
+    return ranked[:NAMED_MAX]
+
+
 def spec(f: Funnel, description: str | None = None) -> dict:
     """The Vega-Lite spec of one funnel plot; ``description`` is its text alternative
     (worked out here when not given)."""
@@ -146,11 +169,12 @@ def spec(f: Funnel, description: str | None = None) -> dict:
     counts = [int(r["n"]) for r in f.records]
     log_lo, log_hi = math.log(min(counts)), math.log(max(counts))
     span = (log_hi - log_lo) or 1.0
+    named = {id(r) for r in furthest_outside(f)}
     points = []
     for r, n in zip(f.records, counts, strict=True):
         stand = _flag(r)
         point = {"n": n, "y": round(float(r["waarde_exact"]), 4), "stand": stand}
-        if stand == OUTSIDE:  # only the named points carry a name and a side
+        if id(r) in named:  # only the named points carry a name and a side
             point["naam"] = str(r["gemeente"])
             # a name right of its point, or left of it near the right edge
             point["kant"] = "links" if (math.log(n) - log_lo) / span > 0.7 else "rechts"
