@@ -1,4 +1,4 @@
-"""The pins of dagster_project/compat/'s dagster-dbt and dbt-core workarounds.
+"""The pins of dagster_project/compat/'s Dagster, dagster-dbt and dbt-core workarounds.
 
 Each workaround reaches into a library's internals, so each was written for one version.
 These tests fail when the installed version is another one (a pin changed in
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from dagster_project.compat import dagster_dbt_internals, dbt_internals
+from dagster_project.compat import dagster_dbt_internals, dagster_internals, dbt_internals
 
 
 def test_dagster_dbt_pin_of_the_dbt_cli_resource_overrides():
@@ -42,3 +42,29 @@ def test_dbt_core_pin_of_the_manifest_state_check_patch():
     )
     assert callable(ManifestLoader.build_manifest_state_check)
     assert callable(FileHash.from_contents)
+
+
+def test_dagster_pin_of_the_check_history_and_pool_slots():
+    """Guards compat/dagster_internals.py: the run tags of a partition range, the statuses of
+    a finished check execution, and the event log storage's readers of check records and
+    pool slots (``DagsterInstance`` exports none of them)."""
+    import dagster as dg
+
+    assert version("dagster") == dagster_internals.WRITTEN_FOR, (
+        "dagster changed: check the names and the event log storage methods listed in "
+        "compat/dagster_internals.py's docstring"
+    )
+    instance = dg.DagsterInstance.ephemeral()
+    storage = instance.event_log_storage
+    for method in (
+        "get_latest_asset_check_execution_by_key",
+        "get_asset_check_execution_history",
+        "get_concurrency_run_ids",
+        "free_concurrency_slots_for_run",
+        "get_concurrency_keys",
+        "get_concurrency_info",
+    ):
+        assert callable(getattr(storage, method, None)), f"event log storage lost {method}"
+    key = dg.AssetCheckKey(dg.AssetKey("a"), "b")
+    assert dagster_internals.latest_check_records(instance, [key]) == {}
+    assert dagster_internals.check_history(instance, key, 3) == []

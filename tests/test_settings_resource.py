@@ -109,13 +109,15 @@ PUBLIC_DBT_MODULES = {"dbt.cli.main", "dbt.version", "dbt.adapters.duckdb.plugin
 
 # The private mechanisms the package uses, file by file, each with why: only modules of
 # dagster_project/compat/, each with a test that fails when its library's pin changes
-# (tests/test_compat.py for dagster-dbt and dbt-core). Listed exactly, so that a new one
-# fails and a removed one is taken off the list.
+# (tests/test_compat.py). Listed exactly, so that a new one fails and a removed one is
+# taken off the list.
 KNOWN_PRIVATE = {
     # the one module for Dagster names without a public export (its docstring says which)
     "compat/dagster_internals.py": {
         "dagster._core.storage.asset_check_execution_record",
         "dagster._core.storage.tags",
+        "dagster_shared.check",
+        "DagsterInstance.event_log_storage",
     },
     # the warehouse path left out of dbt's manifest state check (dbt has no setting for it)
     "compat/dbt_internals.py": {"dbt.contracts.files", "dbt.parser.manifest"},
@@ -139,8 +141,16 @@ def _library_class(module: str, name: str) -> type | None:
     return found if isinstance(found, type) else None
 
 
+# Dagster's own helpers (argument checks and their CheckError): not part of its API.
+PRIVATE_DAGSTER_MODULES = {"dagster_shared.check"}
+# The storages behind a DagsterInstance: its public methods do not reach them.
+INSTANCE_STORAGES = {"event_log_storage", "run_storage", "schedule_storage"}
+
+
 def _private_module(module: str) -> bool:
     top, *rest = module.split(".")
+    if module in PRIVATE_DAGSTER_MODULES:
+        return True
     if top.startswith("dagster"):  # dagster, dagster_dbt, dagster_shared, ...
         return any(part.startswith("_") for part in rest)
     return top == "dbt" and module not in PUBLIC_DBT_MODULES
@@ -149,8 +159,8 @@ def _private_module(module: str) -> bool:
 def private_uses(source: str) -> set[str]:
     """The private mechanisms of Dagster, dagster-dbt, dbt and CPython that ``source`` uses:
     modules imported (``dagster._…``, ``dagster_dbt.…._…``, dbt beyond PUBLIC_DBT_MODULES),
-    ``ctypes.pythonapi``, and private members of a Dagster or dbt class that a subclass
-    overrides (``Class._member``)."""
+    ``ctypes.pythonapi``, a DagsterInstance's storages (``.event_log_storage``), and private
+    members of a Dagster or dbt class that a subclass overrides (``Class._member``)."""
     import ast
 
     tree = ast.parse(source)
@@ -173,6 +183,8 @@ def private_uses(source: str) -> set[str]:
             and node.value.id == "ctypes"
         ):
             found.add("ctypes.pythonapi")
+        elif isinstance(node, ast.Attribute) and node.attr in INSTANCE_STORAGES:
+            found.add(f"DagsterInstance.{node.attr}")
         found.update(module for module in modules if _private_module(module))
     for node in ast.walk(tree):
         if not isinstance(node, ast.ClassDef):
@@ -215,6 +227,10 @@ def test_the_private_use_scan_finds_each_kind():
         "ctypes.pythonapi"
     }
     assert private_uses("from ctypes import pythonapi") == {"ctypes.pythonapi"}
+    assert private_uses("from dagster_shared.check import CheckError") == {"dagster_shared.check"}
+    assert private_uses("def f(instance):\n    return instance.event_log_storage") == {
+        "DagsterInstance.event_log_storage"
+    }
     assert private_uses("from dbt.parser.manifest import ManifestLoader") == {"dbt.parser.manifest"}
     overrides = (
         "from dagster_dbt import DbtCliResource\n"

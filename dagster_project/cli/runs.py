@@ -85,6 +85,8 @@ def release_stale(instance, log: Callable[[str], Any] = print) -> list[str]:
     """Fail runs of dead ``kto`` processes and free slots of finished runs; the run ids."""
     from dagster import DagsterRunStatus, RunsFilter
 
+    from ..compat.dagster_internals import free_slots_of_run, runs_holding_slots
+
     in_progress = [
         DagsterRunStatus.STARTED,
         DagsterRunStatus.STARTING,
@@ -100,14 +102,12 @@ def release_stale(instance, log: Callable[[str], Any] = print) -> list[str]:
                 "marked failed by the next `kto run`",
             )
             released.append(run.run_id)
-    storage = instance.event_log_storage
-    if storage.supports_global_concurrency_limits:
-        for run_id in storage.get_concurrency_run_ids():
-            run = instance.get_run_by_id(run_id)
-            if run is None or run.is_finished:
-                storage.free_concurrency_slots_for_run(run_id)
-                if run_id not in released:
-                    released.append(run_id)
+    for run_id in sorted(runs_holding_slots(instance)):
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            free_slots_of_run(instance, run_id)
+            if run_id not in released:
+                released.append(run_id)
     for run_id in released:
         log(f"released run {run_id}: its process is gone")
     return released
@@ -166,10 +166,10 @@ def cancel_own_runs(instance, message: str) -> list[str]:
             )
         )
     ]
-    storage = instance.event_log_storage
-    if storage.supports_global_concurrency_limits:
-        for run in instance.get_runs(RunsFilter(tags={PID_TAG: tags[PID_TAG]})):
-            storage.free_concurrency_slots_for_run(run.run_id)
+    from ..compat.dagster_internals import free_slots_of_run
+
+    for run in instance.get_runs(RunsFilter(tags={PID_TAG: tags[PID_TAG]})):
+        free_slots_of_run(instance, run.run_id)
     return canceled
 
 
@@ -178,14 +178,12 @@ def own_runs_waiting_for_a_slot(instance) -> bool:
     step at a time and ignores signals while it waits: such a worker is ended, not
     interrupted (a step not in the pool, the portal, may run beside; every step survives
     SIGKILL, tests/test_runs_hardening.py)."""
-    storage = instance.event_log_storage
-    if not storage.supports_global_concurrency_limits:
+    from ..compat.dagster_internals import pool_slots_supported, runs_waiting_for_slots
+
+    if not pool_slots_supported(instance):
         return False
     mine = {run.run_id for run in _own_unfinished_runs(instance)}
-    return bool(mine) and any(
-        mine & storage.get_concurrency_info(key).pending_run_ids
-        for key in storage.get_concurrency_keys()
-    )
+    return bool(mine & runs_waiting_for_slots(instance))
 
 
 # SIGHUP: the terminal went away (a closed SSH session): stop as on SIGTERM, not at once

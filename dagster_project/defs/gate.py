@@ -17,13 +17,16 @@ later, rather than publish on a verdict about other data (docs/quality.md).
 """
 
 from collections.abc import Iterable
-from contextlib import suppress
 
 import dagster as dg
-from dagster_shared.check import CheckError
 
 from ..analysis import signals
-from ..compat.dagster_internals import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+from ..compat.dagster_internals import (
+    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
+    check_history,
+    latest_check_records,
+    repository_check_keys,
+)
 from ..publish import MART_TABLES
 from ..quality.gate import ALLES, BREACHES, CEL, Breach, Gate, gate_of_checks
 from ..quality.suites import load_suites
@@ -48,7 +51,7 @@ def _latest_completed(instance: dg.DagsterInstance, key: dg.AssetCheckKey, recor
     is running: look back)."""
     if record is not None and record.status in COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES:
         return record if record.event else None
-    for older in instance.event_log_storage.get_asset_check_execution_history(key, HISTORY):
+    for older in check_history(instance, key, HISTORY):
         if older.status in COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES and older.event:
             return older
     return None
@@ -60,7 +63,7 @@ def _completed(
     """Every gated check (and those of ``also``) with the record of its latest completed
     evaluation (None: never)."""
     keys = sorted(_check_keys(context) | set(also), key=str)
-    records = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    records = latest_check_records(context.instance, keys)
     return [(key, _latest_completed(context.instance, key, records.get(key))) for key in keys]
 
 
@@ -73,8 +76,7 @@ def _check_keys(context: dg.AssetExecutionContext) -> set[dg.AssetCheckKey]:
     implicit repository whose graph holds no checks at all: the job's keys gate it then.
     """
     keys = set(context.job_def.asset_layer.asset_graph.asset_check_keys)
-    with suppress(CheckError):  # no repository at all (dg.materialize)
-        keys |= set(context.repository_def.asset_graph.asset_check_keys)
+    keys |= repository_check_keys(context) or set()  # None: no repository (dg.materialize)
     # An unused landing file is not a quality rule on the data built: `kto run` and the
     # ingest's own check report it; what was built from the other files is published. Nor
     # is a Gemeentecode outside the CBS code list accepted under KTO_GEMEENTECODES=melden:
