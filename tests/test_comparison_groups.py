@@ -134,7 +134,7 @@ def test_a_new_groups_file_rebuilds_no_year(tmp_path):
     """The comparison groups reach only tables rebuilt whole, so the build key of the models
     built by year leaves them out (a changed size-class file, which int_public_figures
     reads, does change it)."""
-    from dagster_project.transform.build_key import build_key
+    from dagster_project.transform.by_year import build_key
 
     path = _write(tmp_path / "groepen.csv", ["groep;gemeentecode", "A;GM0637"])
     keys = {build_key(Settings.from_env({"KTO_WAREHOUSE": str(tmp_path / "w.duckdb")}))}

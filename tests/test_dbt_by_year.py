@@ -34,7 +34,7 @@ from dagster_project.disclosure.ledger import TABLE as LEDGER
 from dagster_project.ingest import load_landing
 from dagster_project.ingest.files import retract
 from dagster_project.settings import Settings
-from dagster_project.transform.build_key import build_key, recorded_build_key
+from dagster_project.transform.by_year import RECORD_MODEL, build_key, recorded_build_key
 from dagster_project.transform.commands import prepare_manifest, run_dbt
 from tests.conftest import SAMPLES
 from tests.groundtruth import Case, cases
@@ -305,7 +305,7 @@ def test_a_run_of_some_dbt_assets_leaves_the_record_of_built_years_alone(built: 
     every = {"a", "b", "c"}
     whole = SimpleNamespace(selected_asset_keys=every, assets_def=SimpleNamespace(keys=every))
     part = SimpleNamespace(selected_asset_keys={"a"}, assets_def=SimpleNamespace(keys=every))
-    record = dbt_defs.BUILT_YEARS_RECORD
+    record = RECORD_MODEL
 
     def args(context, settings: Settings = built) -> list[str]:
         return dbt_defs.build_args(context, settings)

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from dagster_project.settings import Settings
-from dagster_project.transform.build_key import dbt_vars
+from dagster_project.transform.by_year import dbt_vars
 from dagster_project.transform.commands import (
     DBT_PROJECT_DIR,
     dbt_env,

@@ -39,8 +39,7 @@ from ..compat.dagster_dbt_internals import LeanDbtCliResource
 from ..quality.dbt_breaches import dbt_breaches, row_rule_counts
 from ..quality.gate import BREACHES
 from ..settings import Settings
-from ..transform.build_key import VAR as BUILD_KEY_VAR
-from ..transform.build_key import dbt_vars, recorded_build_key
+from ..transform.by_year import by_year_args, dbt_vars
 from ..transform.commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest, with_vars
 from ..warehouse import open_warehouse
 from ..warehouse.catalog import table_facts
@@ -101,24 +100,16 @@ TRANSLATOR = KtoDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=T
 # The dbt unit tests check the models' SQL, not the data: CI runs them (tests/), the
 # pipeline does not (a failing one would skip its model and everything downstream).
 BUILD_ARGS = ["build", "--vars", "{test_severity: warn}", "--exclude-resource-type", "unit_test"]
-# The record of the models built by year (dbt/macros/by_year.sql): only a build of every
-# model may write it, else it would call years built that models left out never rebuilt.
-BUILT_YEARS_RECORD = "int_built_years"
 
 
 def build_args(context: dg.AssetExecutionContext, settings: Settings) -> list[str]:
-    """``dbt build`` as this run needs it, the settings and the build key as ``--vars`` (the
-    process's environment is left alone: other threads of a run read it); from scratch when
-    the warehouse's years were built under another build key (other code or settings,
-    perhaps other columns), by year else; without the record of built years when the run
-    builds only some of the models."""
-    found = dbt_vars(settings)
-    args = with_vars(BUILD_ARGS, found)
-    if recorded_build_key(settings.warehouse) != found[BUILD_KEY_VAR]:
-        args.append("--full-refresh")
-    if set(context.selected_asset_keys) != set(context.assets_def.keys):
-        args += ["--exclude", BUILT_YEARS_RECORD]
-    return args
+    """``dbt build`` as this run needs it: the settings and the build key as ``--vars`` (the
+    process's environment is left alone: other threads of a run read it), and what the
+    models built by year need (transform/by_year.py)."""
+    every_model = set(context.selected_asset_keys) == set(context.assets_def.keys)
+    return with_vars(BUILD_ARGS, dbt_vars(settings)) + by_year_args(
+        settings, every_model=every_model
+    )
 
 
 @dbt_assets(

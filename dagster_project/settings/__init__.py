@@ -3,7 +3,7 @@
 Each setting is an environment variable with the default of the public contract, its
 meaning, its validation and, when dbt reads it, the dbt var it reaches dbt as. `kto --help`
 (cli/help.py), the Dagster resource (defs/settings_resource.py), the dbt vars of a build
-(``Settings.dbt_vars``, transform/build_key.py) and the README's table all come from it.
+(``Settings.dbt_vars``, transform/by_year.py) and the README's table all come from it.
 The defaults of the settings dbt reads live in dbt_project.yml's ``vars``, where a
 ``dbt build`` run by hand in dbt/ finds them too; this table reads them from there.
 

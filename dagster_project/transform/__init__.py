@@ -1,2 +1,2 @@
 """What supports the dbt project (dbt/): preparing its manifest, launching dbt, the
-Python functions dbt calls, and the build key of the models built by year."""
+Python functions dbt calls, and the pipeline's half of the models built by year."""

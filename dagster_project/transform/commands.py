@@ -27,7 +27,7 @@ import yaml
 from ..domain.project_files import files_in, project_dir
 from ..settings import Settings
 from ..warehouse import open_warehouse
-from .build_key import dbt_vars
+from .by_year import dbt_vars
 
 DBT_PROJECT_DIR = project_dir("dbt")
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -57,7 +57,7 @@ def dbt_env() -> dict[str, str]:
 
 
 def with_vars(args: list[str], settings_vars: Mapping[str, Any]) -> list[str]:
-    """dbt's arguments with ``settings_vars`` (``build_key.dbt_vars``: the settings, paths
+    """dbt's arguments with ``settings_vars`` (``by_year.dbt_vars``: the settings, paths
     absolute since dbt runs in the project directory, and the build key) as ``--vars``,
     merged into a ``--vars`` already in ``args``, whose own values win
     (``{test_severity: warn}``)."""

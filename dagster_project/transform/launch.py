@@ -4,7 +4,7 @@ dbt keeps what it parsed in ``partial_parse.msgpack`` in its target folder and r
 the whole project (seconds; most of a small run's dbt time) when anything in its state
 check differs. The connection settings are part of that check, and the warehouse path is
 one of them; so are the command line's vars, which carry the warehouse path and the build
-key of the models built by year (dagster_project/transform/build_key.py). So every new
+key of the models built by year (dagster_project/transform/by_year.py). So every new
 warehouse (a trial, a test, the bench) and every new build key parsed everything anew.
 Parsing depends on neither: the path is read by the profile alone (only the database name
 DuckDB derives from it, the file's stem, reaches the models), and the build key is read by
@@ -43,7 +43,7 @@ SHARED_STATE = Path(DEFAULT_TARGET) / "parse-state"  # in the dbt project
 # the profile's fallback when the var warehouse is not given (dbt/profiles.yml)
 DEFAULT_WAREHOUSE = "../data/warehouse.duckdb"
 # The vars parsing does not depend on (see above): the warehouse (Settings.dbt_vars) and the
-# build key (build_key.VAR).
+# build key (by_year.VAR).
 WAREHOUSE_VAR = "warehouse"
 RUNTIME_VARS = (WAREHOUSE_VAR, "build_key")
 

@@ -1,12 +1,16 @@
-"""The build key of the dbt models built by year (dbt/macros/by_year.sql).
+"""The pipeline's half of the dbt models built by year; the SQL half is
+dbt/macros/by_year.sql with the two models it reads and writes (docs/architecture.md,
+"Built by year").
 
 Those models rebuild only the years whose data changed since the last complete build. Their
 rows also depend on what is not data: the dbt project's models and macros, the Python UDFs
-dbt calls (dbt_plugin.py and what it imports from this package), the settings dbt reads,
-and the versions of the libraries that compute. The build key hashes all of that; the
-warehouse records the key its years were built under (``intermediate.int_built_years``).
-Under another key every year is rebuilt, and the pipeline builds with ``--full-refresh``
-(other code may mean other columns).
+dbt calls (transform/plugin.py and what it imports from this package), the settings dbt
+reads, and the versions of the libraries that compute. dbt sees none of the Python and the
+library versions, so the build key that hashes all of that is made here; the warehouse
+records the key its years were built under (``intermediate.int_built_years``). Under
+another key every year is rebuilt, and the pipeline builds with ``--full-refresh`` (other
+code may mean other columns): :func:`by_year_args` decides that, and leaves the record out
+of a build of only some models.
 """
 
 from __future__ import annotations
@@ -30,13 +34,14 @@ FILE_VARS = ("size_classes",)
 # whole on every build (int_comparison_groups, int_group_benchmarks' group rows,
 # int_public_group_benchmarks, kto_vergelijkingsgroep), so a new groups file rebuilds no year.
 UNKEYED_VARS = ("vergelijkingsgroepen",)
-RECORD_TABLE = "intermediate.int_built_years"
+RECORD_MODEL = "int_built_years"
+RECORD_TABLE = f"intermediate.{RECORD_MODEL}"
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # dagster_project/
 # What the rows of the dbt models are computed from, besides the data and the settings.
 DBT_SOURCES = ("dbt_project.yml", "models", "macros", "codelists")
 # The Python dbt runs: the plugin and the modules of this package it imports
-# (tests/test_dbt_build_key.py checks the list against the plugin's imports).
+# (tests/test_transform/by_year.py checks the list against the plugin's imports).
 UDF_MODULES = (
     "domain/__init__.py",
     "domain/code_lists.py",
@@ -114,3 +119,16 @@ def recorded_build_key(warehouse: Path) -> str | None:
     except duckdb.CatalogException:
         return None
     return keys[0][0] if len(keys) == 1 else None
+
+
+def by_year_args(settings: Settings, *, every_model: bool) -> list[str]:
+    """What ``dbt build`` adds for the models built by year: ``--full-refresh`` when the
+    warehouse's years were built under another key (or none), and the record left out when
+    the build has not ``every_model``, else it would call years built that the models left
+    out never rebuilt."""
+    args = []
+    if recorded_build_key(settings.warehouse) != build_key(settings):
+        args.append("--full-refresh")
+    if not every_model:
+        args += ["--exclude", RECORD_MODEL]
+    return args

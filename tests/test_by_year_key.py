@@ -1,4 +1,4 @@
-"""The build key of the models built by year (dagster_project/transform/build_key.py) changes with
+"""The build key of the models built by year (dagster_project/transform/by_year.py) changes with
 everything their rows depend on besides the data."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import pytest
 import dagster_project
 from dagster_project.domain.project_files import project_dir
 from dagster_project.settings import SETTINGS, Settings
-from dagster_project.transform import build_key as dbt_build_key
-from dagster_project.transform.build_key import UDF_MODULES, build_key, dbt_vars
+from dagster_project.transform import by_year as dbt_build_key
+from dagster_project.transform.by_year import UDF_MODULES, build_key, dbt_vars
 from dagster_project.transform.commands import (
     DBT_PROJECT_DIR,
     dbt_env,
