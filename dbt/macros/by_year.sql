@@ -6,7 +6,7 @@
     int_responses sees them, its invitations). int_built_years, built after every
     incremental model, records those fingerprints with the build key: a hash of everything
     else the rows depend on (the dbt project, the Python UDFs, the settings;
-    dagster_project/transform/build_key.py), handed in as the var build_key.
+    dagster_project/transform/by_year.py), handed in as the var build_key.
 
     A year is rebuilt when its fingerprint differs from the record's or it is gone from the
     data; every year is, when there is no record, when the record was made under another key,
