@@ -23,8 +23,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.analysis.signals import CHECK_NAME as SIGNALS_CHECK
 from dagster_project.defs.automation import period_range_tags
+from dagster_project.defs.names import SIGNALS_CHECK
 from dagster_project.defs.partitions import PERIODE
 from tests.conftest import assert_done_but_for, copy_samples
 

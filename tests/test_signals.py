@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from dagster_project.analysis import change, multiplicity, signals
+from dagster_project.defs.names import SIGNALS_CHECK
 from dagster_project.portal import funnels as funnel_plots
 from dagster_project.portal.signalen import csv_bytes
 
@@ -548,7 +549,7 @@ def test_the_check_warns_exactly_when_there_are_signals(marts):
     assert not some.passed and some.severity == dg.AssetCheckSeverity.WARN
     assert some.metadata["signals"].value[0]["gemeentecode"] == "GM0001"
     [spec] = signals_check.check_specs
-    assert spec.name == signals.CHECK_NAME and spec.asset_key == dg.AssetKey(
+    assert spec.name == SIGNALS_CHECK and spec.asset_key == dg.AssetKey(
         ["marts", "kto_verandering"]
     )
     assert not spec.blocking
@@ -584,7 +585,7 @@ def test_the_gate_and_kto_run_do_not_count_the_signals_as_a_failing_rule():
     from dagster_project.cli import _failures
     from dagster_project.defs.gate import _check_keys
 
-    ours = dg.AssetCheckKey(dg.AssetKey(["marts", "kto_verandering"]), signals.CHECK_NAME)
+    ours = dg.AssetCheckKey(dg.AssetKey(["marts", "kto_verandering"]), SIGNALS_CHECK)
     rule = dg.AssetCheckKey(dg.AssetKey(["marts", "kto_figuur"]), "disclosure_audit")
 
     class Context:
@@ -610,7 +611,7 @@ def test_the_gate_and_kto_run_do_not_count_the_signals_as_a_failing_rule():
             ),
         )
 
-    assert _failures(SimpleNamespace(all_events=[evaluation(signals.CHECK_NAME)])) == []
+    assert _failures(SimpleNamespace(all_events=[evaluation(SIGNALS_CHECK)])) == []
     assert _failures(SimpleNamespace(all_events=[evaluation("other")])) != []
 
 

@@ -36,7 +36,6 @@ from dagster_project.analysis import funnel
 ALPHA = 0.05  # a change is a discovery at q < 0.05 (kto_verandering.significant)
 LEVEL = 0.998  # outside these limits is a signal; 0.95 is drawn beside it
 DALING, BUITEN = "daling", "buiten_trechter"
-CHECK_NAME = "signalen"  # the asset check that reports them in Dagster (defs/signals.py)
 GROUP = ["periode", "kanaal", "figuur_type", "figuur"]
 FIGURE_TYPES = ("totaaloordeel", "ces", "aspect", "stelling")  # the factsheet's order
 

@@ -62,15 +62,15 @@ def _failures(result) -> list[str]:
     A failing quality rule is printed with its failing rows and what it withholds: the
     cells it concerns, or whole periods (dagster_project/quality/gate.py).
     """
-    from ..analysis.signals import CHECK_NAME as SIGNALS_CHECK
+    from ..defs.names import SIGNALS_CHECK, SNAPSHOT_WITHHELD
     from ..quality.gate import BREACHES, Breach
 
     lines = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
-            message = error.message.strip() if error else ""
-            if event.step_key == "publish__marts_snapshot" and "snapshot withheld" in message:
+            failure = event.step_failure_data.user_failure_data
+            if failure is not None and SNAPSHOT_WITHHELD in (failure.metadata or {}):
                 lines.append("publish: snapshot not replaced while a quality rule fails")
                 continue
             lines.append(f"step {event.step_key} failed: {cause_of(error)}")
@@ -216,6 +216,7 @@ def _job(defs, name: str, instance, report, tags: dict[str, str], run_config: di
 
 
 def _execute(defs, instance, report, tags: dict[str, str]) -> bool:
+    from ..defs import names
     from ..defs.automation import period_range_tags
     from ..defs.ingest import codes_outside_list_of, unused_files_of
     from ..defs.partitions import PERIODE
@@ -230,7 +231,7 @@ def _execute(defs, instance, report, tags: dict[str, str]) -> bool:
         print(*report.summary(time.perf_counter() - started), sep="\n", file=out)
         return ok
 
-    ingest = _job(defs, "ingest_job", instance, report, tags, run_config)
+    ingest = _job(defs, names.INGEST_JOB, instance, report, tags, run_config)
     if not ingest.success:
         print("ingest failed:", *_failures(ingest), sep="\n  ", file=out)
         return close(False)
@@ -251,7 +252,7 @@ def _execute(defs, instance, report, tags: dict[str, str]) -> bool:
         return close(not unused)
     refresh = _job(
         defs,
-        "refresh_job",
+        names.REFRESH_JOB,
         instance,
         report,
         {**period_range_tags(periods), **tags},

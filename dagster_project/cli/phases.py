@@ -20,6 +20,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from ..defs import names as n
+
 STARTUP = "start-up"
 OVERHEAD = "Dagster overhead"
 # Phases in pipeline order; a step whose key fits none keeps its own key as its phase.
@@ -27,21 +29,23 @@ PHASES = ("ingest", "dbt build", "quality checks (GX)", "factsheets", "publish")
 
 
 def phase_of(step_key: str) -> str:
-    if step_key.startswith("gx_") or "_gx_" in step_key:  # one step per suite, or per check
-        return "quality checks (GX)"
-    if "disclosure_audit" in step_key:  # the check on marts/kto_figuur (defs/disclosure.py)
+    """The phase of a step, by the names the definitions give it (defs/names.py): a check's
+    own step is ``<asset>_<check>``, an asset's ``<group>__<name>``."""
+    if step_key.startswith(n.GX_PREFIX) or f"_{n.GX_PREFIX}" in step_key:  # a step per suite
+        return "quality checks (GX)"  # or per check
+    if step_key.endswith(f"_{n.DISCLOSURE_CHECK}"):
         return "disclosure audit"
-    if step_key.endswith("_signalen"):  # the check on marts/kto_verandering (defs/signals.py)
+    if step_key.endswith(f"_{n.SIGNALS_CHECK}"):
         return "signals"
-    if step_key == "quality__gate":  # the asset quality/gate, after every check (defs/gate.py)
+    if step_key == n.step_key(n.GATE):
         return "quality gate"
-    if step_key.startswith("ingest"):
+    if step_key == n.INGEST_STEP:
         return "ingest"
-    if "dbt" in step_key:
+    if step_key == n.DBT_STEP:
         return "dbt build"
-    if step_key.startswith("factsheets"):
+    if step_key.startswith(f"{n.FACTSHEETS_GROUP}__"):
         return "factsheets"
-    if step_key.startswith("publish"):
+    if step_key.startswith(f"{n.PUBLISH_GROUP}__"):
         return "publish"
     return step_key
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..analysis.signals import CHECK_NAME as SIGNALS_CHECK
+from ..defs import names
 from ..factsheets.output import REPORT_NAME
 from ..quality.data_docs import data_docs_dir
 from ..settings import EIGEN, Settings
@@ -46,7 +46,7 @@ CODES_OUTSIDE_LIST = "gemeentecodes_outside_cbs_list"
 
 def phase(step_key: str) -> str:
     name = phase_of(step_key)
-    if name == "factsheets" and "portal" in step_key:
+    if step_key == names.step_key(names.PORTAL):
         return "portal"
     return SHORT.get(name, name)
 
@@ -130,15 +130,15 @@ class RunReport:
             self._materialized(event.asset_key, event.event_specific_data.materialization.metadata)
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            if evaluation.check_name == "disclosure_audit":
+            if evaluation.check_name == names.DISCLOSURE_CHECK:
                 meta = {k: _value(evaluation.metadata, k) for k in evaluation.metadata}
                 self.disclosure = (evaluation.passed, meta)
-            elif evaluation.check_name == SIGNALS_CHECK:
+            elif evaluation.check_name == names.SIGNALS_CHECK:
                 self.signals = {
                     k: _value(evaluation.metadata, k, 0)
                     for k in ("signals_count", "drops", "outside_funnel", "periods")
                 }
-            elif evaluation.check_name.startswith("gx_"):
+            elif evaluation.check_name.startswith(names.GX_PREFIX):
                 self.gx[evaluation.passed] += 1
                 self.gx_rules += _value(evaluation.metadata, "rules_evaluated", 0)
             elif evaluation.asset_check_key in self.dbt_tests:
@@ -156,15 +156,15 @@ class RunReport:
                 self.cells = _value(metadata, "dagster/row_count")
             elif path == ("intermediate", "int_withheld_texts"):
                 self.texts_withheld = _value(metadata, "dagster/row_count")
-        elif path == ("quality", "gate"):
+        elif path == names.GATE:
             self.gate = {name: _value(metadata, name) for name in metadata}
-        elif path == ("factsheets", "pdf_html"):
+        elif path == names.FACTSHEETS:
             self.factsheets = {name: _value(metadata, name) for name in metadata}
-        elif path == ("publish", "marts_snapshot"):
+        elif path == names.SNAPSHOT:
             self.snapshot = _value(metadata, "snapshot")
             self.version = _value(metadata, "version")
             self.unchanged = bool(_value(metadata, "unchanged", False))
-        elif path == ("factsheets", "portal"):
+        elif path == names.PORTAL:
             self.portal_pages = _value(metadata, "pages")
             if "funnel_plots" in metadata:
                 self.portal_funnels = (

@@ -21,19 +21,20 @@ from ..compat.dagster_internals import (
 )
 from ..ingest.loader import scan_landing
 from ..settings import Settings
+from . import names
 from .ingest import LANDING_TOTALS, RAW_SPECS
 from .partitions import PERIODE
 from .settings_resource import KtoSettings
 
 ingest_job = dg.define_asset_job(
-    "ingest_job",
-    selection=dg.AssetSelection.groups("ingest"),
+    names.INGEST_JOB,
+    selection=dg.AssetSelection.groups(names.INGEST_GROUP),
     description="Read new and changed landing files into raw.* and register their periods.",
 )
 
 refresh_job = dg.define_asset_job(
-    "refresh_job",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("ingest"),
+    names.REFRESH_JOB,
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(names.INGEST_GROUP),
     description=(
         "dbt staging and marts, blocking quality checks, factsheets of the selected periods "
         "(a range runs as one run) and the published snapshot."

@@ -43,6 +43,7 @@ from ..transform.by_year import by_year_args, dbt_vars
 from ..transform.commands import DBT_PROJECT_DIR, dbt_executable, prepare_manifest, with_vars
 from ..warehouse import open_warehouse
 from ..warehouse.catalog import table_facts
+from . import names
 from .settings_resource import KtoSettings
 from .warehouse_resource import WarehouseResource
 
@@ -116,7 +117,7 @@ def build_args(context: dg.AssetExecutionContext, settings: Settings) -> list[st
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
-    name="kto_dbt_models",
+    name=names.DBT_STEP,
     pool=WarehouseResource.POOL,
 )
 def kto_dbt_models(

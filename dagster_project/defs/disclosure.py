@@ -19,11 +19,12 @@ from ..disclosure.audit import PROTECTION
 from ..disclosure.protect import protect
 from ..quality.gate import ALLES, BREACHES, Breach
 from ..transform.commands import run_dbt
+from . import names
 from .settings_resource import KtoSettings
 from .warehouse_resource import WarehouseResource
 
 AUDITED = dg.AssetKey(["marts", "kto_figuur"])  # every figure of every public mart
-CHECK_NAME = "disclosure_audit"
+CHECK_NAME = names.DISCLOSURE_CHECK
 RULE = "disclosure audit (no hidden figure narrower than the protection interval)"
 
 

@@ -15,6 +15,7 @@ from ..factsheets.marts import READ_WAIT_SECONDS
 from ..factsheets.output import RenderResult, write_periods
 from ..factsheets.view import build_period, today_amsterdam
 from ..settings import Settings
+from . import names
 from .gate import GATE_KEY, gate_verdict
 from .partitions import PERIODE
 from .settings_resource import KtoSettings
@@ -65,8 +66,8 @@ def _metadata(result: RenderResult, settings: Settings) -> dict[str, object]:
 
 
 @dg.asset(
-    key=["factsheets", "pdf_html"],
-    group_name="factsheets",
+    key=list(names.FACTSHEETS),
+    group_name=names.FACTSHEETS_GROUP,
     # the marts it reads, and the verdict on them (quality/gate runs after every check)
     deps=[*(dg.AssetKey(["marts", table]) for table in MART_TABLES), GATE_KEY],
     partitions_def=PERIODE,

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from ..analysis import signals
 from ..compat.dagster_internals import (
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
     check_history,
@@ -30,6 +29,7 @@ from ..compat.dagster_internals import (
 from ..publish import MART_TABLES
 from ..quality.gate import ALLES, BREACHES, CEL, Breach, Gate, gate_of_checks
 from ..quality.suites import load_suites
+from . import names
 from .ingest import CODE_LIST_CHECK, FILES_USED_CHECK
 
 # The marts, and every model a GX suite guards (staging and intermediate): the dbt tests
@@ -40,7 +40,7 @@ GATED_DEPS = sorted(
     | {dg.AssetKey(list(asset)) for suite in load_suites().values() for asset in suite.assets()},
     key=lambda key: key.to_user_string(),
 )
-GATE_KEY = dg.AssetKey(["quality", "gate"])
+GATE_KEY = dg.AssetKey(list(names.GATE))
 VERDICT = "verdict"  # the metadata entry of the gate's materialization that the steps read
 HISTORY = 10  # evaluations looked back over for a check whose latest is only planned
 SHOWN_CELLS = 50  # the metadata lists this many withheld cells; the verdict holds them all
@@ -85,7 +85,7 @@ def _check_keys(context: dg.AssetExecutionContext) -> set[dg.AssetCheckKey]:
     return {
         key
         for key in keys
-        if key.name not in (FILES_USED_CHECK, CODE_LIST_CHECK, signals.CHECK_NAME)
+        if key.name not in (FILES_USED_CHECK, CODE_LIST_CHECK, names.SIGNALS_CHECK)
     }
 
 
@@ -154,7 +154,7 @@ def gate_metadata(gate: Gate, judged: list[dg.AssetCheckKey]) -> dict[str, objec
 
 @dg.asset(
     key=GATE_KEY,
-    group_name="quality",
+    group_name=names.QUALITY_GROUP,
     # every model a check guards: every check of the run has finished before this step
     deps=GATED_DEPS,
     kinds={"python"},

@@ -5,9 +5,10 @@ import dagster as dg
 from ..ingest import ingest_source
 from ..ingest.code_list import CodeOutsideList, codes_outside_list
 from ..ingest.readers import SOURCES
-from ..ingest.status import Outcome
-from ..ingest.unused import HELD, UnusedFile, unused_files
+from ..ingest.status import Outcome, Unused
+from ..ingest.unused import UnusedFile, unused_files
 from ..warehouse.catalog import table_facts
+from . import names
 from .partitions import periods_in_warehouse, register_periods
 from .settings_resource import KtoSettings
 from .warehouse_resource import WarehouseResource
@@ -31,7 +32,7 @@ LANDING_TOTALS = "landing_totals"
 RAW_SPECS = [
     dg.AssetSpec(
         key=["raw", source.raw_table],
-        group_name="ingest",
+        group_name=names.INGEST_GROUP,
         description=(
             f"Accepted rows of the {source.folder}/ exports as read (values parsed by the rules "
             "of docs/contract/formats.md, every version of each response), with source_file, "
@@ -141,7 +142,7 @@ def files_used_result(
     check_specs=[*FILES_USED_CHECKS, *CODE_LIST_CHECKS],
     pool=WAREHOUSE_POOL,
     can_subset=False,
-    name="ingest_landing",
+    name=names.INGEST_STEP,
 )
 def ingest_landing(
     context: dg.AssetExecutionContext, kto_settings: KtoSettings, kto_warehouse: WarehouseResource
@@ -177,7 +178,7 @@ def ingest_landing(
     for held in report.held:
         context.log.error(f"held at its previous version: {held}")
     for file in unused:
-        if file.kind != HELD:  # said just above
+        if file.kind != Unused.HELD:  # said just above
             context.log.error(f"not used: {file}")
     for code in outside:
         context.log.warning(f"Gemeentecode outside the CBS code list: {code}")
@@ -240,7 +241,7 @@ def ingest_landing(
 def _reported_lines(result: dg.ExecuteInProcessResult, key: str) -> list[str]:
     """The lines an ingest run reported under metadata ``key``, each once, in order."""
     lines: list[str] = []
-    for materialization in result.asset_materializations_for_node("ingest_landing"):
+    for materialization in result.asset_materializations_for_node(names.INGEST_STEP):
         entry = materialization.metadata.get(key)
         lines.extend(line for line in (entry.value if entry else []) if line not in lines)
     return lines

@@ -3,13 +3,14 @@
 import dagster as dg
 
 from ..portal import build_portal
+from . import names
 from .settings_resource import KtoSettings
 
 
 @dg.asset(
-    key=["factsheets", "portal"],
-    group_name="factsheets",
-    deps=[dg.AssetKey(["factsheets", "pdf_html"]), dg.AssetKey(["marts", "kto_cel"])],
+    key=list(names.PORTAL),
+    group_name=names.FACTSHEETS_GROUP,
+    deps=[dg.AssetKey(list(names.FACTSHEETS)), dg.AssetKey(["marts", "kto_cel"])],
     kinds={"html"},
     description=(
         "KTO_OUTPUT_DIR/factsheets/index.html, periode-{periode}.html and "

@@ -15,14 +15,15 @@ from ..publish import (
     unchanged_publication,
 )
 from ..transform.commands import docs_site
+from . import names
 from .gate import GATE_KEY, gate_verdict
 from .settings_resource import KtoSettings
 from .warehouse_resource import WarehouseResource
 
 
 @dg.asset(
-    key=["publish", "marts_snapshot"],
-    group_name="publish",
+    key=list(names.SNAPSHOT),
+    group_name=names.PUBLISH_GROUP,
     # the marts it copies, and the verdict on them (defs/gate.py)
     deps=[*(dg.AssetKey(["marts", table]) for table in MART_TABLES), GATE_KEY],
     kinds={"duckdb", "parquet"},
@@ -55,7 +56,10 @@ def marts_snapshot(
         # snapshot that passed every rule stays in place.
         raise dg.Failure(
             description="snapshot withheld: quality rules fail\n" + gate.text(),
-            metadata={"rules": dg.MetadataValue.json([b.rule for b in gate.breaches])},
+            metadata={
+                "rules": dg.MetadataValue.json([b.rule for b in gate.breaches]),
+                names.SNAPSHOT_WITHHELD: True,
+            },
         )
     with kto_warehouse.lock(context):
         current = unchanged_publication(

@@ -24,6 +24,7 @@ from ..quality.data_docs import build_data_docs, data_docs_dir
 from ..quality.gate import BREACHES
 from ..quality.runner import SuiteResult, run_suite, suite_parameters
 from ..quality.suites import Suite, load_suites
+from . import names
 from .settings_resource import KtoSettings
 from .warehouse_resource import WarehouseResource
 
@@ -80,7 +81,7 @@ def check_result(
     failing = len(result.failures)
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey(list(result.asset)),
-        check_name=f"gx_{result.suite}",
+        check_name=f"{names.GX_PREFIX}{result.suite}",
         passed=result.success,
         severity=dg.AssetCheckSeverity.WARN,
         description=(
@@ -103,7 +104,7 @@ def _specs(suite: Suite) -> list[dg.AssetCheckSpec]:
     """The suite's check on every asset it guards (blocking: the gate waits for it)."""
     return [
         dg.AssetCheckSpec(
-            name=f"gx_{suite.name}",
+            name=f"{names.GX_PREFIX}{suite.name}",
             asset=dg.AssetKey(list(asset)),
             blocking=True,  # orders: quality/gate starts after this step (module docstring)
             description=(
@@ -126,7 +127,7 @@ def build_quality_checks() -> list[dg.AssetChecksDefinition]:
 
     @dg.multi_asset_check(
         specs=[spec for suite in suites.values() for spec in _specs(suite)],
-        name="gx_suites",
+        name=names.GX_STEP,
         can_subset=True,
         pool=WarehouseResource.POOL,
     )
@@ -143,7 +144,7 @@ def build_quality_checks() -> list[dg.AssetChecksDefinition]:
             for name in suites
             for current in [load_suites().get(name, suites[name])]  # the rules as they are now
             for asset in current.assets()
-            if (tuple(asset), f"gx_{name}") in selected
+            if (tuple(asset), f"{names.GX_PREFIX}{name}") in selected
         ]
         with kto_warehouse.lock(context), kto_warehouse.open(context, read_only=True) as con:
             results = [

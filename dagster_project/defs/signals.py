@@ -16,6 +16,7 @@ import dagster as dg
 import pandas as pd
 
 from ..analysis import signals
+from . import names
 from .gate import GATE_KEY
 from .settings_resource import KtoSettings
 from .warehouse_resource import WarehouseResource
@@ -79,7 +80,7 @@ def result_of(found: pd.DataFrame, seconds: float) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset=CHECKED,
-    name=signals.CHECK_NAME,
+    name=names.SIGNALS_CHECK,
     additional_deps=[dg.AssetKey(["marts", "kto_figuur"]), GATE_KEY],
     blocking=False,
     pool=WarehouseResource.POOL,

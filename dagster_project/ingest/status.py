@@ -2,8 +2,9 @@
 
 ``Outcome``: what one ingest did with a file, and what the warehouse records of its version
 (``raw.ingested_files``, ``raw.rejected_files``, ``raw.retracted_files``). ``Listed``: what
-`kto files` calls it, from that record and the folder as it is now. Both are ``StrEnum``s, so
-they print, compare and store as the words themselves.
+`kto files` calls it, from that record and the folder as it is now. ``Unused``: why a file's
+data is not (all) in the warehouse, which fails `kto run` (ingest/unused.py). All are
+``StrEnum``s, so they print, compare and store as the words themselves.
 """
 
 from __future__ import annotations
@@ -26,3 +27,11 @@ class Listed(StrEnum):
     HELD = "held"  # a changed version refused; the previous version's rows stay
     REJECTED = "rejected"
     RETRACTED = "retracted"
+
+
+class Unused(StrEnum):
+    """In the order `kto run` lists them."""
+
+    REFUSED = "refused"  # refused whole, no earlier version
+    HELD = "held"  # a changed version refused; the previous version's rows stay
+    QUARANTINED = "quarantined whole"  # read, not one row accepted

@@ -18,9 +18,7 @@ from dataclasses import dataclass
 import duckdb
 
 from .loader import IngestReport
-from .status import Outcome
-
-REFUSED, HELD, QUARANTINED = "refused", "held", "quarantined whole"
+from .status import Outcome, Unused
 
 
 def wholly_quarantined(rows_read: int | None, rows_accepted: int | None) -> bool:
@@ -30,7 +28,7 @@ def wholly_quarantined(rows_read: int | None, rows_accepted: int | None) -> bool
 
 @dataclass(frozen=True)
 class UnusedFile:
-    kind: str  # REFUSED | HELD | QUARANTINED
+    kind: Unused
     file_path: str
     cause: str
 
@@ -42,13 +40,13 @@ def unused_files(con: duckdb.DuckDBPyConnection, report: IngestReport) -> list[U
     """The files of this ingest's landing folder whose data is not (all) in the warehouse."""
     present = {f.file_path for f in report.files if f.status != Outcome.RETRACTED}
     held = {h.file_path: h for h in report.held}
-    unused = [UnusedFile(HELD, path, str(h)[len(path) + 2 :]) for path, h in held.items()]
+    unused = [UnusedFile(Unused.HELD, path, str(h)[len(path) + 2 :]) for path, h in held.items()]
     # fetchall: DuckDB refuses the next statement while a result is left unfinished
     for path, reason in con.execute(
         "SELECT file_path, reason FROM raw.rejected_files ORDER BY file_path"
     ).fetchall():
         if path in present and path not in held:
-            unused.append(UnusedFile(REFUSED, path, reason))
+            unused.append(UnusedFile(Unused.REFUSED, path, reason))
     for path, rows_read, rows_accepted, rule in con.execute(
         "SELECT i.file_path, i.rows_read, i.rows_accepted, "
         "(SELECT q.rule FROM raw.quarantine q WHERE q.file_path = i.file_path "
@@ -58,6 +56,6 @@ def unused_files(con: duckdb.DuckDBPyConnection, report: IngestReport) -> list[U
         if path in present and path not in held and wholly_quarantined(rows_read, rows_accepted):
             rows = f"{rows_read:,} row" + ("" if rows_read == 1 else "s")
             cause = f"{rows} read, none accepted (raw.quarantine; most: {rule})"
-            unused.append(UnusedFile(QUARANTINED, path, cause))
-    order = {REFUSED: 0, HELD: 1, QUARANTINED: 2}
-    return sorted(unused, key=lambda u: (order[u.kind], u.file_path))
+            unused.append(UnusedFile(Unused.QUARANTINED, path, cause))
+    order = list(Unused)
+    return sorted(unused, key=lambda u: (order.index(u.kind), u.file_path))
