@@ -171,7 +171,7 @@ DBT_CASES = {
     ci_not_containing_value: ("row_rules_kto_aspect", "expression_is_true(ci_low is null or"),
     invalid_gemeentecode: (
         "row_rules_int_responses",
-        "expression_is_true(regexp_full_match(gemeentecode, 'GM[0-9]{4}'))",
+        "matches(gemeentecode, GM[0-9]{4})",
     ),
     unknown_channel: ("row_rules_stg_one2ten__responses", "accepted_values(kanaal)"),
     uitnodigingen_below_respons: (

@@ -44,6 +44,12 @@ def gemeentecode_pattern() -> str:
     return _vars()["gemeentecode_patroon"]
 
 
+def period_pattern() -> str:
+    """A period code as a regular expression (ASCII, the same in DuckDB and Python): a year
+    or a quarter, ``[0-9]{4}(-Q[1-4])?``."""
+    return _vars()["periode_patroon"]
+
+
 def decimals() -> dict[str, int]:
     """The decimals a figure is published with, by figuur_type (totaaloordeel, aspect,
     product, ces, stelling); int_cell_figures.sql rounds by the same var."""

@@ -1,15 +1,23 @@
 """Periods: a year (``2020``) or a quarter (``2020-Q1``), by the moment a questionnaire was
 completed. The one place the Python code builds, parses and orders period codes; the SQL
-side builds them in dbt (``int_response_periods``) and checks them in the GX suites."""
+side builds them in dbt (``int_response_periods``). What a code looks like is the dbt var
+``periode_patroon`` (code_lists.period_pattern), which the row rules and GX check too."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+
+from .code_lists import period_pattern
 
 QUARTERS = (1, 2, 3, 4)
-_CODE = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
+
+
+@cache
+def _code() -> re.Pattern[str]:
+    return re.compile(period_pattern())
 
 
 def code(jaar: int, kwartaal: int | None = None) -> str:
@@ -30,11 +38,10 @@ class Periode:
 
     @classmethod
     def parse(cls, text: str) -> Periode:
-        match = _CODE.match(text)
-        if not match:
+        if not _code().fullmatch(text):
             raise ValueError(f"periode {text!r}: expected a year (2020) or a quarter (2020-Q1)")
-        kwartaal = int(match.group(2)) if match.group(2) else None
-        return cls(text, int(match.group(1)), kwartaal)
+        kwartaal = int(text[-1]) if len(text) > 4 else None  # 2020-Q1
+        return cls(text, int(text[:4]), kwartaal)
 
     def earlier(self, years: int) -> Periode:
         """The same period ``years`` years back (a quarter maps to the same quarter)."""

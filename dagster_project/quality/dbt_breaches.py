@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from ..domain.code_lists import dbt_var_default
 from ..warehouse import open_warehouse
 from .gate import CELL_KEYS, SAMPLE_ROWS, Breach, breach
 
@@ -62,6 +63,14 @@ class RowRule:
     column: str
 
 
+def _bound(value: Any) -> Any:
+    """A range's bound as row_rules.sql takes it: a number, or "var.key" of a dbt var."""
+    if not isinstance(value, str):
+        return value
+    name, key = value.split(".")
+    return dbt_var_default(name)[key]
+
+
 def row_rules_of(kwargs: Mapping[str, Any], gemeentecodes: str) -> list[RowRule]:
     """Every rule of a ``row_rules`` test (its manifest ``test_metadata.kwargs``), in the
     order and by the names of dbt/tests/generic/row_rules.sql: what its check lists, each
@@ -69,9 +78,11 @@ def row_rules_of(kwargs: Mapping[str, Any], gemeentecodes: str) -> list[RowRule]
     ``KTO_GEMEENTECODES=strikt`` (macro cbs_code_rule)."""
     rules = [RowRule(f"not_null({c})", c) for c in kwargs.get("not_null") or []]
     for column, bounds in (kwargs.get("accepted_range") or {}).items():
-        low, high = bounds.get("min_value"), bounds.get("max_value")
+        low, high = (_bound(bounds.get(end)) for end in ("min_value", "max_value"))
         rules.append(RowRule(f"accepted_range({column}, {low}, {high})", column))
     rules += [RowRule(f"accepted_values({c})", c) for c in kwargs.get("accepted_values") or {}]
+    for column, pattern_var in (kwargs.get("matches") or {}).items():
+        rules.append(RowRule(f"matches({column}, {dbt_var_default(pattern_var)})", column))
     rules += [RowRule(f"expression_is_true({e})", e) for e in kwargs.get("expressions") or []]
     if gemeentecodes == "strikt":
         rules += [RowRule(f"cbs_code({c})", c) for c in kwargs.get("cbs_codes") or {}]

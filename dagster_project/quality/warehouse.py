@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from ..domain.code_lists import period_pattern
+
 # --- names in the warehouse -------------------------------------------------------------------
 
 MART_SCHEMA = "marts"
@@ -227,7 +229,7 @@ def _staging_frames() -> list[Frame]:
             select periode, cast(completed_at as date) as dag, count(*) as rijen,
                    min(completed_at) as eerste, max(completed_at) as laatste,
                    min(response_key) as voorbeeld,
-                   regexp_full_match(periode, '[0-9]{{4}}(-Q[1-4])?') as geldig
+                   regexp_full_match(periode, '{period_pattern()}') as geldig
             from t group by all
         )
         select periode, dag, rijen, eerste, laatste, voorbeeld,

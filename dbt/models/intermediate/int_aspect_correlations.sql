@@ -23,7 +23,7 @@ with graded as (
         {%- endfor %}
     from {{ ref('int_responses') }} as r
     inner join {{ ref('stg_one2ten__responses') }} as o using (response_id)
-    where r.is_voltooid and r.voltooid_op is not null and r.totaaloordeel is not null
+    where r.voltooid_op is not null and r.totaaloordeel is not null  -- counts (var voltooid_op)
 ),
 
 -- The sums each pair needs, once per pattern of answered items: a response adds to a pair's

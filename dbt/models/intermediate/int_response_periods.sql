@@ -6,7 +6,7 @@
 with counted as (
     select response_id, kanaal, gemeentecode, gemeente, voltooid_op
     from {{ ref('int_responses') }}
-    where is_voltooid and voltooid_op is not null
+    where voltooid_op is not null  -- counts: the moment of var voltooid_op (status included)
         and {{ in_years_to_build('cast(year(voltooid_op) as integer)') }}
 )
 
