@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 
 from ..domain import code_lists
-from ..domain.periods import sort_periods
+from ..domain.periods import code, sort_periods
 
 PERIODE = dg.DynamicPartitionsDefinition(name="periode")
 
@@ -24,14 +24,13 @@ _PERIODS_SQL = f"""
 WITH completed AS (
     SELECT completed_at FROM ({_COMPLETED}) WHERE completed_at IS NOT NULL
 )
-SELECT DISTINCT year(completed_at)::VARCHAR FROM completed
-UNION
-SELECT DISTINCT year(completed_at)::VARCHAR || '-Q' || quarter(completed_at)::VARCHAR FROM completed
+SELECT DISTINCT year(completed_at), quarter(completed_at) FROM completed
 """
 
 
 def periods_in_warehouse(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return sort_periods({p for (p,) in con.execute(_PERIODS_SQL).fetchall()})
+    quarters = con.execute(_PERIODS_SQL).fetchall()
+    return sort_periods({code(jaar) for jaar, _ in quarters} | {code(*q) for q in quarters})
 
 
 def register_periods(instance: dg.DagsterInstance, periods: list[str]) -> list[str]:

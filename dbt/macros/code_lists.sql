@@ -65,3 +65,11 @@
 {% macro product_key(column) -%}
     lower(trim(regexp_replace({{ column }}, '[\s\x{00a0}]+', ' ', 'g')))
 {%- endmacro %}
+
+{#- A period's code from SQL for its year and quarter (none: the year): 2020, 2020-Q1.
+    The format is var periode_patroon; dagster_project/domain/periods.py builds the same. -#}
+{% macro periode_code(jaar, kwartaal=none) -%}
+    {%- if kwartaal is none -%}cast({{ jaar }} as varchar)
+    {%- else -%}cast({{ jaar }} as varchar) || '-Q' || cast({{ kwartaal }} as varchar)
+    {%- endif -%}
+{%- endmacro %}

@@ -108,7 +108,7 @@ answer_sums_per_quarter as (
 answer_sums as (
     select
         gemeentecode, kanaal,
-        cast(jaar as varchar) || '-Q' || cast(kwartaal as varchar) as periode,
+        {{ periode_code('jaar', 'kwartaal') }} as periode,
         figuur_type, figuur, n, s1, s2, k_laag, k_hoog
     from answer_sums_per_quarter
     union all

@@ -17,7 +17,7 @@ select
     gemeente,
     cast(year(voltooid_op) as integer) as jaar,
     cast(null as integer) as kwartaal,
-    cast(year(voltooid_op) as varchar) as periode,
+    {{ periode_code('year(voltooid_op)') }} as periode,
     voltooid_op
 from counted
 union all
@@ -28,6 +28,6 @@ select
     gemeente,
     cast(year(voltooid_op) as integer) as jaar,
     cast(quarter(voltooid_op) as integer) as kwartaal,
-    cast(year(voltooid_op) as varchar) || '-Q' || cast(quarter(voltooid_op) as varchar) as periode,
+    {{ periode_code('year(voltooid_op)', 'quarter(voltooid_op)') }} as periode,
     voltooid_op
 from counted

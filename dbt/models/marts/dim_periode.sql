@@ -15,8 +15,8 @@ periodes as (
 
 select
     case
-        when kwartaal is null then cast(jaar as varchar)
-        else cast(jaar as varchar) || '-Q' || cast(kwartaal as varchar)
+        when kwartaal is null then {{ periode_code('jaar') }}
+        else {{ periode_code('jaar', 'kwartaal') }}
     end as periode,
     case when kwartaal is null then 'jaar' else 'kwartaal' end as soort,
     jaar,
