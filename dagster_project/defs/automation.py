@@ -2,12 +2,13 @@
 
 Two jobs, because the factsheet periods are known only after ingest:
 ``ingest_job`` reads the landing folder and registers the periods;
-``refresh_job`` builds staging and marts with dbt, runs the blocking quality
-checks, renders the factsheets of the periods it is given and publishes the
-snapshot. A failing blocking check stops everything downstream in that run.
-Every warehouse writer runs in pool ``kto_warehouse`` (one at a time across
-runs, see dagster_home/dagster.yaml), so runs queue instead of colliding on
-DuckDB's single writer.
+``refresh_job`` builds staging and marts with dbt, runs the quality checks,
+renders the factsheets of the periods it is given and publishes the snapshot. A
+failing check stops nothing: ``quality/gate`` records what it withholds, and the
+factsheet and publish steps leave that out (defs/gate.py). Every warehouse writer
+runs in pool ``kto_warehouse`` (one at a time across runs, see
+dagster_home/dagster.yaml), so runs queue in the UI; the warehouse's own lock
+(warehouse/lock.py) is what keeps two writers apart.
 """
 
 import hashlib

@@ -1,6 +1,6 @@
 """What a failing rule withholds: the cells it concerns, the periods it touches, or everything.
 
-Every blocking rule (a dbt test or a GX expectation) that fails becomes a
+Every quality rule (a dbt test, a GX expectation, the disclosure audit) that fails becomes a
 :class:`Breach`: the rule, the model it judges, how many rows fail, a few of
 them, and its *scope*:
 
