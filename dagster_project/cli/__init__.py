@@ -108,6 +108,7 @@ def cause_of(error) -> str:
 
 
 KEEP_LOGS = 30  # run logs kept next to the warehouse; a nightly schedule would pile them up
+BENCH_PARTS = ("pandas", "monthly", "tiny")  # parts of `kto bench --scenario year` to --skip-
 
 
 def run_log_path(settings: Settings) -> Path:
@@ -362,7 +363,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--results", type=Path, help="report folder (default: bench/results)")
     bench.add_argument("--note", default="", help="a line for the report (e.g. the machine)")
-    for part in ("pandas", "monthly", "tiny"):
+    for part in BENCH_PARTS:
         bench.add_argument(f"--skip-{part}", action="store_true", help=f"leave out: {part}")
     return parser
 
@@ -436,31 +437,21 @@ def main(argv: list[str] | None = None) -> int:
         # DuckDB's lock: dbt test and the suites read the warehouse for a while.
         with warehouse_lock(settings.warehouse, on_wait=print):
             return run_checks(settings)
-    if args.command == "bench" and args.scenario == "history":
-        from kto_devtools.bench.history import run_history_bench
-
-        history = run_history_bench(
-            scale=args.scale,
-            size=args.size,
-            workdir=args.workdir or settings.output_dir.parent / "bench",
-            results_dir=args.results,
-            min_respondents=settings.min_respondents,
-            note=args.note,
-        )
-        return 0 if history.ok else 1
     if args.command == "bench":
+        common = {
+            "scale": args.scale,
+            "size": args.size,
+            "workdir": args.workdir or settings.output_dir.parent / "bench",
+            "results_dir": args.results,
+            "min_respondents": settings.min_respondents,
+            "note": args.note,
+        }
+        if args.scenario == "history":
+            from kto_devtools.bench.history import run_history_bench
+
+            return 0 if run_history_bench(**common).ok else 1
         from kto_devtools.bench.run import run_bench
 
-        result = run_bench(
-            scale=args.scale,
-            size=args.size,
-            workdir=args.workdir or settings.output_dir.parent / "bench",
-            results_dir=args.results,
-            min_respondents=settings.min_respondents,
-            skip_pandas=args.skip_pandas,
-            skip_monthly=args.skip_monthly,
-            skip_tiny=args.skip_tiny,
-            note=args.note,
-        )
-        return 0 if result.agrees else 1
+        skips = {f"skip_{part}": getattr(args, f"skip_{part}") for part in BENCH_PARTS}
+        return 0 if run_bench(**common, **skips).agrees else 1
     return 2

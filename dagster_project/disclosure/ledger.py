@@ -34,17 +34,20 @@ GROUP_TABLE = f"{SCHEMA}.released_group_benchmarks"
 GROUP_MART = "kto_vergelijkingsgroep"
 CANDIDATE = "candidate"  # the version name of the marts not yet published
 
-_CREATE = f"""
-create schema if not exists {SCHEMA};
-create table if not exists {TABLE} (
-    version varchar not null,
-    released_at timestamp not null,
+# A figure's key as the ledger's tables and the audit's withheld figures store it.
+FIGURE_KEY_COLUMNS = """
     gemeentecode varchar not null,
     kanaal varchar not null,
     periode varchar not null,
     jaar integer not null,
     figuur_type varchar not null,
-    figuur varchar not null,
+    figuur varchar not null,"""
+
+_CREATE = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {TABLE} (
+    version varchar not null,
+    released_at timestamp not null,{FIGURE_KEY_COLUMNS}
     decimalen integer not null,
     n integer not null,
     exact double,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..warehouse import open_warehouse
 from .audit import AuditResult, Key, audit, complements
-from .ledger import SCHEMA, audit_publications, read_candidate
+from .ledger import FIGURE_KEY_COLUMNS, SCHEMA, audit_publications, read_candidate
 
 WITHHELD = f"{SCHEMA}.withheld_figures"
 # the ranges of the groups' linear programs the last run solved or reused, by signature
@@ -31,13 +31,7 @@ REBUILD = ["int_year_fingerprints", "int_disclosure+"]
 
 _CREATE = f"""
 create schema if not exists {SCHEMA};
-create table if not exists {WITHHELD} (
-    gemeentecode varchar not null,
-    kanaal varchar not null,
-    periode varchar not null,
-    jaar integer not null,
-    figuur_type varchar not null,
-    figuur varchar not null,
+create table if not exists {WITHHELD} ({FIGURE_KEY_COLUMNS}
     n integer not null,
     fingerprint varchar not null,
     withheld_at timestamp not null
