@@ -154,6 +154,8 @@ def cancel_own_runs(instance, message: str) -> list[str]:
     the ids of the runs this process started that ended canceled."""
     from dagster import DagsterRunStatus, RunsFilter
 
+    from ..compat.dagster_internals import free_slots_of_run
+
     tags = process_tags()
     for run in _own_unfinished_runs(instance):
         instance.report_run_canceled(run, message=message)
@@ -166,8 +168,6 @@ def cancel_own_runs(instance, message: str) -> list[str]:
             )
         )
     ]
-    from ..compat.dagster_internals import free_slots_of_run
-
     for run in instance.get_runs(RunsFilter(tags={PID_TAG: tags[PID_TAG]})):
         free_slots_of_run(instance, run.run_id)
     return canceled
