@@ -37,8 +37,8 @@ refresh_job = dg.define_asset_job(
     names.REFRESH_JOB,
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups(names.INGEST_GROUP),
     description=(
-        "dbt staging and marts, blocking quality checks, factsheets of the selected periods "
-        "(a range runs as one run) and the published snapshot."
+        "dbt staging and marts, the quality checks and the gate, factsheets of the selected "
+        "periods (a range runs as one run) and the published snapshot."
     ),
 )
 
