@@ -178,10 +178,8 @@ def own_runs_waiting_for_a_slot(instance) -> bool:
     step at a time and ignores signals while it waits: such a worker is ended, not
     interrupted (a step not in the pool, the portal, may run beside; every step survives
     SIGKILL, tests/test_runs_hardening.py)."""
-    from ..compat.dagster_internals import pool_slots_supported, runs_waiting_for_slots
+    from ..compat.dagster_internals import runs_waiting_for_slots
 
-    if not pool_slots_supported(instance):
-        return False
     mine = {run.run_id for run in _own_unfinished_runs(instance)}
     return bool(mine & runs_waiting_for_slots(instance))
 

@@ -54,27 +54,27 @@ def repository_check_keys(context: dg.AssetExecutionContext) -> set[dg.AssetChec
     return set(repository.asset_graph.asset_check_keys)
 
 
-def pool_slots_supported(instance: dg.DagsterInstance) -> bool:
+def _pool_slots_supported(instance: dg.DagsterInstance) -> bool:
     """Whether the instance's storage keeps concurrency slots (pools) at all."""
     return instance.event_log_storage.supports_global_concurrency_limits
 
 
 def runs_holding_slots(instance: dg.DagsterInstance) -> set[str]:
     """The runs that hold or claim a pool slot."""
-    if not pool_slots_supported(instance):
+    if not _pool_slots_supported(instance):
         return set()
     return set(instance.event_log_storage.get_concurrency_run_ids())
 
 
 def free_slots_of_run(instance: dg.DagsterInstance, run_id: str) -> None:
     """Give back every pool slot of a run (its process is gone or it was canceled)."""
-    if pool_slots_supported(instance):
+    if _pool_slots_supported(instance):
         instance.event_log_storage.free_concurrency_slots_for_run(run_id)
 
 
 def runs_waiting_for_slots(instance: dg.DagsterInstance) -> set[str]:
     """The runs with a step waiting for a pool slot."""
-    if not pool_slots_supported(instance):
+    if not _pool_slots_supported(instance):
         return set()
     storage = instance.event_log_storage
     return {
@@ -92,7 +92,6 @@ __all__ = [
     "check_history",
     "free_slots_of_run",
     "latest_check_records",
-    "pool_slots_supported",
     "repository_check_keys",
     "runs_holding_slots",
     "runs_waiting_for_slots",

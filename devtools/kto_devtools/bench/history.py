@@ -218,7 +218,7 @@ def _failure(output: str) -> list[str]:
 
 
 def _step(name: str, settings, home: Path, files: dict[str, int], rows: int) -> HistoryStep:
-    run = _kto_run(name, settings, home, check=False)
+    run = _kto_run(name, settings, home, expect=None)
     if not run.measured.ok:
         run.detail["failure"] = _failure(run.measured.output)
         _say(f"kto run ({name}) exited {run.measured.returncode}:")
